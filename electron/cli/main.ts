@@ -1,0 +1,56 @@
+/**
+ * `mailprobe`: the headless entry point. A thin adapter: parse the command line, call the
+ * engine, print, return the exit code (0 success, 1 the work failed, 2 bad usage or input).
+ * Each command lives in ./commands/<name>.ts and exports `run(argv)`.
+ */
+import { UsageError } from './usage.js';
+
+export const USAGE = `usage:
+  mailprobe start    (opens the wizard: Electron where available, else browser mode)
+  mailprobe lab      [--bind ADDR] [--imap-port N] [--imaps-port N] [--smtp-port N] [--smtps-port N]
+                     [--http-port N] [--data-dir DIR] [--mailbox MBOX_OR_MAILDIR] [--profile DEVICE]
+                     [--user U] [--password P]
+                     [--mechanisms LIST] [--empty-line strict|lenient] [--tls modern|legacy|auto]
+                     [--json] [--ui] [--ui-port N]
+  mailprobe cert     --out DIR --host NAME_OR_IP... [--profile legacy|modern] [--new-ca]
+  mailprobe diagnose SESSION_DIR | events.jsonl | capture.pcap  [--json]
+  mailprobe report   SESSION_DIR --out report.pdf [--include-secrets]
+  mailprobe sessions [--data-dir DIR]
+  mailprobe simulate SCENARIO --host H --port N [--tls]`;
+
+type CommandModule = { run(argv: string[]): Promise<number> };
+
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  start: () => import('./commands/start.js'),
+  lab: () => import('./commands/lab.js'),
+  cert: () => import('./commands/cert.js'),
+  diagnose: () => import('./commands/diagnose.js'),
+  report: () => import('./commands/report.js'),
+  sessions: () => import('./commands/sessions.js'),
+  simulate: () => import('./commands/simulate.js'),
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`mailprobe: unknown command '${name}' (try: ${Object.keys(COMMANDS).join(', ')})\n`);
+    return 2;
+  }
+  try {
+    const mod = await load();
+    return await mod.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`mailprobe ${name}: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`mailprobe ${name}: ${(err as Error).message}\n`);
+    if (process.env.MAILPROBE_DEBUG) process.stderr.write(String((err as Error).stack) + '\n');
+    return 1;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The session recorder: every byte and decision of a lab session becomes an event, appended to
+ * <data-dir>/sessions/<id>/events.jsonl.
+ *
+ * Ordering and durability rule (issue 2): an event reaches the file before the response it
+ * caused is sent, so a lab killed with SIGKILL loses nothing it already answered. Protocol code
+ * therefore calls `flush()` (synchronous write to the kernel; no fsync, which a process kill does
+ * not need) right before writing to a socket. Between flushes events are batched in memory, so a
+ * burst of pipelined commands costs one write, not one per event. Anything not yet flushed is
+ * written on the next tick anyway.
+ */
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EventInput, LabEvent } from '../../api.js';
+import { EVENTS_FILE } from './read.js';
+
+/** Past this many bytes of events.jsonl, c2s/s2c payloads are no longer kept (sizes still are). */
+export const MAX_RECORDED_BYTES = 512 * 1024 * 1024;
+
+export type EventListener = (ev: LabEvent) => void;
+
+export interface RecorderOptions {
+  /** Where sessions live: the session goes to <dataDir>/sessions/<id>. */
+  dataDir: string;
+  /** Defaults to a time-based id such as 2026-11-29T02-10-00Z-1. */
+  sessionId?: string;
+  maxRecordedBytes?: number;
+  /** Clock, for tests. */
+  now?: () => Date;
+}
+
+let sessionCounter = 0;
+
+/** A sortable, filesystem-safe session id: UTC time to the second and a per-process counter. */
+export function newSessionId(now: Date = new Date()): string {
+  const stamp = now.toISOString().slice(0, 19).replace(/:/g, '-') + 'Z';
+  sessionCounter += 1;
+  return `${stamp}-${process.pid}-${sessionCounter}`;
+}
+
+export class SessionRecorder {
+  readonly id: string;
+  readonly dir: string;
+  readonly file: string;
+  private fd: number | null;
+  private seq = 0;
+  private pending: string[] = [];
+  private flushScheduled = false;
+  private listeners = new Set<EventListener>();
+  private written = 0;
+  private readonly maxRecordedBytes: number;
+  private readonly now: () => Date;
+  /** Payload bytes dropped after MAX_RECORDED_BYTES was reached. */
+  droppedPayloadBytes = 0;
+
+  constructor(opts: RecorderOptions) {
+    this.now = opts.now ?? (() => new Date());
+    this.id = opts.sessionId ?? newSessionId(this.now());
+    this.dir = join(opts.dataDir, 'sessions', this.id);
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.file = join(this.dir, EVENTS_FILE);
+    this.fd = openSync(this.file, 'a', 0o600);
+    this.maxRecordedBytes = opts.maxRecordedBytes ?? MAX_RECORDED_BYTES;
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  get closed(): boolean {
+    return this.fd === null;
+  }
+
+  /** Stamp, queue and publish an event. Returns the stamped event. */
+  record(input: EventInput): LabEvent {
+    let body: EventInput = input;
+    if ((input.kind === 'c2s' || input.kind === 's2c') && this.written >= this.maxRecordedBytes) {
+      // The session file is at its cap: keep the fact and size of the traffic, not the bytes.
+      const size = input.truncated ?? (input.text !== undefined ? Buffer.byteLength(input.text) : Buffer.from(input.b64 ?? '', 'base64').length);
+      this.droppedPayloadBytes += size;
+      body = { kind: input.kind, conn: input.conn, tls: input.tls, text: '', truncated: size };
+    }
+    this.seq += 1;
+    const ev = { seq: this.seq, t: this.now().toISOString(), ...body } as LabEvent;
+    if (this.fd !== null) {
+      const line = JSON.stringify(ev) + '\n';
+      this.pending.push(line);
+      this.written += line.length;
+      this.scheduleFlush();
+    }
+    for (const fn of this.listeners) {
+      try {
+        fn(ev);
+      } catch {
+        // A broken subscriber (a UI that went away) must never stop the recording.
+      }
+    }
+    return ev;
+  }
+
+  /** Write everything queued so far. Call right before sending bytes to a peer. */
+  flush(): void {
+    if (this.fd === null || this.pending.length === 0) return;
+    const chunk = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
+    this.pending = [];
+    writeSync(this.fd, chunk);
+  }
+
+  subscribe(fn: EventListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  close(): void {
+    if (this.fd === null) return;
+    this.flush();
+    closeSync(this.fd);
+    this.fd = null;
+    this.listeners.clear();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+}

@@ -1,0 +1,41 @@
+import { defineConfig } from 'vitest/config';
+
+// One runner for the whole suite: engine and CLI tests in Node against real peers over loopback,
+// renderer component tests in happy-dom, browser end-to-end tests in Debian's Chromium.
+export default defineConfig({
+  test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**'],
+          environment: 'node',
+          pool: 'forks',
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'web',
+          include: ['renderer/**/*.test.tsx', 'renderer/**/*.test.ts'],
+          environment: 'happy-dom',
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
