@@ -1,0 +1,136 @@
+/**
+ * The mailbox backend (issue 2): an in-memory mail store for the lab's one account, seeded with
+ * realistic mail or loaded from an mbox file or a Maildir. The IMAP command modules talk to it
+ * through these types; IMAP syntax (quoting, literals, response rendering) stays in imap/.
+ */
+
+/** RFC 3501 §2.3.2 system flags, as stored ("\\Seen", …), plus any keywords. */
+export type Flag = string;
+
+/** An RFC 5322 address as IMAP's ENVELOPE wants it (RFC 3501 §7.4.2). Values are raw header text, undecoded. */
+export interface EnvelopeAddress {
+  name: string | null;
+  adl: string | null;
+  mailbox: string | null;
+  host: string | null;
+}
+
+/** RFC 3501 §7.4.2 ENVELOPE fields, raw header values (encoded-words left as they are). */
+export interface Envelope {
+  date: string | null;
+  subject: string | null;
+  from: EnvelopeAddress[] | null;
+  sender: EnvelopeAddress[] | null;
+  replyTo: EnvelopeAddress[] | null;
+  to: EnvelopeAddress[] | null;
+  cc: EnvelopeAddress[] | null;
+  bcc: EnvelopeAddress[] | null;
+  inReplyTo: string | null;
+  messageId: string | null;
+}
+
+/** One MIME entity: the message itself, a part of a multipart, or an encapsulated message/rfc822. */
+export interface MimePart {
+  /** Byte offsets into the message's raw bytes. Header block includes its terminating blank line. */
+  headerStart: number;
+  headerEnd: number;
+  bodyStart: number;
+  bodyEnd: number;
+  /** Header fields in order, names as written, values unfolded but undecoded. */
+  headers: Array<[name: string, value: string]>;
+  /** Lower-case type/subtype; defaults per RFC 2045 §5.2 (text/plain; charset=us-ascii). */
+  type: string;
+  subtype: string;
+  /** Parameters with lower-case names. */
+  params: Record<string, string>;
+  id: string | null;
+  description: string | null;
+  /** Content-Transfer-Encoding, upper case, default "7BIT". */
+  encoding: string;
+  md5: string | null;
+  disposition: { type: string; params: Record<string, string> } | null;
+  language: string[] | null;
+  location: string | null;
+  /** Body size in bytes and, for text/* and message/rfc822, in lines. */
+  size: number;
+  lines: number;
+  /** Children of a multipart. */
+  parts?: MimePart[];
+  /** The encapsulated message of a message/rfc822 part, with its envelope. */
+  message?: { envelope: Envelope; root: MimePart };
+}
+
+/**
+ * A section specification from BODY[...] (RFC 3501 §6.4.5), already parsed by the IMAP layer:
+ * `path` is the part number list ([] for the whole message, [1, 2] for "1.2").
+ */
+export interface SectionSpec {
+  path: number[];
+  text?: 'HEADER' | 'TEXT' | 'MIME' | 'HEADER.FIELDS' | 'HEADER.FIELDS.NOT';
+  fields?: string[];
+}
+
+export interface StoredMessage {
+  uid: number;
+  flags: Set<Flag>;
+  internalDate: Date;
+  /** The exact RFC 5322 bytes, CRLF line endings. */
+  raw: Buffer;
+  /** Parsed on first use and cached. */
+  readonly mime: MimePart;
+  readonly envelope: Envelope;
+}
+
+export interface MailboxInfo {
+  name: string;
+  /** Hierarchy delimiter "/" (as Dovecot's Maildir++ layout shows it to clients it is "."; the lab uses "/"). */
+  uidValidity: number;
+  uidNext: number;
+  subscribed: boolean;
+  /** \Noselect, \HasChildren, \Sent, \Drafts, \Trash, … (RFC 3501 §7.2.2, RFC 6154). */
+  attributes: string[];
+}
+
+/** What changed in a mailbox, so other sessions selecting it can send EXISTS/EXPUNGE/FETCH. */
+export type MailboxChange =
+  | { type: 'exists'; mailbox: string; count: number }
+  | { type: 'expunge'; mailbox: string; uid: number }
+  | { type: 'flags'; mailbox: string; uid: number; flags: Flag[] };
+
+/** Typed failures of store operations; the IMAP layer maps each 1:1 to a NO response. */
+export type StoreErrorCode = 'nonexistent' | 'already-exists' | 'cannot-delete-inbox' | 'has-children' | 'invalid-name' | 'too-big';
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+  constructor(readonly code: StoreErrorCode, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * The store the IMAP sessions share (one account). Mailbox names are full paths with "/" as
+ * delimiter; "INBOX" is case-insensitive (RFC 3501 §5.1). Sequence numbers are positions in
+ * `messages(name)` (1-based) at the time of the call; sessions keep their own view and follow
+ * `onChange` to tell the client about others' changes.
+ */
+export interface MailStoreApi {
+  readonly delimiter: '/';
+  list(): MailboxInfo[];
+  info(name: string): MailboxInfo | undefined;
+  /** Messages in UID order. Throws StoreError('nonexistent'). */
+  messages(name: string): readonly StoredMessage[];
+  create(name: string): void;
+  delete(name: string): void;
+  rename(from: string, to: string): void;
+  setSubscribed(name: string, subscribed: boolean): void;
+  /** Returns the new message's UID. */
+  append(name: string, raw: Buffer, flags?: Flag[], internalDate?: Date): number;
+  /** Replace, add or remove flags on the given UIDs; returns the messages changed. */
+  setFlags(name: string, uids: number[], mode: 'replace' | 'add' | 'remove', flags: Flag[]): StoredMessage[];
+  copy(from: string, uids: number[], to: string): Array<[fromUid: number, toUid: number]>;
+  /** Removes \Deleted messages (all, or only the given UIDs: UID EXPUNGE); returns their UIDs. */
+  expunge(name: string, uids?: number[]): number[];
+  /** Extract BODY[section] bytes (RFC 3501 §6.4.5); null when the part does not exist (empty string on the wire). */
+  section(message: StoredMessage, spec: SectionSpec): Buffer;
+  onChange(fn: (change: MailboxChange) => void): () => void;
+}
