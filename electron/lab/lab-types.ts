@@ -1,0 +1,43 @@
+/**
+ * What `startLab` takes and returns: the contract between the engine's orchestration
+ * (electron/lab/lab.ts) and its adapters (the CLI's `lab` command, Electron main, the
+ * browser-mode control server, tests).
+ */
+import type { ListenerAddress, ListenerName } from '../api.js';
+import type { SessionRecorder } from './recorder/recorder.js';
+import type { TlsEngineChoice } from './tls/types.js';
+import type { SaslMechanismName } from './sasl/types.js';
+
+export interface LabOptions {
+  /** Address to listen on; the default is the LAN address the phone can reach (handoff/address). */
+  bind: string;
+  /** 0 picks a free port; undefined means the listener's default. null disables the listener. */
+  imapPort: number | null;
+  imapsPort: number | null;
+  httpPort: number | null;
+  dataDir: string;
+  /** An mbox file or a Maildir to serve instead of the seeded mailbox. */
+  mailbox?: string;
+  user: string;
+  password: string;
+  mechanisms: SaslMechanismName[];
+  /** Cyrus-like `* BAD Invalid tag` on an empty command line, or ignore it. */
+  emptyLine: 'strict' | 'lenient';
+  /** Advertise LOGINDISABLED (and refuse LOGIN / AUTH PLAIN/LOGIN) before TLS. */
+  loginDisabledWithoutTls: boolean;
+  tls: TlsEngineChoice;
+  greeting: string;
+  /** Device profile id from resources/profiles, if the technician picked one. */
+  profile?: string;
+}
+
+export interface RunningLab {
+  recorder: SessionRecorder;
+  sessionDir: string;
+  listeners: Partial<Record<ListenerName, ListenerAddress>>;
+  handoffUrl?: string;
+  account: { user: string; password: string };
+  options: LabOptions;
+  /** Close listeners and connections, record lab.stop, close the recorder. Idempotent. */
+  stop(reason?: string): Promise<void>;
+}
