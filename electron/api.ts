@@ -317,3 +317,175 @@ export interface ApiError {
     message: string;
   };
 }
+
+// ──────────────────────────── Requests ────────────────────────────
+// What the wizard asks of the engine. One transport-neutral shape: `call(method, params)`
+// answers a result or an `ApiError` (never throws across the boundary), `subscribe` delivers
+// the live stream. Electron carries it over IPC (preload → main), browser mode over HTTP
+// (`POST /api/<method>`, token header) and Server-Sent Events (`/api/stream?token=…`).
+
+/** Where the wizard runs: the Electron window or a browser on loopback. */
+export type UiMode = 'electron' | 'browser';
+
+export interface AppInfo {
+  version: string;
+  mode: UiMode;
+  platform: string;
+  dataDir: string;
+  /** Which engine parts are present (a missing one disables its buttons, with the reason). */
+  features: { lab: boolean; diagnosis: boolean; handoff: boolean; report: boolean; demo: boolean };
+}
+
+export interface NetworkInterfaceInfo {
+  name: string;
+  address: string;
+  family: 'IPv4' | 'IPv6';
+  internal: boolean;
+  /** The address the engine would pick for a phone on the same Wi-Fi. */
+  recommended: boolean;
+  /** Human hint: "Wi-Fi", "Ethernet", "loopback (demo only)", "virtual (Docker)". */
+  label?: string;
+}
+
+/** One setting the technician types on the phone, with the phone's own label for it. */
+export interface ProfileField {
+  /** The label as the phone shows it, e.g. "Incoming mail server". */
+  label: string;
+  /** true when the label was checked on a real device or its manual. */
+  verified: boolean;
+  note?: string;
+}
+
+export type ProfileFieldName = 'server' | 'port' | 'user' | 'password' | 'security' | 'mechanism';
+
+/** A device profile: resources/profiles/<id>.json. */
+export interface DeviceProfile {
+  id: string;
+  vendor: string;
+  model: string;
+  platform: string;
+  /** Model strings a User-Agent or IMAP ID may carry ("6233", "6234"). */
+  matches: string[];
+  /** Menu path to the incoming-mail settings, one entry per screen. */
+  menuPath: string[];
+  menuPathVerified: boolean;
+  fields: Record<ProfileFieldName, ProfileField>;
+  /** The phone's words for each security choice and each mechanism choice. */
+  securityChoices: Partial<Record<'none' | 'starttls' | 'tls', string>>;
+  mechanismChoices: Record<string, string>;
+  /** How the CA certificate gets onto the phone. */
+  certificate: { format: 'der'; steps: string[]; verified: boolean };
+  notes: string[];
+  /** Known problems, by finding id (QUIRKS.md). */
+  knownQuirks: FindingId[];
+}
+
+export type LabState = 'stopped' | 'running' | 'replay';
+
+export interface LabStatus {
+  state: LabState;
+  sessionId?: string;
+  sessionDir?: string;
+  listeners: Partial<Record<ListenerName, ListenerAddress>>;
+  handoffUrl?: string;
+  /** The lab account the phone is told to use (the technician types it: not redacted here). */
+  account?: { user: string; password: string };
+  /** The address the phone is told to use. */
+  address?: string;
+  demo: boolean;
+  /** 'cli' when `mailprobe lab --ui` started the lab, 'ui' when the wizard did. */
+  startedBy?: 'cli' | 'ui';
+  profile?: string;
+  /** Why the phone may not reach the lab (firewall, loopback address), with the ports. */
+  firewallHint?: string;
+  eventCount: number;
+}
+
+export interface LabStartRequest {
+  /** The address the phone can reach (from net.interfaces); 127.0.0.1 for demo mode. */
+  address: string;
+  /** 'standard' = 143/993 when allowed, else the lab's fallbacks; 'high' = 1143/1993/8080; 'any' = free ports. */
+  ports?: 'standard' | 'high' | 'any';
+  profile?: string;
+  demo?: boolean;
+}
+
+/** One test of the plan the wizard proposes (Configure step). */
+export interface TestPlanItem {
+  id: string;
+  title: string;
+  security: 'none' | 'starttls' | 'tls';
+  /** SASL name, "LOGIN-COMMAND", or "AUTO" for the phone's automatic choice. */
+  mechanism: string;
+  /** Why this test is in the plan. */
+  why: string;
+}
+
+export interface ScenarioInfo {
+  id: string;
+  title: string;
+  description?: string;
+  /** Whether the scenario talks to the TLS port. */
+  tls?: boolean;
+}
+
+export interface SessionSummary {
+  id: string;
+  dir: string;
+  start?: string;
+  events: number;
+  /** Saved wizard state: the technician's label, the profile, the plan position. */
+  label?: string;
+  saved?: boolean;
+}
+
+export interface ReportExport {
+  file: string;
+  bytes: number;
+  /** Browser mode: a loopback URL (token included) that downloads the PDF. */
+  downloadUrl?: string;
+}
+
+/** Every request: its parameters and its result. */
+export interface ApiRequests {
+  'app.info': { params: Record<string, never>; result: AppInfo };
+  'profiles.list': { params: Record<string, never>; result: DeviceProfile[] };
+  'net.interfaces': { params: Record<string, never>; result: NetworkInterfaceInfo[] };
+  'lab.start': { params: LabStartRequest; result: LabStatus };
+  'lab.stop': { params: Record<string, never>; result: LabStatus };
+  'lab.status': { params: Record<string, never>; result: LabStatus };
+  'handoff.qr': { params: Record<string, never>; result: { url: string; svg: string } };
+  /** Record the test being run now (a `note` event) so the report can group attempts by test. */
+  'plan.select': { params: { test: TestPlanItem }; result: { seq: number } };
+  'demo.scenarios': { params: Record<string, never>; result: ScenarioInfo[] };
+  'demo.run': { params: { scenario: string }; result: { started: true } };
+  'sessions.list': { params: Record<string, never>; result: SessionSummary[] };
+  /** Reopen a recorded session read-only: the stream resets and replays it. */
+  'session.open': { params: { id: string }; result: LabStatus };
+  'session.save': { params: { label: string; wizard: Record<string, unknown> }; result: { file: string } };
+  'report.export': { params: { includeSecrets: boolean }; result: ReportExport };
+}
+
+export type ApiMethod = keyof ApiRequests;
+export type ApiParams<M extends ApiMethod> = ApiRequests[M]['params'];
+export type ApiResult<M extends ApiMethod> = ApiRequests[M]['result'];
+
+/** The method names, for routers that must reject anything else. */
+export const API_METHODS: readonly ApiMethod[] = [
+  'app.info', 'profiles.list', 'net.interfaces', 'lab.start', 'lab.stop', 'lab.status', 'handoff.qr',
+  'plan.select', 'demo.scenarios', 'demo.run', 'sessions.list', 'session.open', 'session.save', 'report.export',
+];
+
+/** The live stream, in order. Events arrive in batches; the diagnosis is recomputed by the engine. */
+export type ApiStreamMessage =
+  /** A new session (lab started, session reopened): drop what you hold. */
+  | { type: 'reset'; status: LabStatus }
+  | { type: 'events'; events: LabEvent[] }
+  | { type: 'diagnosis'; diagnosis: Diagnosis }
+  | { type: 'status'; status: LabStatus };
+
+/** What the renderer sees as `window.mailprobe` (Electron) or builds over HTTP (browser mode). */
+export interface MailprobeApi {
+  call<M extends ApiMethod>(method: M, params: ApiParams<M>): Promise<ApiResult<M> | ApiError>;
+  subscribe(listener: (msg: ApiStreamMessage) => void): () => void;
+}

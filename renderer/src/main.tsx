@@ -1,7 +1,19 @@
 import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { connect } from './api/client';
+import './styles.css';
 
-function App() {
-  return <h1>Mailprobe</h1>;
+const root = createRoot(document.getElementById('root')!);
+const c = connect();
+if ('problem' in c) {
+  root.render(
+    <main className="content">
+      <h1>Mailprobe</h1>
+      <p className="banner error" role="alert">
+        {c.problem}
+      </p>
+    </main>,
+  );
+} else {
+  root.render(<App api={c.api} link={c.link} />);
 }
-
-createRoot(document.getElementById('root')!).render(<App />);

@@ -1,5 +1,153 @@
-// Placeholder until the issue that owns `mailprobe lab` lands; it fails loudly, never pretends.
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('mailprobe lab: not built yet\n');
-  return 1;
+/**
+ * `mailprobe lab` (DESIGN.md, "The command line"): start the lab, print one `ready {json}` line
+ * when every listener is up, with --json every event as one JSON line after it, and stop
+ * cleanly on SIGINT/SIGTERM (lab.stop recorded, exit 0). Bad options: exit 2, one line.
+ */
+import type { LabEvent } from '../../api.js';
+import { startLab, type StartedLab } from '../../lab/lab.js';
+import type { LabOptions } from '../../lab/lab-types.js';
+import { readEvents, redactEvent } from '../../lab/recorder/index.js';
+import { isSaslMechanismName } from '../../lab/sasl/index.js';
+import type { SaslMechanismName } from '../../lab/sasl/types.js';
+import { UsageError, oneOf, parseFlags, parsePort } from '../usage.js';
+
+const FLAGS = {
+  bind: { type: 'string' },
+  'imap-port': { type: 'string' },
+  'imaps-port': { type: 'string' },
+  'smtp-port': { type: 'string' },
+  'smtps-port': { type: 'string' },
+  'http-port': { type: 'string' },
+  'data-dir': { type: 'string' },
+  mailbox: { type: 'string' },
+  profile: { type: 'string' },
+  user: { type: 'string' },
+  password: { type: 'string' },
+  mechanisms: { type: 'string' },
+  'empty-line': { type: 'string' },
+  tls: { type: 'string' },
+  json: { type: 'boolean' },
+  ui: { type: 'boolean' },
+  'ui-port': { type: 'string' },
+} as const;
+
+/**
+ * The browser-mode UI (`--ui`) is started through this hook; the UI's control server module
+ * registers itself here (it is not part of the lab command). Returns the URL to print as uiUrl.
+ */
+export const uiHook: { start?: (lab: StartedLab, port: number | undefined) => Promise<{ url: string; close(): Promise<void> }> } = {};
+
+/** Module the UI helper provides; loaded only with --ui. */
+const UI_MODULE = '../../lab/ui/control-server.js';
+
+function optionalPort(flag: string, value: string | undefined): number | undefined {
+  return value === undefined ? undefined : parsePort(flag, value, 0);
+}
+
+export function parseMechanisms(value: string | undefined): SaslMechanismName[] | undefined {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  if (names.length === 0) throw new UsageError('--mechanisms needs a comma-separated list, e.g. CRAM-MD5,PLAIN');
+  for (const n of names) {
+    if (!isSaslMechanismName(n)) throw new UsageError(`--mechanisms: unknown mechanism '${n}' (PLAIN, LOGIN, CRAM-MD5, DIGEST-MD5)`);
+  }
+  return [...new Set(names)] as SaslMechanismName[];
+}
+
+/** The flags as LabOptions (exported for the tests and for `mailprobe start`). */
+export function labOptionsFromArgv(argv: string[]): { options: Partial<LabOptions>; json: boolean; ui: boolean; uiPort?: number; notes: string[] } {
+  const { values, positionals } = parseFlags(argv, FLAGS, true);
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const notes: string[] = [];
+  for (const f of ['smtp-port', 'smtps-port'] as const) {
+    if (values[f] !== undefined) {
+      parsePort(f, values[f], 0);
+      notes.push(`--${f} ignored: the SMTP listener is not built yet`);
+    }
+  }
+  if (values.user !== undefined && (values.user === '' || /[\s"\\]/.test(values.user))) {
+    throw new UsageError('--user must be non-empty, without spaces, quotes or backslashes');
+  }
+  if (values.password !== undefined && (values.password === '' || /[\r\n]/.test(values.password))) {
+    throw new UsageError('--password must be non-empty and on one line');
+  }
+  const options: Partial<LabOptions> = {
+    bind: values.bind,
+    imapPort: optionalPort('imap-port', values['imap-port']),
+    imapsPort: optionalPort('imaps-port', values['imaps-port']),
+    httpPort: optionalPort('http-port', values['http-port']),
+    dataDir: values['data-dir'],
+    mailbox: values.mailbox,
+    profile: values.profile,
+    user: values.user,
+    password: values.password,
+    mechanisms: parseMechanisms(values.mechanisms),
+    emptyLine: values['empty-line'] === undefined ? undefined : oneOf('empty-line', values['empty-line'], ['strict', 'lenient'] as const, 'strict'),
+    tls: values.tls === undefined ? undefined : oneOf('tls', values.tls, ['modern', 'legacy', 'auto'] as const, 'auto'),
+  };
+  for (const k of Object.keys(options) as Array<keyof LabOptions>) if (options[k] === undefined) delete options[k];
+  return { options, json: values.json ?? false, ui: values.ui ?? false, uiPort: optionalPort('ui-port', values['ui-port']), notes };
+}
+
+function writeLine(line: string): void {
+  try {
+    process.stdout.write(line + '\n');
+  } catch {
+    // stdout closed (the reader went away): the lab keeps recording to its file.
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { options, json, ui, uiPort, notes } = labOptionsFromArgv(argv);
+  for (const n of notes) process.stderr.write(`mailprobe lab: ${n}\n`);
+  process.stdout.on('error', () => undefined);
+  const lab = await startLab({ ...options, onWarning: (m) => process.stderr.write(`mailprobe lab: ${m}\n`) });
+
+  let uiHandle: { url: string; close(): Promise<void> } | undefined;
+  if (ui) {
+    try {
+      if (!uiHook.start) await import(UI_MODULE);
+      if (!uiHook.start) throw new Error('the UI control server did not register');
+      uiHandle = await uiHook.start(lab, uiPort);
+    } catch (err) {
+      process.stderr.write(`mailprobe lab: --ui is not available yet (${(err as Error).message.split('\n')[0]}); running without the UI\n`);
+    }
+  }
+
+  const ready: Record<string, unknown> = { listeners: lab.listeners, sessionDir: lab.sessionDir };
+  if (lab.handoffUrl) ready.handoffUrl = lab.handoffUrl;
+  if (uiHandle) ready.uiUrl = uiHandle.url;
+  ready.account = { user: lab.account.user };
+  const where = Object.entries(lab.listeners).map(([k, v]) => `${k} ${v.host}:${v.port}`).join(', ');
+  process.stderr.write(`mailprobe lab: ${where}; account: user ${lab.account.user}, password ${lab.account.password}\n`);
+
+  // Signal handlers go in before the ready line: a supervisor may signal as soon as it reads it.
+  const stopped = new Promise<number>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.removeAllListeners('SIGINT');
+      process.removeAllListeners('SIGTERM');
+      void (async () => {
+        await uiHandle?.close().catch(() => undefined);
+        await lab.stop(signal);
+        // Nothing should keep the process alive now; if something does, do not hang the terminal.
+        setTimeout(() => process.exit(0), 3000).unref();
+        resolve(0);
+      })();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+  if (json) {
+    // Events recorded before the ready line (lab.start) follow it, then every new one, live.
+    lab.recorder.flush();
+    const earlier = readEvents(lab.sessionDir);
+    writeLine('ready ' + JSON.stringify(ready));
+    for (const ev of earlier) writeLine(JSON.stringify(redactEvent(ev)));
+    lab.recorder.subscribe((ev: LabEvent) => writeLine(JSON.stringify(redactEvent(ev))));
+  } else {
+    writeLine('ready ' + JSON.stringify(ready));
+  }
+
+  return await stopped;
 }

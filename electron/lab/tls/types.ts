@@ -15,6 +15,13 @@ export interface TlsAcceptContext {
   conn: string;
   mode: 'implicit' | 'starttls';
   recorder: SessionRecorder;
+  /**
+   * Bytes the listener already read from the socket past the STARTTLS command line (a client
+   * that sent its ClientHello without waiting): they are treated as the start of the TLS stream.
+   * Alternatively `socket.unshift()` them before calling accept(). The listener must remove its
+   * own 'data' listeners from the socket before calling accept().
+   */
+  initialBytes?: Buffer;
 }
 
 export interface TlsSession {
@@ -47,4 +54,22 @@ export interface TlsIdentity {
   certPem: string;
   /** The CA that issued certPem, sent as the chain's second element. */
   caPem?: string;
+}
+
+/** What `createTlsAcceptor` takes (electron/lab/tls/index.ts). */
+export interface TlsAcceptorOptions {
+  /** Key and certificates. Either this or `certificates` (a LabCertificates from certs/). */
+  identity?: TlsIdentity;
+  certificates?: { serverKeyPem: string; serverCertPem: string; caCertPem?: string };
+  /** `--tls auto|modern|legacy`; default 'auto'. */
+  engine?: TlsEngineChoice;
+  /** Legacy suites by IANA name in server preference order (default DEFAULT_LEGACY_SUITE_ORDER). */
+  legacySuites?: string[];
+  /** Versions the legacy engine speaks; default TLSv1–TLSv1.1. */
+  legacyMinVersion?: 'TLSv1' | 'TLSv1.1';
+  legacyMaxVersion?: 'TLSv1' | 'TLSv1.1';
+  /** From accept() to an established session (default HANDSHAKE_TIMEOUT_MS). */
+  handshakeTimeoutMs?: number;
+  /** Bytes the client may send before the session is established (default MAX_HANDSHAKE_BYTES). */
+  maxHandshakeBytes?: number;
 }

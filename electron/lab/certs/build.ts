@@ -1,0 +1,192 @@
+/**
+ * Building the lab's certificates with node-forge; RSA keys come from Node's native generator
+ * (forge's pure-JS generator takes seconds, the native one a fraction of a second).
+ *
+ * Profiles (issue 4):
+ *  - `legacy`: RSA 2048, sha1WithRSAEncryption. Phones of 2006 (Nokia Series 40 5th edition,
+ *    Symbian 9.1) verify PKCS#1 v1.5 signatures with MD5 or SHA-1 only: a SHA-256-signed CA
+ *    "contains an error" on import or fails the chain check in the TLS handshake. Legacy is the
+ *    default because the phones Mailprobe exists for are of that age.
+ *  - `modern`: the same certificates signed with SHA-256, for current clients that refuse SHA-1
+ *    (OpenSSL 3 at its default security level rejects SHA-1 signatures in a chain).
+ * Both are X.509 v3 with basicConstraints, keyUsage and (server) extendedKeyUsage serverAuth, and
+ * start a day back so a phone whose clock is a few hours behind still accepts them.
+ */
+import { createHash, createPrivateKey, generateKeyPair, randomBytes, sign as nativeSign, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import forge from 'node-forge';
+import type { CertProfile } from './types.js';
+import type { HostEntry } from './hosts.js';
+
+export const RSA_KEY_BITS = 2048;
+/** Validity starts this long before "now": phone clocks are often wrong (issue 4). */
+export const BACKDATE_MS = 24 * 60 * 60 * 1000;
+/** The CA lives ten years (ends well before 2050, so it stays a UTCTime that old parsers read). */
+export const CA_VALIDITY_DAYS = 3650;
+export const SERVER_VALIDITY_DAYS = 730;
+
+export const SIGNATURE_OIDS: Record<CertProfile, string> = {
+  legacy: forge.pki.oids.sha1WithRSAEncryption,
+  modern: forge.pki.oids.sha256WithRSAEncryption,
+};
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+export interface KeyPair {
+  privateKey: forge.pki.rsa.PrivateKey;
+  publicKey: forge.pki.rsa.PublicKey;
+  /** PKCS#1 PEM ("RSA PRIVATE KEY"): read by node:tls, forge, OpenSSL and GnuTLS alike. */
+  privateKeyPem: string;
+  /** The same key for Node's native signer. */
+  keyObject: KeyObject;
+}
+
+/** A native RSA key pair, imported into forge. Runs on the libuv pool: the event loop stays free. */
+export async function generateRsaKeyPair(bits = RSA_KEY_BITS): Promise<KeyPair> {
+  const { privateKey } = await generateKeyPairAsync('rsa', {
+    modulusLength: bits,
+    publicExponent: 0x10001,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  return keyPairFromPem(privateKey);
+}
+
+export function keyPairFromPem(pem: string): KeyPair {
+  const priv = forge.pki.privateKeyFromPem(pem);
+  return { privateKey: priv, publicKey: forge.pki.setRsaPublicKey(priv.n, priv.e), privateKeyPem: pem, keyObject: createPrivateKey(pem) };
+}
+
+/** A positive 16-byte serial (the high bit cleared so DER does not read it as negative). */
+function randomSerialHex(): string {
+  const b = randomBytes(16);
+  b[0] &= 0x7f;
+  if (b[0] === 0) b[0] = 0x01; // keep it 16 bytes long, no leading zero octet
+  return b.toString('hex');
+}
+
+/**
+ * Sign as forge's `cert.sign` does (same TBSCertificate, same fields set), but with Node's native
+ * RSA: forge's JavaScript private-key operation costs ~20 ms per certificate, OpenSSL's well under 1.
+ */
+function signCertificate(cert: forge.pki.Certificate, keys: KeyPair, profile: CertProfile): void {
+  const oid = SIGNATURE_OIDS[profile];
+  const c = cert as forge.pki.Certificate & { tbsCertificate: forge.asn1.Asn1; md: forge.md.MessageDigest };
+  c.signatureOid = oid;
+  c.siginfo.algorithmOid = oid;
+  // getTBSCertificate is public in forge's JavaScript but missing from @types/node-forge.
+  c.tbsCertificate = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  const tbs = forge.asn1.toDer(c.tbsCertificate).getBytes();
+  const hash = profile === 'legacy' ? 'sha1' : 'sha256';
+  c.signature = nativeSign(hash, Buffer.from(tbs, 'binary'), keys.keyObject).toString('binary');
+  // forge's verify() reuses an updated digest when present, as after its own sign().
+  c.md = (profile === 'legacy' ? forge.md.sha1.create() : forge.md.sha256.create()).update(tbs);
+}
+
+function validity(cert: forge.pki.Certificate, now: Date, days: number): void {
+  cert.validity.notBefore = new Date(now.getTime() - BACKDATE_MS);
+  cert.validity.notAfter = new Date(now.getTime() + days * 24 * 60 * 60 * 1000);
+}
+
+export interface CaParams {
+  keys: KeyPair;
+  profile: CertProfile;
+  now?: Date;
+  /** Subject CN; a short random suffix is added so two labs' CAs tell apart on a phone's list. */
+  commonName?: string;
+}
+
+export function buildCaCertificate(p: CaParams): forge.pki.Certificate {
+  const now = p.now ?? new Date();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = p.keys.publicKey;
+  cert.serialNumber = randomSerialHex();
+  validity(cert, now, CA_VALIDITY_DAYS);
+  const cn = p.commonName ?? `Mailprobe Lab CA ${randomBytes(3).toString('hex').toUpperCase()}`;
+  const attrs = [
+    { name: 'commonName', value: cn },
+    { name: 'organizationName', value: 'Mailprobe' },
+  ];
+  cert.setSubject(attrs);
+  cert.setIssuer(attrs);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  signCertificate(cert, p.keys, p.profile);
+  return cert;
+}
+
+export interface ServerParams {
+  keys: KeyPair;
+  ca: forge.pki.Certificate;
+  caKeys: KeyPair;
+  hosts: readonly HostEntry[];
+  profile: CertProfile;
+  now?: Date;
+}
+
+export function buildServerCertificate(p: ServerParams): forge.pki.Certificate {
+  const now = p.now ?? new Date();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = p.keys.publicKey;
+  cert.serialNumber = randomSerialHex();
+  validity(cert, now, SERVER_VALIDITY_DAYS);
+  // CN = the first host: phones of the era match the CN, not the SANs (RFC 2818 §3.1 says SANs win).
+  cert.setSubject([
+    { name: 'commonName', value: p.hosts[0].host },
+    { name: 'organizationName', value: 'Mailprobe' },
+  ]);
+  cert.setIssuer(p.ca.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    // keyEncipherment: the RSA key exchange (TLS_RSA_WITH_RC4_128_MD5, the 6233's suite) needs it.
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    {
+      name: 'subjectAltName',
+      altNames: p.hosts.map((h) => (h.kind === 'ip' ? { type: 7, ip: h.host } : { type: 2, value: h.host })),
+    },
+    { name: 'subjectKeyIdentifier' },
+    // forge's `keyIdentifier: true` would hash this certificate's own key: give the CA's.
+    { name: 'authorityKeyIdentifier', keyIdentifier: p.ca.generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  signCertificate(cert, p.caKeys, p.profile);
+  return cert;
+}
+
+export function certToDer(cert: forge.pki.Certificate): Buffer {
+  return Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
+}
+
+export function certFromDer(der: Buffer): forge.pki.Certificate {
+  return forge.pki.certificateFromAsn1(forge.asn1.fromDer(der.toString('binary')));
+}
+
+/** "AB:CD:…" upper-case hex with colons: how phones and browsers show fingerprints. */
+export function fingerprint(der: Buffer, algo: 'sha1' | 'sha256'): string {
+  return createHash(algo).update(der).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
+}
+
+/** The profile a certificate was signed with, or undefined for anything else (MD5, ECDSA…). */
+export function profileOf(cert: forge.pki.Certificate): CertProfile | undefined {
+  if (cert.signatureOid === SIGNATURE_OIDS.legacy) return 'legacy';
+  if (cert.signatureOid === SIGNATURE_OIDS.modern) return 'modern';
+  return undefined;
+}
+
+/** The SAN entries of a certificate, as HostEntry values. */
+export function sanHosts(cert: forge.pki.Certificate): HostEntry[] {
+  const ext = cert.getExtension('subjectAltName') as { altNames?: Array<{ type: number; value?: string; ip?: string }> } | undefined;
+  const out: HostEntry[] = [];
+  for (const a of ext?.altNames ?? []) {
+    if (a.type === 7 && a.ip) out.push({ host: a.ip, kind: 'ip' });
+    else if (a.type === 2 && a.value) out.push({ host: a.value.toLowerCase(), kind: 'dns' });
+  }
+  return out;
+}
+
+export function publicKeysMatch(a: forge.pki.rsa.PublicKey, b: forge.pki.rsa.PublicKey): boolean {
+  return a.n.equals(b.n) && a.e.equals(b.e);
+}

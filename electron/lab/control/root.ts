@@ -1,0 +1,35 @@
+/** Where the package's files are, from the source tree (tsx, vitest) or from dist/ alike. */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The directory holding Mailprobe's package.json, found by walking up from this module. */
+export function packageRoot(from: string = fileURLToPath(import.meta.url)): string {
+  let dir = dirname(from);
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'mailprobe') return dir;
+      } catch {
+        // an unreadable package.json above us is not ours: keep walking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error('mailprobe package root not found above ' + from);
+    dir = up;
+  }
+}
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The built wizard (npm run build:web). */
+export function defaultRendererDir(): string {
+  return join(packageRoot(), 'dist', 'renderer');
+}
+
+export function defaultProfilesDir(): string {
+  return join(packageRoot(), 'resources', 'profiles');
+}

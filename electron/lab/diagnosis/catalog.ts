@@ -1,0 +1,186 @@
+/**
+ * What a technician and a customer read: title, explanation and recommendation of each finding,
+ * in plain words, from the facts a rule gathered (`data`). No protocol jargon without a gloss.
+ */
+import type { FindingId } from '../../api.js';
+import { SLOW_CLIENT_GAP_MS } from './constants.js';
+
+export interface FindingText {
+  title: string;
+  explanation: string;
+  recommendation: string;
+}
+
+type D = Record<string, unknown>;
+
+const list = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(', ') : '');
+const times = (n: unknown): string => (typeof n === 'number' && n > 1 ? ` (${n} times)` : '');
+const mech = (m: string): string => (m === 'LOGIN-COMMAND' ? 'the plain LOGIN command' : m);
+const mechs = (v: unknown): string => (Array.isArray(v) ? v.map((m) => mech(String(m))).join(', ') : '');
+
+export function kb(bytes: number): string {
+  return bytes >= 1024 ? `${Math.round(bytes / 102.4) / 10} KB` : `${bytes} bytes`;
+}
+
+const TEXTS: Record<FindingId, (d: D) => FindingText> = {
+  'empty-line-after-auth': (d) => ({
+    title: 'The phone sent a stray empty line right after logging in',
+    explanation:
+      `The server answered the login (${mechs(d.mechanisms)}) with ${d.authResult === 'OK' ? 'success' : 'a result'}, and the phone immediately sent an empty line, which is not a valid command${times(d.count)}. ` +
+      (d.serverReaction
+        ? `The server replied "${String(d.serverReaction)}"; the phone probably reads that error as a failed login.`
+        : 'A strict server (Cyrus, Dovecot) answers it with an error, which the phone can read as a failed login.'),
+    recommendation:
+      'This is a phone firmware bug (seen on Nokia 6233/6300 firmware 05.x with CRAM-MD5). Try another login method (LOGIN over SSL), ask for a firmware update, or use a server that ignores empty lines.',
+  }),
+  'empty-line': (d) => ({
+    title: 'The phone sent an empty line where a command was expected',
+    explanation: `An empty line is not a valid IMAP command${times(d.count)}. Lenient servers ignore it; strict ones answer with an error.`,
+    recommendation: 'Usually harmless on a lenient server. If the phone misbehaves after it, report the firmware version to the vendor.',
+  }),
+  'auth-success-ignored': (d) => ({
+    title: 'The server accepted the password; the phone did not notice',
+    explanation:
+      `The server accepted the password; the phone did not notice. After a successful login (${mechs(d.mechanisms)}) the phone never opened the inbox: ` +
+      `it ${summariseThen(d.then)}. It then reports a login or connection error even though the account details are right.`,
+    recommendation:
+      'The account and password are correct: do not change them. This is a phone firmware bug. Try another login method (for example LOGIN over SSL, or "normal" password instead of secure login), or update the phone\'s firmware.',
+  }),
+  'auth-retry-after-success': (d) => ({
+    title: 'The phone tried to log in again although it was already logged in',
+    explanation: `After a successful login the phone started another login (${mechs(d.mechanisms)})${times(d.count)}. The server refuses it ("already authenticated") and the phone takes that as a failure.`,
+    recommendation: 'The phone is cycling through login methods ("Automatic" mode) without noticing success. Pick one method explicitly on the phone, or update its firmware.',
+  }),
+  'command-before-auth-result': (d) => ({
+    title: 'The phone sent commands before the server had confirmed the login',
+    explanation:
+      `The phone sent ${list(d.commands) || 'a command'} while the login (${mech(String(d.mechanism ?? ''))}) was still being checked. ` +
+      `The lab answers in order${d.serverAnswered ? ` (it answered ${String(d.serverAnswered)})` : ''}, but many servers reject a command that arrives before the login is complete, and the phone then shows an empty inbox.`,
+    recommendation: 'Check whether the customer\'s server accepts commands sent ahead of the login result; if not, try another login method on the phone or update its firmware.',
+  }),
+  'digest-final-response-missing': (d) => ({
+    title: 'The phone did not finish the DIGEST-MD5 login',
+    explanation: `After the server proved its identity (the last DIGEST-MD5 step), the phone ${String(d.clientDid ?? 'did not send the required empty reply')}. The login hangs until a timeout.`,
+    recommendation: 'Do not use DIGEST-MD5 (it is retired by RFC 6331): choose CRAM-MD5, or LOGIN over SSL, on the phone.',
+  }),
+  'sasl-ir-unadvertised': (d) => ({
+    title: 'The phone sent its password with the login command without being invited to',
+    explanation: `The phone put the ${String(d.mechanism ?? '')} login data on the same line as the command, but the server had not announced that it accepts this (SASL-IR). Strict servers reject the login.`,
+    recommendation: 'Use a server that offers or tolerates SASL-IR (Dovecot and Cyrus accept it), or another login method.',
+  }),
+  'login-prompt-mismatch': (d) => ({
+    title: 'The phone gave up the login because of an unexpected prompt',
+    explanation: `During AUTH=LOGIN the server prompted "${String(d.prompt ?? '')}" instead of "Username:" / "Password:", and the phone aborted.`,
+    recommendation: 'Configure the server to use the standard "Username:" and "Password:" prompts, or choose another login method.',
+  }),
+  'auth-failed': (d) => ({
+    title: 'The server rejected the user name or password',
+    explanation: `The login with ${mech(String(d.mechanism ?? ''))}${d.user ? ` for user "${String(d.user)}"` : ''} was refused${d.serverSaid ? ` ("${String(d.serverSaid)}")` : ''}${times(d.count)}.`,
+    recommendation: 'Check the account typed on the phone (user name and password, shown in the report) against the lab account.',
+  }),
+  'cleartext-password': (d) => ({
+    title: 'The password was sent without encryption',
+    explanation: `The phone logged in with ${mechs(d.mechanisms)} on a connection without SSL/TLS: anyone on the network could read the password.`,
+    recommendation: 'Acceptable only on the lab network. For real use, turn on SSL (port 993) or STARTTLS on the phone.',
+  }),
+  'no-mailbox-selected': (d) => ({
+    title: 'The phone used mailbox commands without opening a mailbox',
+    explanation: `The phone sent ${list(d.commands)} without first opening a mailbox (SELECT), so the server refused them. This is a symptom: look at what happened just before.`,
+    recommendation: 'Look for the cause earlier in the session (often a login the phone did not notice).',
+  }),
+  'full-body-download': (d) => ({
+    title: 'The phone downloads whole messages when checking mail',
+    explanation:
+      `The phone fetched complete message bodies (${list(d.items)}${d.chunked ? ', in chunks' : ''}): ${kb(Number(d.bytes ?? 0))} of message data over ${String(d.checks ?? 1)} connection(s). ` +
+      'On a mobile data plan every check costs that much.',
+    recommendation: 'Set the phone to retrieve headers only (or limit the download size) in its mailbox settings.',
+  }),
+  'slow-client-gap': (d) => ({
+    title: `The phone paused ${String(d.maxSeconds ?? '')} s before its next command`,
+    explanation: `After a server response the phone stayed silent for more than ${SLOW_CLIENT_GAP_MS / 1000} seconds (longest gap ${String(d.maxSeconds ?? '')} s). It was probably waiting for a timeout after something it did not understand.`,
+    recommendation: 'Look at the server response just before the pause: that is what confused the phone.',
+  }),
+  'protocol-violation': (d) => ({
+    title: 'The phone sent something that is not valid IMAP',
+    explanation: `Offending data: ${samples(d.samples)}.`,
+    recommendation: 'Report these bytes with the phone\'s model and firmware to the vendor; check the port and security settings on the phone.',
+  }),
+  'tls-handshake-failed': (d) => ({
+    title: 'The secure (SSL/TLS) connection could not be set up',
+    explanation: `The phone started SSL/TLS but no secure session was established: ${tlsReason(d)}${times(d.count)}.`,
+    recommendation:
+      d.reason === 'client-rejected-certificate'
+        ? 'Install the lab CA certificate on the phone as a DER ".crt" file through the phone\'s browser (hand-off page), and trust it for Internet/mail.'
+        : 'Use the lab\'s legacy TLS engine for this phone, install the lab CA as a DER ".crt", and check the phone\'s certificate trust settings.',
+  }),
+  'tls-no-command': (d) => ({
+    title: 'The phone set up SSL/TLS and then sent nothing',
+    explanation: `The secure connection was established, then the phone ${d.closedBy === 'timeout' ? 'stayed silent until the server timed out' : 'closed it'} without sending a single command${times(d.count)}. Seen on the Nokia 6233 on port 993 even with the CA installed: the phone may expect a client certificate.`,
+    recommendation: 'Try STARTTLS on port 143, or plaintext login on a trusted network.',
+  }),
+  'legacy-tls-only': (d) => ({
+    title: 'The phone only speaks old, weak SSL/TLS',
+    explanation:
+      `The phone offered at most ${String(d.maxVersion ?? '?')}${d.weakSuitesOnly ? ' and only weak ciphers' : ''}. It offered: ${list(d.cipherSuites)}. ` +
+      'Current servers (Dovecot 2.3.15+ requires TLS 1.2; OpenSSL 3 defaults) will refuse this phone.',
+    recommendation: 'The customer needs a legacy TLS front end for this phone, or plaintext IMAP on a trusted network.',
+  }),
+  'cert-fetched': (d) => ({
+    title: 'The phone downloaded the lab certificate',
+    explanation: `The phone's browser fetched ${String(d.path ?? 'the CA certificate')}${times(d.count)}${d.userAgent ? ` (browser: ${String(d.userAgent)})` : ''}.`,
+    recommendation: 'Check on the phone that the certificate was saved and trusted for Internet/mail.',
+  }),
+  'cert-format-rejected': (d) => ({
+    title: 'The phone did not take the certificate',
+    explanation: `${certWhy(d.why)}`,
+    recommendation: 'Phones need the DER form with a ".crt" name and the type application/x-x509-ca-cert: use the DER link on the hand-off page.',
+  }),
+};
+
+function summariseThen(v: unknown): string {
+  if (!Array.isArray(v) || v.length === 0) return 'stopped';
+  const first = v[0] as { commands?: string[]; ended?: string };
+  const cmds = first.commands && first.commands.length > 0 ? `sent ${first.commands.join(', ')} and ` : '';
+  return `${cmds}${first.ended ?? 'stopped'}`;
+}
+
+function samples(v: unknown): string {
+  if (!Array.isArray(v) || v.length === 0) return '(none recorded)';
+  return v
+    .slice(0, 3)
+    .map((s) => {
+      const o = s as { bytes?: string; problem?: string };
+      return `${JSON.stringify(o.bytes ?? '')} (${o.problem ?? 'invalid'})`;
+    })
+    .join('; ');
+}
+
+function tlsReason(d: D): string {
+  switch (d.reason) {
+    case 'client-rejected-certificate':
+      return `the phone rejected the lab's certificate${d.alert ? ` (alert ${String(d.alert)})` : ''}: it does not trust the lab CA`;
+    case 'no-shared-cipher':
+      return 'the phone and the server have no cipher in common';
+    case 'protocol-version':
+      return 'the phone and the server have no SSL/TLS version in common';
+    case 'client-closed':
+      return 'the phone closed the connection during the handshake';
+    case 'timeout':
+      return 'the phone stopped answering during the handshake';
+    default:
+      return String(d.description ?? d.reason ?? 'unknown reason');
+  }
+}
+
+function certWhy(v: unknown): string {
+  const why = Array.isArray(v) ? v.map(String) : [];
+  const parts: string[] = [];
+  if (why.includes('pem')) parts.push('The phone fetched the PEM (text) form of the certificate, which phones open as text or report as containing an error.');
+  if (why.includes('der-refetched')) parts.push('The phone fetched the certificate again and again, which means it did not install it.');
+  if (why.includes('page-without-certificate')) parts.push('The phone opened the hand-off page but never downloaded the certificate.');
+  return parts.join(' ') || 'The phone did not install the certificate.';
+}
+
+export function findingText(id: FindingId, data: D): FindingText {
+  return TEXTS[id](data);
+}

@@ -1,0 +1,182 @@
+/**
+ * The diagnosis engine: events in, Diagnosis out, no I/O.
+ *
+ * `IncrementalDiagnosis` takes events one at a time (the wizard's live timeline) with bounded
+ * work per event: the bytes of a c2s/s2c event go through that connection's framers once; every
+ * other event touches only its connection and the rules. `result()` assembles the current
+ * Diagnosis from the rules' findings and the attempts (cost proportional to those, never to the
+ * log). `diagnose(events)` is the same engine fed the whole log, so the incremental result after
+ * the last event equals the batch result by construction.
+ */
+import type { Diagnosis, DeviceInfo, Finding, LabEvent, Verdict } from '../../api.js';
+import { decodeBytes } from '../recorder/bytes.js';
+import { AttemptTracker } from './attempts.js';
+import { findingText } from './catalog.js';
+import { ConnState, type ClientItem, type ItemSink, type ServerItem } from './conversation.js';
+import { deviceFromUserAgent, mergeDevice } from './device.js';
+import { createRules, type Rule, type RuleHost } from './rules/index.js';
+import { FindingStore, type StoredFinding } from './store.js';
+
+export class IncrementalDiagnosis {
+  private readonly conns = new Map<string, ConnState>();
+  private readonly store = new FindingStore();
+  private readonly rules: Rule[] = createRules();
+  private readonly attempts = new AttemptTracker();
+  private device: DeviceInfo | undefined;
+  private stopped = false;
+  private count = 0;
+  /** Exceptions thrown by rules (a bug, never a reason to lose the rest of the diagnosis). */
+  readonly ruleErrors: Array<{ rule: string; seq: number; message: string }> = [];
+  private currentSeq = 0;
+
+  private readonly findingsCache = { changes: -1, list: [] as Finding[], byId: new Map<string, { version: number; finding: Finding }>() };
+  private readonly host: RuleHost;
+  private readonly sink: ItemSink;
+
+  constructor() {
+    const self = this;
+    this.host = {
+      store: this.store,
+      conn: (id) => this.conns.get(id),
+      get stopped() {
+        return self.stopped;
+      },
+    };
+    this.sink = {
+      client: (item: ClientItem, conn: ConnState) => {
+        for (const r of this.rules) if (r.onClient) this.guard(r, () => r.onClient!(item, conn, this.host));
+        this.attempts.onClient(item, conn);
+      },
+      server: (item: ServerItem, conn: ConnState) => {
+        for (const r of this.rules) if (r.onServer) this.guard(r, () => r.onServer!(item, conn, this.host));
+        this.attempts.onServer(item, conn);
+      },
+    };
+  }
+
+  /** Number of events pushed so far. */
+  get eventCount(): number {
+    return this.count;
+  }
+
+  push(ev: LabEvent): void {
+    this.count++;
+    this.currentSeq = ev.seq;
+    if (ev.kind === 'c2s' || ev.kind === 's2c') {
+      if (typeof ev.conn !== 'string') return;
+      const conn = this.connFor(ev.conn);
+      if (conn.start === undefined) conn.start = ev.t;
+      conn.end = ev.t;
+      this.attempts.ensure(ev.conn, conn.proto, ev.seq, ev.t);
+      this.attempts.touch(ev.conn, ev.t);
+      const data = decodeBytes(ev);
+      const missing = ev.truncated !== undefined ? Math.max(0, ev.truncated - data.length) : 0;
+      const at = { seq: ev.seq, t: ev.t, tls: ev.tls === true };
+      if (ev.kind === 'c2s') conn.clientBytes(data, at, missing, this.sink);
+      else conn.serverBytes(data, at, missing, this.sink);
+      return;
+    }
+    let conn: ConnState | undefined;
+    if (ev.conn !== undefined) conn = ev.kind === 'conn.open' || this.conns.has(ev.conn) ? this.connFor(ev.conn) : undefined;
+    switch (ev.kind) {
+      case 'conn.open':
+        conn!.proto = ev.proto;
+        conn!.openSeq = ev.seq;
+        conn!.port = ev.port;
+        conn!.start = ev.t;
+        if (ev.proto === 'imaps') conn!.security = 'tls';
+        this.attempts.ensure(ev.conn, ev.proto, ev.seq, ev.t);
+        break;
+      case 'tls.hello':
+      case 'tls.failed':
+        if (!conn) conn = this.connFor(ev.conn);
+        break;
+      case 'tls.established':
+        if (!conn) conn = this.connFor(ev.conn);
+        conn.tlsEstablishedSeq = ev.seq;
+        conn.security = ev.mode === 'starttls' || (conn.proto !== 'imaps' && ev.mode !== 'implicit') ? 'starttls' : 'tls';
+        break;
+      case 'conn.close':
+        if (conn) {
+          conn.closed = true;
+          conn.closedBy = ev.by;
+          conn.end = ev.t;
+        }
+        break;
+      case 'http.request':
+        this.device = mergeDevice(this.device, ev.device ?? (ev.userAgent ? deviceFromUserAgent(ev.userAgent) : undefined));
+        break;
+      case 'device':
+        this.device = mergeDevice(this.device, ev.device);
+        break;
+      case 'lab.stop':
+        this.stopped = true;
+        break;
+      default:
+        break;
+    }
+    for (const r of this.rules) if (r.onEvent) this.guard(r, () => r.onEvent!(ev, conn, this.host));
+    this.attempts.onEvent(ev, conn);
+    if (ev.kind === 'conn.close') this.conns.delete(ev.conn);
+  }
+
+  pushAll(events: Iterable<LabEvent>): this {
+    for (const ev of events) this.push(ev);
+    return this;
+  }
+
+  /**
+   * The Diagnosis so far. Parts that did not change since the last call are the same objects
+   * as before: treat the result as read-only (copy it to modify it).
+   */
+  result(): Diagnosis {
+    const attempts = this.attempts.result();
+    if (this.findingsCache.changes !== this.store.changes) {
+      this.findingsCache.list = this.store.all().map((f) => {
+        const hit = this.findingsCache.byId.get(f.id);
+        if (hit && hit.version === f.version) return hit.finding;
+        const finding = buildFinding(f);
+        this.findingsCache.byId.set(f.id, { version: f.version, finding });
+        return finding;
+      });
+      this.findingsCache.changes = this.store.changes;
+    }
+    const findings = this.findingsCache.list.slice();
+    let verdict: Verdict = 'inconclusive';
+    if (attempts.length > 0) verdict = attempts.some((a) => a.verdict === 'pass') ? 'pass' : 'fail';
+    const d: Diagnosis = { verdict, attempts, findings };
+    if (this.device) d.device = { ...this.device };
+    return d;
+  }
+
+  private connFor(id: string): ConnState {
+    let c = this.conns.get(id);
+    if (!c) {
+      c = new ConnState(id);
+      this.conns.set(id, c);
+    }
+    return c;
+  }
+
+  private guard(rule: Rule, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      if (this.ruleErrors.length < 100) this.ruleErrors.push({ rule: rule.id, seq: this.currentSeq, message: (err as Error).message });
+    }
+  }
+}
+
+function buildFinding(f: StoredFinding): Finding {
+  const data = structuredClone(f.data);
+  const text = findingText(f.id, data);
+  const out: Finding = { id: f.id, severity: f.severity, ...text, evidence: [...f.evidence] };
+  if (f.conn !== undefined) out.conn = f.conn;
+  if (Object.keys(data).length > 0) out.data = data;
+  return out;
+}
+
+/** The Diagnosis of a whole session log (DESIGN.md, `diagnose --json`). */
+export function diagnose(events: readonly LabEvent[]): Diagnosis {
+  return new IncrementalDiagnosis().pushAll(events).result();
+}

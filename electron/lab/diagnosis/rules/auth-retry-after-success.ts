@@ -1,0 +1,36 @@
+/**
+ * `auth-retry-after-success`: AUTHENTICATE or LOGIN sent while already authenticated.
+ *
+ * Wire signature (seed, Nokia 6233 "Automatic": DIGEST-MD5, then CRAM-MD5, then LOGIN):
+ *   S: A1 OK Success (no protection)
+ *   C: A2 AUTHENTICATE CRAM-MD5      S: A2 BAD Already authenticated
+ *   C: A3 LOGIN "..." "..."          S: A3 BAD Already logged in
+ */
+import type { Rule } from './types.js';
+import { AUTH_COMMANDS, mechanismOf } from '../conversation.js';
+
+export function authRetryAfterSuccessRule(): Rule {
+  return {
+    id: 'auth-retry-after-success',
+    onClient(item, conn, host) {
+      if (item.kind !== 'command' || !AUTH_COMMANDS.has(item.cmd.name) || !conn.authenticated) return;
+      item.cmd.marks.add('auth-retry');
+      const mech = mechanismOf(item.cmd);
+      host.store.report({
+        id: 'auth-retry-after-success',
+        severity: 'warning',
+        conn: conn.id,
+        evidence: item.line.seqs,
+        update(d) {
+          const m = (d.mechanisms as string[] | undefined) ?? [];
+          if (!m.includes(mech) && m.length < 8) m.push(mech);
+          d.mechanisms = m;
+          d.count = ((d.count as number | undefined) ?? 0) + 1;
+        },
+      });
+    },
+    onServer(item, _conn, host) {
+      if (item.kind === 'tagged' && item.cmd?.marks.has('auth-retry')) host.store.addEvidence('auth-retry-after-success', item.line.seqs);
+    },
+  };
+}

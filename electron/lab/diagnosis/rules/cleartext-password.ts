@@ -1,0 +1,35 @@
+/**
+ * `cleartext-password`: LOGIN, AUTHENTICATE PLAIN or AUTHENTICATE LOGIN without TLS: the
+ * password crosses the network readable by anyone on it (RFC 3501 §6.2.3 and RFC 4616 §6
+ * warn against it; Cyrus and Dovecot refuse it with LOGINDISABLED unless allowed).
+ *
+ * Wire signature: `A1 LOGIN user pass` or `A1 AUTHENTICATE PLAIN|LOGIN` on a connection that is
+ * neither implicit TLS (993) nor after a successful STARTTLS.
+ */
+import type { Rule } from './types.js';
+import { mechanismOf } from '../conversation.js';
+
+const CLEARTEXT = new Set(['LOGIN-COMMAND', 'PLAIN', 'LOGIN']);
+
+export function cleartextPasswordRule(): Rule {
+  return {
+    id: 'cleartext-password',
+    onClient(item, conn, host) {
+      if (item.kind !== 'command' || conn.security !== 'none') return;
+      if (item.cmd.name !== 'LOGIN' && item.cmd.name !== 'AUTHENTICATE') return;
+      const mech = mechanismOf(item.cmd);
+      if (!CLEARTEXT.has(mech)) return;
+      host.store.report({
+        id: 'cleartext-password',
+        severity: 'warning',
+        conn: conn.id,
+        evidence: item.line.seqs,
+        update(d) {
+          const m = (d.mechanisms as string[] | undefined) ?? [];
+          if (!m.includes(mech)) m.push(mech);
+          d.mechanisms = m;
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * `empty-line-after-auth`: a bare CRLF from the client right after the server's tagged OK/NO to
+ * AUTHENTICATE or LOGIN.
+ *
+ * Wire signature (seed, Nokia 6233 firmware 05.10 with CRAM-MD5):
+ *   S: A0 OK Success (no protection)
+ *   C: \r\n
+ *   S: * BAD Invalid tag            (Cyrus; Dovecot: "* BAD Error in IMAP tag")
+ * Not this quirk: the empty SASL response that ends DIGEST-MD5 (RFC 2831 §2.1.3) and a `*`
+ * cancel; the conversation classifies those as SASL responses, so they never reach here.
+ * An untagged BAD answer makes it an error: the phone then reads the login as failed.
+ */
+import type { Rule } from './types.js';
+import { PerConn } from './types.js';
+
+export function followsAuthResult(conn: { lastTagged?: { item: { cmd?: { name: string } }; clientItemsSince: number } }): boolean {
+  const lt = conn.lastTagged;
+  return !!lt && lt.clientItemsSince === 0 && !!lt.item.cmd && (lt.item.cmd.name === 'LOGIN' || lt.item.cmd.name === 'AUTHENTICATE');
+}
+
+export function emptyLineAfterAuthRule(): Rule {
+  // After the empty line, the next server line tells how the server took it.
+  const waiting = new PerConn<{ on: boolean }>(() => ({ on: false }));
+  return {
+    id: 'empty-line-after-auth',
+    onClient(item, conn, host) {
+      if (item.kind !== 'empty' || !followsAuthResult(conn)) return;
+      const lt = conn.lastTagged!;
+      const cmd = lt.item.cmd!;
+      host.store.report({
+        id: 'empty-line-after-auth',
+        severity: 'warning',
+        conn: conn.id,
+        evidence: [...lt.item.line.seqs, ...item.line.seqs],
+        update(d) {
+          d.count = ((d.count as number | undefined) ?? 0) + 1;
+          const mech = cmd.name === 'LOGIN' ? 'LOGIN-COMMAND' : (cmd.args.split(' ')[0] ?? '').toUpperCase();
+          const mechs = (d.mechanisms as string[] | undefined) ?? [];
+          if (!mechs.includes(mech)) mechs.push(mech);
+          d.mechanisms = mechs;
+          d.authResult = lt.item.status;
+        },
+      });
+      waiting.get(conn.id).on = true;
+    },
+    onServer(item, conn, host) {
+      const w = waiting.peek(conn.id);
+      if (!w?.on) return;
+      w.on = false;
+      if (item.kind === 'untagged' && item.name === 'BAD') {
+        host.store.report({
+          id: 'empty-line-after-auth',
+          severity: 'error',
+          conn: conn.id,
+          evidence: item.line.seqs,
+          update(d) {
+            d.serverReaction = item.line.text.slice(0, 120);
+          },
+        });
+      }
+    },
+    onEvent(ev) {
+      if (ev.kind === 'conn.close') waiting.drop(ev.conn);
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * `empty-line`: a bare CRLF where a tagged command should be, other than right after an
+ * authentication result (that is `empty-line-after-auth`).
+ *
+ * Wire signature: `\r\n` in command position (RFC 3501 §9: every command starts with a tag).
+ * Known: MailKit after an APPEND literal, some proxies. Servers: Cyrus `* BAD Invalid tag`,
+ * Dovecot `* BAD Error in IMAP tag`, lenient servers ignore it.
+ * Not this quirk: DIGEST-MD5's final empty response and IDLE's DONE (see ../conversation.ts).
+ */
+import type { Rule } from './types.js';
+import { followsAuthResult } from './empty-line-after-auth.js';
+
+export function emptyLineRule(): Rule {
+  return {
+    id: 'empty-line',
+    onClient(item, conn, host) {
+      if (item.kind !== 'empty' || followsAuthResult(conn)) return;
+      host.store.report({
+        id: 'empty-line',
+        severity: 'warning',
+        conn: conn.id,
+        evidence: item.line.seqs,
+        update(d) {
+          d.count = ((d.count as number | undefined) ?? 0) + 1;
+        },
+      });
+    },
+  };
+}

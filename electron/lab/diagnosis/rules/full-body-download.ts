@@ -1,0 +1,77 @@
+/**
+ * `full-body-download`: the client fetches whole messages (RFC822, BODY[], BODY[TEXT], parts,
+ * or chunked BODY.PEEK[…]<offset.20480>) when checking mail, with the byte count.
+ *
+ * Wire signature (seed reply 4, Nokia 6234: "the call log would show it had transferred 100k
+ * plus", on every check; Symbian S60: `UID FETCH n BODY.PEEK[1]<0.20480>` chunks):
+ *   C: A5 FETCH 1:* (RFC822)     S: * 1 FETCH (RFC822 {51234} …
+ * Bytes are the sizes of the body literals the server sent. A warning when bodies were fetched
+ * on two or more connections (every check) or past FULL_BODY_WARN_BYTES; info otherwise.
+ */
+import type { Rule } from './types.js';
+import { PerConn } from './types.js';
+import { FULL_BODY_WARN_BYTES } from '../constants.js';
+import { bodyItemsRequested, literalIsBody } from '../imap-syntax.js';
+import { pushBounded } from '../store.js';
+
+export function fullBodyDownloadRule(): Rule {
+  const active = new PerConn<{ fetching: boolean }>(() => ({ fetching: false }));
+  let connsWithBodies = 0;
+  let totalBytes = 0;
+  const severity = () => (connsWithBodies >= 2 || totalBytes >= FULL_BODY_WARN_BYTES ? 'warning' : 'info');
+  return {
+    id: 'full-body-download',
+    onClient(item, conn, host) {
+      if (item.kind !== 'command' || (item.cmd.name !== 'FETCH' && item.cmd.name !== 'UID FETCH')) return;
+      const items = bodyItemsRequested(item.cmd.args);
+      if (items.length === 0) return;
+      const s = active.get(conn.id);
+      if (!s.fetching) {
+        s.fetching = true;
+        connsWithBodies++;
+      }
+      const chunked = items.some((i) => i.partial !== undefined);
+      host.store.report({
+        id: 'full-body-download',
+        severity: severity(),
+        conn: conn.id,
+        evidence: item.line.seqs,
+        update(d) {
+          d.fetchCommands = ((d.fetchCommands as number | undefined) ?? 0) + 1;
+          d.bytes = totalBytes;
+          d.checks = connsWithBodies;
+          if (chunked) d.chunked = true;
+          const names = (d.items as string[] | undefined) ?? [];
+          for (const i of items) if (!names.includes(i.item) && names.length < 8) names.push(i.item);
+          d.items = names;
+        },
+      });
+    },
+    onServer(item, conn, host) {
+      if (item.kind !== 'untagged' || item.name !== 'FETCH' || item.line.literals.length === 0) return;
+      if (!active.peek(conn.id)?.fetching) return;
+      let bytes = 0;
+      for (const lit of item.line.literals) if (literalIsBody(lit.before)) bytes += lit.size;
+      if (bytes === 0) return;
+      totalBytes += bytes;
+      host.store.report({
+        id: 'full-body-download',
+        severity: severity(),
+        conn: conn.id,
+        evidence: item.line.seqs,
+        update(d) {
+          d.bytes = totalBytes;
+          d.messages = ((d.messages as number | undefined) ?? 0) + 1;
+        },
+      });
+    },
+    onEvent(ev, _conn, host) {
+      if (ev.kind !== 'conn.close') return;
+      const s = active.peek(ev.conn);
+      active.drop(ev.conn);
+      if (!s?.fetching) return;
+      const f = host.store.get('full-body-download');
+      if (f) pushBounded(f.data, 'perConnection', { conn: ev.conn });
+    },
+  };
+}

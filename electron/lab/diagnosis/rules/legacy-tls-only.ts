@@ -1,0 +1,47 @@
+/**
+ * `legacy-tls-only`: the ClientHello's highest version is TLS 1.1 or lower, or it offers only
+ * RC4, 3DES or export suites. Lists what it offered.
+ *
+ * Wire signature: a `tls.hello` event; the Nokia 6233 negotiated TLSv1 RC4-MD5 with Cyrus
+ * (seed). Current Dovecot (TLS 1.2 minimum since 2.3.15) and OpenSSL 3 defaults refuse it.
+ */
+import type { Rule } from './types.js';
+
+/** Version names as tls.hello reports them, ordered. */
+const VERSION_RANK: Record<string, number> = {
+  SSLv2: 0, SSLv3: 1, TLSv1: 2, 'TLSv1.0': 2, 'TLSv1.1': 3, 'TLSv1.2': 4, 'TLSv1.3': 5,
+};
+
+/** Signalling values, not real suites (RFC 5746, RFC 7507). */
+const SIGNALS = /^(TLS_EMPTY_RENEGOTIATION_INFO_SCSV|TLS_FALLBACK_SCSV|GREASE)$/;
+const WEAK = /(RC4|3DES|DES_CBC|DES40|EXPORT|_NULL_|WITH_NULL)/;
+
+export function isLegacyOnly(maxVersion: string, suites: readonly string[]): { oldVersion: boolean; weakSuitesOnly: boolean } {
+  const rank = VERSION_RANK[maxVersion] ?? VERSION_RANK[maxVersion.replace(/^TLS ?/, 'TLSv')] ?? 99;
+  const real = suites.filter((s) => !SIGNALS.test(s));
+  return { oldVersion: rank <= 3, weakSuitesOnly: real.length > 0 && real.every((s) => WEAK.test(s)) };
+}
+
+export function legacyTlsOnlyRule(): Rule {
+  return {
+    id: 'legacy-tls-only',
+    onEvent(ev, _conn, host) {
+      if (ev.kind !== 'tls.hello') return;
+      const { oldVersion, weakSuitesOnly } = isLegacyOnly(ev.maxVersion, ev.cipherSuites);
+      if (!oldVersion && !weakSuitesOnly) return;
+      host.store.report({
+        id: 'legacy-tls-only',
+        severity: 'warning',
+        conn: ev.conn,
+        evidence: [ev.seq],
+        update(d) {
+          d.maxVersion = ev.maxVersion;
+          d.cipherSuites = ev.cipherSuites.slice(0, 40);
+          d.oldVersion = oldVersion;
+          d.weakSuitesOnly = weakSuitesOnly;
+          if (ev.sni) d.sni = ev.sni;
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * `protocol-violation`: a client line the IMAP grammar (RFC 3501 §9) rejects, other than an
+ * empty line, with the offending bytes: no valid tag, no command name, an unknown command, an
+ * unterminated quoted string. Also what the lab itself refused (`input.rejected`: a line past
+ * its limit, TLS bytes on the plaintext port, …).
+ */
+import type { Rule } from './types.js';
+import { VIOLATION_SAMPLE_BYTES } from '../constants.js';
+import { pushBounded } from '../store.js';
+
+export function protocolViolationRule(): Rule {
+  return {
+    id: 'protocol-violation',
+    onClient(item, conn, host) {
+      if (item.kind !== 'invalid') return;
+      const sample = item.line.text.slice(0, VIOLATION_SAMPLE_BYTES);
+      host.store.report({
+        id: 'protocol-violation',
+        severity: 'warning',
+        conn: conn.id,
+        evidence: item.line.seqs,
+        update(d) {
+          pushBounded(d, 'samples', { conn: conn.id, bytes: sample, problem: item.reason });
+        },
+      });
+    },
+    onEvent(ev, _conn, host) {
+      if (ev.kind !== 'input.rejected') return;
+      host.store.report({
+        id: 'protocol-violation',
+        severity: 'warning',
+        conn: ev.conn,
+        evidence: [ev.seq],
+        update(d) {
+          pushBounded(d, 'samples', { conn: ev.conn, bytes: (ev.sample ?? ev.sampleB64 ?? '').slice(0, VIOLATION_SAMPLE_BYTES), problem: `${ev.what}: ${ev.detail}` });
+        },
+      });
+    },
+  };
+}

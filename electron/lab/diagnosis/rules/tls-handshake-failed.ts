@@ -1,0 +1,36 @@
+/**
+ * `tls-handshake-failed`: the ClientHello arrived but no TLS session was established.
+ *
+ * Wire signature: a `tls.failed` event from the lab's TLS acceptor, with `reason`
+ * no-shared-cipher | protocol-version | client-rejected-certificate (the client's alert
+ * unknown_ca, bad_certificate, certificate_unknown, unsupported_certificate) | client-closed.
+ * Seed: the Nokia 6233 on port 993 without the CA installed ("imaps TLS negotiation failed").
+ */
+import type { Rule } from './types.js';
+
+export function tlsHandshakeFailedRule(): Rule {
+  return {
+    id: 'tls-handshake-failed',
+    onEvent(ev, _conn, host) {
+      if (ev.kind !== 'tls.failed') return;
+      host.store.report({
+        id: 'tls-handshake-failed',
+        severity: 'error',
+        conn: ev.conn,
+        evidence: [ev.seq],
+        update(d) {
+          const reasons = (d.reasons as string[] | undefined) ?? [];
+          if (!reasons.includes(ev.reason)) reasons.push(ev.reason);
+          d.reasons = reasons;
+          d.reason = ev.reason;
+          if (ev.alert) {
+            d.alert = ev.alert;
+            d.alertFrom = ev.alertFrom;
+          }
+          if (ev.description) d.description = ev.description;
+          d.count = ((d.count as number | undefined) ?? 0) + 1;
+        },
+      });
+    },
+  };
+}

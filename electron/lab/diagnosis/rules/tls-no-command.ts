@@ -1,0 +1,32 @@
+/**
+ * `tls-no-command`: TLS was established, then the client closed (or timed out) without sending
+ * a single byte inside it.
+ *
+ * Wire signature (seed, Nokia 6233 on port 993 with the CA installed): `tls.established`
+ * (TLSv1, RC4-MD5), the greeting, then `conn.close` with no c2s `tls:true` bytes. The phone
+ * may expect a client certificate.
+ */
+import type { Rule } from './types.js';
+
+export function tlsNoCommandRule(): Rule {
+  return {
+    id: 'tls-no-command',
+    onEvent(ev, conn, host) {
+      if (ev.kind !== 'conn.close' || !conn || conn.tlsEstablishedSeq === undefined || conn.tlsClientBytes > 0) return;
+      const by = ev.by;
+      const established = conn.tlsEstablishedSeq;
+      host.store.report({
+        id: 'tls-no-command',
+        severity: 'error',
+        conn: conn.id,
+        evidence: [established, ev.seq],
+        update(d) {
+          d.closedBy = by;
+          d.count = ((d.count as number | undefined) ?? 0) + 1;
+          if (conn.security === 'starttls') d.mode = 'starttls';
+          else d.mode = 'implicit';
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * Response encoding (RFC 3501 §4, §7): strings go out quoted when they are short 7-bit text,
+ * as literals otherwise (8-bit, CR/LF, NUL, `"`-heavy or long), NIL for absent values; ENVELOPE
+ * and BODYSTRUCTURE are rendered from the mail store's parsed structures.
+ */
+import type { Envelope, EnvelopeAddress, MimePart } from '../../mailbox/types.js';
+
+/** Quoted strings longer than this go out as literals (keeps lines short for small phones). */
+export const MAX_QUOTED_BYTES = 1024;
+
+export class ResponseWriter {
+  private parts: Buffer[] = [];
+  private pendingText = '';
+
+  /** Protocol text (ASCII by construction). */
+  raw(s: string): this {
+    this.pendingText += s;
+    return this;
+  }
+
+  private flushText(): void {
+    if (this.pendingText) {
+      this.parts.push(Buffer.from(this.pendingText, 'utf8'));
+      this.pendingText = '';
+    }
+  }
+
+  literal(data: Buffer): this {
+    this.pendingText += `{${data.length}}\r\n`;
+    this.flushText();
+    this.parts.push(data);
+    return this;
+  }
+
+  /** string = quoted / literal; chooses the form the bytes allow. */
+  string(value: string | Buffer): this {
+    const data = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+    if (needsLiteral(data)) return this.literal(data);
+    return this.raw(quote(data.toString('latin1')));
+  }
+
+  nstring(value: string | Buffer | null | undefined): this {
+    if (value === null || value === undefined) return this.raw('NIL');
+    return this.string(value);
+  }
+
+  number(n: number): this {
+    return this.raw(String(n));
+  }
+
+  toBuffer(): Buffer {
+    this.flushText();
+    return this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
+  }
+}
+
+function needsLiteral(data: Buffer): boolean {
+  if (data.length > MAX_QUOTED_BYTES) return true;
+  for (const b of data) if (b === 0x0d || b === 0x0a || b === 0 || b > 0x7e) return true;
+  return false;
+}
+
+/** A 7-bit string as an IMAP quoted string. */
+export function quote(s: string): string {
+  return '"' + s.replace(/[\\"]/g, (c) => '\\' + c) + '"';
+}
+
+/** A string for a response line: quoted when it can be, else a literal. */
+export function stringBytes(value: string | Buffer): Buffer {
+  return new ResponseWriter().string(value).toBuffer();
+}
+
+function addresses(w: ResponseWriter, list: EnvelopeAddress[] | null): void {
+  if (!list || list.length === 0) {
+    w.raw('NIL');
+    return;
+  }
+  w.raw('(');
+  for (const a of list) {
+    w.raw('(').nstring(a.name).raw(' ').nstring(a.adl).raw(' ').nstring(a.mailbox).raw(' ').nstring(a.host).raw(')');
+  }
+  w.raw(')');
+}
+
+/** RFC 3501 §7.4.2 ENVELOPE: sender and reply-to default to from when absent. */
+export function writeEnvelope(w: ResponseWriter, env: Envelope): void {
+  const from = env.from;
+  w.raw('(').nstring(env.date).raw(' ').nstring(env.subject).raw(' ');
+  addresses(w, from);
+  w.raw(' ');
+  addresses(w, env.sender && env.sender.length ? env.sender : from);
+  w.raw(' ');
+  addresses(w, env.replyTo && env.replyTo.length ? env.replyTo : from);
+  w.raw(' ');
+  addresses(w, env.to);
+  w.raw(' ');
+  addresses(w, env.cc);
+  w.raw(' ');
+  addresses(w, env.bcc);
+  w.raw(' ').nstring(env.inReplyTo).raw(' ').nstring(env.messageId).raw(')');
+}
+
+function params(w: ResponseWriter, p: Record<string, string> | undefined): void {
+  const keys = p ? Object.keys(p) : [];
+  if (!p || keys.length === 0) {
+    w.raw('NIL');
+    return;
+  }
+  w.raw('(');
+  keys.forEach((k, i) => {
+    if (i) w.raw(' ');
+    w.string(k.toUpperCase()).raw(' ').string(p[k]);
+  });
+  w.raw(')');
+}
+
+function disposition(w: ResponseWriter, d: MimePart['disposition']): void {
+  if (!d) {
+    w.raw('NIL');
+    return;
+  }
+  w.raw('(').string(d.type.toUpperCase()).raw(' ');
+  params(w, d.params);
+  w.raw(')');
+}
+
+function language(w: ResponseWriter, l: string[] | null): void {
+  if (!l || l.length === 0) w.raw('NIL');
+  else if (l.length === 1) w.string(l[0]);
+  else {
+    w.raw('(');
+    l.forEach((x, i) => {
+      if (i) w.raw(' ');
+      w.string(x);
+    });
+    w.raw(')');
+  }
+}
+
+/**
+ * RFC 3501 §7.4.2 BODYSTRUCTURE (extended = true) or BODY (extended = false).
+ * Types and subtypes go out upper case, as Cyrus and Dovecot send them.
+ */
+export function writeBodyStructure(w: ResponseWriter, part: MimePart, extended: boolean): void {
+  if (part.parts && part.parts.length > 0) {
+    w.raw('(');
+    for (const child of part.parts) writeBodyStructure(w, child, extended);
+    w.raw(' ').string(part.subtype.toUpperCase());
+    if (extended) {
+      w.raw(' ');
+      params(w, part.params);
+      w.raw(' ');
+      disposition(w, part.disposition);
+      w.raw(' ');
+      language(w, part.language);
+      w.raw(' ').nstring(part.location);
+    }
+    w.raw(')');
+    return;
+  }
+  w.raw('(').string(part.type.toUpperCase()).raw(' ').string(part.subtype.toUpperCase()).raw(' ');
+  params(w, part.params);
+  w.raw(' ').nstring(part.id).raw(' ').nstring(part.description).raw(' ').string(part.encoding.toUpperCase());
+  w.raw(' ').number(part.size);
+  if (part.type === 'message' && part.subtype === 'rfc822' && part.message) {
+    w.raw(' ');
+    writeEnvelope(w, part.message.envelope);
+    w.raw(' ');
+    writeBodyStructure(w, part.message.root, extended);
+    w.raw(' ').number(part.lines);
+  } else if (part.type === 'text') {
+    w.raw(' ').number(part.lines);
+  }
+  if (extended) {
+    w.raw(' ').nstring(part.md5).raw(' ');
+    disposition(w, part.disposition);
+    w.raw(' ');
+    language(w, part.language);
+    w.raw(' ').nstring(part.location);
+  }
+  w.raw(')');
+}

@@ -1,0 +1,183 @@
+/**
+ * FETCH (RFC 3501 §6.4.5, §7.4.2): FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY,
+ * BODYSTRUCTURE, UID, RFC822, RFC822.HEADER, RFC822.TEXT, BODY[section]<partial>, BODY.PEEK.
+ * Non-peek body fetches set \Seen (unless the mailbox is read-only) and report the new FLAGS.
+ */
+import type { SectionSpec, StoredMessage } from '../../mailbox/types.js';
+import type { CommandReader } from '../codec/reader.js';
+import { ResponseWriter, writeBodyStructure, writeEnvelope } from '../codec/encoder.js';
+import { formatInternalDate } from '../dates.js';
+import { ImapBad } from '../errors.js';
+import { flagsText } from '../mailbox-view.js';
+import type { CommandModule } from './types.js';
+
+export type FetchItem =
+  | { kind: 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODY' | 'BODYSTRUCTURE' | 'UID' }
+  | { kind: 'section'; label: string; spec: SectionSpec; peek: boolean; partial?: [number, number] };
+
+const MACROS: Record<string, string[]> = {
+  ALL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE'],
+  FAST: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE'],
+  FULL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY'],
+};
+
+const SIMPLE = new Set(['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY', 'BODYSTRUCTURE', 'UID']);
+
+/** section = "[" [section-spec] "]" (RFC 3501 §9), after the "[" has been seen. */
+function parseSection(r: CommandReader): { spec: SectionSpec; text: string } {
+  const head = r.takeWhile((ch) => /[A-Za-z0-9.]/.test(ch));
+  const parts = head === '' ? [] : head.split('.');
+  const path: number[] = [];
+  while (parts.length && /^\d+$/.test(parts[0])) {
+    const n = Number(parts.shift());
+    if (n < 1) throw new ImapBad('Invalid section part number');
+    path.push(n);
+  }
+  const textName = parts.join('.').toUpperCase();
+  const spec: SectionSpec = { path };
+  let text = path.join('.');
+  if (textName) {
+    if (!['HEADER', 'TEXT', 'MIME', 'HEADER.FIELDS', 'HEADER.FIELDS.NOT'].includes(textName)) throw new ImapBad(`Invalid section ${head}`);
+    if (textName === 'MIME' && path.length === 0) throw new ImapBad('MIME needs a part number');
+    spec.text = textName as SectionSpec['text'];
+    text += (text ? '.' : '') + textName;
+    if (textName.startsWith('HEADER.FIELDS')) {
+      r.sp();
+      const fields = r.list(() => r.astring());
+      if (fields.length === 0) throw new ImapBad('HEADER.FIELDS needs field names');
+      spec.fields = fields;
+      text += ` (${fields.join(' ')})`;
+    }
+  }
+  r.expect(']');
+  return { spec, text };
+}
+
+function parseItem(r: CommandReader, out: FetchItem[]): void {
+  const name = r.takeWhile((ch) => /[A-Za-z0-9.]/.test(ch)).toUpperCase();
+  if (!name) throw new ImapBad('Expected a FETCH attribute');
+  parseAfterName(r, name, out);
+}
+
+function parseAfterName(r: CommandReader, name: string, out: FetchItem[]): void {
+  if ((name === 'BODY' || name === 'BODY.PEEK') && r.maybe('[')) {
+    const { spec, text } = parseSection(r);
+    let partial: [number, number] | undefined;
+    if (r.maybe('<')) {
+      const start = r.number();
+      r.expect('.');
+      const count = r.number();
+      if (count === 0) throw new ImapBad('Partial count must be positive');
+      r.expect('>');
+      partial = [start, count];
+    }
+    out.push({ kind: 'section', label: `BODY[${text}]`, spec, peek: name === 'BODY.PEEK', partial });
+    return;
+  }
+  if (name === 'RFC822') out.push({ kind: 'section', label: 'RFC822', spec: { path: [] }, peek: false });
+  else if (name === 'RFC822.HEADER') out.push({ kind: 'section', label: 'RFC822.HEADER', spec: { path: [], text: 'HEADER' }, peek: true });
+  else if (name === 'RFC822.TEXT') out.push({ kind: 'section', label: 'RFC822.TEXT', spec: { path: [], text: 'TEXT' }, peek: false });
+  else if (SIMPLE.has(name)) out.push({ kind: name as 'FLAGS' });
+  else throw new ImapBad(`Unknown FETCH attribute ${name}`);
+}
+
+/** fetch-att list, a single attribute, or a macro (ALL, FAST, FULL). */
+export function parseFetchItems(r: CommandReader): FetchItem[] {
+  const items: FetchItem[] = [];
+  if (r.peek() === '(') {
+    r.list(() => parseItem(r, items));
+    return items;
+  }
+  const name = r.takeWhile((ch) => /[A-Za-z0-9.]/.test(ch)).toUpperCase();
+  if (!name) throw new ImapBad('Expected FETCH attributes');
+  if (MACROS[name]) {
+    for (const k of MACROS[name]) items.push({ kind: k as 'FLAGS' });
+    return items;
+  }
+  parseAfterName(r, name, items);
+  return items;
+}
+
+export const fetch: CommandModule = {
+  name: 'FETCH',
+  requires: 'selected',
+  uidForm: true,
+  noExpungeUpdates: true,
+  run({ r, session, uid }) {
+    const view = session.selected;
+    if (!view) return;
+    r.sp();
+    const set = r.sequenceSet();
+    r.sp();
+    const items = parseFetchItems(r);
+    r.end();
+    const store = session.store;
+    const setsSeen = !view.readOnly && items.some((i) => i.kind === 'section' && !i.peek);
+    const wantsFlags = items.some((i) => i.kind === 'FLAGS');
+    for (const { seq, msg } of view.resolve(set, uid)) {
+      let seenChanged = false;
+      if (setsSeen && !msg.flags.has('\\Seen')) {
+        store.setFlags(view.name, [msg.uid], 'add', ['\\Seen']);
+        seenChanged = true;
+      }
+      const w = new ResponseWriter().raw(`* ${seq} FETCH (`);
+      let first = true;
+      const sep = () => {
+        if (!first) w.raw(' ');
+        first = false;
+      };
+      if (uid && !items.some((i) => i.kind === 'UID')) {
+        sep();
+        w.raw(`UID ${msg.uid}`);
+      }
+      for (const item of items) {
+        sep();
+        writeItem(w, item, msg, store.section.bind(store));
+      }
+      if (seenChanged && !wantsFlags) {
+        sep();
+        w.raw(`FLAGS ${flagsText(msg)}`);
+      }
+      if (seenChanged || wantsFlags) view.noteFlags(msg);
+      w.raw(')\r\n');
+      session.emit(w.toBuffer());
+    }
+  },
+};
+
+function writeItem(w: ResponseWriter, item: FetchItem, msg: StoredMessage, section: (m: StoredMessage, s: SectionSpec) => Buffer): void {
+  switch (item.kind) {
+    case 'UID':
+      w.raw(`UID ${msg.uid}`);
+      return;
+    case 'FLAGS':
+      w.raw(`FLAGS ${flagsText(msg)}`);
+      return;
+    case 'INTERNALDATE':
+      w.raw(`INTERNALDATE "${formatInternalDate(msg.internalDate)}"`);
+      return;
+    case 'RFC822.SIZE':
+      w.raw(`RFC822.SIZE ${msg.raw.length}`);
+      return;
+    case 'ENVELOPE':
+      w.raw('ENVELOPE ');
+      writeEnvelope(w, msg.envelope);
+      return;
+    case 'BODY':
+    case 'BODYSTRUCTURE':
+      w.raw(`${item.kind} `);
+      writeBodyStructure(w, msg.mime, item.kind === 'BODYSTRUCTURE');
+      return;
+    case 'section': {
+      let data = section(msg, item.spec);
+      let label = item.label;
+      if (item.partial) {
+        const [start, count] = item.partial;
+        data = start >= data.length ? Buffer.alloc(0) : data.subarray(start, start + count);
+        label += `<${start}>`;
+      }
+      w.raw(`${label} `).literal(data);
+      return;
+    }
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * SEARCH (RFC 3501 §6.4.4): the keys clients use: flags, addresses and text (case-insensitive
+ * substring over the raw header/body bytes), dates, sizes, UID and sequence sets, NOT, OR,
+ * parenthesised groups. CHARSET US-ASCII/UTF-8 accepted; others NO [BADCHARSET].
+ */
+import type { StoredMessage } from '../../mailbox/types.js';
+import type { CommandReader } from '../codec/reader.js';
+import { dayOf, parseDate } from '../dates.js';
+import { ImapBad, ImapNo } from '../errors.js';
+import type { MailboxView, ViewEntry } from '../mailbox-view.js';
+import { SequenceSet } from '../seqset.js';
+import { parseFlag } from './store.js';
+import type { CommandModule } from './types.js';
+
+type Pred = (e: ViewEntry) => boolean;
+
+/** Nesting depth of NOT/OR/() a search may use: bounds recursion on hostile input. */
+export const MAX_SEARCH_DEPTH = 50;
+
+const FLAG_KEYS: Record<string, [string, boolean]> = {
+  ANSWERED: ['\\Answered', true],
+  DELETED: ['\\Deleted', true],
+  DRAFT: ['\\Draft', true],
+  FLAGGED: ['\\Flagged', true],
+  SEEN: ['\\Seen', true],
+  UNANSWERED: ['\\Answered', false],
+  UNDELETED: ['\\Deleted', false],
+  UNDRAFT: ['\\Draft', false],
+  UNFLAGGED: ['\\Flagged', false],
+  UNSEEN: ['\\Seen', false],
+  OLD: ['\\Recent', false],
+};
+
+function headerBlock(m: StoredMessage): string {
+  return m.raw.toString('latin1', 0, m.mime.bodyStart).toLowerCase();
+}
+
+function headerValues(m: StoredMessage, field: string): string[] {
+  const f = field.toLowerCase();
+  return m.mime.headers.filter(([n]) => n.toLowerCase() === f).map(([, v]) => v.toLowerCase());
+}
+
+function contains(hay: string, needle: string): boolean {
+  return hay.includes(needle);
+}
+
+function sentDate(m: StoredMessage): number | null {
+  const d = m.envelope.date ? new Date(m.envelope.date) : null;
+  return d && !Number.isNaN(d.getTime()) ? dayOf(d) : null;
+}
+
+function str(r: CommandReader): string {
+  return r.astringBytes().toString('utf8').toLowerCase();
+}
+
+function parseKey(r: CommandReader, view: MailboxView, depth: number): Pred {
+  if (depth > MAX_SEARCH_DEPTH) throw new ImapBad('Search too deeply nested');
+  if (r.peek() === '(') {
+    const preds = r.list(() => parseKey(r, view, depth + 1));
+    return (e) => preds.every((p) => p(e));
+  }
+  if (/[0-9*]/.test(r.peek())) {
+    const set = SequenceSet.parse(r.sequenceSet(), view.count);
+    return (e) => set.has(e.seq);
+  }
+  const key = r.atom().toUpperCase();
+  if (FLAG_KEYS[key]) {
+    const [flag, want] = FLAG_KEYS[key];
+    return (e) => e.msg.flags.has(flag) === want;
+  }
+  switch (key) {
+    case 'ALL':
+      return () => true;
+    case 'NEW':
+    case 'RECENT':
+      return () => false; // the lab reports 0 RECENT
+    case 'NOT': {
+      r.sp();
+      const p = parseKey(r, view, depth + 1);
+      return (e) => !p(e);
+    }
+    case 'OR': {
+      r.sp();
+      const a = parseKey(r, view, depth + 1);
+      r.sp();
+      const b = parseKey(r, view, depth + 1);
+      return (e) => a(e) || b(e);
+    }
+    case 'FROM':
+    case 'TO':
+    case 'CC':
+    case 'BCC':
+    case 'SUBJECT': {
+      r.sp();
+      const s = str(r);
+      const field = key === 'SUBJECT' ? 'subject' : key.toLowerCase();
+      return (e) => headerValues(e.msg, field).some((v) => contains(v, s));
+    }
+    case 'HEADER': {
+      r.sp();
+      const field = str(r);
+      r.sp();
+      const s = str(r);
+      return (e) => headerValues(e.msg, field).some((v) => contains(v, s));
+    }
+    case 'BODY': {
+      r.sp();
+      const s = str(r);
+      return (e) => contains(e.msg.raw.toString('utf8', e.msg.mime.bodyStart).toLowerCase(), s);
+    }
+    case 'TEXT': {
+      r.sp();
+      const s = str(r);
+      return (e) => contains(headerBlock(e.msg), s) || contains(e.msg.raw.toString('utf8').toLowerCase(), s);
+    }
+    case 'KEYWORD':
+    case 'UNKEYWORD': {
+      r.sp();
+      const flag = parseFlag(r);
+      return (e) => e.msg.flags.has(flag) === (key === 'KEYWORD');
+    }
+    case 'LARGER':
+    case 'SMALLER': {
+      r.sp();
+      const n = r.number();
+      return (e) => (key === 'LARGER' ? e.msg.raw.length > n : e.msg.raw.length < n);
+    }
+    case 'BEFORE':
+    case 'ON':
+    case 'SINCE':
+    case 'SENTBEFORE':
+    case 'SENTON':
+    case 'SENTSINCE': {
+      r.sp();
+      const day = dayOf(parseDate(r.astring()));
+      const sent = key.startsWith('SENT');
+      const op = key.replace('SENT', '');
+      return (e) => {
+        const d = sent ? sentDate(e.msg) : dayOf(e.msg.internalDate);
+        if (d === null) return false;
+        return op === 'BEFORE' ? d < day : op === 'ON' ? d === day : d >= day;
+      };
+    }
+    case 'UID': {
+      r.sp();
+      const max = view.uids.length ? view.uids[view.uids.length - 1] : 0;
+      const set = SequenceSet.parse(r.sequenceSet(), max);
+      return (e) => set.has(e.msg.uid);
+    }
+    default:
+      throw new ImapBad(`Unknown search key ${key}`);
+  }
+}
+
+export const search: CommandModule = {
+  name: 'SEARCH',
+  requires: 'selected',
+  uidForm: true,
+  noExpungeUpdates: true,
+  run({ r, session, uid }) {
+    const view = session.selected;
+    if (!view) return;
+    r.sp();
+    const m = r.mark();
+    if (r.takeWhile((ch) => /[A-Za-z]/.test(ch)).toUpperCase() === 'CHARSET' && r.peek() === ' ') {
+      r.sp();
+      const cs = r.astring().toUpperCase();
+      if (cs !== 'US-ASCII' && cs !== 'UTF-8') throw new ImapNo('Supported charsets: US-ASCII UTF-8', 'BADCHARSET (US-ASCII UTF-8)');
+      r.sp();
+    } else r.reset(m);
+    const preds: Pred[] = [parseKey(r, view, 0)];
+    while (r.maybe(' ')) preds.push(parseKey(r, view, 0));
+    r.end();
+    const hits = view.all().filter((e) => preds.every((p) => p(e)));
+    session.emit(`* SEARCH${hits.map((e) => ' ' + (uid ? e.msg.uid : e.seq)).join('')}\r\n`);
+  },
+};

@@ -1,0 +1,44 @@
+/** STORE (RFC 3501 §6.4.6): FLAGS, +FLAGS, -FLAGS, with .SILENT. */
+import type { CommandReader } from '../codec/reader.js';
+import { ImapBad, ImapNo } from '../errors.js';
+import { flagsText } from '../mailbox-view.js';
+import type { CommandModule } from './types.js';
+
+/** flag = "\Answered" / … / keyword / flag-extension; \Recent cannot be stored (RFC 3501 §2.3.2). */
+export function parseFlag(r: CommandReader): string {
+  if (r.maybe('\\')) {
+    const name = r.atom();
+    const canonical = ['Answered', 'Flagged', 'Deleted', 'Seen', 'Draft', 'Recent'].find((f) => f.toLowerCase() === name.toLowerCase());
+    return '\\' + (canonical ?? name);
+  }
+  return r.atom();
+}
+
+export const store: CommandModule = {
+  name: 'STORE',
+  requires: 'selected',
+  uidForm: true,
+  noExpungeUpdates: true,
+  run({ r, session, uid }) {
+    const view = session.selected;
+    if (!view) return;
+    r.sp();
+    const set = r.sequenceSet();
+    r.sp();
+    const item = r.atom().toUpperCase();
+    const m = /^([+-]?)FLAGS(\.SILENT)?$/.exec(item);
+    if (!m) throw new ImapBad(`Unknown STORE item ${item}`);
+    r.sp();
+    const flags = r.peek() === '(' ? r.list(() => parseFlag(r)) : [parseFlag(r)];
+    while (r.maybe(' ')) flags.push(parseFlag(r));
+    r.end();
+    if (view.readOnly) throw new ImapNo('Mailbox is read-only', 'READ-ONLY');
+    const entries = view.resolve(set, uid);
+    const mode = m[1] === '+' ? 'add' : m[1] === '-' ? 'remove' : 'replace';
+    session.store.setFlags(view.name, entries.map((e) => e.msg.uid), mode, flags.filter((f) => f !== '\\Recent'));
+    for (const e of entries) {
+      view.noteFlags(e.msg);
+      if (!m[2]) session.emit(`* ${e.seq} FETCH (${uid ? `UID ${e.msg.uid} ` : ''}FLAGS ${flagsText(e.msg)})\r\n`);
+    }
+  },
+};

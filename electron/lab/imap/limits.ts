@@ -1,0 +1,29 @@
+/**
+ * Every bound the IMAP server puts on what a client can make it do (issue 2). Each is a named
+ * constant used as the default of an option (ImapServerOptions), so tests can shrink them.
+ * "Nothing a phone sends can crash the lab, grow its memory without bound" (DESIGN.md).
+ */
+
+/** Longest command line (without literals) kept in memory. RFC 7162 §4 asks clients to stay under 8192 octets; 64 KiB is generous. */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+/** Largest literal accepted (APPEND of a big message). `{4294967295}` is refused without allocating. */
+export const MAX_LITERAL_BYTES = 50 * 1024 * 1024;
+
+/** Simultaneous connections across the IMAP and IMAPS listeners; one more gets `* BYE` and a close. */
+export const MAX_CONNECTIONS = 2000;
+
+/** RFC 3501 §5.4: an autologout timer must be at least 30 minutes once authenticated. */
+export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+
+/** Before authentication a connection gets this long in total (slow-drip clients included). */
+export const PRE_AUTH_TIMEOUT_MS = 60 * 1000;
+
+/** RFC 2177 §3: clients re-issue IDLE at least every 29 minutes; past this the lab logs the client out. */
+export const IDLE_COMMAND_MAX_MS = 30 * 60 * 1000;
+
+/** Consecutive commands answered BAD before the lab says BYE (Dovecot does the same, with 20). */
+export const MAX_BAD_COMMANDS = 20;
+
+/** Bytes of the offending input kept in an input.rejected event's sample. */
+export const REJECTED_SAMPLE_BYTES = 64;

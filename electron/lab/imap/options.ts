@@ -1,0 +1,57 @@
+/** What an IMAP server instance needs: the shared store, the recorder, the account and its behaviour settings. */
+import type { MailStoreApi } from '../mailbox/types.js';
+import type { SessionRecorder } from '../recorder/recorder.js';
+import type { SaslMechanismName } from '../sasl/types.js';
+import type { TlsAcceptor } from '../tls/types.js';
+import {
+  IDLE_COMMAND_MAX_MS,
+  IDLE_TIMEOUT_MS,
+  MAX_BAD_COMMANDS,
+  MAX_CONNECTIONS,
+  MAX_LINE_BYTES,
+  MAX_LITERAL_BYTES,
+  PRE_AUTH_TIMEOUT_MS,
+} from './limits.js';
+
+export interface ImapLimits {
+  maxLineBytes: number;
+  maxLiteralBytes: number;
+  maxConnections: number;
+  /** Autologout after this long without input once authenticated (RFC 3501 §5.4). */
+  idleTimeoutMs: number;
+  /** Total time allowed before authentication succeeds. */
+  preAuthTimeoutMs: number;
+  /** Longest single IDLE command. */
+  idleCommandMaxMs: number;
+  maxBadCommands: number;
+  /** Bytes kept per c2s/s2c event (encodeBytes). */
+  maxEventPayloadBytes?: number;
+}
+
+export const DEFAULT_LIMITS: ImapLimits = {
+  maxLineBytes: MAX_LINE_BYTES,
+  maxLiteralBytes: MAX_LITERAL_BYTES,
+  maxConnections: MAX_CONNECTIONS,
+  idleTimeoutMs: IDLE_TIMEOUT_MS,
+  preAuthTimeoutMs: PRE_AUTH_TIMEOUT_MS,
+  idleCommandMaxMs: IDLE_COMMAND_MAX_MS,
+  maxBadCommands: MAX_BAD_COMMANDS,
+};
+
+export interface ImapServerOptions {
+  store: MailStoreApi;
+  recorder: SessionRecorder;
+  account: { user: string; password: string };
+  mechanisms: SaslMechanismName[];
+  emptyLine: 'strict' | 'lenient';
+  loginDisabledWithoutTls: boolean;
+  /** Text of the `* OK` greeting. */
+  greeting: string;
+  /** Used in CRAM-MD5 challenges and the DIGEST-MD5 realm. */
+  hostname: string;
+  /** STARTTLS and the IMAPS listener need one; without it STARTTLS is not advertised. */
+  tlsAcceptor: TlsAcceptor | null;
+  limits: ImapLimits;
+  /** Server version sent in the ID response. */
+  version: string;
+}

@@ -1,0 +1,231 @@
+/**
+ * `startLab`: the engine's orchestration, called in-process by the CLI (`mailprobe lab`),
+ * Electron main, the browser-mode control server and tests. It opens the session recorder,
+ * the account, the mail store, the certificates and TLS acceptor, the IMAP/IMAPS listeners and
+ * the HTTP hand-off server, records `lab.start`, and gives back a handle to stop it all.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ListenerAddress, ListenerName } from '../api.js';
+import { loadOrCreateAccount } from './account.js';
+import { ensureLabCertificates, type LabCertificates } from './certs/index.js';
+import { chooseLanAddress, HANDOFF_DEFAULT_PORT, startHandoffServer, type HandoffServer } from './handoff/index.js';
+import { createImapServer, type ImapServer } from './imap/server.js';
+import { DEFAULT_LIMITS, type ImapLimits } from './imap/options.js';
+import type { LabOptions, RunningLab } from './lab-types.js';
+import { createSeededStore } from './mailbox/index.js';
+import type { MailStoreApi } from './mailbox/types.js';
+import { defaultDataDir } from './paths.js';
+import { SessionRecorder } from './recorder/recorder.js';
+import { SASL_MECHANISMS } from './sasl/types.js';
+import { createTlsAcceptor } from './tls/index.js';
+import type { TlsAcceptor } from './tls/types.js';
+
+export const DEFAULT_GREETING = 'Mailprobe lab IMAP4rev1 server ready';
+
+/** Preferred ports, then the unprivileged fallbacks tried when they cannot be bound (then a free port). */
+export const DEFAULT_PORTS = { imap: [143, 1143], imaps: [993, 1993] } as const;
+
+/** Options beyond LabOptions, for tests and embedders. */
+export interface LabExtras {
+  /** Smaller limits make abuse tests fast. */
+  limits?: Partial<ImapLimits>;
+  /** Serve this store instead of the seeded one or --mailbox. */
+  store?: MailStoreApi;
+  /** Ready-made certificates (tests share one CA instead of generating one per lab). */
+  certificates?: LabCertificates;
+  /** Told about fallbacks and other things the user should know (the CLI prints them on stderr). */
+  onWarning?: (message: string) => void;
+}
+
+export interface StartedLab extends RunningLab {
+  imap: ImapServer;
+  handoff?: HandoffServer;
+  store: MailStoreApi;
+  warnings: string[];
+}
+
+/** The package version, found by walking up from this file (works from the sources and from dist/). */
+export function labVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) {
+      try {
+        const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'mailprobe' && pkg.version) return pkg.version;
+      } catch {
+        // keep walking
+      }
+    }
+    dir = dirname(dir);
+  }
+  return '0.0.0';
+}
+
+async function openStore(opts: LabOptions, extras: LabExtras): Promise<MailStoreApi> {
+  if (extras.store) return extras.store;
+  if (opts.mailbox) {
+    const mod = (await import('./mailbox/index.js')) as unknown as {
+      loadMailStore?: (path: string, o?: { user?: string }) => MailStoreApi | Promise<MailStoreApi>;
+    };
+    if (!mod.loadMailStore) throw new Error('--mailbox is not supported yet (the mbox/Maildir loader is missing)');
+    return await mod.loadMailStore(opts.mailbox);
+  }
+  return createSeededStore({ user: opts.user, now: new Date() });
+}
+
+/** Listen on the first port that works: the given one, else the fallbacks, else a free one. */
+async function listenWithFallback(
+  imap: ImapServer,
+  name: 'imap' | 'imaps',
+  requested: number | undefined,
+  host: string,
+  warn: (m: string) => void,
+): Promise<ListenerAddress> {
+  if (requested !== undefined) return imap.listen(name, requested, host);
+  const candidates = [...DEFAULT_PORTS[name], 0];
+  let lastErr: unknown;
+  for (const port of candidates) {
+    try {
+      const addr = await imap.listen(name, port, host);
+      if (port !== DEFAULT_PORTS[name][0]) {
+        warn(`${name}: port ${DEFAULT_PORTS[name][0]} is not available (${(lastErr as NodeJS.ErrnoException)?.code ?? 'in use'}); listening on ${addr.port}`);
+      }
+      return addr;
+    } catch (err) {
+      lastErr = err;
+    }
+  }
+  throw lastErr;
+}
+
+export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): Promise<StartedLab> {
+  const { limits, store: _store, certificates: _certs, onWarning, ...given } = partial;
+  const dataDir = given.dataDir ?? defaultDataDir();
+  const account = loadOrCreateAccount(dataDir, given.user, given.password);
+  const lan = chooseLanAddress({ bind: given.bind });
+  const options: LabOptions = {
+    bind: lan.listen,
+    imapPort: given.imapPort === undefined ? (undefined as unknown as number) : given.imapPort,
+    imapsPort: given.imapsPort === undefined ? (undefined as unknown as number) : given.imapsPort,
+    httpPort: given.httpPort === undefined ? (undefined as unknown as number) : given.httpPort,
+    dataDir,
+    mailbox: given.mailbox,
+    user: account.user,
+    password: account.password,
+    mechanisms: given.mechanisms ?? [...SASL_MECHANISMS],
+    emptyLine: given.emptyLine ?? 'strict',
+    loginDisabledWithoutTls: given.loginDisabledWithoutTls ?? false,
+    tls: given.tls ?? 'auto',
+    greeting: given.greeting ?? DEFAULT_GREETING,
+    profile: given.profile,
+  };
+  const warnings: string[] = [];
+  const warn = (m: string) => {
+    warnings.push(m);
+    onWarning?.(m);
+  };
+  if (lan.warning) warn(lan.warning);
+
+  const store = await openStore(options, partial);
+  const wantsTls = options.imapsPort !== null || options.imapPort !== null;
+  let certs: LabCertificates | undefined = partial.certificates;
+  if (!certs && (wantsTls || options.httpPort !== null)) {
+    const hosts = [...new Set([lan.address, '127.0.0.1'])];
+    certs = await ensureLabCertificates({ dataDir, hosts });
+  }
+  let tlsAcceptor: TlsAcceptor | null = null;
+  if (certs) tlsAcceptor = createTlsAcceptor({ certificates: certs, engine: options.tls });
+
+  const recorder = new SessionRecorder({ dataDir });
+  let connCounter = 0;
+  const imap = createImapServer(
+    {
+      store,
+      recorder,
+      account,
+      mechanisms: options.mechanisms,
+      emptyLine: options.emptyLine,
+      loginDisabledWithoutTls: options.loginDisabledWithoutTls,
+      greeting: options.greeting,
+      hostname: hostname() || 'mailprobe',
+      tlsAcceptor,
+      limits: { ...DEFAULT_LIMITS, ...limits },
+      version: labVersion(),
+    },
+    () => `c${++connCounter}`,
+  );
+
+  const listeners: Partial<Record<ListenerName, ListenerAddress>> = {};
+  let handoff: HandoffServer | undefined;
+  try {
+    if (options.imapPort !== null) {
+      listeners.imap = await listenWithFallback(imap, 'imap', options.imapPort, options.bind, warn);
+    }
+    if (options.imapsPort !== null && tlsAcceptor) {
+      listeners.imaps = await listenWithFallback(imap, 'imaps', options.imapsPort, options.bind, warn);
+    }
+    if (options.httpPort !== null && certs) {
+      handoff = await startHandoffServer({
+        host: options.bind,
+        port: options.httpPort ?? HANDOFF_DEFAULT_PORT,
+        recorder,
+        certs,
+        urlHost: lan.address,
+        settings: { imapHost: lan.address, imapPort: listeners.imap?.port, imapsPort: listeners.imaps?.port, user: account.user, password: account.password },
+      });
+      listeners.http = { host: handoff.host, port: handoff.port };
+    }
+  } catch (err) {
+    await imap.close();
+    await handoff?.close();
+    recorder.close();
+    throw err;
+  }
+  // Resolve the concrete option values now that ports are known.
+  options.imapPort = listeners.imap?.port ?? null;
+  options.imapsPort = listeners.imaps?.port ?? null;
+  options.httpPort = listeners.http?.port ?? null;
+
+  const settings: Record<string, unknown> = {
+    mechanisms: options.mechanisms,
+    emptyLine: options.emptyLine,
+    loginDisabledWithoutTls: options.loginDisabledWithoutTls,
+    tls: options.tls,
+    greeting: options.greeting,
+    bind: options.bind,
+    address: lan.address,
+  };
+  if (options.profile) settings.profile = options.profile;
+  if (options.mailbox) settings.mailbox = options.mailbox;
+  recorder.record({ kind: 'lab.start', version: labVersion(), listeners, account, settings, ...(handoff ? { handoffUrl: handoff.url } : {}) });
+  for (const w of warnings) recorder.record({ kind: 'note', text: w });
+  recorder.flush();
+  imap.open();
+
+  let stopping: Promise<void> | null = null;
+  const lab: StartedLab = {
+    recorder,
+    sessionDir: recorder.dir,
+    listeners,
+    handoffUrl: handoff?.url,
+    account,
+    options,
+    imap,
+    handoff,
+    store,
+    warnings,
+    stop(reason = 'stopped') {
+      stopping ??= (async () => {
+        await Promise.all([imap.close(), handoff?.close()]);
+        recorder.record({ kind: 'lab.stop', reason });
+        recorder.close();
+      })();
+      return stopping;
+    },
+  };
+  return lab;
+}

@@ -1,0 +1,28 @@
+/** The mailbox backend (issue 2): in-memory store, MIME parsing, sections, seeded corpus, loaders. */
+export * from './types.js';
+export { MailStore, MessageRecord, DEFAULT_MAILBOXES, MAX_MESSAGE_BYTES, MAX_MAILBOX_NAME_BYTES, MAX_MAILBOXES, type MailStoreOptions } from './store.js';
+export { parseMime, parseEnvelope, MAX_MIME_DEPTH, MAX_MIME_PARTS } from './mime.js';
+export { parseAddressList, MAX_ADDRESS_HEADER_CHARS } from './address.js';
+export { envelopeFrom } from './envelope.js';
+export { parseStructured, type StructuredValue } from './params.js';
+export { findHeaderEnd, splitFields, headerValue, type RawField } from './headers.js';
+export { extractSection, resolvePart, headerFields } from './section.js';
+export { createSeededStore, seedMessages, SEED_DEFAULT_NOW, SEED_DOMAIN, type SeedOptions, type SeedMessage } from './corpus.js';
+export { base64Lines, quotedPrintable, encodedWords, rfc5322Date, crlf } from './encode.js';
+export { samplePdf, samplePng } from './samples.js';
+export {
+  loadMailStore,
+  writeMaildir,
+  writeMbox,
+  parseMbox,
+  maildirInfo,
+  toCrlf,
+  MailboxFileError,
+  MAX_LOAD_MESSAGES,
+  MAX_MBOX_FILE_BYTES,
+  MAX_LOAD_MESSAGE_BYTES,
+  MAILDIR_FLAGS,
+  type MailboxFileErrorCode,
+  type LoadOptions,
+  type MboxMessage,
+} from './files.js';

@@ -1,0 +1,116 @@
+/** Security × mechanism → works / fails, then every attempt with its steps. */
+import type { Attempt } from '../../../api.js';
+import type { ReportContext } from '../context.js';
+import { COLOR } from '../pdf.js';
+import { RESULT_MARK, RESULT_WORD, SECURITY_WORDS, STEP_WORDS, failureWords, firstFailure, securityWords } from '../words.js';
+import { clock } from '../transcript.js';
+
+export const NO_MECHANISM = 'no login sent';
+
+export interface MatrixCell {
+  attempts: Attempt[];
+  pass: number;
+  fail: number;
+}
+
+export function buildMatrix(attempts: readonly Attempt[]) {
+  const securities = (['none', 'starttls', 'tls'] as const).filter((s) => attempts.some((a) => a.security === s));
+  const mechanisms: string[] = [];
+  for (const a of attempts) {
+    const m = a.mechanism ?? NO_MECHANISM;
+    if (!mechanisms.includes(m)) mechanisms.push(m);
+  }
+  const cells = new Map<string, MatrixCell>();
+  for (const a of attempts) {
+    const key = `${a.security}|${a.mechanism ?? NO_MECHANISM}`;
+    let c = cells.get(key);
+    if (!c) cells.set(key, (c = { attempts: [], pass: 0, fail: 0 }));
+    c.attempts.push(a);
+    if (a.verdict === 'pass') c.pass += 1;
+    else c.fail += 1;
+  }
+  return { securities, mechanisms, cells };
+}
+
+/** The words of a cell: mark, word, and the reason when it failed. */
+export function cellWords(c: MatrixCell | undefined): { mark: string; word: string; why?: string; color: string; bg: string } {
+  if (!c) return { mark: '–', word: 'not tried', color: COLOR.muted, bg: '#ffffff' };
+  const tries = c.attempts.length > 1 ? ` (${c.attempts.length} tries)` : '';
+  if (c.fail === 0) return { mark: '✓', word: `works${tries}`, color: COLOR.pass, bg: COLOR.passBg };
+  const reasons = [...new Set(c.attempts.filter((a) => a.verdict === 'fail').map((a) => firstFailure(a)).filter((f) => f).map((f) => failureWords(f!, true)))];
+  const word = c.pass > 0 ? `fails ${c.fail} of ${c.attempts.length}` : `fails${tries}`;
+  return { mark: '✗', word, why: reasons.join(', ') || undefined, color: COLOR.fail, bg: COLOR.failBg };
+}
+
+export function drawMatrix(ctx: ReportContext): void {
+  const { w, diagnosis } = ctx;
+  w.newPage();
+  w.heading('2. Results: what was tried');
+  if (diagnosis.attempts.length === 0) {
+    w.para('The phone did not connect to the mail server during this session: there is nothing to show here.');
+    return;
+  }
+  w.para('Each box is one way of connecting (rows: encryption; columns: how the phone sends the password). ✓ works means the phone logged in and read mail; ✗ fails means it did not, with the reason; – means it was not tried.', { size: 9.5, color: COLOR.muted, gapAfter: 10 });
+
+  const { securities, mechanisms, cells } = buildMatrix(diagnosis.attempts);
+  const headW = 118;
+  const colW = Math.min(130, (w.width - headW) / Math.max(1, mechanisms.length));
+  const headH = 26;
+  const rowH = 46;
+  const size = mechanisms.length > 4 ? 8 : 9.5;
+  w.ensure(headH + rowH * securities.length + 10);
+  let y = w.y;
+  w.box(w.x0, y, headW + colW * mechanisms.length, headH, COLOR.band, undefined, 0);
+  w.at('Encryption / login', w.x0 + 6, y + 8, { size: 8.5, color: COLOR.muted, width: headW - 10 });
+  mechanisms.forEach((m, i) => w.at(m, w.x0 + headW + i * colW + 6, y + 8, { size, font: 'bold', width: colW - 10 }));
+  y += headH;
+  for (const s of securities) {
+    w.at(SECURITY_WORDS[s], w.x0 + 6, y + 10, { size: 9.5, font: 'bold', width: headW - 10 });
+    const proto = diagnosis.attempts.find((a) => a.security === s)?.proto ?? 'imap';
+    w.at(securityWords({ security: s, proto }).replace(/^.*\(/, '(').replace(')', ')'), w.x0 + 6, y + 24, { size: 8, color: COLOR.muted, width: headW - 10 });
+    mechanisms.forEach((m, i) => {
+      const cw = cellWords(cells.get(`${s}|${m}`));
+      const x = w.x0 + headW + i * colW;
+      w.box(x + 2, y + 2, colW - 4, rowH - 4, cw.bg, undefined, 2);
+      w.at(`${cw.mark} ${cw.word}`, x + 7, y + 9, { size, font: 'bold', color: cw.color, width: colW - 12 });
+      if (cw.why) w.at(cw.why, x + 7, y + 25, { size: 7.5, color: COLOR.ink, width: colW - 12 });
+    });
+    w.doc.moveTo(w.x0, y + rowH).lineTo(w.x0 + headW + colW * mechanisms.length, y + rowH).lineWidth(0.4).strokeColor(COLOR.rule).stroke();
+    y += rowH;
+  }
+  w.y = y + 18;
+
+  w.heading('Every attempt, step by step', 2, 60);
+  const cols = { n: w.x0, when: w.x0 + 22, what: w.x0 + 82, steps: w.x0 + 230, result: w.x1 - 62 };
+  const drawHead = () => {
+    const hy = w.y;
+    for (const [label, x] of [['#', cols.n], ['Started', cols.when], ['Connection', cols.what], ['Steps', cols.steps], ['Result', cols.result]] as const) {
+      w.at(label, x, hy, { size: 8, font: 'bold', color: COLOR.muted });
+    }
+    w.y = hy + 13;
+    w.rule(w.y - 2);
+  };
+  drawHead();
+  diagnosis.attempts.forEach((a, i) => {
+    // No-break spaces keep "✓ phone saw login" together when the cell wraps.
+    const steps = a.steps.map((s) => `${RESULT_MARK[s.result]}\u00a0${(STEP_WORDS[s.step]?.name ?? s.step).replace(/ /g, '\u00a0')}`);
+    const stepsText = steps.join('   ');
+    const stepsW = cols.result - cols.steps - 8;
+    const h = Math.max(28, w.heightOf(stepsText, stepsW, { size: 8.5 }) + 8);
+    if (w.ensure(h + 2)) drawHead();
+    const y = w.y + 3;
+    w.at(String(i + 1), cols.n, y, { size: 9 });
+    const startT = a.start ?? ctx.eventsByConn.get(a.conn)?.[0]?.t;
+    w.at(startT ? clock(Date.parse(startT)).slice(0, 8) : '', cols.when, y, { size: 9 });
+    w.at(`${securityWords(a)}`, cols.what, y, { size: 8.5, width: cols.steps - cols.what - 6 });
+    w.at(`${a.mechanism ?? NO_MECHANISM} · ${a.conn}`, cols.what, y + 12, { size: 8, color: COLOR.muted, width: cols.steps - cols.what - 6 });
+    w.y = y;
+    w.para(stepsText, { x: cols.steps, width: stepsW, size: 8.5, gapAfter: 0 });
+    const ok = a.verdict === 'pass';
+    w.at(`${ok ? '✓' : '✗'} ${RESULT_WORD[a.verdict]}`, cols.result, y, { size: 9.5, font: 'bold', color: ok ? COLOR.pass : COLOR.fail });
+    w.y = y + h - 3;
+    w.rule(w.y - 1);
+  });
+  w.y += 6;
+  w.para('Steps: connect → encryption → password → phone saw login → open inbox → download → log out. ✓ passed, ✗ failed, – skipped.', { size: 8, color: COLOR.muted });
+}

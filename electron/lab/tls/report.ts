@@ -1,0 +1,77 @@
+/**
+ * One place that turns handshake outcomes into events, exactly once per connection:
+ * `tls.hello`, then `tls.established` or `tls.failed`. Each is flushed to the session file
+ * before the bytes it explains go on the wire (recorder rule, COMMON.md).
+ */
+import type { TlsEngineName, TlsFailureReason } from '../../api.js';
+import type { SessionRecorder } from '../recorder/recorder.js';
+import { alertName } from './names.js';
+
+export interface TlsFailureInfo {
+  reason: TlsFailureReason;
+  /** Alert code, when one was sent or received. */
+  alert?: number;
+  alertFrom?: 'client' | 'server';
+  description: string;
+}
+
+/** What a client's fatal alert during the handshake says about the failure. */
+export function reasonForClientAlert(alert: number): TlsFailureReason {
+  switch (alert) {
+    case 42: // bad_certificate
+    case 43: // unsupported_certificate
+    case 44: // certificate_revoked
+    case 45: // certificate_expired
+    case 46: // certificate_unknown
+    case 48: // unknown_ca
+      return 'client-rejected-certificate';
+    case 70: // protocol_version
+    case 86: // inappropriate_fallback
+      return 'protocol-version';
+    case 40: // handshake_failure
+    case 71: // insufficient_security
+      return 'no-shared-cipher';
+    case 0: // close_notify
+    case 90: // user_canceled
+      return 'client-closed';
+    default:
+      return 'malformed';
+  }
+}
+
+export class HandshakeReporter {
+  private settled = false;
+
+  constructor(
+    readonly recorder: SessionRecorder,
+    readonly conn: string,
+    readonly mode: 'implicit' | 'starttls',
+  ) {}
+
+  get done(): boolean {
+    return this.settled;
+  }
+
+  /** Record tls.failed (first outcome only) and flush. Returns false if already settled. */
+  failed(info: TlsFailureInfo): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.recorder.record({
+      kind: 'tls.failed',
+      conn: this.conn,
+      reason: info.reason,
+      ...(info.alert !== undefined ? { alert: alertName(info.alert), alertFrom: info.alertFrom ?? 'server' } : {}),
+      description: info.description,
+    });
+    this.recorder.flush();
+    return true;
+  }
+
+  established(version: string, cipher: string, engine: TlsEngineName): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.recorder.record({ kind: 'tls.established', conn: this.conn, version, cipher, engine, mode: this.mode });
+    this.recorder.flush();
+    return true;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The test plan the wizard proposes (Configure step), and the exact values to type for a test.
+ * Order follows the seed: the secure mechanisms first (where the 6233 fails), then the plain
+ * LOGIN command (what works), then TLS once a certificate is on the phone.
+ */
+import type { Attempt, DeviceProfile, LabStatus, ProfileFieldName, TestPlanItem } from '../../../electron/api';
+
+const MECH_TITLE: Record<string, string> = {
+  'CRAM-MD5': 'CRAM-MD5',
+  'DIGEST-MD5': 'DIGEST-MD5',
+  'LOGIN-COMMAND': 'plain password (LOGIN)',
+  AUTO: 'automatic',
+};
+const SEC_TITLE: Record<TestPlanItem['security'], string> = { none: 'No security', starttls: 'STARTTLS', tls: 'SSL/TLS (port 993)' };
+
+export function proposePlan(profile: DeviceProfile | undefined, withCertificate: boolean): TestPlanItem[] {
+  const mechs = profile ? Object.keys(profile.mechanismChoices) : ['CRAM-MD5', 'DIGEST-MD5', 'LOGIN-COMMAND', 'AUTO'];
+  const secs = profile ? (Object.keys(profile.securityChoices) as TestPlanItem['security'][]) : (['none', 'starttls', 'tls'] as const);
+  const plan: TestPlanItem[] = [];
+  const add = (security: TestPlanItem['security'], mechanism: string, why: string) =>
+    plan.push({ id: `${security}-${mechanism.toLowerCase()}`, title: `${SEC_TITLE[security]} + ${MECH_TITLE[mechanism] ?? mechanism}`, security, mechanism, why });
+  for (const m of ['CRAM-MD5', 'DIGEST-MD5'])
+    if (mechs.includes(m)) add('none', m, 'A challenge-response login: the password never crosses the network. Known to confuse Nokia Series 40 firmware 05.x.');
+  if (mechs.includes('AUTO')) add('none', 'AUTO', "The phone's own choice: shows what it tries and in which order.");
+  if (mechs.includes('LOGIN-COMMAND')) add('none', 'LOGIN-COMMAND', 'The plain LOGIN command: works on most phones, but the password travels in clear.');
+  const secureMech = mechs.includes('LOGIN-COMMAND') ? 'LOGIN-COMMAND' : 'AUTO';
+  if (secs.includes('tls')) add('tls', secureMech, withCertificate ? 'Encrypted connection with a plain password: the safe way if the phone trusts the lab certificate.' : 'Needs the lab certificate on the phone (Certificate step), or the phone may refuse the connection.');
+  if (secs.includes('starttls')) add('starttls', secureMech, 'Encryption negotiated on the normal port; some phones only offer this one.');
+  return plan;
+}
+
+export interface ValueRow {
+  field: ProfileFieldName;
+  label: string;
+  value: string;
+  verified: boolean;
+  note?: string;
+}
+
+/** What to type on the phone for `test`, labelled as the phone labels it. */
+export function valuesFor(test: TestPlanItem, status: LabStatus | undefined, profile: DeviceProfile | undefined): ValueRow[] {
+  const f = profile?.fields;
+  const listener = test.security === 'tls' ? status?.listeners.imaps : status?.listeners.imap;
+  const row = (field: ProfileFieldName, fallback: string, value: string): ValueRow => ({
+    field,
+    label: f?.[field].label ?? fallback,
+    value,
+    verified: f?.[field].verified ?? false,
+    note: f?.[field].note,
+  });
+  return [
+    row('server', 'Incoming mail server', status?.address ?? listener?.host ?? '(start the lab first)'),
+    row('port', 'Port', listener ? String(listener.port) : test.security === 'tls' ? '(no IMAPS listener)' : '(start the lab first)'),
+    row('user', 'User name', status?.account?.user ?? '—'),
+    row('password', 'Password', status?.account?.password ?? '—'),
+    row('security', 'Security', profile?.securityChoices[test.security] ?? SEC_TITLE[test.security]),
+    row('mechanism', 'Authentication', profile?.mechanismChoices[test.mechanism] ?? MECH_TITLE[test.mechanism] ?? test.mechanism),
+  ];
+}
+
+/** The attempts that belong to a test (same security; same mechanism unless automatic). */
+export function attemptsFor(test: TestPlanItem, attempts: readonly Attempt[]): Attempt[] {
+  return attempts.filter(
+    (a) => a.proto === 'imap' && a.security === test.security && (test.mechanism === 'AUTO' || (a.mechanism ?? '').toUpperCase() === test.mechanism),
+  );
+}
+
+/** A test's outcome so far: the last matching attempt decides. */
+export function testOutcome(test: TestPlanItem, attempts: readonly Attempt[]): 'pass' | 'fail' | 'untested' {
+  const mine = attemptsFor(test, attempts);
+  return mine.length === 0 ? 'untested' : mine[mine.length - 1].verdict;
+}
+
+/** The profile a device seen by the lab corresponds to (User-Agent or IMAP ID). */
+export function matchProfile(profiles: readonly DeviceProfile[], model: string | undefined): DeviceProfile | undefined {
+  const m = model?.toLowerCase().replace(/^nokia\s*/, '');
+  if (!m) return undefined;
+  return profiles.find((p) => p.matches.some((x) => x.toLowerCase() === m || m.startsWith(x.toLowerCase() + '-')));
+}

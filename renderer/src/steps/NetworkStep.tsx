@@ -1,0 +1,108 @@
+import { useEffect, useState } from 'react';
+import type { LabStatus, NetworkInterfaceInfo } from '../../../electron/api';
+import type { StepProps } from '../state/wizard';
+
+const LISTENER_LABEL: Record<string, string> = { imap: 'IMAP (mail)', imaps: 'IMAP over SSL', http: 'Hand-off page (certificate)', smtp: 'SMTP', smtps: 'SMTP over SSL' };
+
+export function LabSummary({ status }: { status: LabStatus }) {
+  return (
+    <div className="lab-summary" data-testid="lab-summary">
+      <p className="ok-line">
+        <span aria-hidden="true">✓</span> The lab is running on <strong className="mono">{status.address}</strong>
+        {status.startedBy === 'cli' ? ' (started from the command line)' : ''}.
+      </p>
+      <table className="kv">
+        <tbody>
+          {Object.entries(status.listeners).map(([name, l]) => (
+            <tr key={name}>
+              <th scope="row">{LISTENER_LABEL[name] ?? name}</th>
+              <td className="mono">port {l?.port}</td>
+            </tr>
+          ))}
+          {status.account ? (
+            <tr>
+              <th scope="row">Lab account</th>
+              <td className="mono">
+                {status.account.user} / {status.account.password}
+              </td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+      {status.firewallHint ? (
+        <p className="hint" role="note">
+          <span aria-hidden="true">⚠</span> {status.firewallHint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function NetworkStep({ api, store, wizard, update, run, info }: StepProps) {
+  const [ifaces, setIfaces] = useState<NetworkInterfaceInfo[]>([]);
+  const [busy, setBusy] = useState(false);
+  const status = store.status;
+  const running = status?.state === 'running';
+  useEffect(() => {
+    void run(api.call('net.interfaces', {})).then((list) => {
+      if (!list) return;
+      setIfaces(list);
+      if (!wizard.address) {
+        const pick = wizard.demo ? list.find((i) => i.internal && i.family === 'IPv4') : list.find((i) => i.recommended);
+        update({ address: pick?.address ?? (wizard.demo ? '127.0.0.1' : undefined) });
+      }
+    });
+    // Run once: the interface list is a snapshot; "Refresh" reloads it.
+  }, []);
+  const start = async () => {
+    if (!wizard.address) return;
+    setBusy(true);
+    await run(api.call('lab.start', { address: wizard.address, ports: wizard.ports, demo: wizard.demo, profile: wizard.profileId === 'auto' ? undefined : wizard.profileId }));
+    setBusy(false);
+  };
+  if (running && status.startedBy === 'cli') {
+    return (
+      <div className="step-body">
+        <LabSummary status={status} />
+      </div>
+    );
+  }
+  return (
+    <div className="step-body">
+      <p className="lead">
+        {wizard.demo
+          ? 'Demo mode: the simulated phone runs on this computer, so the loopback address is right.'
+          : 'Choose the address the phone can reach: the one of the Wi-Fi the phone is on.'}
+      </p>
+      <fieldset className="choices">
+        <legend>This computer's addresses</legend>
+        {ifaces.map((i) => (
+          <label key={i.name + i.address} className={`choice ${wizard.address === i.address ? 'is-on' : ''}`}>
+            <input type="radio" name="address" value={i.address} checked={wizard.address === i.address} onChange={() => update({ address: i.address })} />
+            <span className="choice-title mono">{i.address}</span>
+            <span className="muted">
+              {i.name} · {i.label}
+            </span>
+            {i.recommended ? <span className="badge good">recommended</span> : null}
+          </label>
+        ))}
+        {ifaces.length === 0 ? <p className="muted">Looking for network addresses…</p> : null}
+      </fieldset>
+      <div className="row">
+        <label>
+          Ports{' '}
+          <select value={wizard.ports} onChange={(e) => update({ ports: e.target.value as typeof wizard.ports })}>
+            <option value="standard">standard: 143 and 993 (else 1143 and 1993)</option>
+            <option value="high">high: 1143, 1993, 8080</option>
+            <option value="any">any free ports</option>
+          </select>
+        </label>
+        <button type="button" className="primary" disabled={!wizard.address || busy || !info?.features.lab} onClick={start}>
+          {busy ? 'Starting…' : running ? 'Restart the lab on this address' : 'Start the lab'}
+        </button>
+      </div>
+      {!info?.features.lab ? <p className="hint">The lab module is missing from this build.</p> : null}
+      {running ? <LabSummary status={status} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,164 @@
+import { useEffect, useState } from 'react';
+import type { ReportExport, SessionSummary } from '../../../electron/api';
+import { RESULT_MARK, RESULT_WORD, SECURITY_LABEL, SEVERITY_WORD, STEP_LABEL, STEP_ORDER, bySeverity, mechanismLabel, plural, time } from '../components/labels';
+import type { StepProps } from '../state/wizard';
+
+export function ResultsStep({ api, store, wizard, run, info, profile }: StepProps) {
+  const [secrets, setSecrets] = useState(false);
+  const [exported, setExported] = useState<ReportExport | undefined>();
+  const [label, setLabel] = useState('');
+  const [saved, setSaved] = useState<string | undefined>();
+  const [sessions, setSessions] = useState<SessionSummary[]>([]);
+  const d = store.diagnosis;
+  const refresh = () => void run(api.call('sessions.list', {})).then((l) => l && setSessions(l));
+  useEffect(() => refresh(), []);
+  const exportPdf = async () => {
+    const r = await run(api.call('report.export', { includeSecrets: secrets }));
+    if (r) setExported(r);
+  };
+  const save = async () => {
+    const r = await run(api.call('session.save', { label: label || (profile ? `${profile.vendor} ${profile.model}` : 'session'), wizard: { ...wizard, profile: profile?.id } }));
+    if (r) {
+      setSaved(r.file);
+      refresh();
+    }
+  };
+  const open = async (id: string) => {
+    await run(api.call('session.open', { id }));
+  };
+  const dev = d.device;
+  return (
+    <div className="step-body results">
+      <p className={`summary verdict-${d.verdict}`} role="status">
+        <span className="big-mark" aria-hidden="true">
+          {d.verdict === 'pass' ? '✓' : d.verdict === 'fail' ? '✗' : '?'}
+        </span>
+        <span>
+          <strong>{d.verdict === 'pass' ? 'Mail works' : d.verdict === 'fail' ? 'Mail does not work yet' : 'Not enough to judge yet'}</strong> ·{' '}
+          {plural(d.attempts.length, 'attempt')}, {d.attempts.filter((a) => a.verdict === 'pass').length} passed
+          {dev?.model ? ` · phone: ${[dev.vendor, dev.model].filter(Boolean).join(' ')}${dev.firmware ? ' firmware ' + dev.firmware : ''}` : ''}
+        </span>
+      </p>
+      <h3>Attempts</h3>
+      {d.attempts.length === 0 ? (
+        <p className="empty-note">No attempts recorded.</p>
+      ) : (
+        <div className="matrix-wrap">
+          <table className="matrix" data-testid="matrix">
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Time</th>
+                <th scope="col">Security</th>
+                <th scope="col">Login</th>
+                {STEP_ORDER.map((s) => (
+                  <th scope="col" key={s}>
+                    {STEP_LABEL[s]}
+                  </th>
+                ))}
+                <th scope="col">Result</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.attempts.map((a, i) => (
+                <tr key={a.conn} className={a.verdict === 'pass' ? 'is-pass' : 'is-fail'}>
+                  <td>{i + 1}</td>
+                  <td className="mono">{time(a.start).slice(0, 8)}</td>
+                  <td>{SECURITY_LABEL[a.security]}</td>
+                  <td>{mechanismLabel(a.mechanism)}</td>
+                  {STEP_ORDER.map((s) => {
+                    const st = a.steps.find((x) => x.step === s);
+                    return (
+                      <td key={s} className={`cell ${st?.result ?? 'none'}`} title={st?.note}>
+                        {st ? (
+                          <>
+                            <span aria-hidden="true">{RESULT_MARK[st.result]}</span>
+                            <span className="sr-only">{RESULT_WORD[st.result]}</span>
+                          </>
+                        ) : (
+                          ''
+                        )}
+                      </td>
+                    );
+                  })}
+                  <td className={`verdict ${a.verdict}`}>{a.verdict === 'pass' ? '✓ PASS' : '✗ FAIL'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <h3>Findings and what to do</h3>
+      {d.findings.length === 0 ? <p className="empty-note">No findings.</p> : null}
+      <ul className="findings">
+        {bySeverity(d.findings).map((f, i) => (
+          <li key={f.id + i} className={`finding sev-${f.severity}`}>
+            <p className="finding-title">
+              <span className={`badge sev-${f.severity}`}>{SEVERITY_WORD[f.severity]}</span> <strong>{f.title}</strong>
+            </p>
+            <p>{f.explanation}</p>
+            <p>
+              <strong>What to do:</strong> {f.recommendation}
+            </p>
+            <p className="muted small">Evidence: events {f.evidence.slice(0, 12).join(', ')}{f.evidence.length > 12 ? ', …' : ''}</p>
+          </li>
+        ))}
+      </ul>
+      <div className="actions-grid">
+        <section aria-labelledby="export-h">
+          <h3 id="export-h">Report</h3>
+          <label className="check">
+            <input type="checkbox" checked={secrets} onChange={(e) => setSecrets(e.target.checked)} />
+            <span>Include passwords and login exchanges (only for your own records)</span>
+          </label>
+          <button type="button" className="primary" onClick={exportPdf} disabled={!info?.features.report}>
+            Export the PDF report
+          </button>
+          {!info?.features.report ? <p className="muted">The report module is missing from this build.</p> : null}
+          {exported ? (
+            <p className="ok-line">
+              <span aria-hidden="true">✓</span> Saved {exported.file} ({Math.round(exported.bytes / 1024)} KB)
+              {exported.downloadUrl ? (
+                <>
+                  {' '}
+                  · <a href={exported.downloadUrl}>download</a>
+                </>
+              ) : null}
+            </p>
+          ) : null}
+        </section>
+        <section aria-labelledby="save-h">
+          <h3 id="save-h">Save this session</h3>
+          <div className="row">
+            <label>
+              Name <input type="text" value={label} placeholder="e.g. Mrs Jones, Nokia 6233" onChange={(e) => setLabel(e.target.value)} />
+            </label>
+            <button type="button" onClick={save} disabled={!store.status?.sessionId}>
+              Save
+            </button>
+          </div>
+          {saved ? <p className="ok-line">✓ Saved as {saved}</p> : null}
+        </section>
+      </div>
+      <section aria-labelledby="sessions-h">
+        <h3 id="sessions-h">Earlier sessions</h3>
+        {sessions.length === 0 ? <p className="empty-note">None yet.</p> : null}
+        <ul className="sessions">
+          {sessions.slice(0, 20).map((s) => (
+            <li key={s.id}>
+              <span className="mono">{s.start ? new Date(s.start).toLocaleString() : s.id}</span> {s.label ? <strong>{s.label}</strong> : null}{' '}
+              <span className="muted">{s.events} events</span>{' '}
+              {store.status?.sessionId === s.id ? (
+                <span className="badge">open now</span>
+              ) : (
+                <button type="button" className="link" onClick={() => open(s.id)}>
+                  Reopen
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      </section>
+    </div>
+  );
+}

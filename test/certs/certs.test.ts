@@ -1,0 +1,246 @@
+import { describe, expect, it, vi } from 'vitest';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import {
+  CA_VALIDITY_DAYS,
+  SERVER_RENEW_BEFORE_DAYS,
+  SERVER_VALIDITY_DAYS,
+  CertificateHostError,
+  ensureLabCertificates,
+} from '../../electron/lab/certs/index.js';
+import { main } from '../../electron/cli/main.js';
+import { run, tmp } from './helpers.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** The openssl text dump of a DER certificate. */
+async function x509Text(derPath: string): Promise<string> {
+  const r = await run('openssl', ['x509', '-inform', 'DER', '-in', derPath, '-noout', '-text']);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+/** ca.crt (DER, what the phone gets) converted to PEM by openssl, as a trust file. */
+async function caPemFromDer(dir: string): Promise<string> {
+  const out = join(dir, 'ca-from-der.pem');
+  const r = await run('openssl', ['x509', '-inform', 'DER', '-in', join(dir, 'ca.crt'), '-out', out]);
+  expect(r.code, r.stderr).toBe(0);
+  return out;
+}
+
+describe('lab certificates', () => {
+  it('creates a legacy CA and server certificate that openssl reads from DER and verifies', async () => {
+    const dir = tmp();
+    const c = await ensureLabCertificates({ outDir: dir, hosts: ['192.168.1.20', 'Lab.Local'] });
+    expect(c.caCreated).toBe(true);
+    expect(c.profile).toBe('legacy');
+    expect(c.hosts).toEqual(['192.168.1.20', 'lab.local']);
+    for (const f of ['ca.crt', 'ca.pem', 'ca.key', 'server.crt', 'server.pem', 'server.key']) expect(existsSync(join(dir, f))).toBe(true);
+    expect(statSync(join(dir, 'ca.key')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'server.key')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dir, 'ca.crt')).equals(c.caCertDer)).toBe(true);
+    expect(c.caCertDer[0]).toBe(0x30); // DER SEQUENCE, not "-----BEGIN"
+
+    const server = await x509Text(join(dir, 'server.crt'));
+    expect(server).toContain('Version: 3');
+    expect(server).toContain('Signature Algorithm: sha1WithRSAEncryption');
+    expect(server).toContain('Public-Key: (2048 bit)');
+    expect(server).toMatch(/Subject: CN ?= ?192\.168\.1\.20/);
+    expect(server).toContain('IP Address:192.168.1.20, DNS:lab.local');
+    expect(server).toContain('TLS Web Server Authentication');
+    expect(server).toMatch(/Key Usage: critical\s+Digital Signature, Key Encipherment/);
+    expect(server).toContain('CA:FALSE');
+    const ca = await x509Text(join(dir, 'ca.crt'));
+    expect(ca).toMatch(/Basic Constraints: critical\s+CA:TRUE/);
+    expect(ca).toContain('Certificate Sign, CRL Sign');
+    // Valid from a day back: a phone whose clock is behind still accepts it.
+    const notBefore = /Not Before: (.+)/.exec(ca)![1];
+    expect(Date.now() - Date.parse(notBefore)).toBeGreaterThan(DAY - 60_000);
+
+    const caPem = await caPemFromDer(dir);
+    const srvPem = join(dir, 'server-from-der.pem');
+    await run('openssl', ['x509', '-inform', 'DER', '-in', join(dir, 'server.crt'), '-out', srvPem]);
+    const v = await run('openssl', ['verify', '-auth_level', '0', '-CAfile', caPem, srvPem]);
+    expect(v.stdout + v.stderr).toContain(': OK');
+    expect(v.code).toBe(0);
+    const fp = await run('openssl', ['x509', '-inform', 'DER', '-in', join(dir, 'ca.crt'), '-noout', '-fingerprint', '-sha1']);
+    expect(fp.stdout).toContain(c.caSha1);
+  });
+
+  it('reuses the CA, keeps the server cert for the same hosts, reissues when the address changes', async () => {
+    const dataDir = tmp();
+    const a = await ensureLabCertificates({ dataDir, hosts: ['10.0.0.5', 'phone.lab'] });
+    expect(a.dir).toBe(join(dataDir, 'certs'));
+    chmodSync(join(a.dir, 'ca.key'), 0o644); // someone loosened it: the next run tightens it again
+    const same = await ensureLabCertificates({ dataDir, hosts: ['phone.lab', '10.0.0.5'] });
+    expect(statSync(join(a.dir, 'ca.key')).mode & 0o777).toBe(0o600);
+    expect(same.caCreated).toBe(false);
+    expect(same.serverIssued).toBe(false);
+    expect(same.serverCertDer.equals(a.serverCertDer)).toBe(true);
+    const moved = await ensureLabCertificates({ dataDir, hosts: ['10.0.0.9'] });
+    expect(moved.caSha256).toBe(a.caSha256); // a phone configured once keeps working
+    expect(moved.serverIssued).toBe(true);
+    expect(moved.hosts).toEqual(['10.0.0.9']);
+    expect(moved.serverCertDer.equals(a.serverCertDer)).toBe(false);
+    const fresh = await ensureLabCertificates({ dataDir, hosts: ['10.0.0.9'], newCa: true });
+    expect(fresh.caCreated).toBe(true);
+    expect(fresh.caSha256).not.toBe(a.caSha256);
+    expect(fresh.serverIssued).toBe(true);
+  });
+
+  it('reissues a server certificate that expires soon, and one whose key or files are broken', async () => {
+    const dir = tmp();
+    const a = await ensureLabCertificates({ outDir: dir, hosts: ['10.1.1.1'] });
+    const later = new Date(Date.now() + (SERVER_VALIDITY_DAYS - SERVER_RENEW_BEFORE_DAYS + 1) * DAY);
+    const renewed = await ensureLabCertificates({ outDir: dir, hosts: ['10.1.1.1'], now: later });
+    expect(renewed.serverIssued).toBe(true);
+    expect(renewed.caCreated).toBe(false);
+    expect(SERVER_VALIDITY_DAYS).toBeLessThan(CA_VALIDITY_DAYS);
+    writeFileSync(join(dir, 'server.pem'), 'garbage');
+    const repaired = await ensureLabCertificates({ outDir: dir, hosts: ['10.1.1.1'] });
+    expect(repaired.serverIssued).toBe(true);
+    expect(repaired.caSha1).toBe(a.caSha1);
+  });
+
+  it('modern profile signs with SHA-256 and verifies at OpenSSL default security level', async () => {
+    const dir = tmp();
+    const c = await ensureLabCertificates({ outDir: dir, hosts: ['localhost'], profile: 'modern' });
+    expect(c.profile).toBe('modern');
+    expect(await x509Text(join(dir, 'server.crt'))).toContain('sha256WithRSAEncryption');
+    const v = await run('openssl', ['verify', '-CAfile', await caPemFromDer(dir), join(dir, 'server.pem')]);
+    expect(v.code, v.stderr).toBe(0);
+    // Switching the same directory to legacy keeps the CA but warns that it is SHA-256.
+    const back = await ensureLabCertificates({ outDir: dir, hosts: ['localhost'], profile: 'legacy' });
+    expect(back.caCreated).toBe(false);
+    expect(back.serverIssued).toBe(true);
+    expect(back.warnings?.join(' ')).toMatch(/SHA-256/);
+  });
+
+  it('refuses wildcards and junk before writing anything', async () => {
+    const dir = join(tmp(), 'never');
+    await expect(ensureLabCertificates({ outDir: dir, hosts: ['*.example.com'] })).rejects.toBeInstanceOf(CertificateHostError);
+    await expect(ensureLabCertificates({ outDir: dir, hosts: ['*'] })).rejects.toThrow(/wildcard/);
+    await expect(ensureLabCertificates({ outDir: dir, hosts: [] })).rejects.toThrow(/at least one host/);
+    await expect(ensureLabCertificates({ outDir: dir, hosts: ['bad host'] })).rejects.toThrow(/neither an IP/);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('two listeners asking at once get one CA', async () => {
+    const dir = tmp();
+    const [a, b] = await Promise.all([
+      ensureLabCertificates({ outDir: dir, hosts: ['127.0.0.1'] }),
+      ensureLabCertificates({ outDir: dir, hosts: ['127.0.0.1'] }),
+    ]);
+    expect(a.caSha256).toBe(b.caSha256);
+    expect(a.serverCertDer.equals(b.serverCertDer)).toBe(true);
+  });
+});
+
+describe('TLS with the lab certificates', () => {
+  async function tlsServer(certs: { serverCertPem: string; serverKeyPem: string }): Promise<{ server: TlsServer; port: number }> {
+    const server = createTlsServer(
+      { cert: certs.serverCertPem, key: certs.serverKeyPem, ciphers: 'DEFAULT:@SECLEVEL=0', minVersion: 'TLSv1' },
+      (s) => s.end('* OK hello\r\n'),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { server, port: (server.address() as AddressInfo).port };
+  }
+
+  it('python and openssl complete a verified handshake trusting only ca.crt, by IP and by name', async () => {
+    const dir = tmp();
+    const certs = await ensureLabCertificates({ outDir: dir, hosts: ['127.0.0.1', 'localhost'] });
+    const caPem = await caPemFromDer(dir);
+    const { server, port } = await tlsServer(certs);
+    try {
+      const py = `
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+ctx.set_ciphers('DEFAULT:@SECLEVEL=0')
+for name in ('127.0.0.1', 'localhost'):
+    with socket.create_connection(('127.0.0.1', int(sys.argv[2]))) as raw:
+        with ctx.wrap_socket(raw, server_hostname=name) as s:
+            print(name, s.version(), s.recv(100).decode().strip())
+try:
+    with socket.create_connection(('127.0.0.1', int(sys.argv[2]))) as raw:
+        ctx.wrap_socket(raw, server_hostname='other.example')
+    print('other accepted')
+except ssl.SSLCertVerificationError as e:
+    print('other refused', e.verify_message)
+`;
+      const r = await run('python3', ['-c', py, caPem, String(port)]);
+      expect(r.stderr).not.toMatch(/Traceback/);
+      expect(r.stdout).toMatch(/^127\.0\.0\.1 TLSv1\.\d \* OK hello$/m);
+      expect(r.stdout).toMatch(/^localhost TLSv1\.\d \* OK hello$/m);
+      expect(r.stdout).toMatch(/other refused .*mismatch/i);
+
+      for (const verify of [['-verify_ip', '127.0.0.1'], ['-verify_hostname', 'localhost']]) {
+        const o = await run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', caPem, '-verify_return_error', '-cipher', 'DEFAULT:@SECLEVEL=0', ...verify], { input: '' });
+        expect(o.stdout).toContain('Verify return code: 0 (ok)');
+        expect(o.stdout).toContain('* OK hello'); // exit status varies with how the close races stdin EOF
+      }
+      // TLS 1.0 with the suite family the Nokia era speaks (RSA key exchange, CBC).
+      const old = await run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', caPem, '-verify_return_error', '-tls1', '-cipher', 'AES128-SHA:@SECLEVEL=0', '-verify_ip', '127.0.0.1'], { input: '' });
+      expect(old.stdout).toMatch(/Protocol\s*: TLSv1\n/);
+      expect(old.stdout).toContain('Verify return code: 0 (ok)');
+      // GnuTLS, the one stack here that still speaks the era's suites, verifies the SHA-1 chain by name.
+      const g = await run('gnutls-cli', [
+        '--priority', 'NONE:+VERS-TLS1.0:+AES-128-CBC:+SHA1:+RSA:+COMP-NULL:+SIGN-ALL:+CTYPE-X509',
+        '--x509cafile', caPem, '--verify-allow-broken', '-p', String(port), 'localhost',
+      ], { input: '' });
+      expect(g.stdout).toContain('The certificate is trusted');
+      expect(g.stdout).toContain('(TLS1.0-X.509)-(RSA)-(AES-128-CBC)-(SHA1)');
+      expect(g.stdout).toContain('* OK hello');
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('mailprobe cert', () => {
+  async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '';
+    let err = '';
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+    try {
+      const code = await main(['cert', ...args]);
+      return { code, out, err };
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+  }
+
+  it('writes the files and prints them with the CA fingerprints; repeated and comma hosts', async () => {
+    const dir = tmp();
+    const r = await cli(['--out', dir, '--host', '10.0.0.5,phone.lab', '--host', '::1', '--profile', 'modern']);
+    expect(r.code, r.err).toBe(0);
+    const sha1 = (await run('openssl', ['x509', '-inform', 'DER', '-in', join(dir, 'ca.crt'), '-noout', '-fingerprint', '-sha1'])).stdout.split('=')[1].trim();
+    expect(r.out).toContain(sha1);
+    expect(r.out).toMatch(/SHA-256 [0-9A-F:]{95}/);
+    for (const f of ['ca.crt', 'ca.pem', 'ca.key', 'server.crt', 'server.pem', 'server.key']) expect(r.out).toContain(join(dir, f));
+    expect(await x509Text(join(dir, 'server.crt'))).toContain('IP Address:10.0.0.5, DNS:phone.lab, IP Address:0:0:0:0:0:0:0:1');
+    const again = await cli(['--out', dir, '--host', '10.0.0.5', '--new-ca']);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('created');
+    expect(again.out).not.toContain(sha1);
+  });
+
+  it('exits 2 with one line on bad usage', async () => {
+    const dir = tmp();
+    for (const [args, msg] of [
+      [['--out', dir], /--host/],
+      [['--out', dir, '--host', '*.lab.example'], /wildcard/],
+      [['--out', dir, '--host', '10.0.0.1', '--profile', 'sha512'], /--profile must be one of legacy, modern/],
+      [['--out', dir, '--host', '10.0.0.1', '--bogus'], /bogus/],
+    ] as Array<[string[], RegExp]>) {
+      const r = await cli(args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(msg);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+    }
+    expect(existsSync(join(dir, 'ca.key'))).toBe(false);
+  });
+});

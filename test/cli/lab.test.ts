@@ -1,0 +1,127 @@
+/**
+ * `mailprobe lab` and `mailprobe sessions` as a user runs them (built CLI: `npm run build:node`
+ * first). The ready line, --json events, a clean stop on SIGTERM, exit code 2 for bad options,
+ * and the durability promise: after SIGKILL, every response the client saw is in events.jsonl.
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { LabEvent } from '../../electron/api.js';
+import { readEvents } from '../../electron/lab/recorder/index.js';
+import { RawClient } from '../support/raw-client.js';
+import { runCli, spawnLab } from '../support/cli.js';
+import { tempDir } from '../support/lab.js';
+
+const base = (dir: string) => ['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0', '--data-dir', dir];
+
+describe('mailprobe lab', () => {
+  it('prints ready, streams events with --json, stops cleanly on SIGTERM', async () => {
+    const dir = tempDir();
+    const lab = await spawnLab([...base(dir), '--json', '--user', 'nokia', '--password', '2468', '--empty-line', 'lenient']);
+    expect(Object.keys(lab.ready.listeners).sort()).toEqual(['http', 'imap', 'imaps']);
+    expect(lab.ready.sessionDir.startsWith(join(dir, 'sessions'))).toBe(true);
+    expect(lab.ready.handoffUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/c$/);
+    const first = JSON.parse(await lab.waitLine((l) => l.includes('"lab.start"'))) as LabEvent;
+    expect(first).toMatchObject({ seq: 1, kind: 'lab.start', settings: { emptyLine: 'lenient' } });
+
+    const c = await RawClient.connect(lab.ready.listeners.imap.port);
+    await c.line();
+    expect(await c.command('a1', 'LOGIN nokia 2468')).toEqual(['a1 OK User logged in']);
+    const auth = JSON.parse(await lab.waitLine((l) => l.includes('"kind":"auth"'))) as LabEvent;
+    expect(auth).toMatchObject({ mechanism: 'LOGIN-COMMAND', user: 'nokia', ok: true });
+    // The LOGIN line is printed with its secrets redacted.
+    const loginLine = await lab.waitLine((l) => l.includes('a1 LOGIN'));
+    expect(loginLine).not.toContain('2468');
+    c.close();
+
+    lab.child.kill('SIGTERM');
+    expect(await lab.exited).toBe(0);
+    const evs = readEvents(lab.ready.sessionDir);
+    expect(evs.at(-1)).toMatchObject({ kind: 'lab.stop', reason: 'SIGTERM' });
+    expect(lab.lines.some((l) => l.includes('"lab.stop"'))).toBe(true);
+  });
+
+  it('exit code 2 and one line for bad options', async () => {
+    for (const args of [['--imap-port', '70000'], ['--mechanisms', 'NTLM'], ['--empty-line', 'maybe'], ['--frobnicate'], ['--tls', 'ssl3']]) {
+      const r = await runCli(['lab', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^mailprobe lab: /);
+    }
+  });
+
+  it('says on stderr that SMTP is not built when an SMTP port is given', async () => {
+    const lab = await spawnLab([...base(tempDir()), '--smtp-port', '2525']);
+    expect(lab.stderr()).toContain('--smtp-port ignored: the SMTP listener is not built yet');
+    lab.child.kill('SIGINT');
+    expect(await lab.exited).toBe(0);
+  });
+
+  it('after SIGKILL mid-session, every response the client received is in events.jsonl', async () => {
+    const dir = tempDir();
+    const lab = await spawnLab(base(dir));
+    const c = await RawClient.connect(lab.ready.listeners.imap.port);
+    await c.line();
+    await c.command('k1', 'LOGIN phone x'); // refused: a response like any other
+    const pw = (readEvents(lab.ready.sessionDir).find((e) => e.kind === 'lab.start') as Extract<LabEvent, { kind: 'lab.start' }>).account.password;
+    await c.command('k2', `LOGIN phone ${pw}`);
+    await c.command('k3', 'SELECT INBOX');
+    // Pipelined NOOPs and FETCHes, and a kill while the answers are flowing.
+    let n = 0;
+    const pump = setInterval(() => c.send(`p${n++} NOOP\r\np${n++} FETCH 1:3 (FLAGS ENVELOPE)\r\n`), 2);
+    await new Promise((r) => setTimeout(r, 150));
+    lab.child.kill('SIGKILL');
+    clearInterval(pump);
+    await lab.exited;
+    await c.closedByServer().catch(() => '');
+    const got = c.received().toString('utf8');
+    const evs = readEvents(lab.ready.sessionDir);
+    const conn = evs.find((e) => e.kind === 'conn.open')!.conn;
+    const recorded = evs.filter((e) => e.kind === 's2c' && e.conn === conn).map((e) => (e.kind === 's2c' ? e.text ?? '' : '')).join('');
+    expect(got).toContain('p1 OK Completed');
+    expect(recorded.startsWith(got)).toBe(true);
+  });
+
+  it('keeps the default account (short user, 6-digit password) in a 0600 file across runs', async () => {
+    const dir = tempDir();
+    const a = await spawnLab(base(dir));
+    a.child.kill('SIGTERM');
+    await a.exited;
+    const b = await spawnLab(base(dir));
+    b.child.kill('SIGTERM');
+    await b.exited;
+    const pwOf = (sessionDir: string) => (readEvents(sessionDir)[0] as Extract<LabEvent, { kind: 'lab.start' }>).account;
+    const acc = pwOf(a.ready.sessionDir);
+    expect(acc.user).toBe('phone');
+    expect(acc.password).toMatch(/^\d{6}$/);
+    expect(pwOf(b.ready.sessionDir)).toEqual(acc);
+    expect(statSync(join(dir, 'account.json')).mode & 0o777).toBe(0o600);
+
+    const s = await runCli(['sessions', '--data-dir', dir]);
+    expect(s.code).toBe(0);
+    const rows = s.stdout.trim().split('\n');
+    expect(rows[0]).toBe('SESSION\tSTARTED\tCONNECTIONS\tAUTH');
+    expect(rows.slice(1).map((r) => r.split('\t')[0])).toEqual([b.ready.sessionDir, a.ready.sessionDir].map((d) => d.split('/').at(-1)));
+  });
+});
+
+describe('mailprobe sessions', () => {
+  it('lists connections and auth results, newest first', async () => {
+    const dir = tempDir();
+    const lab = await spawnLab([...base(dir), '--password', '1111']);
+    const c = await RawClient.connect(lab.ready.listeners.imap.port);
+    await c.line();
+    await c.command('a', 'LOGIN phone 0000');
+    await c.command('b', 'LOGIN phone 1111');
+    c.close();
+    lab.child.kill('SIGTERM');
+    await lab.exited;
+    const s = await runCli(['sessions', '--data-dir', dir]);
+    const row = s.stdout.trim().split('\n')[1].split('\t');
+    expect(row[2]).toBe('1');
+    expect(row[3]).toBe('LOGIN-COMMAND failed, LOGIN-COMMAND ok');
+    const empty = await runCli(['sessions', '--data-dir', tempDir()]);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toMatch(/^no sessions in /);
+  });
+});

@@ -1,0 +1,13 @@
+// Build the wizard once per test file into a private directory (no shared dist/ races).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'vite';
+
+export async function buildRenderer(): Promise<string> {
+  const outDir = mkdtempSync(join(tmpdir(), 'mp-renderer-'));
+  await build({ configFile: join(process.cwd(), 'renderer', 'vite.config.ts'), logLevel: 'silent', build: { outDir, emptyOutDir: true } });
+  return outDir;
+}
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];

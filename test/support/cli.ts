@@ -1,0 +1,104 @@
+/** Spawn the built CLI (`node bin/mailprobe.js …`; `npm run build:node` first) and read its ready line. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = join(ROOT, 'bin', 'mailprobe.js');
+
+export interface ReadyInfo {
+  listeners: Record<string, { host: string; port: number }>;
+  sessionDir: string;
+  handoffUrl?: string;
+}
+
+export interface LabProcess {
+  child: ChildProcessWithoutNullStreams;
+  ready: ReadyInfo;
+  /** stdout lines after the ready line, as they arrive. */
+  lines: string[];
+  stderr: () => string;
+  exited: Promise<number | null>;
+  /** Wait until a stdout line matches. */
+  waitLine(pred: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+}
+
+export function spawnLab(args: string[], timeoutMs = 15_000): Promise<LabProcess> {
+  const child = spawn(process.execPath, [BIN, 'lab', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const lines: string[] = [];
+  const watchers = new Set<() => void>();
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let ready: ReadyInfo | null = null;
+    const t = setTimeout(() => reject(new Error(`no ready line; stderr: ${err}`)), timeoutMs);
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      let i: number;
+      while ((i = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, i);
+        out = out.slice(i + 1);
+        if (!ready) {
+          if (!line.startsWith('ready ')) continue;
+          ready = JSON.parse(line.slice(6)) as ReadyInfo;
+          clearTimeout(t);
+          resolve({
+            child,
+            ready,
+            lines,
+            stderr: () => err,
+            exited,
+            waitLine(pred, ms = 5000) {
+              return new Promise((res, rej) => {
+                const check = () => {
+                  const hit = lines.find(pred);
+                  if (hit !== undefined) {
+                    watchers.delete(check);
+                    clearTimeout(tt);
+                    res(hit);
+                  }
+                };
+                const tt = setTimeout(() => {
+                  watchers.delete(check);
+                  rej(new Error('timeout waiting for a stdout line'));
+                }, ms);
+                watchers.add(check);
+                check();
+              });
+            },
+          });
+        } else {
+          lines.push(line);
+          for (const w of [...watchers]) w();
+        }
+      }
+    });
+    child.on('exit', (code) => {
+      if (!ready) {
+        clearTimeout(t);
+        reject(new Error(`lab exited with ${code} before ready; stderr: ${err}`));
+      }
+    });
+  });
+}
+
+/** Run a short CLI command to completion. */
+export function runCli(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('cli timed out'));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

@@ -1,0 +1,255 @@
+/**
+ * Hostile and broken input on the TLS port: each case ends in an alert or a clean close, a
+ * recorded event, bounded memory, and a lab that goes on serving the next phone.
+ */
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InputRejectedEvent, LabEvent, TlsFailedEvent, TlsHelloEvent } from '../../electron/api.js';
+import { HANDSHAKE_TIMEOUT_MS, MAX_HANDSHAKE_BYTES, MAX_RENEGOTIATION_ATTEMPTS } from '../../electron/lab/tls/index.js';
+import { ext, helloRecords, ssl2Hello } from './hello-builder.js';
+import { GREETING, gnutlsPriority, gnutlsSession, runInteractive, startHarness, testPki, waitForEvent, type Harness } from './harness.js';
+
+interface RawResult {
+  data: Buffer;
+  closedByServer: boolean;
+}
+
+/** Send bytes, then collect what the server answers until it closes (or `ms` pass). */
+function raw(port: number, chunks: Buffer[], ms = 3000, endAfter = false): Promise<RawResult> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    const got: Buffer[] = [];
+    let done = false;
+    const finish = (closedByServer: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(t);
+      s.destroy();
+      resolve({ data: Buffer.concat(got), closedByServer });
+    };
+    const t = setTimeout(() => finish(false), ms);
+    s.on('data', (d) => got.push(d));
+    s.on('end', () => finish(true));
+    s.on('close', () => finish(true));
+    s.on('error', () => finish(true));
+    s.on('connect', () => {
+      for (const c of chunks) s.write(c);
+      if (endAfter) s.end();
+    });
+  });
+}
+
+/** The fatal alert records in a server answer: [level, description] pairs. */
+function alerts(data: Buffer): number[] {
+  const out: number[] = [];
+  for (let o = 0; o + 5 <= data.length; ) {
+    const len = data.readUInt16BE(o + 3);
+    if (data[o] === 21 && len === 2) out.push(data[o + 6]);
+    o += 5 + len;
+  }
+  return out;
+}
+
+const rc4Hello = helloRecords({ version: 0x0301, suites: [0x0004, 0x0005], extensions: [ext.reneg()] });
+
+/** The tls.failed of a connection opened after event index `from` (earlier ones may still be
+ * settling in the background). */
+function failedFor(h: Harness, from: number): Promise<LabEvent> {
+  const old = new Set(h.events().slice(0, from).map((e) => e.conn));
+  return waitForEvent({ events: () => h.events().slice(from) }, (e) => e.kind === 'tls.failed' && !old.has(e.conn));
+}
+
+describe('bad input on the TLS port', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness('implicit', { engine: 'auto', handshakeTimeoutMs: 500, maxHandshakeBytes: 4096 });
+  });
+  afterAll(async () => {
+    // Whatever came before, the next phone still gets served.
+    const r = await gnutlsSession(h.port, gnutlsPriority('VERS-TLS1.0', '+ARCFOUR-128:+MD5'), false);
+    expect(r.stdout).toContain('a1 OK echo');
+    await h.close();
+  });
+
+  it('names its limits as constants', () => {
+    expect(HANDSHAKE_TIMEOUT_MS).toBe(30_000);
+    expect(MAX_HANDSHAKE_BYTES).toBe(64 * 1024);
+    expect(MAX_RENEGOTIATION_ATTEMPTS).toBe(3);
+  });
+
+  it('a truncated ClientHello followed by a close is recorded as client-closed', async () => {
+    const n = h.events().length;
+    await raw(h.port, [rc4Hello.subarray(0, 30)], 2000, true);
+    expect(await failedFor(h, n)).toMatchObject({ reason: 'client-closed' });
+  });
+
+  it('a truncated ClientHello followed by silence times out and the lab closes the socket', async () => {
+    const n = h.events().length;
+    const started = Date.now();
+    const r = await raw(h.port, [rc4Hello.subarray(0, 30)], 3000);
+    expect(r.closedByServer).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(await failedFor(h, n)).toMatchObject({ reason: 'timeout' });
+  });
+
+  it('a record-length bomb gets record_overflow at once', async () => {
+    const n = h.events().length;
+    const r = await raw(h.port, [Buffer.from([22, 3, 1, 0xff, 0xff, 1, 0, 0xff])]);
+    expect(r.closedByServer).toBe(true);
+    expect(alerts(r.data)).toEqual([22]);
+    expect(await failedFor(h, n)).toMatchObject({ reason: 'malformed', alert: 'record_overflow', alertFrom: 'server' });
+  });
+
+  it('an oversized ClientHello is refused before it is buffered whole', async () => {
+    const n = h.events().length;
+    const big = helloRecords({ version: 0x0301, suites: [4], extensions: [ext.padding(20_000)] });
+    const r = await raw(h.port, [big.subarray(0, 9)]);
+    expect(r.closedByServer).toBe(true);
+    expect(alerts(r.data)).toEqual([47]);
+    expect(await failedFor(h, n)).toMatchObject({ reason: 'malformed', alert: 'illegal_parameter' });
+  });
+
+  it('plaintext IMAP on the TLS port is recorded and closed without an answer', async () => {
+    const n = h.events().length;
+    const r = await raw(h.port, [Buffer.from('a1 CAPABILITY\r\n')]);
+    expect(r.closedByServer).toBe(true);
+    expect(r.data.length).toBe(0);
+    const f = (await failedFor(h, n)) as TlsFailedEvent;
+    expect(f.reason).toBe('malformed');
+    expect(f.description).toMatch(/not a TLS handshake/);
+  });
+
+  it('an SSLv2-format hello is read, recorded, and answered by the legacy engine with a ServerHello', async () => {
+    const n = h.events().length;
+    const r = await raw(h.port, [ssl2Hello(0x0301, [0x010080, 0x000004, 0x00000a, 0x0000ff])], 400);
+    expect(r.data[0]).toBe(22); // handshake record
+    expect(r.data[5]).toBe(2); // ServerHello
+    expect(r.data.readUInt16BE(9)).toBe(0x0301);
+    const hello = (await waitForEvent({ events: () => h.events().slice(n) }, (e) => e.kind === 'tls.hello')) as TlsHelloEvent;
+    expect(hello.format).toBe('sslv2');
+    expect(hello.cipherSuites).toContain('SSL_CK_RC4_128_WITH_MD5');
+    expect(await failedFor(h, n)).toMatchObject({ reason: 'client-closed' });
+  });
+
+  it('garbage after the hello gets unexpected_message from the legacy engine', async () => {
+    const n = h.events().length;
+    const r = await raw(h.port, [rc4Hello, Buffer.from('GARBAGE GARBAGE GARBAGE')]);
+    expect(r.closedByServer).toBe(true);
+    expect(alerts(r.data)).toContain(10);
+    expect(await failedFor(h, n)).toMatchObject({ reason: 'malformed', alert: 'unexpected_message' });
+  });
+
+  it('garbage after a TLS 1.2 hello is refused by OpenSSL and recorded', async () => {
+    const n = h.events().length;
+    const hello12 = helloRecords({ version: 0x0303, suites: [0x009c, 0x002f], extensions: [ext.sigAlgs([0x0401, 0x0804]), ext.reneg()] });
+    const r = await raw(h.port, [hello12, Buffer.from('\x17\x03\x03\x00\x05hello GARBAGE')]);
+    expect(r.closedByServer).toBe(true);
+    const f = (await failedFor(h, n)) as TlsFailedEvent;
+    expect(f.reason).toBe('malformed');
+  });
+
+  it('a flood of warning alerts during the handshake hits the byte budget', async () => {
+    const n = h.events().length;
+    const flood = Buffer.concat(Array.from({ length: 800 }, () => Buffer.from([21, 3, 1, 0, 2, 1, 90])));
+    const r = await raw(h.port, [rc4Hello, flood]);
+    expect(r.closedByServer).toBe(true);
+    const f = (await failedFor(h, n)) as TlsFailedEvent;
+    expect(f.description).toMatch(/exceeded 4096 bytes/);
+  });
+
+  it('a downgrade retry with TLS_FALLBACK_SCSV gets inappropriate_fallback', async () => {
+    const n = h.events().length;
+    const r = await raw(h.port, [helloRecords({ version: 0x0301, suites: [0x0004, 0x5600] })]);
+    expect(alerts(r.data)).toEqual([86]);
+    expect(await failedFor(h, n)).toMatchObject({ reason: 'protocol-version', alert: 'inappropriate_fallback' });
+  });
+
+  it('an SSL 3.0 hello is refused with protocol-version', async () => {
+    const n = h.events().length;
+    const r = await raw(h.port, [helloRecords({ recordVersion: 0x0300, version: 0x0300, suites: [0x0004, 0x000a] })]);
+    expect(r.closedByServer).toBe(true);
+    expect(await failedFor(h, n)).toMatchObject({ reason: 'protocol-version' });
+  });
+});
+
+/**
+ * A man in the middle between gnutls-cli and the lab that flips one bit in the client's first
+ * encrypted record of the given content type (22: its Finished; 23: its first command).
+ */
+async function bitFlipProxy(target: number, contentType: 22 | 23): Promise<{ port: number; server: Server }> {
+  const server = createServer((c: Socket) => {
+    const u = connect(target, '127.0.0.1');
+    let buf = Buffer.alloc(0);
+    let sawCcs = false;
+    let flipped = false;
+    c.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 5 && buf.length >= 5 + buf.readUInt16BE(3)) {
+        const len = buf.readUInt16BE(3);
+        const rec = Buffer.from(buf.subarray(0, 5 + len));
+        buf = buf.subarray(5 + len);
+        if (rec[0] === 20) sawCcs = true;
+        if (sawCcs && !flipped && rec[0] === contentType) {
+          rec[rec.length - 1] ^= 0x01;
+          flipped = true;
+        }
+        u.write(rec);
+      }
+    });
+    u.on('data', (d) => c.write(d));
+    u.on('end', () => c.end());
+    c.on('end', () => u.end());
+    u.on('error', () => c.destroy());
+    c.on('error', () => u.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as AddressInfo).port, server };
+}
+
+describe('tampered records and renegotiation on the legacy engine', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness('implicit', { engine: 'legacy' });
+  });
+  afterAll(() => h.close());
+
+  it('a wrong MAC on the client Finished fails the handshake with bad_record_mac', async () => {
+    const p = await bitFlipProxy(h.port, 22);
+    const n = h.events().length;
+    const r = await runInteractive('gnutls-cli', ['--insecure', '-p', String(p.port), '--priority', gnutlsPriority('VERS-TLS1.0', '+AES-128-CBC:+SHA1'), 'localhost'], [{ waitFor: /$^/ }], 5000);
+    p.server.close();
+    expect(r.stdout + r.stderr).toMatch(/Received alert \[20\]: Bad record MAC/);
+    expect(await failedFor(h, n)).toMatchObject({ reason: 'malformed', alert: 'bad_record_mac', alertFrom: 'server' });
+  });
+
+  it('a wrong MAC on application data closes the session with bad_record_mac and is recorded', async () => {
+    const p = await bitFlipProxy(h.port, 23);
+    const n = h.events().length;
+    const r = await runInteractive('gnutls-cli', ['--insecure', '-p', String(p.port), '--priority', gnutlsPriority('VERS-TLS1.1', '+ARCFOUR-128:+SHA1'), 'localhost'], [{ waitFor: GREETING, send: 'a1 NOOP\r\n' }, { waitFor: /$^/ }], 5000);
+    p.server.close();
+    expect(r.stdout).not.toContain('a1 OK');
+    const rej = (await waitForEvent({ events: () => h.events().slice(n) }, (e) => e.kind === 'input.rejected')) as InputRejectedEvent;
+    expect(rej).toMatchObject({ what: 'tls-record' });
+    expect(rej.detail).toMatch(/bad_record_mac/);
+  });
+});
+
+describe('renegotiation on the legacy engine (STARTTLS, so nothing but the refusal is in flight)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness('starttls', { engine: 'legacy' });
+  });
+  afterAll(() => h.close());
+
+  it('client renegotiation gets no_renegotiation warnings, each recorded, and the connection is closed after MAX_RENEGOTIATION_ATTEMPTS', async () => {
+    const pki = testPki();
+    const n = h.events().length;
+    // gnutls-cli --rehandshake retries after each warning, which is what an attacker would do.
+    const r = await runInteractive('gnutls-cli', ['--x509cafile', pki.caFile, '--rehandshake', '--starttls-proto=imap', '-p', String(h.port), '--priority', gnutlsPriority('VERS-TLS1.0', '+3DES-CBC:+SHA1'), 'localhost'], [{ waitFor: /$^/ }], 5000);
+    expect(r.stdout + r.stderr).toMatch(/Received alert \[100\]/);
+    const rejected = () => h.events().slice(n).filter((e): e is InputRejectedEvent => e.kind === 'input.rejected');
+    await waitForEvent({ events: rejected }, (e) => e.kind === 'input.rejected' && e.what === 'tls-record');
+    expect(rejected().filter((e) => e.what === 'tls-renegotiation')).toHaveLength(MAX_RENEGOTIATION_ATTEMPTS + 1);
+    expect(rejected().find((e) => e.what === 'tls-record')!.detail).toMatch(/no_renegotiation/);
+  });
+});

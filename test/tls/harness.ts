@@ -1,0 +1,205 @@
+/**
+ * Test support for the TLS layer: a throwaway CA and server certificate (openssl), a recorder in
+ * a temp dir, and a tiny IMAP-like server that uses the acceptor for implicit TLS and STARTTLS
+ * (greeting, CAPABILITY, STARTTLS, LOGOUT, and `TAG OK echo: …` for anything else).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type { LabEvent } from '../../electron/api.js';
+import { SessionRecorder } from '../../electron/lab/recorder/recorder.js';
+import { createTlsAcceptor } from '../../electron/lab/tls/index.js';
+import type { TlsAcceptorOptions } from '../../electron/lab/tls/types.js';
+
+export interface TestPki {
+  dir: string;
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+  caFile: string;
+  otherCaFile: string;
+}
+
+let pkiCache: TestPki | undefined;
+
+/** A CA and a server certificate for 127.0.0.1/localhost, made once per test file. */
+export function testPki(): TestPki {
+  if (pkiCache) return pkiCache;
+  const dir = mkdtempSync(join(tmpdir(), 'mailprobe-tls-pki-'));
+  const run = (args: string[]): void => {
+    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  };
+  writeFileSync(join(dir, 'ext.cnf'), 'basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30', '-subj', '/CN=Mailprobe Test CA', '-sha256']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '30', '-sha256', '-extfile', 'ext.cnf']);
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other.key', '-out', 'other.pem', '-days', '30', '-subj', '/CN=Some Other CA', '-sha256']);
+  pkiCache = {
+    dir,
+    caPem: readFileSync(join(dir, 'ca.pem'), 'utf8'),
+    certPem: readFileSync(join(dir, 'server.pem'), 'utf8'),
+    keyPem: readFileSync(join(dir, 'server.key'), 'utf8'),
+    caFile: join(dir, 'ca.pem'),
+    otherCaFile: join(dir, 'other.pem'),
+  };
+  return pkiCache;
+}
+
+export interface Harness {
+  port: number;
+  recorder: SessionRecorder;
+  events(): LabEvent[];
+  /** Resolves when the connection with this id has ended one way or another. */
+  close(): Promise<void>;
+  /** Plaintext lines the server received inside TLS. */
+  received: string[];
+  server: Server;
+}
+
+export const GREETING = '* OK Mailprobe TLS harness ready';
+
+/** A server speaking `mode` on each connection through the acceptor. */
+export async function startHarness(mode: 'implicit' | 'starttls', opts: Partial<TlsAcceptorOptions> = {}): Promise<Harness> {
+  const pki = testPki();
+  const dataDir = mkdtempSync(join(tmpdir(), 'mailprobe-tls-'));
+  const recorder = new SessionRecorder({ dataDir });
+  const events: LabEvent[] = [];
+  recorder.subscribe((e) => events.push(e));
+  const acceptor = createTlsAcceptor({ identity: { keyPem: pki.keyPem, certPem: pki.certPem, caPem: pki.caPem }, ...opts });
+  const received: string[] = [];
+  const sockets = new Set<Socket>();
+  let n = 0;
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const conn = `c${++n}`;
+    const secure = (): void => {
+      acceptor.accept(socket, { conn, mode, recorder }).then(
+        (s) => {
+          if (mode === 'implicit') s.stream.write(GREETING + '\r\n');
+          serveLines(s.stream, true, received, () => undefined);
+        },
+        () => undefined,
+      );
+    };
+    if (mode === 'implicit') secure();
+    else {
+      socket.write(GREETING + '\r\n');
+      serveLines(socket, false, received, (rest) => {
+        socket.removeAllListeners('data');
+        socket.pause();
+        socket.write(`${rest} OK Begin TLS negotiation now\r\n`);
+        secure();
+      });
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    recorder,
+    events: () => events,
+    received,
+    server,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+      recorder.close();
+    },
+  };
+}
+
+function serveLines(stream: Duplex, tls: boolean, received: string[], onStartTls: (tag: string) => void): void {
+  let buf = '';
+  stream.on('error', () => undefined);
+  const onData = (d: Buffer): void => {
+    buf += d.toString('latin1');
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i).replace(/\r$/, '');
+      buf = buf.slice(i + 1);
+      if (tls) received.push(line);
+      const [tag, cmd = ''] = line.split(' ');
+      const c = cmd.toUpperCase();
+      if (c === 'STARTTLS' && !tls) {
+        stream.off('data', onData);
+        onStartTls(tag);
+        return;
+      }
+      if (c === 'CAPABILITY') stream.write(`* CAPABILITY IMAP4rev1${tls ? '' : ' STARTTLS'}\r\n${tag} OK done\r\n`);
+      else if (c === 'LOGOUT') {
+        stream.write(`* BYE\r\n${tag} OK bye\r\n`);
+        stream.end();
+      } else stream.write(`${tag} OK echo: ${line}\r\n`);
+    }
+  };
+  stream.on('data', onData);
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run a client that reads a script from stdin: each line is sent once `waitFor` appeared in its
+ * output (or the previous line's answer), and stdin is closed last (gnutls-cli exits on EOF).
+ */
+export function runInteractive(cmd: string, args: string[], steps: Array<{ waitFor: string | RegExp; send?: string }>, timeoutMs = 10_000): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let step = 0;
+    const advance = (): void => {
+      while (step < steps.length) {
+        const s = steps[step];
+        const hit = typeof s.waitFor === 'string' ? stdout.includes(s.waitFor) : s.waitFor.test(stdout);
+        if (!hit) return;
+        step += 1;
+        if (s.send !== undefined) child.stdin.write(s.send);
+      }
+      child.stdin.end();
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('latin1');
+      advance();
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('latin1')));
+    child.stdin.on('error', () => undefined);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Wait until an event matching `pred` was recorded (or fail after `ms`). */
+export async function waitForEvent(h: { events(): LabEvent[] }, pred: (e: LabEvent) => boolean, ms = 5000): Promise<LabEvent> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const e = h.events().find(pred);
+    if (e) return e;
+    if (Date.now() > end) throw new Error(`no matching event in ${ms} ms; got ${h.events().map((x) => x.kind).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function gnutlsPriority(vers: string, suite: string): string {
+  return `NONE:+${vers}:${suite}:+RSA:+COMP-NULL:+SIGN-ALL:+CTYPE-X509`;
+}
+
+/** gnutls-cli through one NOOP and LOGOUT; typing starts only after the greeting / handshake. */
+export function gnutlsSession(port: number, priority: string, starttls: boolean, extra: string[] = []) {
+  const pki = testPki();
+  const args = ['--x509cafile', pki.caFile, '-p', String(port), '--priority', priority, ...(starttls ? ['--starttls-proto=imap'] : []), ...extra, 'localhost'];
+  return runInteractive('gnutls-cli', args, [
+    { waitFor: starttls ? 'Simple Client Mode' : GREETING, send: 'a1 NOOP\r\n' },
+    { waitFor: 'a1 OK', send: 'a2 LOGOUT\r\n' },
+    { waitFor: 'a2 OK' },
+  ]);
+}

@@ -1,0 +1,135 @@
+/**
+ * The TLS layer against independent TLS stacks (gnutls, OpenSSL's s_client, Python's ssl, curl)
+ * through a small IMAP-like harness: what a technician sees is that the client completes the
+ * handshake, its lines arrive in clear, and the events name version, suite and engine.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import type { TlsEstablishedEvent, TlsFailedEvent } from '../../electron/api.js';
+import { GREETING, gnutlsPriority, gnutlsSession, runInteractive, startHarness, testPki, waitForEvent, type Harness } from './harness.js';
+
+const SUITES = [
+  ['TLS_RSA_WITH_RC4_128_MD5', '+ARCFOUR-128:+MD5'],
+  ['TLS_RSA_WITH_RC4_128_SHA', '+ARCFOUR-128:+SHA1'],
+  ['TLS_RSA_WITH_3DES_EDE_CBC_SHA', '+3DES-CBC:+SHA1'],
+  ['TLS_RSA_WITH_AES_128_CBC_SHA', '+AES-128-CBC:+SHA1'],
+  ['TLS_RSA_WITH_AES_256_CBC_SHA', '+AES-256-CBC:+SHA1'],
+] as const;
+const VERSIONS = [
+  ['TLSv1', 'VERS-TLS1.0'],
+  ['TLSv1.1', 'VERS-TLS1.1'],
+] as const;
+
+function established(h: Harness, conn?: string): TlsEstablishedEvent[] {
+  return h.events().filter((e): e is TlsEstablishedEvent => e.kind === 'tls.established' && (conn === undefined || e.conn === conn));
+}
+
+describe.each(['implicit', 'starttls'] as const)('legacy engine with gnutls-cli, %s', (mode) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(mode, { engine: 'legacy' });
+  });
+  afterAll(() => h.close());
+
+  for (const [vname, vers] of VERSIONS) {
+    it(`every legacy suite completes on ${vname} and carries IMAP lines both ways`, async () => {
+      const runs = await Promise.all(SUITES.map(([, p]) => gnutlsSession(h.port, gnutlsPriority(vers, p), mode === 'starttls')));
+      for (const [i, r] of runs.entries()) {
+        expect(r.stdout, `${SUITES[i][0]}: ${r.stderr.slice(-400)}`).toContain('a1 OK echo: a1 NOOP');
+        expect(r.stdout).toContain('a2 OK bye');
+      }
+      for (const [name] of SUITES) {
+        const e = established(h).find((x) => x.cipher === name && x.version === vname);
+        expect(e, `${name} ${vname}`).toMatchObject({ engine: 'legacy', mode });
+      }
+    });
+  }
+});
+
+describe('auto engine choice with real clients (implicit TLS)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness('implicit', { engine: 'auto' });
+  });
+  afterAll(() => h.close());
+
+  it('gives an RC4-only 2006-style client to the legacy engine and AES-CBC TLS 1.0 to OpenSSL', async () => {
+    const [rc4, aes] = await Promise.all([
+      gnutlsSession(h.port, gnutlsPriority('VERS-TLS1.0', '+ARCFOUR-128:+MD5'), false),
+      gnutlsSession(h.port, gnutlsPriority('VERS-TLS1.0', '+AES-128-CBC:+SHA1'), false),
+    ]);
+    expect(rc4.stdout).toContain('a1 OK echo');
+    expect(aes.stdout).toContain('a1 OK echo');
+    expect(established(h).find((e) => e.cipher === 'TLS_RSA_WITH_RC4_128_MD5')).toMatchObject({ engine: 'legacy', version: 'TLSv1' });
+    expect(established(h).find((e) => e.cipher === 'TLS_RSA_WITH_AES_128_CBC_SHA')).toMatchObject({ engine: 'modern', version: 'TLSv1' });
+    const hello = h.events().find((e) => e.kind === 'tls.hello' && e.cipherSuites.includes('TLS_RSA_WITH_RC4_128_MD5'));
+    expect(hello).toMatchObject({ kind: 'tls.hello', clientVersion: 'TLSv1', maxVersion: 'TLSv1', sni: 'localhost' });
+  });
+
+  for (const v of ['-tls1_2', '-tls1_3'] as const) {
+    it(`openssl s_client ${v} gets OpenSSL with the lab CA verified`, async () => {
+      const pki = testPki();
+      const r = await runInteractive('openssl', ['s_client', '-connect', `127.0.0.1:${h.port}`, v, '-CAfile', pki.caFile, '-verify_return_error', '-servername', 'localhost', '-quiet'], [
+        { waitFor: GREETING, send: 'a1 NOOP\r\n' },
+        { waitFor: 'a1 OK', send: 'a2 LOGOUT\r\n' },
+        { waitFor: 'a2 OK' },
+      ]);
+      expect(r.stdout).toContain('a1 OK echo: a1 NOOP');
+      const want = v === '-tls1_2' ? 'TLSv1.2' : 'TLSv1.3';
+      expect(established(h).find((e) => e.version === want)).toMatchObject({ engine: 'modern' });
+    });
+  }
+
+  it('Python ssl forced to TLS 1.0 reads the greeting and logs in through imaplib', async () => {
+    const pki = testPki();
+    const script = `
+import ssl, imaplib, warnings
+warnings.simplefilter('ignore')
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.minimum_version = ssl.TLSVersion.TLSv1
+ctx.maximum_version = ssl.TLSVersion.TLSv1
+ctx.set_ciphers('AES128-SHA:@SECLEVEL=0')
+ctx.load_verify_locations(${JSON.stringify(pki.caFile)})
+m = imaplib.IMAP4_SSL('localhost', ${h.port}, ssl_context=ctx)
+print(m.sock.version(), m.sock.cipher()[0])
+print(m.noop())
+`;
+    const out = await new Promise<string>((resolve) => execFile('python3', ['-c', script], { timeout: 10_000 }, (_e, so, se) => resolve(so + se)));
+    expect(out).toContain('TLSv1 AES128-SHA');
+    expect(out).toContain("('OK'");
+    expect(h.received.some((l) => /NOOP/.test(l))).toBe(true);
+  });
+
+  it('curl --tlsv1.0 --tls-max 1.0 completes an IMAPS exchange', async () => {
+    const pki = testPki();
+    const out = await new Promise<{ code: number; err: string }>((resolve) =>
+      execFile(
+        'curl',
+        ['-sS', '--tlsv1.0', '--tls-max', '1.0', '--ciphers', 'AES128-SHA:@SECLEVEL=0', '--cacert', pki.caFile, '-u', 'phone:secret', '-X', 'NOOP', `imaps://localhost:${h.port}/`],
+        { timeout: 10_000 },
+        (e, _so, se) => resolve({ code: e ? Number(e.code) : 0, err: se }),
+      ),
+    );
+    expect(out.err).toBe('');
+    expect(out.code).toBe(0);
+    expect(h.received.some((l) => /LOGIN phone secret/.test(l))).toBe(true);
+  });
+
+  it('records unknown_ca when OpenSSL rejects the certificate (TLS 1.2, wrong CA)', async () => {
+    const pki = testPki();
+    const before = h.events().length;
+    await runInteractive('openssl', ['s_client', '-connect', `127.0.0.1:${h.port}`, '-tls1_2', '-CAfile', pki.otherCaFile, '-verify_return_error'], [{ waitFor: /$^/ }], 5000);
+    const f = (await waitForEvent({ events: () => h.events().slice(before) }, (e) => e.kind === 'tls.failed')) as TlsFailedEvent;
+    expect(f).toMatchObject({ reason: 'client-rejected-certificate', alert: 'unknown_ca', alertFrom: 'client' });
+  });
+
+  it('records the refusal when a 2006-style client rejects the certificate on the legacy engine', async () => {
+    const pki = testPki();
+    const before = h.events().length;
+    const r = await runInteractive('gnutls-cli', ['--x509cafile', pki.otherCaFile, '-p', String(h.port), '--priority', gnutlsPriority('VERS-TLS1.0', '+3DES-CBC:+SHA1'), 'localhost'], [{ waitFor: /$^/ }], 5000);
+    expect(r.stdout + r.stderr).toMatch(/verification of server certificate failed/i);
+    const f = (await waitForEvent({ events: () => h.events().slice(before) }, (e) => e.kind === 'tls.failed')) as TlsFailedEvent;
+    expect(f).toMatchObject({ reason: 'client-rejected-certificate', alertFrom: 'client' });
+    expect(['bad_certificate', 'unknown_ca']).toContain(f.alert);
+  });
+});
