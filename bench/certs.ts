@@ -86,7 +86,7 @@ process.stdout.write(
   [
     `CA + server certificate (RSA 2048 both, SHA-1, SANs), ${RUNS} runs, node ${process.version}, ${version}`,
     fmt('mailprobe ensureLabCertificates (keys, certs, 6 files)', a),
-    fmt('mailprobe in memory (native keygen + forge build + DER)', b),
+    fmt('mailprobe in memory, keys one after the other, no files', b),
     fmt('openssl req -x509 -newkey + req -new + x509 -req + 2 DER', c),
     `ratio (ensureLabCertificates / openssl, medians): ${(stats(a).median / stats(c).median).toFixed(2)}`,
   ].join('\n') + '\n',

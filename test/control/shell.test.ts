@@ -76,7 +76,9 @@ describe('mailprobe start', () => {
 
   it('falls back to browser mode here, printing a loopback URL with a token that works', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'mp-start-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/cli/main.ts', 'start', '--no-open', '--data-dir', dataDir], {
+    // The CLI's entry point, from the sources (bin/mailprobe.js needs a build).
+    const script = `const { main } = await import('./electron/cli/main.ts'); process.exitCode = await main(['start', '--no-open', '--data-dir', ${JSON.stringify(dataDir)}]);`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       env: { ...process.env, DISPLAY: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -108,7 +108,7 @@ describe('hand-off server', () => {
       '/ca.crt/../ca.key', '/./ca.key', '/%2e%2e/ca.key', '/%2E%2E/certs/ca.key', '/%252e%252e/ca.key', '/..%2fca.key',
       '/..%5cca.key', '/..\\ca.key', '/\\..\\ca.key', '//ca.key', '//etc/passwd', '/%2fetc%2fpasswd', '/ca.crt%00.key',
       '/ca.key%00.crt', '/CA.KEY', '/ca.key?x=1', '/ca.crt.key', '/sessions/', '/sessions', '/api/session',
-      '/ui?token=x', '/api?token=x', '/c/', '/ca.crt/', '/%63', '/%2Fca.key', '/..', '/.../ca.key', '/ca%2ekey', '/certs/', '/index.html', '/%u002e%u002e/ca.key',
+      '/ui?token=x', '/api?token=x', '/qr.png', '/qr.svg', '/c/', '/ca.crt/', '/%63', '/%2Fca.key', '/..', '/.../ca.key', '/ca%2ekey', '/certs/', '/index.html', '/%u002e%u002e/ca.key',
     ];
     const rawTargets = ['http://127.0.0.1/ca.key', 'http://127.0.0.1/../ca.key', '*', 'ca.key', '\\..\\ca.key'];
     const all: Buffer[] = [];

@@ -171,6 +171,7 @@ export function runInteractive(cmd: string, args: string[], steps: Array<{ waitF
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString('latin1')));
     child.stdin.on('error', () => undefined);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    advance(); // a first step with waitFor '' is sent at once (clients that print nothing first)
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });

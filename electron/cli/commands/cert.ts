@@ -10,7 +10,7 @@ import { defaultDataDir } from '../../lab/paths.js';
 import { UsageError, oneOf, parseFlags } from '../usage.js';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(
+  const { values } = parseFlags(
     argv,
     {
       out: { type: 'string' },
@@ -21,7 +21,6 @@ export async function run(argv: string[]): Promise<number> {
     },
     false,
   );
-  void positionals;
   // `--host a --host b` and `--host a,b` both work.
   const hosts = (values.host ?? []).flatMap((h) => h.split(',')).map((h) => h.trim()).filter((h) => h !== '');
   if (hosts.length === 0) throw new UsageError('--host NAME_OR_IP is required (repeat it or give a comma list)');

@@ -134,7 +134,9 @@ async function ensureUnlocked(dir: string, hosts: HostEntry[], opts: EnsureCerti
   writeIfChanged(paths.caCrt, caDer, CERT_FILE_MODE);
   writeIfChanged(paths.caKey, ca.keys.privateKeyPem, KEY_FILE_MODE);
 
-  // ── The server certificate: reissued when anything about it no longer fits.
+  // ── The server certificate: reissued when anything about it no longer fits. The host SET is
+  // compared, not the order: the same addresses in another order keep the certificate (and its
+  // CN, the first host it was issued for), so a phone that already trusts it is not disturbed.
   let server = caCreated ? undefined : loadPair(paths.serverPem, paths.serverKey);
   if (
     server &&

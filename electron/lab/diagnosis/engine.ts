@@ -34,12 +34,12 @@ export class IncrementalDiagnosis {
   private readonly sink: ItemSink;
 
   constructor() {
-    const self = this;
+    const isStopped = () => this.stopped;
     this.host = {
       store: this.store,
       conn: (id) => this.conns.get(id),
       get stopped() {
-        return self.stopped;
+        return isStopped();
       },
     };
     this.sink = {

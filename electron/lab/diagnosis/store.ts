@@ -69,7 +69,17 @@ export class FindingStore {
     }
   }
 
-  get(id: FindingId): StoredFinding | undefined {
+  /** Change the data of a finding already reported (no new evidence). */
+  updateData(id: FindingId, fn: (data: Record<string, unknown>) => void): void {
+    const f = this.byId.get(id);
+    if (!f) return;
+    fn(f.data);
+    f.version++;
+    this.changes++;
+  }
+
+  /** Read-only view: change findings through report/addEvidence/updateData so readers see it. */
+  get(id: FindingId): Readonly<StoredFinding> | undefined {
     return this.byId.get(id);
   }
 

@@ -324,6 +324,10 @@ export async function startHandoffServer(opts: HandoffServerOptions): Promise<Ha
   server.on('upgrade', (req: IncomingMessage, socket: Socket) => refuseRaw(req, socket, req.method === 'GET' || req.method === 'HEAD' ? 400 : 405));
 
   const port = await listen(server, opts.host, opts.port, opts.fallbackToFreePort ?? true);
+  // After listening, an accept error (EMFILE…) must be recorded, never crash the lab.
+  server.on('error', (err: Error) => {
+    recorder.record({ kind: 'lab.error', where: 'handoff.server', message: err.message, stack: err.stack });
+  });
   // Listening everywhere still needs a concrete address for the phone to type.
   const unspecified = opts.host === '0.0.0.0' || opts.host === '::' || opts.host === '';
   const urlHost = opts.urlHost ?? (unspecified ? chooseLanAddress().address : opts.host);

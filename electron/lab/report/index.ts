@@ -11,5 +11,7 @@ export { MAX_APPENDIX_PAGES } from './sections/appendix.js';
 export { TIMELINE_GAP_MS, MAX_TIMELINE_ATTEMPTS, MAX_TIMELINE_ROWS, MAX_ARROW_LINES_PER_EVENT, timelineRows } from './sections/timeline.js';
 export { MAX_DETAILED_FINDINGS, MAX_EVIDENCE_LINES } from './sections/findings.js';
 export { MAX_TLS_OUTCOMES } from './sections/tls.js';
+export { MAX_ATTEMPT_ROWS } from './sections/matrix.js';
+export { MAX_TODO } from './sections/summary.js';
 export { MAX_DOWNLOAD_ROWS } from './sections/certs.js';
 export type { Paper } from './pdf.js';

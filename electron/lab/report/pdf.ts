@@ -29,6 +29,53 @@ export const COLOR = {
   lab: '#5a3f86',
 } as const;
 
+interface FontkitGlyph {
+  id: number;
+  advanceWidth: number;
+  codePoints: number[];
+}
+
+interface EmbeddedFontInternals {
+  font?: { glyphForCodePoint?(cp: number): FontkitGlyph };
+  scale: number;
+  layoutRun?(text: string, features?: unknown): unknown;
+}
+
+/**
+ * The transcript is thousands of unique "words" (timestamps, base64) in a monospace font, and
+ * pdfkit shapes every new word through fontkit's OpenType engine, which made a 10,000-event
+ * report take ~10 s. A monospace font needs no shaping (no kerning, no ligatures in the
+ * transcript's ASCII), so for it alone glyphs come straight from the cmap, cached per code
+ * point. Reaches into pdfkit internals: if they are not as expected, pdfkit's path is kept.
+ */
+export function fastMonospaceLayout(doc: PDFKit.PDFDocument): boolean {
+  const f = (doc as unknown as { _font?: EmbeddedFontInternals })._font;
+  const fk = f?.font;
+  if (!f || typeof f.layoutRun !== 'function' || !fk || typeof fk.glyphForCodePoint !== 'function' || typeof f.scale !== 'number') return false;
+  const original = f.layoutRun.bind(f);
+  const cache = new Map<number, { glyph: FontkitGlyph; width: number }>();
+  f.layoutRun = (text: string, features?: unknown) => {
+    if (features) return original(text, features);
+    const glyphs: FontkitGlyph[] = [];
+    const positions: Array<{ xAdvance: number; yAdvance: number; xOffset: number; yOffset: number; advanceWidth: number }> = [];
+    let advanceWidth = 0;
+    for (const ch of text) {
+      const cp = ch.codePointAt(0) ?? 0;
+      let g = cache.get(cp);
+      if (!g) {
+        const glyph = fk.glyphForCodePoint!(cp);
+        g = { glyph, width: glyph.advanceWidth * f.scale };
+        cache.set(cp, g);
+      }
+      glyphs.push(g.glyph);
+      positions.push({ xAdvance: g.width, yAdvance: 0, xOffset: 0, yOffset: 0, advanceWidth: g.width });
+      advanceWidth += g.width;
+    }
+    return { glyphs, positions, advanceWidth };
+  };
+  return true;
+}
+
 export interface TextOpts {
   font?: FontRole;
   size?: number;
@@ -64,6 +111,9 @@ export class Writer {
       },
     });
     for (const role of ['sans', 'bold', 'mono'] as const) this.doc.registerFont(role, this.fonts[role]);
+    this.doc.font('mono');
+    fastMonospaceLayout(this.doc);
+    this.doc.font('sans');
     this.doc.on('pageAdded', () => {
       this.pagesAdded += 1;
     });

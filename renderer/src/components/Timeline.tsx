@@ -3,8 +3,8 @@
  * finding that explains a failure; beside it the raw transcript, for all connections or the
  * chosen one, phone and lab lines told apart by word, arrow and colour, TLS marked.
  */
-import { useMemo, useState } from 'react';
-import type { Attempt, Finding } from '../../../electron/api';
+import { memo, useCallback, useMemo, useState } from 'react';
+import type { Attempt, Finding, LabEvent } from '../../../electron/api';
 import type { SessionStore } from '../state/store';
 import type { Row } from '../state/transcript';
 import { VirtualList } from './VirtualList';
@@ -13,8 +13,18 @@ import { RESULT_MARK, RESULT_WORD, SECURITY_LABEL, STEP_LABEL, STEP_SHORT, expla
 export const ATTEMPT_ROW_HEIGHT = 168;
 export const TRANSCRIPT_ROW_HEIGHT = 24;
 
-function AttemptCard({ attempt, n, findings, selected, onShow, lines }: { attempt: Attempt; n: number; findings: Finding[]; selected: boolean; onShow: () => void; lines: number }) {
-  const mine = findingsFor(attempt, findings);
+interface CardProps {
+  attempt: Attempt;
+  n: number;
+  /** The findings about this attempt (precomputed once per diagnosis). */
+  mine: Finding[];
+  selected: boolean;
+  onShow: (conn: string) => void;
+  lines: number;
+}
+
+// Memoised: while scrolling, only cards that come into view render.
+const AttemptCard = memo(function AttemptCard({ attempt, n, mine, selected, onShow, lines }: CardProps) {
   const failed = attempt.steps.find((s) => s.result === 'fail');
   const why = failed ? explain(failed, mine) : mine.find((f) => f.severity !== 'info');
   const pass = attempt.verdict === 'pass';
@@ -44,16 +54,15 @@ function AttemptCard({ attempt, n, findings, selected, onShow, lines }: { attemp
         <p className="finding-line muted">{pass ? 'Nothing to report: mail was read.' : 'No finding yet…'}</p>
       )}
       <footer>
-        <button type="button" className="link" onClick={onShow} aria-pressed={selected}>
+        <button type="button" className="link" onClick={() => onShow(attempt.conn)} aria-pressed={selected}>
           {selected ? 'Showing its transcript' : `Show transcript (${plural(lines, 'line')})`}
         </button>
       </footer>
     </article>
   );
-}
+});
 
-function TranscriptRow({ row, store, showConn }: { row: Row; store: SessionStore; showConn: boolean }) {
-  const ev = store.events[row.i];
+const TranscriptRow = memo(function TranscriptRow({ row, ev, showConn }: { row: Row; ev: LabEvent; showConn: boolean }) {
   const dir = row.who === 'phone' ? 'PHONE →' : row.who === 'lab' ? '← LAB' : '•';
   return (
     <div className={`tline who-${row.who}${row.empty ? ' empty' : ''}${row.error ? ' error' : ''}`} title={`#${ev.seq} ${ev.t}`}>
@@ -64,6 +73,26 @@ function TranscriptRow({ row, store, showConn }: { row: Row; store: SessionStore
       <span className="x">{row.text}</span>
     </div>
   );
+});
+
+/** Findings grouped by attempt, computed once per diagnosis rather than per card per frame. */
+function groupFindings(attempts: readonly Attempt[], findings: readonly Finding[]): Map<string, Finding[]> {
+  const out = new Map<string, Finding[]>();
+  const byConn = new Map<string, Finding[]>();
+  const loose: Finding[] = [];
+  for (const f of findings) {
+    if (f.conn === undefined) loose.push(f);
+    else {
+      let l = byConn.get(f.conn);
+      if (!l) byConn.set(f.conn, (l = []));
+      l.push(f);
+    }
+  }
+  for (const a of attempts) {
+    const own = byConn.get(a.conn) ?? [];
+    out.set(a.conn, loose.length ? [...own, ...findingsFor({ ...a, conn: '\u0000' }, loose)] : own);
+  }
+  return out;
 }
 
 export function Timeline({ store }: { store: SessionStore }) {
@@ -71,6 +100,8 @@ export function Timeline({ store }: { store: SessionStore }) {
   const attempts = store.diagnosis.attempts;
   const rows = conn ? (store.rowsByConn.get(conn) ?? []) : store.rows;
   const index = useMemo(() => new Map(attempts.map((a, i) => [a.conn, i + 1])), [attempts]);
+  const grouped = useMemo(() => groupFindings(attempts, store.diagnosis.findings), [attempts, store.diagnosis.findings]);
+  const toggle = useCallback((c: string) => setConn((cur) => (cur === c ? undefined : c)), []);
   return (
     <div className="timeline">
       <section className="pane attempts-pane" aria-labelledby="attempts-h">
@@ -90,10 +121,10 @@ export function Timeline({ store }: { store: SessionStore }) {
               <AttemptCard
                 attempt={attempts[i]}
                 n={i + 1}
-                findings={store.diagnosis.findings}
+                mine={grouped.get(attempts[i].conn) ?? []}
                 selected={conn === attempts[i].conn}
                 lines={store.rowsByConn.get(attempts[i].conn)?.length ?? 0}
-                onShow={() => setConn(conn === attempts[i].conn ? undefined : attempts[i].conn)}
+                onShow={toggle}
               />
             )}
           />
@@ -123,7 +154,7 @@ export function Timeline({ store }: { store: SessionStore }) {
           rowHeight={TRANSCRIPT_ROW_HEIGHT}
           follow
           resetKey={conn ?? '*'}
-          renderRow={(i) => <TranscriptRow row={rows[i]} store={store} showConn={!conn} />}
+          renderRow={(i) => <TranscriptRow row={rows[i]} ev={store.events[rows[i].i]} showConn={!conn} />}
         />
       </section>
     </div>

@@ -85,6 +85,6 @@ export function seedEvents(startSeq = 1): LabEvent[] {
     { kind: 'c2s', conn: 'c1', text: '\r\n' },
     { kind: 's2c', conn: 'c1', text: '* BAD Invalid tag\r\n' },
     { kind: 'c2s', conn: 'c1', text: 'A1 NOOP\r\n' },
-  ] as Array<Omit<LabEvent, 'seq' | 't'>>;
+  ] as unknown as Array<Omit<LabEvent, 'seq' | 't'>>;
   return raw.map((e, i) => ({ ...e, seq: startSeq + i, t: t(i) }) as LabEvent);
 }

@@ -51,8 +51,9 @@ export function certFormatRejectedRule(): Rule {
           if (derSeqs.length >= CERT_REFETCH_LIMIT) {
             firm = true;
             report(host, derSeqs.slice(-CERT_REFETCH_LIMIT), 'der-refetched');
-            const f = host.store.get('cert-format-rejected');
-            if (f) f.data.derFetches = derSeqs.length;
+            host.store.updateData('cert-format-rejected', (d) => {
+              d.derFetches = derSeqs.length;
+            });
           }
         } else if (kind === 'page' && pageSeqs.length < 8) {
           pageSeqs.push(ev.seq);

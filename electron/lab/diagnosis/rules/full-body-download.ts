@@ -70,8 +70,7 @@ export function fullBodyDownloadRule(): Rule {
       const s = active.peek(ev.conn);
       active.drop(ev.conn);
       if (!s?.fetching) return;
-      const f = host.store.get('full-body-download');
-      if (f) pushBounded(f.data, 'perConnection', { conn: ev.conn });
+      host.store.updateData('full-body-download', (d) => pushBounded(d, 'perConnection', { conn: ev.conn }));
     },
   };
 }

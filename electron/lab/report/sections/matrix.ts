@@ -7,6 +7,9 @@ import { clock } from '../transcript.js';
 
 export const NO_MECHANISM = 'no login sent';
 
+/** Rows of the step-by-step table; a phone that polled 800 times shows the first ones and a count. */
+export const MAX_ATTEMPT_ROWS = 30;
+
 export interface MatrixCell {
   attempts: Attempt[];
   pass: number;
@@ -91,7 +94,7 @@ export function drawMatrix(ctx: ReportContext): void {
     w.rule(w.y - 2);
   };
   drawHead();
-  diagnosis.attempts.forEach((a, i) => {
+  diagnosis.attempts.slice(0, MAX_ATTEMPT_ROWS).forEach((a, i) => {
     // No-break spaces keep "✓ phone saw login" together when the cell wraps.
     const steps = a.steps.map((s) => `${RESULT_MARK[s.result]}\u00a0${(STEP_WORDS[s.step]?.name ?? s.step).replace(/ /g, '\u00a0')}`);
     const stepsText = steps.join('   ');
@@ -111,6 +114,12 @@ export function drawMatrix(ctx: ReportContext): void {
     w.y = y + h - 3;
     w.rule(w.y - 1);
   });
+  if (diagnosis.attempts.length > MAX_ATTEMPT_ROWS) {
+    const rest = diagnosis.attempts.slice(MAX_ATTEMPT_ROWS);
+    const failed = rest.filter((a) => a.verdict === 'fail').length;
+    w.y += 4;
+    w.para(`… and ${rest.length} more attempts (${rest.length - failed} passed, ${failed} failed), counted in the table above; their conversations are in the appendix.`, { size: 9, color: COLOR.muted });
+  }
   w.y += 6;
   w.para('Steps: connect → encryption → password → phone saw login → open inbox → download → log out. ✓ passed, ✗ failed, – skipped.', { size: 8, color: COLOR.muted });
 }

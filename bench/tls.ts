@@ -1,0 +1,333 @@
+/**
+ * `npm run bench:tls`: full TLS handshakes per second on loopback, per engine and suite, with
+ * reference servers measured the same way in the same run:
+ *  - `openssl s_time -new` (OpenSSL's own client loop) against the lab's engines and against
+ *    `openssl s_server` (TLS 1.0 AES128-SHA, TLS 1.2);
+ *  - a Node client loop that speaks TLS 1.0/1.1 with RSA key exchange (built on node:crypto and
+ *    the lab's record primitives; OpenSSL 3 clients cannot offer RC4/3DES at all) against the
+ *    legacy engine and against `gnutls-serv` for RC4 and 3DES.
+ * The server under test runs in a child process so client and server each get a core.
+ * Usage: node --import tsx bench/tls.ts [--seconds N]
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { constants, publicEncrypt, randomBytes, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { SessionRecorder } from '../electron/lab/recorder/recorder.js';
+import { createTlsAcceptor } from '../electron/lab/tls/index.js';
+import { finishedVerifyData, keyBlock, masterSecret } from '../electron/lab/tls/legacy/prf.js';
+import { CipherState, keyBlockLength, splitKeyBlock } from '../electron/lab/tls/legacy/record.js';
+import { legacySuiteByName, type LegacySuite } from '../electron/lab/tls/legacy/suites.js';
+import type { TlsEngineChoice } from '../electron/lab/tls/types.js';
+
+const argSeconds = process.argv.indexOf('--seconds');
+const SECONDS = argSeconds > 0 ? Number(process.argv[argSeconds + 1]) : 3;
+
+// ───────────────────────── server mode (child process) ─────────────────────────
+
+async function serve(engine: TlsEngineChoice, dir: string): Promise<void> {
+  const recorder = new SessionRecorder({ dataDir: mkdtempSync(join(tmpdir(), 'mailprobe-bench-tls-')) });
+  const acceptor = createTlsAcceptor({
+    engine,
+    identity: { keyPem: readFileSync(join(dir, 'server.key'), 'utf8'), certPem: readFileSync(join(dir, 'server.pem'), 'utf8'), caPem: readFileSync(join(dir, 'ca.pem'), 'utf8') },
+  });
+  let n = 0;
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    acceptor.accept(socket, { conn: `c${++n}`, mode: 'implicit', recorder }).then(
+      (s) => {
+        s.stream.on('error', () => undefined);
+        s.stream.end('* OK bench\r\n');
+      },
+      () => undefined,
+    );
+  });
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`PORT ${(server.address() as AddressInfo).port}\n`));
+}
+
+// ───────────────────────── PKI ─────────────────────────
+
+function makePki(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mailprobe-bench-pki-'));
+  const run = (args: string[]): void => {
+    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  };
+  writeFileSync(join(dir, 'ext.cnf'), 'basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\n');
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Bench CA', '-sha256']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-sha256', '-extfile', 'ext.cnf']);
+  return dir;
+}
+
+// ───────────────────────── servers ─────────────────────────
+
+async function waitForPort(child: ChildProcess, re: RegExp, fixedPort?: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const t = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 10_000);
+    const on = (d: Buffer): void => {
+      out += d.toString();
+      const m = re.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve(fixedPort ?? Number(m[1]));
+      }
+    };
+    child.stdout?.on('data', on);
+    child.stderr?.on('data', on);
+  });
+}
+
+async function labServer(engine: TlsEngineChoice, dir: string): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve', engine, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return { port: await waitForPort(child, /PORT (\d+)/), child };
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const p = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return p;
+}
+
+async function opensslServer(dir: string, args: string[]): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', join(dir, 'server.pem'), '-key', join(dir, 'server.key'), '-quiet', '-naccept', '1000000', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitForListen(port);
+  return { port, child };
+}
+
+async function gnutlsServer(dir: string, priority: string): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn('gnutls-serv', ['-p', String(port), '--x509keyfile', join(dir, 'server.key'), '--x509certfile', join(dir, 'server.pem'), '--priority', priority, '-q'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitForListen(port);
+  return { port, child };
+}
+
+async function waitForListen(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect(port, '127.0.0.1');
+      s.on('connect', () => {
+        s.destroy();
+        r(true);
+      });
+      s.on('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+// ───────────────────────── clients ─────────────────────────
+
+/** openssl s_time -new: handshakes per second from its "N connections in T real seconds". */
+function sTime(port: number, args: string[]): number {
+  const out = execFileSync('openssl', ['s_time', '-connect', `127.0.0.1:${port}`, '-new', '-time', String(SECONDS), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const m = /(\d+) connections in (\d+) real seconds/.exec(out);
+  if (!m) throw new Error(`unexpected s_time output: ${out}`);
+  return Number(m[1]) / Math.max(1, Number(m[2]));
+}
+
+/** node:tls client loop (OpenSSL as client). */
+async function nodeTlsLoop(port: number, opts: { minVersion: 'TLSv1' | 'TLSv1.2' | 'TLSv1.3'; maxVersion: 'TLSv1' | 'TLSv1.2' | 'TLSv1.3'; ciphers?: string }): Promise<number> {
+  const end = Date.now() + SECONDS * 1000;
+  let n = 0;
+  while (Date.now() < end) {
+    await new Promise<void>((resolve, reject) => {
+      const s = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, ...opts, ciphers: opts.ciphers ?? 'DEFAULT:@SECLEVEL=0' }, () => {
+        n += 1;
+        s.destroy();
+        resolve();
+      });
+      s.on('error', reject);
+    });
+  }
+  return n / SECONDS;
+}
+
+const u16 = (v: number): Buffer => Buffer.from([v >> 8, v & 0xff]);
+const u24 = (v: number): Buffer => Buffer.from([v >> 16, (v >> 8) & 0xff, v & 0xff]);
+const hs = (type: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([type]), u24(body.length), body]);
+const rec = (type: number, version: number, frag: Buffer): Buffer => Buffer.concat([Buffer.from([type]), u16(version), u16(frag.length), frag]);
+
+/**
+ * One full TLS 1.0/1.1 RSA handshake as a 2006 phone would do it: ClientHello (suite + SCSV),
+ * RSA-encrypted premaster, ChangeCipherSpec, Finished; waits for the server's Finished.
+ */
+function legacyHandshake(port: number, suite: LegacySuite, version: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    const clientRandom = randomBytes(32);
+    const hello = hs(1, Buffer.concat([u16(version), clientRandom, Buffer.from([0]), u16(4), u16(suite.id), u16(0x00ff), Buffer.from([1, 0])]));
+    const transcript: Buffer[] = [hello];
+    let buf = Buffer.alloc(0);
+    let hsbuf = Buffer.alloc(0);
+    let serverRandom = Buffer.alloc(0);
+    let cert: Buffer | undefined;
+    let master = Buffer.alloc(0);
+    let read: CipherState | undefined;
+    let pendingRead: CipherState | undefined;
+    let done = false;
+    const fail = (e: Error): void => {
+      if (done) return;
+      done = true;
+      s.destroy();
+      reject(e);
+    };
+    s.on('error', fail);
+    s.on('close', () => fail(new Error('closed before the server Finished')));
+    s.on('connect', () => s.write(rec(22, 0x0301, hello)));
+    s.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 5 && buf.length >= 5 + buf.readUInt16BE(3)) {
+        const type = buf[0];
+        const frag = buf.subarray(5, 5 + buf.readUInt16BE(3));
+        buf = buf.subarray(5 + frag.length);
+        const data = read ? read.open(type, frag) : frag;
+        if (type === 21) return fail(new Error(`alert ${data[1]}`));
+        if (type === 20) {
+          read = pendingRead;
+          continue;
+        }
+        if (type !== 22) continue;
+        hsbuf = Buffer.concat([hsbuf, data]);
+        while (hsbuf.length >= 4 && hsbuf.length >= 4 + hsbuf.readUIntBE(1, 3)) {
+          const len = hsbuf.readUIntBE(1, 3);
+          const msg = hsbuf.subarray(0, 4 + len);
+          hsbuf = hsbuf.subarray(4 + len);
+          const t = msg[0];
+          if (t === 2) serverRandom = Buffer.from(msg.subarray(6, 38));
+          if (t === 11) cert = Buffer.from(msg.subarray(10, 10 + msg.readUIntBE(7, 3)));
+          if (t === 20) {
+            const want = finishedVerifyData(master, 'server finished', transcript);
+            if (!want.equals(msg.subarray(4))) return fail(new Error('server Finished did not verify'));
+            done = true;
+            s.destroy();
+            resolve();
+            return;
+          }
+          transcript.push(Buffer.from(msg));
+          if (t === 14) {
+            const pm = Buffer.concat([u16(version), randomBytes(46)]);
+            const key = new X509Certificate(cert!).publicKey;
+            const enc = publicEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, pm);
+            const cke = hs(16, Buffer.concat([u16(enc.length), enc]));
+            transcript.push(cke);
+            master = masterSecret(pm, clientRandom, serverRandom);
+            const km = splitKeyBlock(suite, keyBlock(master, clientRandom, serverRandom, keyBlockLength(suite)));
+            const zero = Buffer.alloc(suite.blockLength);
+            const write = new CipherState(suite, version, km.clientMac, km.clientKey, version > 0x0301 ? zero : km.clientIv, true);
+            pendingRead = new CipherState(suite, version, km.serverMac, km.serverKey, version > 0x0301 ? zero : km.serverIv, false);
+            const fin = hs(20, finishedVerifyData(master, 'client finished', transcript));
+            transcript.push(fin);
+            s.write(Buffer.concat([rec(22, version, cke), rec(20, version, Buffer.from([1])), rec(22, version, write.seal(22, fin))]));
+          }
+        }
+      }
+    });
+  });
+}
+
+async function legacyLoop(port: number, suite: LegacySuite, version: number): Promise<number> {
+  const end = Date.now() + SECONDS * 1000;
+  let n = 0;
+  while (Date.now() < end) {
+    await legacyHandshake(port, suite, version);
+    n += 1;
+  }
+  return n / SECONDS;
+}
+
+// ───────────────────────── the run ─────────────────────────
+
+interface Row {
+  what: string;
+  client: string;
+  lab: number | string;
+  reference: number | string;
+  refName: string;
+}
+
+async function main(): Promise<void> {
+  const dir = makePki();
+  const rows: Row[] = [];
+  const fmt = (v: number | string): string => (typeof v === 'number' ? v.toFixed(0) : v);
+  const kill = (c: ChildProcess): void => {
+    c.kill('SIGTERM');
+  };
+
+  const legacy = await labServer('legacy', dir);
+  const modern = await labServer('modern', dir);
+  try {
+    // OpenSSL's client loop, against OpenSSL's server and the lab's engines.
+    const ref10 = await opensslServer(dir, ['-tls1', '-cipher', 'AES128-SHA:@SECLEVEL=0']);
+    const ref12 = await opensslServer(dir, ['-tls1_2']);
+    try {
+      const s10 = ['-tls1', '-cipher', 'AES128-SHA:@SECLEVEL=0'];
+      rows.push({ what: 'TLSv1 TLS_RSA_WITH_AES_128_CBC_SHA, modern', client: 'openssl s_time', lab: sTime(modern.port, s10), reference: sTime(ref10.port, s10), refName: 'openssl s_server' });
+      rows.push({ what: 'TLSv1 TLS_RSA_WITH_AES_128_CBC_SHA, legacy', client: 'openssl s_time', lab: sTime(legacy.port, s10), reference: '', refName: '(same reference)' });
+      rows.push({ what: 'TLSv1.1 TLS_RSA_WITH_AES_128_CBC_SHA, legacy', client: 'openssl s_time', lab: sTime(legacy.port, ['-tls1_1', '-cipher', 'AES128-SHA:@SECLEVEL=0']), reference: '', refName: '' });
+      rows.push({ what: 'TLSv1.2 ECDHE-RSA-AES256-GCM, modern', client: 'openssl s_time', lab: sTime(modern.port, ['-tls1_2']), reference: sTime(ref12.port, ['-tls1_2']), refName: 'openssl s_server' });
+    } finally {
+      kill(ref10.child);
+      kill(ref12.child);
+    }
+    rows.push({ what: 'TLSv1.3 TLS_AES_256_GCM_SHA384, modern', client: 'node:tls loop', lab: await nodeTlsLoop(modern.port, { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }), reference: '', refName: '' });
+
+    // The 2006-phone client loop, against the legacy engine and gnutls-serv.
+    for (const [name, gnutls] of [
+      ['TLS_RSA_WITH_RC4_128_MD5', '+ARCFOUR-128:+MD5'],
+      ['TLS_RSA_WITH_RC4_128_SHA', '+ARCFOUR-128:+SHA1'],
+      ['TLS_RSA_WITH_3DES_EDE_CBC_SHA', '+3DES-CBC:+SHA1'],
+      ['TLS_RSA_WITH_AES_128_CBC_SHA', '+AES-128-CBC:+SHA1'],
+      ['TLS_RSA_WITH_AES_256_CBC_SHA', '+AES-256-CBC:+SHA1'],
+    ] as const) {
+      const suite = legacySuiteByName(name)!;
+      const lab = await legacyLoop(legacy.port, suite, 0x0301);
+      let reference: number | string = '';
+      if (name.includes('RC4') || name.includes('3DES')) {
+        const ref = await gnutlsServer(dir, `NONE:+VERS-TLS1.0:+VERS-TLS1.1:${gnutls}:+RSA:+COMP-NULL:+SIGN-ALL:+CTYPE-X509`);
+        try {
+          reference = await legacyLoop(ref.port, suite, 0x0301);
+        } catch (e) {
+          reference = `error: ${(e as Error).message}`;
+        } finally {
+          kill(ref.child);
+        }
+      }
+      rows.push({ what: `TLSv1 ${name}, legacy`, client: 'node 2006-phone loop', lab, reference, refName: reference === '' ? '' : 'gnutls-serv' });
+    }
+    const rc4md5 = legacySuiteByName('TLS_RSA_WITH_RC4_128_MD5')!;
+    rows.push({ what: 'TLSv1.1 TLS_RSA_WITH_RC4_128_MD5, legacy', client: 'node 2006-phone loop', lab: await legacyLoop(legacy.port, rc4md5, 0x0302), reference: '', refName: '' });
+  } finally {
+    kill(legacy.child);
+    kill(modern.child);
+  }
+
+  const head = ['engine / version / suite', 'client', 'lab hs/s', 'reference hs/s', 'reference'];
+  const table = [head, ...rows.map((r) => [r.what, r.client, fmt(r.lab), fmt(r.reference), r.refName])];
+  const widths = head.map((_, i) => Math.max(...table.map((r) => r[i].length)));
+  console.log(`\nFull TLS handshakes per second, one at a time on loopback, ${SECONDS} s per row, RSA-2048 server key (server in its own process)\n`);
+  for (const [i, r] of table.entries()) {
+    console.log(r.map((c, j) => (j >= 2 && j <= 3 ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join('  '));
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}
+
+if (process.argv[2] === '--serve') {
+  void serve(process.argv[3] as TlsEngineChoice, process.argv[4]);
+} else {
+  main().then(
+    () => process.exit(0),
+    (e: Error) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
