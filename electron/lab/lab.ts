@@ -15,7 +15,7 @@ import { chooseLanAddress, HANDOFF_DEFAULT_PORT, startHandoffServer, type Handof
 import { createImapServer, type ImapServer } from './imap/server.js';
 import { DEFAULT_LIMITS, type ImapLimits } from './imap/options.js';
 import type { LabOptions, RunningLab } from './lab-types.js';
-import { createSeededStore } from './mailbox/index.js';
+import { createSeededStore, loadMailStore } from './mailbox/index.js';
 import type { MailStoreApi } from './mailbox/types.js';
 import { defaultDataDir } from './paths.js';
 import { SessionRecorder } from './recorder/recorder.js';
@@ -67,13 +67,8 @@ export function labVersion(): string {
 
 async function openStore(opts: LabOptions, extras: LabExtras): Promise<MailStoreApi> {
   if (extras.store) return extras.store;
-  if (opts.mailbox) {
-    const mod = (await import('./mailbox/index.js')) as unknown as {
-      loadMailStore?: (path: string, o?: { user?: string }) => MailStoreApi | Promise<MailStoreApi>;
-    };
-    if (!mod.loadMailStore) throw new Error('--mailbox is not supported yet (the mbox/Maildir loader is missing)');
-    return await mod.loadMailStore(opts.mailbox);
-  }
+  // An mbox file or a Maildir (MailboxFileError names the path when it is neither).
+  if (opts.mailbox) return loadMailStore(opts.mailbox);
   return createSeededStore({ user: opts.user, now: new Date() });
 }
 
@@ -85,7 +80,14 @@ async function listenWithFallback(
   host: string,
   warn: (m: string) => void,
 ): Promise<ListenerAddress> {
-  if (requested !== undefined) return imap.listen(name, requested, host);
+  if (requested !== undefined) {
+    try {
+      return await imap.listen(name, requested, host);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new Error(`cannot listen on ${host}:${requested} for ${name} (${code === 'EADDRINUSE' ? 'port in use' : code === 'EACCES' ? 'permission denied' : code})`);
+    }
+  }
   const candidates = [...DEFAULT_PORTS[name], 0];
   let lastErr: unknown;
   for (const port of candidates) {

@@ -103,7 +103,7 @@ describe('wizard', () => {
     expect(card.textContent).toContain('✗ FAILED');
     expect(card.textContent).toContain('The phone sent a stray empty line after logging in');
     // Colour is not the only cue: the failed step carries a mark and a word.
-    expect(within(card).getByText(/Phone saw success/).closest('li')?.textContent).toMatch(/✗.*failed/);
+    expect(within(card).getByText(/Phone accepted login/).closest('li')?.textContent).toMatch(/✗.*failed/);
     fireEvent.click(within(card).getByRole('button', { name: /Show transcript/ }));
     const transcript = screen.getByTestId('transcript');
     expect(transcript.textContent).toContain('(empty line: CR LF alone)');
@@ -135,6 +135,40 @@ describe('wizard', () => {
     await screen.findByRole('radio', { name: /192\.168\.1\.20/ });
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Start the lab' })));
     expect(screen.getByRole('alert').textContent).toContain('already in use');
+  });
+});
+
+describe('identify it', () => {
+  it('picks the profile from the phone’s hand-off page visit and uses its words', async () => {
+    const api = new FakeApi();
+    const store = new SessionStore((fn) => fn());
+    render(<App api={api} store={store} initial={{ step: 3, profileId: 'auto' }} />);
+    act(() => {
+      api.emit({ type: 'reset', status: RUNNING });
+      api.emit({ type: 'events', events: [{ seq: 2, t: '2026-11-29T10:00:01.000Z', kind: 'http.request', method: 'GET', path: '/c', status: 200, served: 'page', userAgent: 'Mozilla/5.0 (SymbianOS/9.1; U; en; Series60/3.0 NokiaN80-3/3.0)', device: { vendor: 'Nokia', model: 'N80-3', source: 'http.request' } } as LabEvent] });
+    });
+    expect((await screen.findAllByText(/Identified: Nokia N80/)).length).toBeGreaterThan(0);
+    // Series 60 has no mechanism setting: the plan tests security choices with the phone's own choice.
+    expect(screen.getByRole('radio', { name: /No security \+ automatic/ })).toBeTruthy();
+    expect(screen.queryByRole('radio', { name: /CRAM-MD5/ })).toBeNull();
+    expect(screen.getByTestId('values').textContent).toContain('(no setting: the phone chooses)');
+    expect(screen.getByRole('radio', { name: /STARTTLS \+ automatic/ })).toBeTruthy();
+  });
+
+  it('says what to check when the phone has not connected after a while', async () => {
+    const { vi } = await import('vitest');
+    vi.useFakeTimers();
+    try {
+      const api = new FakeApi();
+      const store = new SessionStore((fn) => fn());
+      render(<App api={api} store={store} initial={{ step: 4, profileId: 'nokia-6233' }} />);
+      act(() => api.emit({ type: 'reset', status: RUNNING }));
+      expect(screen.queryByText(/No connection from the phone/)).toBeNull();
+      act(() => vi.advanceTimersByTime(46_000));
+      expect(screen.getByRole('alert').textContent).toMatch(/No connection from the phone in 45 s.*port 1143.*1143, 1993 and 8080/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -41,6 +41,16 @@ describe('mailprobe lab', () => {
     expect(lab.lines.some((l) => l.includes('"lab.stop"'))).toBe(true);
   });
 
+  it('--ui starts the wizard\'s control server on loopback and prints uiUrl', async () => {
+    const lab = await spawnLab([...base(tempDir()), '--ui', '--ui-port', '0']);
+    const url = (lab.ready as { uiUrl?: string }).uiUrl;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+$/);
+    const res = await fetch(url!);
+    expect(res.status).toBe(200);
+    lab.child.kill('SIGTERM');
+    expect(await lab.exited).toBe(0);
+  });
+
   it('exit code 2 and one line for bad options', async () => {
     for (const args of [['--imap-port', '70000'], ['--mechanisms', 'NTLM'], ['--empty-line', 'maybe'], ['--frobnicate'], ['--tls', 'ssl3']]) {
       const r = await runCli(['lab', ...args]);
@@ -69,7 +79,8 @@ describe('mailprobe lab', () => {
     // Pipelined NOOPs and FETCHes, and a kill while the answers are flowing.
     let n = 0;
     const pump = setInterval(() => c.send(`p${n++} NOOP\r\np${n++} FETCH 1:3 (FLAGS ENVELOPE)\r\n`), 2);
-    await new Promise((r) => setTimeout(r, 150));
+    const deadline = Date.now() + 10_000;
+    while (!c.received().includes('p21 OK') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     lab.child.kill('SIGKILL');
     clearInterval(pump);
     await lab.exited;

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,7 @@ beforeAll(async () => {
   const uid = asRoot ? idOf('-u', 'nobody') : userInfo().uid;
   const gid = asRoot ? idOf('-g', 'nobody') : userInfo().gid;
   if (asRoot) chownTree(join(dir, 'home'), uid, gid);
+  chmodSync(dir, 0o755); // the auth process (user dovecot) reads the passwd file in it
   port = await freePort();
   writeFileSync(join(dir, 'passwd'), 'tech:{PLAIN}secret::::::\n');
   for (const d of ['run', 'state']) mkdirSync(join(dir, d));
@@ -81,11 +82,12 @@ service imap-login {
 }
 `,
   );
-  execFileSync('/usr/sbin/dovecot', ['-c', join(dir, 'dovecot.conf')]);
+  // The master daemonizes and keeps inherited pipes open: give it none, or this call never returns.
+  execFileSync('/usr/sbin/dovecot', ['-c', join(dir, 'dovecot.conf')], { stdio: 'ignore', timeout: 10_000 });
 });
 
 afterAll(() => {
-  if (dir) spawnSync('/usr/sbin/dovecot', ['-c', join(dir, 'dovecot.conf'), 'stop']);
+  if (dir) spawnSync('/usr/sbin/dovecot', ['-c', join(dir, 'dovecot.conf'), 'stop'], { stdio: 'ignore', timeout: 10_000 });
 });
 
 interface Query {
@@ -118,7 +120,7 @@ for q in qs:
         m = re.search(rb'(?:FLAGS \\(([^)]*)\\)|INTERNALDATE "([^"]*)")', first or b'')
         print(base64.b64encode((m.group(1) or m.group(2)) if m else b'').decode())
 M.logout()`;
-  const out = execFileSync('python3', ['-c', py, String(port)], { input: JSON.stringify(queries) }).toString().trim().split('\n');
+  const out = execFileSync('python3', ['-c', py, String(port)], { input: JSON.stringify(queries), timeout: 20_000 }).toString().replace(/\n$/, '').split('\n');
   return out.map((l) => Buffer.from(l, 'base64'));
 }
 
@@ -138,7 +140,7 @@ describe('the same mail served by Dovecot', () => {
       for (const m of store.messages(info.name)) {
         want.push([...m.flags].sort().join(' '), String(Math.floor(m.internalDate.getTime() / 1000)));
       }
-    const norm = got.map((b, i) => (i % 2 === 0 ? b.toString().split(' ').filter(Boolean).sort().join(' ') : String(Date.parse(b.toString().replace(/^(\d+)-(\w+)-(\d+) /, '$2 $1 $3 ')) / 1000)));
+    const norm = got.map((b, i) => (i % 2 === 0 ? b.toString().split(' ').filter((f) => f && f !== '\\Recent').sort().join(' ') : String(Date.parse(b.toString().replace(/^(\d+)-(\w+)-(\d+) /, '$2 $1 $3 ')) / 1000)));
     expect(norm).toEqual(want);
   });
 
@@ -159,6 +161,12 @@ describe('the same mail served by Dovecot', () => {
       { path: [2, 2] },
       { path: [2, 2], text: 'MIME' },
       { path: [3] },
+      { path: [1, 1] },
+      { path: [1, 2] },
+      { path: [1, 1], text: 'MIME' },
+      { path: [2, 1, 1] },
+      { path: [2, 1], text: 'HEADER' },
+      { path: [2, 2, 1] },
     ];
     const inbox = store.messages('INBOX');
     const queries: Query[] = [];
@@ -169,7 +177,107 @@ describe('the same mail served by Dovecot', () => {
         want.push(store.section(m, s));
       }
     const got = fetchFromDovecot(queries);
-    const mismatches = queries.filter((_, i) => !got[i]!.equals(want[i]!)).map((q, _i) => `${q.uid} ${q.item}`);
+    const mismatches = queries
+      .map((q, i) => ({ q, i }))
+      .filter(({ i }) => !got[i]!.equals(want[i]!))
+      .map(({ q, i }) => `${q.uid} ${q.item}: Dovecot ${JSON.stringify(got[i]!.toString('latin1').slice(0, 40))}, ours ${JSON.stringify(want[i]!.toString('latin1').slice(0, 40))}`);
     expect(mismatches).toEqual([]);
+  });
+
+  it('agrees with Dovecot\'s BODYSTRUCTURE on every part: type, parameters, encoding, size and lines', () => {
+    const py = `
+import imaplib, json, sys, re
+M = imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))
+M.login('tech', 'secret')
+M.select('INBOX', readonly=True)
+typ, data = M.uid('FETCH', '1:*', '(BODYSTRUCTURE)')
+# Re-join the responses, turning literals into tokens, then read the s-expressions.
+items = []
+cur = []
+for d in data:
+    if isinstance(d, tuple):
+        cur.append(('t', re.sub(rb'\\{\\d+\\}$', b'', d[0]))); cur.append(('l', d[1]))
+    elif d == b')':
+        cur.append(('t', d)); items.append(cur); cur = []
+    else:
+        if cur: items.append(cur)
+        cur = [('t', d)]
+if cur: items.append(cur)
+def tokens(pieces):
+    for kind, b in pieces:
+        if kind == 'l':
+            yield b.decode('utf-8', 'replace'); continue
+        s = b.decode('utf-8', 'replace'); i = 0
+        while i < len(s):
+            c = s[i]
+            if c in ' ': i += 1
+            elif c in '()': yield c; i += 1
+            elif c == '"':
+                j = i + 1; v = ''
+                while s[j] != '"':
+                    if s[j] == '\\\\': j += 1
+                    v += s[j]; j += 1
+                yield v; i = j + 1
+            else:
+                j = i
+                while j < len(s) and s[j] not in ' ()': j += 1
+                w = s[i:j]; yield None if w == 'NIL' else (int(w) if w.isdigit() else ('ATOM:' + w)); i = j
+def parse(it):
+    out = []
+    for t in it:
+        if t == '(': out.append(parse(it))
+        elif t == ')': return out
+        else: out.append(t)
+    return out
+res = []
+for pieces in items:
+    tree = parse(iter(tokens(pieces)))
+    # imaplib drops "* " and "FETCH": [seq, ['ATOM:UID', n, 'ATOM:BODYSTRUCTURE', bs]]
+    inner = tree[1]
+    res.append(inner[inner.index('ATOM:BODYSTRUCTURE') + 1])
+print(json.dumps(res))`;
+    const structures = JSON.parse(execFileSync('python3', ['-c', py, String(port)], { timeout: 20_000 }).toString()) as unknown[];
+    type Row = string;
+    const lower = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
+    const paramsOf = (list: unknown) => {
+      const arr = (Array.isArray(list) ? list : []) as string[];
+      const o: Record<string, string> = {};
+      for (let i = 0; i + 1 < arr.length; i += 2) o[arr[i]!.toLowerCase()] = arr[i + 1]!;
+      return JSON.stringify(Object.fromEntries(Object.entries(o).sort()));
+    };
+    const fromDovecot = (bs: unknown[], path: string, out: Row[]) => {
+      if (Array.isArray(bs[0])) {
+        const children = bs.filter((x) => Array.isArray(x) && (Array.isArray(x[0]) || typeof x[0] === 'string')).slice(0, bs.findIndex((x) => !Array.isArray(x)));
+        out.push(`${path} multipart/${lower(bs[children.length])} ${paramsOf(bs[children.length + 1])}`);
+        children.forEach((c, i) => fromDovecot(c as unknown[], path ? `${path}.${i + 1}` : String(i + 1), out));
+        return;
+      }
+      const type = `${lower(bs[0])}/${lower(bs[1])}`;
+      const lines = type.startsWith('text/') ? bs[7] : type === 'message/rfc822' ? bs[9] : '-';
+      out.push(`${path} ${type} ${paramsOf(bs[2])} ${String(bs[5]).toUpperCase()} ${bs[6]} ${lines}`);
+      if (type === 'message/rfc822') fromDovecot(bs[8] as unknown[], path ? `${path}.m` : 'm', out);
+    };
+    const fromOurs = (p: import('../../electron/lab/mailbox/index.js').MimePart, path: string, out: Row[]) => {
+      if (p.parts) {
+        out.push(`${path} multipart/${p.subtype} ${JSON.stringify(Object.fromEntries(Object.entries(p.params).sort()))}`);
+        p.parts.forEach((c, i) => fromOurs(c, path ? `${path}.${i + 1}` : String(i + 1), out));
+        return;
+      }
+      const type = `${p.type}/${p.subtype}`;
+      const lines = p.type === 'text' || type === 'message/rfc822' ? p.lines : '-';
+      out.push(`${path} ${type} ${JSON.stringify(Object.fromEntries(Object.entries(p.params).sort()))} ${p.encoding} ${p.size} ${lines}`);
+      if (p.message) fromOurs(p.message.root, path ? `${path}.m` : 'm', out);
+    };
+    const inbox = store.messages('INBOX');
+    expect(structures).toHaveLength(inbox.length);
+    const theirs: Row[] = [];
+    const ours: Row[] = [];
+    inbox.forEach((m, i) => {
+      fromDovecot(structures[i] as unknown[], `${m.uid}:`, theirs);
+      fromOurs(m.mime, `${m.uid}:`, ours);
+    });
+    expect(ours.length).toBeGreaterThan(35);
+    expect(ours.filter((r) => r.includes('"name*"'))).toHaveLength(1);
+    expect(ours).toEqual(theirs);
   });
 });

@@ -9,6 +9,9 @@ import {
   writeMbox,
   MailboxFileError,
   MailStore,
+  MAX_LOAD_MESSAGES,
+  MAX_MBOX_FILE_BYTES,
+  MAX_LOAD_MESSAGE_BYTES,
   type MailboxFileErrorCode,
 } from '../../electron/lab/mailbox/index.js';
 
@@ -165,5 +168,7 @@ describe('loader errors name the path', () => {
     const file = join(tmp(), 'big.mbox');
     writeMbox(createSeededStore(), file);
     expect(fileError(() => loadMailStore(file, { maxMessageBytes: 10_000 }))).toMatchObject({ code: 'too-big', message: expect.stringContaining(file) });
+    expect(fileError(() => loadMailStore(file, { maxFileBytes: 1000 }))).toMatchObject({ code: 'too-big', message: expect.stringContaining(file) });
+    expect([MAX_LOAD_MESSAGES, MAX_MBOX_FILE_BYTES, MAX_LOAD_MESSAGE_BYTES]).toEqual([20_000, 1024 ** 3, 50 * 1024 ** 2]);
   });
 });

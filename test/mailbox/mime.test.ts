@@ -12,6 +12,7 @@ import {
   parseAddressList,
   parseStructured,
   MAX_MIME_DEPTH,
+  MAX_MIME_PARTS,
   MAX_ADDRESS_HEADER_CHARS,
   type MimePart,
 } from '../../electron/lab/mailbox/index.js';
@@ -202,6 +203,14 @@ describe('MIME parser on hostile or broken input', () => {
     let depth = 0;
     for (let q: MimePart | undefined = p; q?.parts; q = q.parts[0]) depth++;
     expect(depth).toBeLessThanOrEqual(MAX_MIME_DEPTH);
+  });
+
+  it(`splits at most MAX_MIME_PARTS (${MAX_MIME_PARTS}) parts`, () => {
+    const raw = Buffer.from('Content-Type: multipart/mixed; boundary=b\r\n\r\n' + '--b\r\n\r\nx\r\n'.repeat(MAX_MIME_PARTS + 500) + '--b--\r\n');
+    const p = parseMime(raw);
+    expect(p.parts!.length).toBeGreaterThan(MAX_MIME_PARTS - 10);
+    expect(p.parts!.length).toBeLessThanOrEqual(MAX_MIME_PARTS);
+    expect(p.parts!.at(-1)!.bodyEnd).toBe(raw.length);
   });
 
   it('unfolds headers, reads bare-LF messages, and joins RFC 2231 continuations', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MailStore, StoreError, MAX_MAILBOX_NAME_BYTES, MAX_MESSAGE_BYTES, type MailboxChange, type StoreErrorCode } from '../../electron/lab/mailbox/index.js';
+import { MailStore, StoreError, MAX_MAILBOXES, MAX_MAILBOX_NAME_BYTES, MAX_MESSAGE_BYTES, type MailboxChange, type StoreErrorCode } from '../../electron/lab/mailbox/index.js';
 
 const msg = (subject: string) => Buffer.from(`From: a@example.com\r\nSubject: ${subject}\r\n\r\nbody ${subject}\r\n`);
 const code = (fn: () => unknown): StoreErrorCode | undefined => {
@@ -135,6 +135,13 @@ describe('MailStore', () => {
     expect(s.messages('Old Inbox').map((m) => m.uid)).toEqual([1, 2]);
     expect(s.info('INBOX')!.uidNext).toBe(3);
     expect(changes.filter((c) => c.type === 'expunge')).toHaveLength(2);
+  });
+
+  it(`holds at most MAX_MAILBOXES (${MAX_MAILBOXES}) mailboxes`, () => {
+    const s = new MailStore();
+    for (let i = s.list().length; i < MAX_MAILBOXES; i++) s.create(`Box ${i}`);
+    expect(code(() => s.create('One too many'))).toBe('invalid-name');
+    expect(s.list()).toHaveLength(MAX_MAILBOXES);
   });
 
   it('subscribes and unsubscribes', () => {

@@ -3,13 +3,15 @@
  * must name the phone, give the verdict, show every finding, the mechanisms tried and the 20 s
  * pause, and must never show the password or the AUTHENTICATE payloads unless asked to.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildReport, REDACTED, type BuiltReport } from '../../electron/lab/report/index.js';
 import { diagnose } from '../../electron/lab/diagnosis/index.js';
 import { buildNokia6233Session, NOKIA_PASSWORD, NOKIA_UA } from '../fixtures/report/nokia6233.js';
 import { nokia6233Diagnosis } from '../fixtures/report/nokia6233.diagnosis.js';
-import { expectHas, expectLacks, pdfInfo, pdfText, renderPages, section, type PdfText } from './helpers.js';
+import { expectHas, expectLacks, pdfInfo, pdfText, renderPages, section, tmp, type PdfText } from './helpers.js';
 
 const { events, marks } = buildNokia6233Session();
 const fixtureDiagnosis = nokia6233Diagnosis(marks);
@@ -142,6 +144,18 @@ describe('the Nokia 6233 report with the real diagnosis', () => {
     // The appendix ends with the last event of the session.
     expect(t.trimEnd()).toMatch(/lab stopped: stopped by the technician( .*)?$/);
     renderPages(real.pdf, 'nokia6233-real-diagnosis');
+  });
+
+  it('prints a hand-off QR code that a phone camera can read', () => {
+    const page = realText.raw.split('\f').findIndex((p) => p.includes('Hand-off page')) + 1;
+    expect(page).toBeGreaterThan(1);
+    const dir = tmp();
+    const file = join(dir, 'r.pdf');
+    writeFileSync(file, real.pdf);
+    execFileSync('pdftoppm', ['-r', '110', '-f', String(page), '-l', String(page), '-png', file, join(dir, 'p')]);
+    const png = readdirSync(dir).find((f) => f.endsWith('.png'))!;
+    const out = execFileSync('zbarimg', ['-q', '--raw', '-Sdisable', '-Sqrcode.enable', join(dir, png)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(out.trim()).toBe('http://192.168.1.20:8080/c');
   });
 
   it('the checked-in events.jsonl is the builder output', async () => {

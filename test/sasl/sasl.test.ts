@@ -7,6 +7,8 @@ import {
   parseDirectives,
   SASL_MECHANISMS,
   isSaslMechanismName,
+  MAX_SASL_FIELD_BYTES,
+  MAX_SASL_RESPONSE_BYTES,
   type SaslContext,
   type SaslStep,
 } from '../../electron/lab/sasl/index.js';
@@ -63,6 +65,19 @@ describe('PLAIN (RFC 4616)', () => {
     for (const bad of [b('timtanstaaf'), b('\0tim'), b('\0\0pw'), b('a\0b\0c\0d'), Buffer.alloc(0), Buffer.from([0, 0xff, 0xfe, 0, 0x41])]) {
       expect(createMechanism('PLAIN', ctx())!.start(bad)).toMatchObject({ type: 'error', reason: 'malformed' });
     }
+  });
+});
+
+describe('limits', () => {
+  it(`refuses fields over MAX_SASL_FIELD_BYTES (${MAX_SASL_FIELD_BYTES}) and responses over MAX_SASL_RESPONSE_BYTES (${MAX_SASL_RESPONSE_BYTES})`, () => {
+    const long = 'x'.repeat(MAX_SASL_FIELD_BYTES + 1);
+    expect(createMechanism('PLAIN', ctx())!.start(b(`\0tim\0${long}`))).toMatchObject({ type: 'error', reason: 'malformed' });
+    const login = createMechanism('LOGIN', ctx())!;
+    login.start(null);
+    expect(login.next(b(long))).toMatchObject({ type: 'error', reason: 'malformed' });
+    const digest = createMechanism('DIGEST-MD5', ctx())!;
+    digest.start(null);
+    expect(digest.next(b(`username="${'u'.repeat(MAX_SASL_RESPONSE_BYTES)}"`))).toMatchObject({ type: 'error', reason: 'malformed' });
   });
 });
 

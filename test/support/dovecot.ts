@@ -110,14 +110,15 @@ service auth {
 `,
   );
   chownTree(opts.maildir);
-  execFileSync(DOVECOT_BIN, ['-c', join(dir, 'dovecot.conf')], { stdio: 'pipe' });
+  // The master daemonizes and keeps inherited fds: give it none, or execFileSync waits forever.
+  execFileSync(DOVECOT_BIN, ['-c', join(dir, 'dovecot.conf')], { stdio: 'ignore' });
   await waitForPort(port, 10_000);
   return {
     port,
     dir,
     stop() {
       try {
-        execFileSync(DOVECOT_BIN, ['-c', join(dir, 'dovecot.conf'), 'stop'], { stdio: 'pipe' });
+        execFileSync(DOVECOT_BIN, ['-c', join(dir, 'dovecot.conf'), 'stop'], { stdio: 'ignore' });
       } catch {
         // already stopped
       }

@@ -31,15 +31,6 @@ const FLAGS = {
   'ui-port': { type: 'string' },
 } as const;
 
-/**
- * The browser-mode UI (`--ui`) is started through this hook; the UI's control server module
- * registers itself here (it is not part of the lab command). Returns the URL to print as uiUrl.
- */
-export const uiHook: { start?: (lab: StartedLab, port: number | undefined) => Promise<{ url: string; close(): Promise<void> }> } = {};
-
-/** Module the UI helper provides; loaded only with --ui. */
-const UI_MODULE = '../../lab/ui/control-server.js';
-
 function optionalPort(flag: string, value: string | undefined): number | undefined {
   return value === undefined ? undefined : parsePort(flag, value, 0);
 }
@@ -101,16 +92,32 @@ export async function run(argv: string[]): Promise<number> {
   const { options, json, ui, uiPort, notes } = labOptionsFromArgv(argv);
   for (const n of notes) process.stderr.write(`mailprobe lab: ${n}\n`);
   process.stdout.on('error', () => undefined);
-  const lab = await startLab({ ...options, onWarning: (m) => process.stderr.write(`mailprobe lab: ${m}\n`) });
+  let lab: StartedLab;
+  try {
+    lab = await startLab({ ...options, onWarning: (m) => process.stderr.write(`mailprobe lab: ${m}\n`) });
+  } catch (err) {
+    // A --mailbox that is not an mbox or a Maildir, a --bind that is not an address: bad input.
+    const e = err as Error;
+    if (e.name === 'MailboxFileError' || e instanceof TypeError) throw new UsageError(e.message.split('\n')[0]);
+    throw err;
+  }
+
+  // Last line of defence (issue 2: nothing a phone sends may kill the lab): a stray exception
+  // from a timer or a socket callback is recorded as lab.error and the lab keeps serving.
+  process.on('uncaughtException', (err) => {
+    lab.recorder.record({ kind: 'lab.error', where: 'process', message: err?.message ?? String(err), stack: err?.stack });
+    lab.recorder.flush();
+    process.stderr.write(`mailprobe lab: internal error recorded: ${err?.message ?? String(err)}\n`);
+  });
 
   let uiHandle: { url: string; close(): Promise<void> } | undefined;
   if (ui) {
+    // Browser mode (DESIGN.md): the wizard's control server on loopback, showing this lab.
     try {
-      if (!uiHook.start) await import(UI_MODULE);
-      if (!uiHook.start) throw new Error('the UI control server did not register');
-      uiHandle = await uiHook.start(lab, uiPort);
+      const { startControlServer } = await import('../../lab/control/server.js');
+      uiHandle = await startControlServer({ port: uiPort ?? 0, lab, dataDir: lab.options.dataDir });
     } catch (err) {
-      process.stderr.write(`mailprobe lab: --ui is not available yet (${(err as Error).message.split('\n')[0]}); running without the UI\n`);
+      process.stderr.write(`mailprobe lab: --ui could not start (${(err as Error).message.split('\n')[0]}); running without the UI\n`);
     }
   }
 

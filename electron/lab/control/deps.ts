@@ -1,7 +1,6 @@
 /**
- * The engine modules the control API drives, loaded by name so the wizard keeps working (with
- * the feature switched off and the reason shown) while a module is absent from a build.
- * Tests pass their own `EngineDeps` to run the API against fakes or the real modules.
+ * The engine modules the control API drives. Every one is optional in `EngineDeps`: a missing
+ * one switches its feature off in the wizard (with the reason shown), and tests pass fakes.
  */
 import type { Diagnosis, LabEvent, ScenarioInfo } from '../../api.js';
 import type { LabOptions, RunningLab } from '../lab-types.js';
@@ -25,8 +24,7 @@ export interface ReportInput {
   events: LabEvent[];
   diagnosis: Diagnosis;
   includeSecrets: boolean;
-  sessionId?: string;
-  profile?: string;
+  handoffUrl?: string;
 }
 
 export interface EngineDeps {
@@ -39,56 +37,40 @@ export interface EngineDeps {
   runScenario?: (id: string, opts: ScenarioRunOptions) => Promise<unknown>;
 }
 
-type Loose = Record<string, unknown>;
-
-async function tryImport(spec: string): Promise<Loose | undefined> {
-  try {
-    return (await import(/* @vite-ignore */ spec)) as Loose;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    // Only "not there" is tolerated; a module that exists but throws while loading is a bug to see.
-    if (code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module|Failed to load url|does not exist/i.test(String(err))) return undefined;
-    throw err;
-  }
-}
-
-/** Scenario lists come as an array or a record; either way the UI wants id + title. */
+/** Scenario lists come as an array or a record; either way the UI wants id + title + port. */
 export function normaliseScenarios(raw: unknown): ScenarioInfo[] {
   const list: unknown[] = Array.isArray(raw) ? raw : raw && typeof raw === 'object' ? Object.entries(raw).map(([id, v]) => ({ id, ...(v as object) })) : [];
   return list
-    .map((s) => s as Partial<ScenarioInfo> & { name?: string; summary?: string })
+    .map((s) => s as Partial<ScenarioInfo> & { name?: string; summary?: string; source?: string; listener?: string })
     .filter((s) => typeof s.id === 'string')
-    .map((s) => ({ id: s.id as string, title: s.title ?? s.name ?? (s.id as string), description: s.description ?? s.summary, tls: s.tls }));
+    .map((s) => ({
+      id: s.id as string,
+      title: s.title ?? s.name ?? (s.id as string),
+      description: s.description ?? s.summary ?? s.source,
+      tls: s.tls ?? s.listener === 'imaps',
+    }));
 }
 
-/** Load whatever engine modules exist next to this one. */
+/** The engine modules of this build. */
 export async function loadEngineDeps(): Promise<EngineDeps> {
+  // Loaded lazily so `mailprobe start` prints its URL without waiting for unrelated modules.
   const [lab, diagnosis, handoff, report, simulate] = await Promise.all([
-    tryImport('../lab.js'),
-    tryImport('../diagnosis/index.js'),
-    tryImport('../handoff/index.js'),
-    tryImport('../report/index.js'),
-    tryImport('../simulate/index.js'),
+    import('../lab.js'),
+    import('../diagnosis/index.js'),
+    import('../handoff/index.js'),
+    import('../report/index.js'),
+    import('../simulate/index.js'),
   ]);
-  const deps: EngineDeps = {};
-  if (typeof lab?.startLab === 'function') deps.startLab = lab.startLab as EngineDeps['startLab'];
-  if (typeof diagnosis?.IncrementalDiagnosis === 'function') {
-    const Ctor = diagnosis.IncrementalDiagnosis as new () => IncrementalDiagnosisLike;
-    deps.createDiagnosis = () => new Ctor();
-  }
-  if (typeof handoff?.qrSvg === 'function') deps.qrSvg = handoff.qrSvg as EngineDeps['qrSvg'];
-  if (typeof handoff?.chooseLanAddress === 'function') {
-    // handoff's chooseLanAddress answers { address, fallback, … }; the wizard wants the address.
-    const choose = handoff.chooseLanAddress as () => string | { address?: string; fallback?: boolean } | undefined;
-    deps.chooseLanAddress = () => {
-      const c = choose();
-      return typeof c === 'string' ? c : c && !c.fallback ? c.address : undefined;
-    };
-  }
-  if (typeof report?.renderReport === 'function') deps.renderReport = report.renderReport as EngineDeps['renderReport'];
-  if (typeof simulate?.runScenario === 'function') {
-    deps.runScenario = simulate.runScenario as EngineDeps['runScenario'];
-    deps.scenarios = normaliseScenarios(simulate.SCENARIOS);
-  }
-  return deps;
+  return {
+    startLab: (opts) => lab.startLab(opts),
+    createDiagnosis: () => new diagnosis.IncrementalDiagnosis(),
+    qrSvg: (url) => handoff.qrSvg(url),
+    chooseLanAddress: () => {
+      const c = handoff.chooseLanAddress();
+      return c.fallback ? undefined : c.address;
+    },
+    renderReport: (input) => report.renderReport(input),
+    scenarios: normaliseScenarios(simulate.SCENARIOS),
+    runScenario: (id, opts) => simulate.runScenario(id, opts),
+  };
 }

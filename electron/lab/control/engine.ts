@@ -39,8 +39,11 @@ export const DIAGNOSIS_INTERVAL_MS = 250;
 export const SNAPSHOT_CHUNK = 5000;
 /** Refused control requests recorded into one session; more are only counted. */
 export const MAX_RECORDED_REFUSALS = 50;
-/** Pause between a simulated phone's commands in demo mode (real phones are slower). */
-export const DEMO_PAUSE_MS = 150;
+/**
+ * The simulated Nokia's pause after its stray empty line in demo mode: the seed's phone waits
+ * 20 s; 6 s keeps the demo short and still above the 5 s that makes a slow-client-gap finding.
+ */
+export const DEMO_PAUSE_MS = 6000;
 
 /** Port sets the technician can choose: the phone accepts any port typed in its settings. */
 export const PORT_SETS = {
@@ -384,7 +387,8 @@ export class Engine {
         demo: this.demo,
         startedBy: this.startedBy,
         profile: this.profile ?? this.lab.options.profile,
-        firewallHint: firewallHint(address, this.lab.listeners),
+        // In demo mode the simulated phone is on this computer: no firewall or Wi-Fi to worry about.
+        firewallHint: this.demo ? undefined : firewallHint(address, this.lab.listeners),
         eventCount: this.lastSeq + this.pending.length,
       };
     }
@@ -573,8 +577,7 @@ export class Engine {
       events: this.events,
       diagnosis: this.currentDiagnosis(),
       includeSecrets: !!includeSecrets,
-      sessionId: basename(dir!),
-      profile: this.profile,
+      handoffUrl: this.lab?.handoffUrl,
     });
     const file = join(dir!, includeSecrets ? 'report-with-secrets.pdf' : 'report.pdf');
     writeFileSync(file, pdf, { mode: 0o600 });

@@ -10,6 +10,12 @@ export const MAX_LINE_BYTES = 64 * 1024;
 /** Largest literal accepted (APPEND of a big message). `{4294967295}` is refused without allocating. */
 export const MAX_LITERAL_BYTES = 50 * 1024 * 1024;
 
+/**
+ * Largest literal before authentication: enough for LOGIN arguments, small enough that 2000
+ * unauthenticated connections cannot make the lab hold gigabytes (Dovecot limits these too).
+ */
+export const MAX_PREAUTH_LITERAL_BYTES = 8 * 1024;
+
 /** Simultaneous connections across the IMAP and IMAPS listeners; one more gets `* BYE` and a close. */
 export const MAX_CONNECTIONS = 2000;
 

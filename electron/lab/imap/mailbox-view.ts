@@ -3,7 +3,7 @@
  * positions in this view, which changes only when the session tells the client (EXISTS,
  * EXPUNGE). Other sessions' changes are found by comparing with the store at sync points.
  */
-import type { MailStoreApi, StoredMessage } from '../mailbox/types.js';
+import { StoreError, type MailStoreApi, type StoredMessage } from '../mailbox/types.js';
 import { SequenceSet } from './seqset.js';
 
 export interface ViewEntry {
@@ -33,7 +33,14 @@ export class MailboxView {
   /** The store's messages by UID (the view may lag behind the store). */
   private current(): Map<number, StoredMessage> {
     const map = new Map<number, StoredMessage>();
-    for (const m of this.store.messages(this.name)) map.set(m.uid, m);
+    let msgs: readonly StoredMessage[] = [];
+    try {
+      msgs = this.store.messages(this.name);
+    } catch (err) {
+      // Another session deleted the mailbox: to this view, every message is gone.
+      if (!(err instanceof StoreError)) throw err;
+    }
+    for (const m of msgs) map.set(m.uid, m);
     return map;
   }
 

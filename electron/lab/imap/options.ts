@@ -10,12 +10,15 @@ import {
   MAX_CONNECTIONS,
   MAX_LINE_BYTES,
   MAX_LITERAL_BYTES,
+  MAX_PREAUTH_LITERAL_BYTES,
   PRE_AUTH_TIMEOUT_MS,
 } from './limits.js';
 
 export interface ImapLimits {
   maxLineBytes: number;
   maxLiteralBytes: number;
+  /** Literal limit before authentication. */
+  maxPreAuthLiteralBytes: number;
   maxConnections: number;
   /** Autologout after this long without input once authenticated (RFC 3501 §5.4). */
   idleTimeoutMs: number;
@@ -31,6 +34,7 @@ export interface ImapLimits {
 export const DEFAULT_LIMITS: ImapLimits = {
   maxLineBytes: MAX_LINE_BYTES,
   maxLiteralBytes: MAX_LITERAL_BYTES,
+  maxPreAuthLiteralBytes: MAX_PREAUTH_LITERAL_BYTES,
   maxConnections: MAX_CONNECTIONS,
   idleTimeoutMs: IDLE_TIMEOUT_MS,
   preAuthTimeoutMs: PRE_AUTH_TIMEOUT_MS,

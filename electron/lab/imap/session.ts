@@ -166,8 +166,14 @@ export class ImapSession {
   // ───────────────────────── input ─────────────────────────
 
   private onData(chunk: Buffer): void {
-    if (this.closeInfo || this.finalized) return;
+    if (this.finalized) return;
     this.bytesIn += chunk.length;
+    if (this.closeInfo) {
+      // After BYE the bytes are not executed, but they arrived: they are part of the record.
+      this.recordIn(chunk);
+      this.opts.recorder.flush();
+      return;
+    }
     if (this.state !== 'not-authenticated') this.timer?.refresh();
     if (this.firstInput) {
       this.firstInput = false;
@@ -187,9 +193,9 @@ export class ImapSession {
       const rest = this.framer.push(chunk);
       if (rest.length > 0 && !this.closeInfo) {
         // Bytes pipelined after STARTTLS (RFC 3501 §6.2.1: must be discarded, CVE-2011-0411)
-        // or after LOGOUT: recorded, never executed.
+        // or after LOGOUT/BYE: recorded, never executed.
         this.recordIn(rest);
-        this.rejected(this.upgrading ? 'data-after-starttls' : 'data-after-logout', 'bytes after a command that ends the plaintext conversation', rest);
+        this.rejected(this.upgrading ? 'data-after-starttls' : 'data-after-close', this.upgrading ? 'bytes pipelined after STARTTLS (discarded, RFC 3501 §6.2.1)' : 'bytes after LOGOUT or BYE', rest);
       }
     } catch (err) {
       this.labError('imap.input', err as Error);
@@ -243,17 +249,18 @@ export class ImapSession {
     if (frame.literal) {
       this.segments.push({ text: textNoMarker, literal: null });
       const { size, sync } = frame.literal;
-      if (size > this.opts.limits.maxLiteralBytes) {
+      const limit = this.state === 'not-authenticated' ? this.opts.limits.maxPreAuthLiteralBytes : this.opts.limits.maxLiteralBytes;
+      if (size > limit) {
         const tag = this.tagOf(this.segments[0].text) || '*';
         this.segments = [];
-        this.rejected('literal-too-large', `a literal of ${size} bytes was announced; the limit is ${this.opts.limits.maxLiteralBytes}`, frame.raw);
+        this.rejected('literal-too-large', `a literal of ${size} bytes was announced; the limit is ${limit}${this.state === 'not-authenticated' ? ' before login' : ''}`, frame.raw);
         if (sync) {
           // The client waits for "+" before sending: refusing costs nothing (RFC 3501 §7.5).
-          this.emit(`${tag} NO [TOOBIG] Literal too large (limit ${this.opts.limits.maxLiteralBytes} bytes)\r\n`);
+          this.emit(`${tag} NO [TOOBIG] Literal too large (limit ${limit} bytes)\r\n`);
           this.countBad();
         } else {
           // LITERAL+ (RFC 7888 §4): the bytes are on their way anyway; the only clean answer is BYE.
-          this.closeWithBye('server', `Literal too large (limit ${this.opts.limits.maxLiteralBytes} bytes)`);
+          this.closeWithBye('server', `Literal too large (limit ${limit} bytes)`);
         }
         return false;
       }
@@ -626,11 +633,15 @@ export class ImapSession {
   private armTimer(ms: number, why: string): void {
     this.clearTimer();
     this.timer = setTimeout(() => {
-      this.closeInfo ??= { by: 'timeout', reason: why };
-      const text = `Autologout; ${why}`;
-      this.emit(`* BYE ${text}\r\n`);
-      this.framer.stop();
-      this.endConnection();
+      try {
+        this.closeInfo ??= { by: 'timeout', reason: why };
+        this.emit(`* BYE Autologout; ${why}\r\n`);
+        this.framer.stop();
+        this.endConnection();
+      } catch (err) {
+        this.labError('imap.timer', err as Error);
+        this.socket.destroy();
+      }
     }, ms);
     this.timer.unref();
   }

@@ -31,6 +31,8 @@ export class MailboxFileError extends Error {
 
 export interface LoadOptions {
   maxMessages?: number;
+  /** Largest mbox file read (default MAX_MBOX_FILE_BYTES). */
+  maxFileBytes?: number;
   maxMessageBytes?: number;
   /** UIDVALIDITY of the first mailbox (default: seconds since the epoch now). */
   uidValidity?: number;
@@ -100,7 +102,8 @@ export function loadMailStore(path: string, opts: LoadOptions = {}): MailStore {
     return store;
   }
   if (!st.isFile()) throw new MailboxFileError('not-a-mailbox', path, `${path} is neither an mbox file nor a Maildir`);
-  if (st.size > MAX_MBOX_FILE_BYTES) throw new MailboxFileError('too-big', path, `mbox file ${path} is larger than ${MAX_MBOX_FILE_BYTES} bytes`);
+  const maxFile = opts.maxFileBytes ?? MAX_MBOX_FILE_BYTES;
+  if (st.size > maxFile) throw new MailboxFileError('too-big', path, `mbox file ${path} is larger than ${maxFile} bytes`);
   let data: Buffer;
   try {
     data = readFileSync(path);

@@ -1,7 +1,7 @@
 /**
  * BODY[section] extraction (RFC 3501 §6.4.5). Part numbers address multipart children; a
  * message/rfc822 part's numbers address the parts of the message it encapsulates; a
- * non-multipart message has a single part 1, its body. A part that does not exist yields an
+ * non-multipart message (or part) has a single part 1, its body. A part that does not exist yields an
  * empty Buffer (the IMAP layer sends "" for it).
  */
 import type { MimePart, SectionSpec, StoredMessage } from './types.js';
@@ -12,19 +12,27 @@ const EMPTY = Buffer.alloc(0);
 /** Find the entity a part path names, or null. */
 export function resolvePart(root: MimePart, path: readonly number[]): MimePart | null {
   let cur = root;
+  // A leaf's ".1" is the leaf itself, but only once: "1" of a non-multipart message and "2.1" of
+  // a leaf part 2 exist, "1.1" and "2.1.1" do not (Dovecot's answers, checked in
+  // test/mailbox/dovecot.test.ts).
+  let selfStep = false;
   for (let i = 0; i < path.length; i++) {
     const n = path[i]!;
     if (!Number.isInteger(n) || n < 1) return null;
     // Below the top level, a message/rfc822 part is entered: its numbers are its message's parts.
     let container = cur;
-    if (i > 0 && cur.message) container = cur.message.root;
-    else if (i > 0 && !cur.parts) return null;
+    if (i > 0 && cur.message) {
+      container = cur.message.root;
+      selfStep = false;
+    }
     if (container.parts) {
       const next = container.parts[n - 1];
       if (!next) return null;
       cur = next;
-    } else if (n === 1) {
+      selfStep = false;
+    } else if (n === 1 && !selfStep) {
       cur = container;
+      selfStep = true;
     } else {
       return null;
     }

@@ -45,6 +45,13 @@ export function versionWeakness(version: string): string | undefined {
   return undefined;
 }
 
+/** How a mechanism is named to a reader; the IMAP LOGIN command is recorded as "LOGIN-COMMAND". */
+export function mechanismWords(m: string | undefined): string {
+  if (m === undefined) return 'no login sent';
+  if (m === 'LOGIN-COMMAND') return 'IMAP LOGIN';
+  return m;
+}
+
 export const SECURITY_WORDS: Record<Attempt['security'], string> = {
   none: 'No encryption',
   starttls: 'STARTTLS',

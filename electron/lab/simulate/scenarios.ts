@@ -297,8 +297,9 @@ const RUNNERS: Record<ScenarioId, Runner> = {
     await command(c, tag(), 'SELECT INBOX');
     const list = await command(c, tag(), 'UID FETCH 1:* (UID FLAGS RFC822.SIZE BODYSTRUCTURE)');
     const messages = list
-      .map((l) => ({ uid: /UID (\d+)/.exec(l)?.[1], size: Number(/RFC822\.SIZE (\d+)/.exec(l)?.[1] ?? 0) }))
-      .filter((m): m is { uid: string; size: number } => m.uid !== undefined && /^\* \d+ FETCH/.test(''.concat('* 0 FETCH')));
+      .filter((l) => /^\* \d+ FETCH/i.test(l))
+      .map((l) => ({ uid: /UID (\d+)/i.exec(l)?.[1], size: Number(/RFC822\.SIZE (\d+)/i.exec(l)?.[1] ?? 0) }))
+      .filter((m): m is { uid: string; size: number } => m.uid !== undefined);
     let chunks = 0;
     for (const m of messages) {
       // Two chunk requests in flight at a time, then their answers (pipelining, QUIRKS.md).

@@ -133,8 +133,8 @@ export async function helloThenRejectCertificate(host: string, port: number, opt
   });
 }
 
-/** gnutls-cli priority for the Nokia's suites, RC4-MD5 first (PEERS.md). */
-export const GNUTLS_NOKIA_PRIORITY = 'NONE:+VERS-TLS1.0:+ARCFOUR-128:+AES-128-CBC:+AES-256-CBC:+3DES-CBC:+MD5:+SHA1:+RSA:+COMP-NULL:+SIGN-ALL:+CTYPE-X509';
+/** gnutls-cli priority for the suite the Nokia 6233 negotiated with Cyrus (seed: "TLSv1 with cipher RC4-MD5"; PEERS.md). */
+export const GNUTLS_NOKIA_PRIORITY = 'NONE:+VERS-TLS1.0:+ARCFOUR-128:+MD5:+RSA:+COMP-NULL:+SIGN-ALL:+CTYPE-X509';
 
 export function gnutlsAvailable(): boolean {
   const r = spawnSync('gnutls-cli', ['--version'], { stdio: 'ignore' });

@@ -22,7 +22,7 @@ export interface WireOptions {
 }
 
 export class ScriptedClient {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private ended = false;
   private waiter: (() => void) | null = null;
   private readonly timeoutMs: number;

@@ -13,13 +13,13 @@ export const STEP_LABEL: Record<StepName, string> = {
 
 /** Short forms for the attempt cards, where space is tight. */
 export const STEP_SHORT: Record<StepName, string> = {
-  connect: 'Connect',
+  connect: 'Connected',
   tls: 'TLS',
   auth: 'Lab accepted login',
-  'client-accepted-auth': 'Phone saw success',
-  select: 'Open inbox',
-  fetch: 'Download',
-  logout: 'Log out',
+  'client-accepted-auth': 'Phone accepted login',
+  select: 'Opened inbox',
+  fetch: 'Downloaded',
+  logout: 'Logged out',
 };
 
 export function plural(n: number, one: string, many = one + 's'): string {

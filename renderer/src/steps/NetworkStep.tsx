@@ -83,7 +83,7 @@ export function NetworkStep({ api, store, wizard, update, run, info }: StepProps
             <span className="muted">
               {i.name} · {i.label}
             </span>
-            {i.recommended ? <span className="badge good">recommended</span> : null}
+            {(wizard.demo ? i.internal && i.family === 'IPv4' : i.recommended) ? <span className="badge good">{wizard.demo ? 'right for demo mode' : 'recommended'}</span> : null}
           </label>
         ))}
         {ifaces.length === 0 ? <p className="muted">Looking for network addresses…</p> : null}
@@ -97,9 +97,15 @@ export function NetworkStep({ api, store, wizard, update, run, info }: StepProps
             <option value="any">any free ports</option>
           </select>
         </label>
-        <button type="button" className="primary" disabled={!wizard.address || busy || !info?.features.lab} onClick={start}>
-          {busy ? 'Starting…' : running ? 'Restart the lab on this address' : 'Start the lab'}
-        </button>
+        {running && status.address === wizard.address ? (
+          <button type="button" disabled={busy} onClick={start}>
+            {busy ? 'Restarting…' : 'Restart the lab'}
+          </button>
+        ) : (
+          <button type="button" className="primary" disabled={!wizard.address || busy || !info?.features.lab} onClick={start}>
+            {busy ? 'Starting…' : running ? `Move the lab to ${wizard.address}` : 'Start the lab'}
+          </button>
+        )}
       </div>
       {!info?.features.lab ? <p className="hint">The lab module is missing from this build.</p> : null}
       {running ? <LabSummary status={status} /> : null}

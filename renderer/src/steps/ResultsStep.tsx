@@ -11,7 +11,8 @@ export function ResultsStep({ api, store, wizard, run, info, profile }: StepProp
   const [sessions, setSessions] = useState<SessionSummary[]>([]);
   const d = store.diagnosis;
   const refresh = () => void run(api.call('sessions.list', {})).then((l) => l && setSessions(l));
-  useEffect(() => refresh(), []);
+  // A new or reopened session changes the list (and which entry is open now).
+  useEffect(() => refresh(), [store.status?.sessionId, store.status?.state]);
   const exportPdf = async () => {
     const r = await run(api.call('report.export', { includeSecrets: secrets }));
     if (r) setExported(r);
@@ -39,6 +40,42 @@ export function ResultsStep({ api, store, wizard, run, info, profile }: StepProp
           {dev?.model ? ` · phone: ${[dev.vendor, dev.model].filter(Boolean).join(' ')}${dev.firmware ? ' firmware ' + dev.firmware : ''}` : ''}
         </span>
       </p>
+      <div className="actions-grid">
+        <section aria-labelledby="export-h">
+          <h3 id="export-h">Report</h3>
+          <label className="check">
+            <input type="checkbox" checked={secrets} onChange={(e) => setSecrets(e.target.checked)} />
+            <span>Include passwords and login exchanges (only for your own records)</span>
+          </label>
+          <button type="button" className="primary" onClick={exportPdf} disabled={!info?.features.report}>
+            Export the PDF report
+          </button>
+          {!info?.features.report ? <p className="muted">The report module is missing from this build.</p> : null}
+          {exported ? (
+            <p className="ok-line">
+              <span aria-hidden="true">✓</span> Saved {exported.file} ({Math.round(exported.bytes / 1024)} KB)
+              {exported.downloadUrl ? (
+                <>
+                  {' '}
+                  · <a href={exported.downloadUrl}>download</a>
+                </>
+              ) : null}
+            </p>
+          ) : null}
+        </section>
+        <section aria-labelledby="save-h">
+          <h3 id="save-h">Save this session</h3>
+          <div className="row">
+            <label>
+              Name <input type="text" value={label} placeholder="e.g. Mrs Jones, Nokia 6233" onChange={(e) => setLabel(e.target.value)} />
+            </label>
+            <button type="button" onClick={save} disabled={!store.status?.sessionId}>
+              Save
+            </button>
+          </div>
+          {saved ? <p className="ok-line">✓ Saved: it is listed under “Earlier sessions” below ({saved}).</p> : null}
+        </section>
+      </div>
       <h3>Attempts</h3>
       {d.attempts.length === 0 ? (
         <p className="empty-note">No attempts recorded.</p>
@@ -104,42 +141,6 @@ export function ResultsStep({ api, store, wizard, run, info, profile }: StepProp
           </li>
         ))}
       </ul>
-      <div className="actions-grid">
-        <section aria-labelledby="export-h">
-          <h3 id="export-h">Report</h3>
-          <label className="check">
-            <input type="checkbox" checked={secrets} onChange={(e) => setSecrets(e.target.checked)} />
-            <span>Include passwords and login exchanges (only for your own records)</span>
-          </label>
-          <button type="button" className="primary" onClick={exportPdf} disabled={!info?.features.report}>
-            Export the PDF report
-          </button>
-          {!info?.features.report ? <p className="muted">The report module is missing from this build.</p> : null}
-          {exported ? (
-            <p className="ok-line">
-              <span aria-hidden="true">✓</span> Saved {exported.file} ({Math.round(exported.bytes / 1024)} KB)
-              {exported.downloadUrl ? (
-                <>
-                  {' '}
-                  · <a href={exported.downloadUrl}>download</a>
-                </>
-              ) : null}
-            </p>
-          ) : null}
-        </section>
-        <section aria-labelledby="save-h">
-          <h3 id="save-h">Save this session</h3>
-          <div className="row">
-            <label>
-              Name <input type="text" value={label} placeholder="e.g. Mrs Jones, Nokia 6233" onChange={(e) => setLabel(e.target.value)} />
-            </label>
-            <button type="button" onClick={save} disabled={!store.status?.sessionId}>
-              Save
-            </button>
-          </div>
-          {saved ? <p className="ok-line">✓ Saved as {saved}</p> : null}
-        </section>
-      </div>
       <section aria-labelledby="sessions-h">
         <h3 id="sessions-h">Earlier sessions</h3>
         {sessions.length === 0 ? <p className="empty-note">None yet.</p> : null}

@@ -5,8 +5,29 @@ import { plural } from '../components/labels';
 import { proposePlan } from '../state/plan';
 import type { StepProps } from '../state/wizard';
 
+/** After this long on the Run step with no connection from the phone, say what to check. */
+export const NO_CONNECTION_HINT_MS = 45_000;
+
+function phoneConnections(store: StepProps['store']): number {
+  let n = 0;
+  for (const list of store.byConn.values()) {
+    const first = store.events[list[0]];
+    if (first?.kind === 'conn.open' && first.proto !== 'http' && first.proto !== 'ui') n++;
+  }
+  return n;
+}
+
 export function RunStep({ api, store, profile, wizard, update, run, info }: StepProps) {
   const [scenarios, setScenarios] = useState<ScenarioInfo[]>([]);
+  const [silent, setSilent] = useState(false);
+  const [connsAtEntry] = useState(() => phoneConnections(store));
+  const connected = phoneConnections(store) > connsAtEntry;
+  const waiting = store.status?.state === 'running' && !wizard.demo && !connected;
+  useEffect(() => {
+    if (!waiting) return;
+    const t = setTimeout(() => setSilent(true), NO_CONNECTION_HINT_MS);
+    return () => clearTimeout(t);
+  }, [waiting]);
   const [started, setStarted] = useState<string | undefined>();
   const plan = proposePlan(profile, !!store.certFetch);
   const test = plan.find((t) => t.id === wizard.testId) ?? plan[0];
@@ -55,6 +76,12 @@ export function RunStep({ api, store, profile, wizard, update, run, info }: Step
             ) : null}
           </p>
         )}
+        {silent && waiting ? (
+          <p className="hint" role="alert">
+            <span aria-hidden="true">⚠</span> No connection from the phone in {NO_CONNECTION_HINT_MS / 1000} s. Check that the phone is on the same Wi-Fi as this
+            computer, that it uses server {store.status?.address} and port {store.status?.listeners.imap?.port}, and: {store.status?.firewallHint}
+          </p>
+        ) : null}
         <p className="counts" aria-live="polite">
           {plural(store.events.length, 'event')} · {plural(store.diagnosis.attempts.length, 'attempt')} · verdict so far:{' '}
           <strong className={`verdict-word ${v}`}>{v === 'pass' ? '✓ pass' : v === 'fail' ? '✗ fail' : '? not yet known'}</strong>

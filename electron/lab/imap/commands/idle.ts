@@ -19,8 +19,13 @@ export const idle: CommandModule = {
       setImmediate(() => {
         pending = false;
         if (session.idling?.tag !== tag || !session.selected) return;
-        const lines = session.selected.sync(true);
-        if (lines.length) session.pushNow(lines.map((l) => `* ${l}\r\n`).join(''));
+        try {
+          const lines = session.selected.sync(true);
+          if (lines.length) session.pushNow(lines.map((l) => `* ${l}\r\n`).join(''));
+        } catch (err) {
+          // Outside any command: record it and keep idling rather than crash the lab.
+          session.labError('imap.idle', err as Error);
+        }
       });
     });
     const timer = setTimeout(() => {

@@ -32,10 +32,11 @@ export async function drawCerts(ctx: ReportContext): Promise<void> {
     w.para('No certificate was found with this session, so no fingerprint can be shown.', { size: 9.5, color: COLOR.muted });
   }
 
-  const url = input.handoffUrl ?? ctx.events.find((e) => e.kind === 'lab.start' && e.handoffUrl)?.['handoffUrl' as never];
+  let url = input.handoffUrl;
+  for (const e of ctx.events) if (!url && e.kind === 'lab.start' && e.handoffUrl) url = e.handoffUrl;
   w.y += 8;
   w.heading('Hand-off page', 2, 170);
-  if (typeof url === 'string' && url) {
+  if (url) {
     const png = await qrPngFor(url);
     const size = 118;
     w.ensure(size + 10);

@@ -39,7 +39,7 @@ export function evidenceLines(ctx: ReportContext, f: Finding): { lines: Transcri
 
 export function drawFindings(ctx: ReportContext): void {
   const { w } = ctx;
-  w.newPage();
+  w.sectionBreak();
   w.heading('3. Findings, with proof');
   const findings = rankFindings(ctx.diagnosis.findings);
   if (findings.length === 0) {

@@ -59,7 +59,7 @@ export function drawLines(w: Writer, lines: readonly TranscriptLine[], o: LinesO
   const cw = size * MONO_ADVANCE;
   const x = o.x ?? w.x0;
   const width = o.width ?? w.x1 - x;
-  const prefixCols = 7 + 13 + 5 + 7; // "#12345 " "10:07:20.013 " "c12  " "phone  "
+  const prefixCols = 7 + 13 + 6 + 7; // "#12345 " "10:07:20.013 " "c123  " "phone  "
   const textX = x + prefixCols * cw;
   const cols = Math.max(20, Math.floor((x + width - textX) / cw));
   const maxWrapped = o.maxWrappedLines ?? 12;
@@ -80,7 +80,7 @@ export function drawLines(w: Writer, lines: readonly TranscriptLine[], o: LinesO
     }
     const bold = o.emphasise?.has(l.seq) ?? false;
     const who = WHO[l.dir];
-    const prefix = l.first ? `#${String(l.seq).padEnd(6)}${clock(l.ms)} ${(l.conn ?? '').padEnd(4)} ` : '';
+    const prefix = l.first ? `#${String(l.seq).padEnd(6)}${clock(l.ms)} ${(l.conn ?? '').padEnd(5)} ` : '';
     let y = w.y;
     let top = y;
     for (let i = 0; i < chunks.length; i++) {
@@ -96,7 +96,7 @@ export function drawLines(w: Writer, lines: readonly TranscriptLine[], o: LinesO
       }
       // One text run per row (prefix, who, text chained with `continued`), so that copying or
       // extracting the text gives the row as one line, not three columns.
-      const head = i === 0 ? prefix.padEnd(7 + 13 + 5) : ' '.repeat(7 + 13 + 5);
+      const head = i === 0 ? prefix.padEnd(7 + 13 + 6) : ' '.repeat(7 + 13 + 6);
       const whoText = (i === 0 ? who.label : '').padEnd(7);
       const body = i === 0 ? chunks[i] : '↪ ' + chunks[i];
       doc.font('mono').fontSize(size).fillColor(COLOR.muted).text(head, x, y, { lineBreak: false, continued: true });

@@ -2,7 +2,7 @@
 import type { Attempt } from '../../../api.js';
 import type { ReportContext } from '../context.js';
 import { COLOR } from '../pdf.js';
-import { RESULT_MARK, RESULT_WORD, SECURITY_WORDS, STEP_WORDS, failureWords, firstFailure, securityWords } from '../words.js';
+import { RESULT_MARK, RESULT_WORD, SECURITY_WORDS, STEP_WORDS, failureWords, firstFailure, mechanismWords, securityWords } from '../words.js';
 import { clock } from '../transcript.js';
 
 export const NO_MECHANISM = 'no login sent';
@@ -20,12 +20,12 @@ export function buildMatrix(attempts: readonly Attempt[]) {
   const securities = (['none', 'starttls', 'tls'] as const).filter((s) => attempts.some((a) => a.security === s));
   const mechanisms: string[] = [];
   for (const a of attempts) {
-    const m = a.mechanism ?? NO_MECHANISM;
+    const m = mechanismWords(a.mechanism);
     if (!mechanisms.includes(m)) mechanisms.push(m);
   }
   const cells = new Map<string, MatrixCell>();
   for (const a of attempts) {
-    const key = `${a.security}|${a.mechanism ?? NO_MECHANISM}`;
+    const key = `${a.security}|${mechanismWords(a.mechanism)}`;
     let c = cells.get(key);
     if (!c) cells.set(key, (c = { attempts: [], pass: 0, fail: 0 }));
     c.attempts.push(a);
@@ -38,16 +38,18 @@ export function buildMatrix(attempts: readonly Attempt[]) {
 /** The words of a cell: mark, word, and the reason when it failed. */
 export function cellWords(c: MatrixCell | undefined): { mark: string; word: string; why?: string; color: string; bg: string } {
   if (!c) return { mark: '–', word: 'not tried', color: COLOR.muted, bg: '#ffffff' };
-  const tries = c.attempts.length > 1 ? ` (${c.attempts.length} tries)` : '';
-  if (c.fail === 0) return { mark: '✓', word: `works${tries}`, color: COLOR.pass, bg: COLOR.passBg };
+  const n = c.attempts.length;
+  const tries = n > 1 ? `${n.toLocaleString('en-US')} tries` : undefined;
+  if (c.fail === 0) return { mark: '✓', word: 'works', why: tries, color: COLOR.pass, bg: COLOR.passBg };
   const reasons = [...new Set(c.attempts.filter((a) => a.verdict === 'fail').map((a) => firstFailure(a)).filter((f) => f).map((f) => failureWords(f!, true)))];
-  const word = c.pass > 0 ? `fails ${c.fail} of ${c.attempts.length}` : `fails${tries}`;
-  return { mark: '✗', word, why: reasons.join(', ') || undefined, color: COLOR.fail, bg: COLOR.failBg };
+  const word = c.pass > 0 ? `fails ${c.fail} of ${n}` : 'fails';
+  const why = [c.pass > 0 ? undefined : tries, ...reasons].filter(Boolean).join('\n');
+  return { mark: '✗', word, why: why || undefined, color: COLOR.fail, bg: COLOR.failBg };
 }
 
 export function drawMatrix(ctx: ReportContext): void {
   const { w, diagnosis } = ctx;
-  w.newPage();
+  w.sectionBreak();
   w.heading('2. Results: what was tried');
   if (diagnosis.attempts.length === 0) {
     w.para('The phone did not connect to the mail server during this session: there is nothing to show here.');
@@ -76,7 +78,12 @@ export function drawMatrix(ctx: ReportContext): void {
       const x = w.x0 + headW + i * colW;
       w.box(x + 2, y + 2, colW - 4, rowH - 4, cw.bg, undefined, 2);
       w.at(`${cw.mark} ${cw.word}`, x + 7, y + 9, { size, font: 'bold', color: cw.color, width: colW - 12 });
-      if (cw.why) w.at(cw.why, x + 7, y + 25, { size: 7.5, color: COLOR.ink, width: colW - 12 });
+      if (cw.why) {
+        // Up to two lines of reasons inside the cell ("2 tries · phone missed the OK").
+        const why = w.heightOf(cw.why, colW - 12, { size: 7.5, lineGap: 0.5 }) > 22 ? cw.why.split('\n').map((l) => w.fit(l, colW - 12, 'sans', 7.5)).slice(0, 2).join('\n') : cw.why;
+        w.y = y + 22;
+        w.para(why, { x: x + 7, width: colW - 12, size: 7.5, gapAfter: 0, lineGap: 0.5 });
+      }
     });
     w.doc.moveTo(w.x0, y + rowH).lineTo(w.x0 + headW + colW * mechanisms.length, y + rowH).lineWidth(0.4).strokeColor(COLOR.rule).stroke();
     y += rowH;
@@ -106,7 +113,7 @@ export function drawMatrix(ctx: ReportContext): void {
     const startT = a.start ?? ctx.eventsByConn.get(a.conn)?.[0]?.t;
     w.at(startT ? clock(Date.parse(startT)).slice(0, 8) : '', cols.when, y, { size: 9 });
     w.at(`${securityWords(a)}`, cols.what, y, { size: 8.5, width: cols.steps - cols.what - 6 });
-    w.at(`${a.mechanism ?? NO_MECHANISM} · ${a.conn}`, cols.what, y + 12, { size: 8, color: COLOR.muted, width: cols.steps - cols.what - 6 });
+    w.at(`${mechanismWords(a.mechanism)} · ${a.conn}`, cols.what, y + 12, { size: 8, color: COLOR.muted, width: cols.steps - cols.what - 6 });
     w.y = y;
     w.para(stepsText, { x: cols.steps, width: stepsW, size: 8.5, gapAfter: 0 });
     const ok = a.verdict === 'pass';
@@ -118,7 +125,7 @@ export function drawMatrix(ctx: ReportContext): void {
     const rest = diagnosis.attempts.slice(MAX_ATTEMPT_ROWS);
     const failed = rest.filter((a) => a.verdict === 'fail').length;
     w.y += 4;
-    w.para(`… and ${rest.length} more attempts (${rest.length - failed} passed, ${failed} failed), counted in the table above; their conversations are in the appendix.`, { size: 9, color: COLOR.muted });
+    w.para(`… and ${rest.length} more attempts (${rest.length - failed} passed, ${failed} failed), all counted in the grid above; their conversations are in the appendix.`, { size: 9, color: COLOR.muted });
   }
   w.y += 6;
   w.para('Steps: connect → encryption → password → phone saw login → open inbox → download → log out. ✓ passed, ✗ failed, – skipped.', { size: 8, color: COLOR.muted });

@@ -2,7 +2,7 @@
 import type { Attempt } from '../../../api.js';
 import type { ReportContext } from '../context.js';
 import { COLOR } from '../pdf.js';
-import { describeSuite, failureWords, firstFailure, rankFindings, securityWords } from '../words.js';
+import { describeSuite, failureWords, firstFailure, mechanismWords, rankFindings, securityWords } from '../words.js';
 
 /** Recommendations that say nothing to do are not worth a line in "What to do". */
 const NOTHING_TO_DO = /^(nothing to do|none|no action)\.?$/i;
@@ -11,7 +11,7 @@ const NOTHING_TO_DO = /^(nothing to do|none|no action)\.?$/i;
 export const MAX_TODO = 5;
 
 function attemptName(a: Attempt): string {
-  return `${securityWords(a)}${a.mechanism ? `, ${a.mechanism}` : ''}`;
+  return `${securityWords(a)}${a.mechanism ? `, ${mechanismWords(a.mechanism)}` : ''}`;
 }
 
 function unique(items: string[]): string[] {
@@ -28,7 +28,7 @@ export function summaryLines(ctx: ReportContext): { works: string[]; fails: stri
   const passing = diagnosis.attempts.filter((a) => a.verdict === 'pass');
   for (const a of passing) works.push(`Reading mail works with ${attemptName(a)}.`);
 
-  const accepted = [...new Set(diagnosis.attempts.filter((a) => a.steps.some((s) => s.step === 'auth' && s.result === 'pass')).map((a) => a.mechanism ?? 'login'))];
+  const accepted = [...new Set(diagnosis.attempts.filter((a) => a.steps.some((s) => s.step === 'auth' && s.result === 'pass')).map((a) => mechanismWords(a.mechanism)))];
   if (accepted.length > 0 && passing.length === 0) {
     works.push(`The account and password on the phone are right: the server accepted them (${accepted.join(', ')}).`);
   }

@@ -8,7 +8,7 @@ import type { Attempt, LabEvent } from '../../../api.js';
 import type { ReportContext } from '../context.js';
 import { COLOR } from '../pdf.js';
 import { clock } from '../transcript.js';
-import { failureWords, firstFailure, securityWords, seconds, describeSuite } from '../words.js';
+import { failureWords, firstFailure, mechanismWords, securityWords, seconds, describeSuite } from '../words.js';
 import { MONO_ADVANCE } from './lines.js';
 
 /** A pause at least this long is drawn as a labelled band. */
@@ -109,7 +109,7 @@ const ROW_H = { arrow: 17, note: 17, gap: 30, more: 16 } as const;
 
 export function drawTimelines(ctx: ReportContext): void {
   const { w, diagnosis } = ctx;
-  w.newPage();
+  w.sectionBreak();
   w.heading('4. Timeline of each attempt');
   if (diagnosis.attempts.length === 0) {
     w.para('The phone did not connect to the mail server during this session.');
@@ -132,7 +132,11 @@ function drawAttempt(ctx: ReportContext, a: Attempt, index: number, total: numbe
   const lastRow = [...rows].reverse().find((r) => r.kind === 'arrow' || r.kind === 'note') as { ms: number } | undefined;
   const endMs = lastRow?.ms ?? startMs;
 
-  const title = `Attempt ${index + 1} of ${total}: ${securityWords(a)}${a.mechanism ? `, ${a.mechanism}` : ''}`;
+  // Keep a diagram that fits on one page in one piece rather than spilling two rows over.
+  const height = 80 + rows.reduce((h, r) => h + ROW_H[r.kind], 0);
+  if (w.y + height > w.yMax && height <= w.yMax - w.doc.page.margins.top) w.newPage();
+
+  const title = `Attempt ${index + 1} of ${total}: ${securityWords(a)}${a.mechanism ? `, ${mechanismWords(a.mechanism)}` : ''}`;
   w.y += 6;
   w.heading(title, 2, 120);
   const fail = firstFailure(a);

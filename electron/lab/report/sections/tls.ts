@@ -41,7 +41,7 @@ export const MAX_TLS_OUTCOMES = 12;
 
 export function drawTls(ctx: ReportContext): void {
   const { w } = ctx;
-  w.newPage();
+  w.sectionBreak();
   w.heading('5. Encryption (TLS): what the phone offered');
   const offers = tlsOffers(ctx.events);
   if (offers.length === 0) {

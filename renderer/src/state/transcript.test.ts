@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import type { LabEvent } from '../../../electron/api';
+import { MAX_LINES_PER_EVENT, SECRET_MASK, rowsFor, type Row } from './transcript';
+import { proposePlan } from './plan';
+
+const ev = (e: Partial<LabEvent>): LabEvent => ({ seq: 1, t: '2026-11-29T10:00:00.000Z', ...e }) as LabEvent;
+
+describe('transcript rows', () => {
+  it('shows a bare CRLF from the phone as its own, named row', () => {
+    const out: Row[] = [];
+    rowsFor(ev({ kind: 'c2s', conn: 'c1', text: '\r\n' }), 0, out);
+    expect(out).toEqual([{ i: 0, who: 'phone', tls: false, text: '(empty line: CR LF alone)', empty: true }]);
+  });
+
+  it('masks secrets and marks TLS', () => {
+    const out: Row[] = [];
+    rowsFor(ev({ kind: 'c2s', conn: 'c1', text: 'a1 LOGIN phone hunter2\r\n', secrets: [[15, 22]], tls: true }), 0, out);
+    expect(out[0]).toMatchObject({ who: 'phone', tls: true, text: `a1 LOGIN phone ${SECRET_MASK}` });
+  });
+
+  it(`keeps at most ${MAX_LINES_PER_EVENT} lines of one event and says how many more there were`, () => {
+    const out: Row[] = [];
+    const body = Array.from({ length: 100 }, (_, i) => `line ${i}`).join('\r\n') + '\r\n';
+    rowsFor(ev({ kind: 's2c', conn: 'c1', text: body }), 0, out);
+    expect(out).toHaveLength(MAX_LINES_PER_EVENT + 1);
+    expect(out.at(-1)?.text).toBe(`… ${100 - MAX_LINES_PER_EVENT} more lines`);
+  });
+});
+
+describe('test plan', () => {
+  it('proposes the seed’s order for a phone with a mechanism setting, TLS last', () => {
+    const plan = proposePlan(undefined, false);
+    expect(plan.map((t) => `${t.security}/${t.mechanism}`)).toEqual(['none/CRAM-MD5', 'none/DIGEST-MD5', 'none/AUTO', 'none/LOGIN-COMMAND', 'tls/LOGIN-COMMAND', 'starttls/LOGIN-COMMAND']);
+  });
+});

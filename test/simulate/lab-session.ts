@@ -1,0 +1,50 @@
+/** One in-process lab for a test file, and a way to diagnose just what one client did to it. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Diagnosis, LabEvent, Severity } from '../../electron/api.js';
+import { diagnose, IncrementalDiagnosis } from '../../electron/lab/diagnosis/index.js';
+import { startLab } from '../../electron/lab/lab.js';
+
+export const PASSWORD = 'secret42';
+
+export type Lab = Awaited<ReturnType<typeof startLab>>;
+
+export async function startTestLab(): Promise<Lab> {
+  return startLab({ dataDir: mkdtempSync(join(tmpdir(), 'mp-sim-')), bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: null, password: PASSWORD });
+}
+
+export interface Observed {
+  events: LabEvent[];
+  diagnosis: Diagnosis;
+  /** What the live timeline showed after the last event (must equal `diagnosis`). */
+  live: Diagnosis;
+}
+
+/** Run `fn` and diagnose the events the lab recorded meanwhile, once every connection has closed. */
+export async function observe(lab: Lab, fn: () => Promise<unknown>): Promise<Observed> {
+  const events: LabEvent[] = [];
+  const live = new IncrementalDiagnosis();
+  const off = lab.recorder.subscribe((ev) => {
+    events.push(ev);
+    live.push(ev);
+  });
+  try {
+    await fn();
+    const until = Date.now() + 5000;
+    for (;;) {
+      const open = new Set(events.filter((e) => e.kind === 'conn.open').map((e) => e.conn));
+      for (const e of events) if (e.kind === 'conn.close') open.delete(e.conn);
+      if (open.size === 0 || Date.now() > until) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    off();
+  }
+  return { events, diagnosis: diagnose(events), live: live.result() };
+}
+
+export function serious(d: Diagnosis): string[] {
+  const bad: Severity[] = ['warning', 'error'];
+  return d.findings.filter((f) => bad.includes(f.severity)).map((f) => f.id).sort();
+}
