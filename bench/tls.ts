@@ -128,10 +128,13 @@ async function waitForListen(port: number): Promise<void> {
 
 /** openssl s_time -new: handshakes per second from its "N connections in T real seconds". */
 function sTime(port: number, args: string[]): number {
-  const out = execFileSync('openssl', ['s_time', '-connect', `127.0.0.1:${port}`, '-new', '-time', String(SECONDS), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const m = /(\d+) connections in (\d+) real seconds/.exec(out);
+  const t0 = process.hrtime.bigint();
+  const out = execFileSync('openssl', ['s_time', '-connect', `127.0.0.1:${port}`, '-new', '-time', String(SECONDS), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: (SECONDS + 20) * 1000 });
+  const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  // "N connections in T real seconds" rounds T to whole seconds: use our own clock instead.
+  const m = /(\d+) connections in [\d.]+ real seconds/.exec(out);
   if (!m) throw new Error(`unexpected s_time output: ${out}`);
-  return Number(m[1]) / Math.max(1, Number(m[2]));
+  return Number(m[1]) / elapsed;
 }
 
 /** node:tls client loop (OpenSSL as client). */
@@ -257,15 +260,18 @@ interface Row {
 async function main(): Promise<void> {
   const dir = makePki();
   const rows: Row[] = [];
+  const progress = (m: string): void => void process.stderr.write(`… ${m}\n`);
   const fmt = (v: number | string): string => (typeof v === 'number' ? v.toFixed(0) : v);
   const kill = (c: ChildProcess): void => {
     c.kill('SIGTERM');
   };
 
+  progress('starting servers');
   const legacy = await labServer('legacy', dir);
   const modern = await labServer('modern', dir);
   try {
     // OpenSSL's client loop, against OpenSSL's server and the lab's engines.
+    progress('openssl s_time rows');
     const ref10 = await opensslServer(dir, ['-tls1', '-cipher', 'AES128-SHA:@SECLEVEL=0']);
     const ref12 = await opensslServer(dir, ['-tls1_2']);
     try {
@@ -288,6 +294,7 @@ async function main(): Promise<void> {
       ['TLS_RSA_WITH_AES_128_CBC_SHA', '+AES-128-CBC:+SHA1'],
       ['TLS_RSA_WITH_AES_256_CBC_SHA', '+AES-256-CBC:+SHA1'],
     ] as const) {
+      progress(name);
       const suite = legacySuiteByName(name)!;
       const lab = await legacyLoop(legacy.port, suite, 0x0301);
       let reference: number | string = '';

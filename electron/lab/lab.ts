@@ -109,11 +109,14 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   const dataDir = given.dataDir ?? defaultDataDir();
   const account = loadOrCreateAccount(dataDir, given.user, given.password);
   const lan = chooseLanAddress({ bind: given.bind });
+  // Ports as asked: a number (0 = any free port), undefined (the default, with fallbacks), or
+  // null (listener off). `options` gets the ports actually bound once the listeners are up.
+  const wanted = { imap: given.imapPort, imaps: given.imapsPort, http: given.httpPort };
   const options: LabOptions = {
     bind: lan.listen,
-    imapPort: given.imapPort === undefined ? (undefined as unknown as number) : given.imapPort,
-    imapsPort: given.imapsPort === undefined ? (undefined as unknown as number) : given.imapsPort,
-    httpPort: given.httpPort === undefined ? (undefined as unknown as number) : given.httpPort,
+    imapPort: null,
+    imapsPort: null,
+    httpPort: null,
     dataDir,
     mailbox: given.mailbox,
     user: account.user,
@@ -133,9 +136,9 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   if (lan.warning) warn(lan.warning);
 
   const store = await openStore(options, partial);
-  const wantsTls = options.imapsPort !== null || options.imapPort !== null;
+  const wantsTls = wanted.imaps !== null || wanted.imap !== null;
   let certs: LabCertificates | undefined = partial.certificates;
-  if (!certs && (wantsTls || options.httpPort !== null)) {
+  if (!certs && (wantsTls || wanted.http !== null)) {
     const hosts = [...new Set([lan.address, '127.0.0.1'])];
     certs = await ensureLabCertificates({ dataDir, hosts });
   }
@@ -164,16 +167,16 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   const listeners: Partial<Record<ListenerName, ListenerAddress>> = {};
   let handoff: HandoffServer | undefined;
   try {
-    if (options.imapPort !== null) {
-      listeners.imap = await listenWithFallback(imap, 'imap', options.imapPort, options.bind, warn);
+    if (wanted.imap !== null) {
+      listeners.imap = await listenWithFallback(imap, 'imap', wanted.imap, options.bind, warn);
     }
-    if (options.imapsPort !== null && tlsAcceptor) {
-      listeners.imaps = await listenWithFallback(imap, 'imaps', options.imapsPort, options.bind, warn);
+    if (wanted.imaps !== null && tlsAcceptor) {
+      listeners.imaps = await listenWithFallback(imap, 'imaps', wanted.imaps, options.bind, warn);
     }
-    if (options.httpPort !== null && certs) {
+    if (wanted.http !== null && certs) {
       handoff = await startHandoffServer({
         host: options.bind,
-        port: options.httpPort ?? HANDOFF_DEFAULT_PORT,
+        port: wanted.http ?? HANDOFF_DEFAULT_PORT,
         recorder,
         certs,
         urlHost: lan.address,
@@ -187,7 +190,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     recorder.close();
     throw err;
   }
-  // Resolve the concrete option values now that ports are known.
+  // The concrete values, now that the ports are known.
   options.imapPort = listeners.imap?.port ?? null;
   options.imapsPort = listeners.imaps?.port ?? null;
   options.httpPort = listeners.http?.port ?? null;

@@ -106,3 +106,14 @@ describe('Engine', () => {
     await engine.close();
   });
 });
+
+describe('countLines', () => {
+  it('counts the events of a session file larger than its 1 MiB read buffer, and returns the first line', async () => {
+    const { countLines } = await import('../../electron/lab/control/engine.js');
+    const { writeFileSync } = await import('node:fs');
+    const file = join(tmp(), 'events.jsonl');
+    const line = JSON.stringify({ seq: 1, t: '2026-11-29T10:00:00.000Z', kind: 'note', text: 'x'.repeat(200) });
+    writeFileSync(file, (line + '\n').repeat(12_000));
+    expect(countLines(file)).toEqual({ lines: 12_000, first: line });
+  });
+});

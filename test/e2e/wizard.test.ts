@@ -3,7 +3,7 @@
  * diagnosis, a scripted Nokia 6233 over a real socket, curl as the phone's browser.
  * Screenshots of every step go to test-artifacts/ui/step-N.png.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,6 +171,43 @@ describe('wizard in browser mode (Chromium)', () => {
       await p.close();
       await demo.close();
     }
+  });
+
+  it('shows the lab of `mailprobe lab --ui` live: uiUrl in the ready line, a phone attempt appears', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mp-e2e-cli-'));
+    const argv = ['lab', '--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0', '--user', 'phone', '--password', 'tulip-42', '--data-dir', dataDir, '--ui'];
+    const script = `const { main } = await import('./electron/cli/main.ts'); process.exitCode = await main(${JSON.stringify(argv)});`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    c.setDefaultTimeout(10_000);
+    c.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(`cli ${m.type()}: ${m.text()}`);
+    });
+    try {
+      let out = '';
+      const ready = await new Promise<{ uiUrl: string; listeners: { imap: { port: number } } }>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no ready line: ' + out)), 20_000);
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const line = out.split('\n').find((l) => l.startsWith('ready '));
+          if (line) {
+            clearTimeout(t);
+            resolve(JSON.parse(line.slice(6)));
+          }
+        });
+      });
+      expect(ready.uiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
+      await c.goto(ready.uiUrl);
+      await expect.poll(() => c.getByTestId('lab-chip').textContent()).toMatch(/Lab running on 127\.0\.0\.1/);
+      await c.getByRole('button', { name: /Run/ }).click();
+      await nokia6233CramMd5('127.0.0.1', ready.listeners.imap.port, 'phone', 'tulip-42', 50);
+      await expect.poll(() => c.locator('article.attempt').first().textContent()).toMatch(/✗ FAILED/);
+    } finally {
+      await c.close();
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    expect(child.exitCode).toBe(0);
   });
 
   it('can be driven with the keyboard alone, focus moving to each new step', async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../electron/api.js';
 import type { StartedLab } from '../../electron/lab/lab.js';
 import { MAX_EVENT_PAYLOAD_BYTES } from '../../electron/lab/recorder/index.js';
-import { MAX_LINE_BYTES, MAX_PREAUTH_LITERAL_BYTES, REJECTED_SAMPLE_BYTES } from '../../electron/lab/imap/limits.js';
+import { MAX_LINE_BYTES, MAX_LITERALS_PER_COMMAND, MAX_PREAUTH_LITERAL_BYTES, REJECTED_SAMPLE_BYTES } from '../../electron/lab/imap/limits.js';
 import { RawClient } from '../support/raw-client.js';
 import { TEST_PASSWORD, TEST_USER, eventsOf, startTestLab, waitForEvent } from '../support/lab.js';
 
@@ -102,6 +102,15 @@ describe('hostile and broken input', () => {
     c.send(`${TEST_USER} ${TEST_PASSWORD}\r\n`);
     expect(await c.line()).toBe('a2 OK User logged in');
     c.close();
+  });
+
+  it('a command of endless small literals is cut off at MAX_LITERALS_PER_COMMAND', async () => {
+    const c = await greeted();
+    const conn = await connOf(c);
+    await c.command('a1', `LOGIN ${TEST_USER} ${TEST_PASSWORD}`);
+    c.send('a2 SEARCH' + ' TEXT {1+}\r\nx'.repeat(MAX_LITERALS_PER_COMMAND + 5) + '\r\n');
+    expect(await c.closedByServer()).toMatch(/\* BYE Too many literals in one command/);
+    expect(rejectedOf(lab, conn, 'too-many-literals')).toBeDefined();
   });
 
   it('{4294967295+} (LITERAL+): a clean BYE, since the bytes would come anyway', async () => {

@@ -309,3 +309,17 @@ describe('argument limits', () => {
     c.close();
   });
 });
+
+describe('after the end', () => {
+  it('bytes pipelined after LOGOUT are recorded, not executed', async () => {
+    const c = await RawClient.connect(port);
+    const conn = await connOf(c);
+    await c.line();
+    c.send('a LOGOUT\r\nb CAPABILITY\r\n');
+    expect(await c.closedByServer()).toBe('* BYE LOGOUT received\r\na OK Completed\r\n');
+    await waitForEvent(lab, (e) => e.kind === 'conn.close' && e.conn === conn);
+    const c2s = bytesOf(eventsOf(lab), conn, 'c2s').map((e) => e.text);
+    expect(c2s).toEqual(['a LOGOUT\r\n', 'b CAPABILITY\r\n']);
+    expect(eventsOf(lab).some((e) => e.kind === 'input.rejected' && e.conn === conn && e.what === 'data-after-close')).toBe(true);
+  });
+});

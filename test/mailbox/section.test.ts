@@ -27,6 +27,16 @@ describe('BODY[section] (RFC 3501 §6.4.5)', () => {
     expect(sec(cz, [], 'HEADER.FIELDS', ['X-None'])).toBe('\r\n');
   });
 
+  it('holds bodies that decode to the intended text (quoted-printable UTF-8 and Latin-1, base64)', () => {
+    const qp = (t: string) => Buffer.from(t.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+    const cz = inbox.find((m) => m.envelope.from?.[0]?.mailbox === 'jiri.novak')!;
+    expect(qp(sec(cz, [1])).toString('utf8')).toContain('zkouším, jestli telefon správně zobrazí české znaky: ěščřžýáíé ůú ďťň.\r\n');
+    const de = inbox.find((m) => m.envelope.from?.[0]?.mailbox === 'juergen.mueller')!;
+    expect(qp(sec(de, [1])).toString('latin1')).toContain('viele Grüße aus München!');
+    const jp = inbox.find((m) => m.envelope.from?.[0]?.mailbox === 'hanako.yamada')!;
+    expect(Buffer.from(sec(jp, [1]), 'base64').toString('utf8')).toContain('携帯電話での受信テストは来週行います。');
+  });
+
   it('treats the body of a non-multipart message as its only part 1', () => {
     const m = inbox[0]!;
     expect(sec(m, [1])).toBe(sec(m, [], 'TEXT'));

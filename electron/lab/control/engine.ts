@@ -6,7 +6,7 @@
  * The diagnosis runs here, incrementally, on every event; the UI only renders what it is sent.
  * Events are batched (STREAM_BATCH_MS) so a burst of 50,000 costs a few messages, not 50,000.
  */
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type {
   ApiError,
@@ -79,6 +79,36 @@ export interface Refusal {
   remote?: string;
   origin?: string;
   host?: string;
+}
+
+/**
+ * Lines of a file and its first line, read in 1 MiB chunks: a session can be hundreds of
+ * megabytes (MAX_RECORDED_BYTES) and the session list must not load it whole.
+ */
+export function countLines(file: string): { lines: number; first: string } {
+  const fd = openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let lines = 0;
+  let first: string | undefined;
+  let head = '';
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      let at = buf.indexOf(10);
+      if (first === undefined) {
+        head += buf.toString('utf8', 0, at === -1 || at >= n ? n : at);
+        if (at !== -1 && at < n) first = head;
+      }
+      while (at !== -1 && at < n) {
+        lines++;
+        at = buf.indexOf(10, at + 1);
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { lines, first: first ?? head };
 }
 
 export function apiError(code: ApiError['error']['code'], message: string): ApiError {
@@ -388,7 +418,7 @@ export class Engine {
         startedBy: this.startedBy,
         profile: this.profile ?? this.lab.options.profile,
         // In demo mode the simulated phone is on this computer: no firewall or Wi-Fi to worry about.
-        firewallHint: this.demo ? undefined : firewallHint(address, this.lab.listeners),
+        firewallHint: this.demo ? undefined : this.hint(address),
         eventCount: this.lastSeq + this.pending.length,
       };
     }
@@ -396,6 +426,15 @@ export class Engine {
       return { state: 'replay', sessionId: this.replay.id, sessionDir: this.replay.dir, listeners: {}, demo: false, eventCount: this.events.length };
     }
     return { state: 'stopped', listeners: {}, demo: false, eventCount: 0 };
+  }
+
+  /** The firewall/loopback hint, worded for who can change the address (the wizard or the CLI). */
+  private hint(address: string): string {
+    const text = firewallHint(address, this.lab?.listeners ?? {});
+    if (this.startedBy === 'cli' && /only this computer/.test(text)) {
+      return `The lab listens on loopback (${address}): only this computer can reach it. For a real phone, restart it with  mailprobe lab --bind <Wi-Fi address> --ui.`;
+    }
+    return text;
   }
 
   private async startLab(req: LabStartRequest): Promise<LabStatus> {
@@ -512,12 +551,10 @@ export class Engine {
       const dir = join(root, id);
       const file = join(dir, 'events.jsonl');
       if (!existsSync(file)) continue;
-      const text = readFileSync(file, 'utf8');
-      let events = 0;
-      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) events++;
+      const { lines: events, first } = countLines(file);
       let start: string | undefined;
       try {
-        start = (JSON.parse(text.slice(0, text.indexOf('\n'))) as LabEvent).t;
+        start = (JSON.parse(first) as LabEvent).t;
       } catch {
         start = statSync(file).mtime.toISOString();
       }

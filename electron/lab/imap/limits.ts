@@ -16,6 +16,12 @@ export const MAX_LITERAL_BYTES = 50 * 1024 * 1024;
  */
 export const MAX_PREAUTH_LITERAL_BYTES = 8 * 1024;
 
+/**
+ * Literals in one command. LOGIN needs two, APPEND one, a SEARCH a few; without a bound, a
+ * command made of endless small literals would grow without limit.
+ */
+export const MAX_LITERALS_PER_COMMAND = 32;
+
 /** Simultaneous connections across the IMAP and IMAPS listeners; one more gets `* BYE` and a close. */
 export const MAX_CONNECTIONS = 2000;
 

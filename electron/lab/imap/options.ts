@@ -10,6 +10,7 @@ import {
   MAX_CONNECTIONS,
   MAX_LINE_BYTES,
   MAX_LITERAL_BYTES,
+  MAX_LITERALS_PER_COMMAND,
   MAX_PREAUTH_LITERAL_BYTES,
   PRE_AUTH_TIMEOUT_MS,
 } from './limits.js';
@@ -19,6 +20,8 @@ export interface ImapLimits {
   maxLiteralBytes: number;
   /** Literal limit before authentication. */
   maxPreAuthLiteralBytes: number;
+  /** Literals in one command; the literal bytes of one command together stay under the literal limit. */
+  maxLiteralsPerCommand: number;
   maxConnections: number;
   /** Autologout after this long without input once authenticated (RFC 3501 §5.4). */
   idleTimeoutMs: number;
@@ -35,6 +38,7 @@ export const DEFAULT_LIMITS: ImapLimits = {
   maxLineBytes: MAX_LINE_BYTES,
   maxLiteralBytes: MAX_LITERAL_BYTES,
   maxPreAuthLiteralBytes: MAX_PREAUTH_LITERAL_BYTES,
+  maxLiteralsPerCommand: MAX_LITERALS_PER_COMMAND,
   maxConnections: MAX_CONNECTIONS,
   idleTimeoutMs: IDLE_TIMEOUT_MS,
   preAuthTimeoutMs: PRE_AUTH_TIMEOUT_MS,

@@ -191,7 +191,7 @@ export class ImapSession {
     }
     try {
       const rest = this.framer.push(chunk);
-      if (rest.length > 0 && !this.closeInfo) {
+      if (rest.length > 0) {
         // Bytes pipelined after STARTTLS (RFC 3501 §6.2.1: must be discarded, CVE-2011-0411)
         // or after LOGOUT/BYE: recorded, never executed.
         this.recordIn(rest);
@@ -250,17 +250,27 @@ export class ImapSession {
       this.segments.push({ text: textNoMarker, literal: null });
       const { size, sync } = frame.literal;
       const limit = this.state === 'not-authenticated' ? this.opts.limits.maxPreAuthLiteralBytes : this.opts.limits.maxLiteralBytes;
-      if (size > limit) {
+      // The literals of one command count together, and there may be only so many of them.
+      const already = this.segments.reduce((n, sg) => n + (sg.literal?.length ?? 0), 0);
+      const tooMany = this.segments.length > this.opts.limits.maxLiteralsPerCommand;
+      if (size + already > limit || tooMany) {
         const tag = this.tagOf(this.segments[0].text) || '*';
         this.segments = [];
-        this.rejected('literal-too-large', `a literal of ${size} bytes was announced; the limit is ${limit}${this.state === 'not-authenticated' ? ' before login' : ''}`, frame.raw);
+        this.rejected(
+          tooMany ? 'too-many-literals' : 'literal-too-large',
+          tooMany
+            ? `more than ${this.opts.limits.maxLiteralsPerCommand} literals in one command`
+            : `a literal of ${size} bytes was announced; the limit is ${limit}${this.state === 'not-authenticated' ? ' before login' : ''}`,
+          frame.raw,
+        );
+        const why = tooMany ? `Too many literals in one command (limit ${this.opts.limits.maxLiteralsPerCommand})` : `Literal too large (limit ${limit} bytes)`;
         if (sync) {
           // The client waits for "+" before sending: refusing costs nothing (RFC 3501 §7.5).
-          this.emit(`${tag} NO [TOOBIG] Literal too large (limit ${limit} bytes)\r\n`);
+          this.emit(`${tag} NO [TOOBIG] ${why}\r\n`);
           this.countBad();
         } else {
           // LITERAL+ (RFC 7888 §4): the bytes are on their way anyway; the only clean answer is BYE.
-          this.closeWithBye('server', `Literal too large (limit ${limit} bytes)`);
+          this.closeWithBye('server', why);
         }
         return false;
       }

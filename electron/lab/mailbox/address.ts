@@ -94,7 +94,6 @@ function dottedText(tokens: Token[]): string {
 function mailboxFrom(tokens: Token[]): EnvelopeAddress | null {
   const significant = tokens.filter((t) => t.t !== 'comment');
   if (significant.length === 0) return null;
-  const comments = tokens.filter((t): t is Extract<Token, { t: 'comment' }> => t.t === 'comment').map((t) => t.v).filter(Boolean);
   const lt = tokens.findIndex((t) => t.t === 'special' && t.v === '<');
   let name: string | null = null;
   let adl: string | null = null;
@@ -116,7 +115,11 @@ function mailboxFrom(tokens: Token[]): EnvelopeAddress | null {
   } else {
     spec = significant;
   }
-  if (name === null && comments.length > 0) name = comments[comments.length - 1]!;
+  // A comment after the address names it ("max@example.com (Max Mustermann)"); one before it
+  // does not, as Dovecot reads it.
+  const lastSignificant = tokens.reduce((acc, t, idx) => (t.t !== 'comment' ? idx : acc), -1);
+  const trailing = tokens.slice(lastSignificant + 1).filter((t): t is Extract<Token, { t: 'comment' }> => t.t === 'comment').map((t) => t.v).filter(Boolean);
+  if (name === null && trailing.length > 0) name = trailing[trailing.length - 1]!;
   const at = spec.map((t) => t.t === 'special' && t.v === '@').lastIndexOf(true);
   const local = dottedText(at >= 0 ? spec.slice(0, at) : spec);
   const domain = at >= 0 ? dottedText(spec.slice(at + 1)) : '';

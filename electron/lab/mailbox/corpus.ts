@@ -160,7 +160,7 @@ technician can see whether the server accepted it.</p>
         ['Content-Type', 'text/html; charset="utf-8"'],
         ['Content-Transfer-Encoding', 'quoted-printable'],
       ],
-      quotedPrintable(Buffer.from(crlf(html), 'utf8')) + '\r\n',
+      quotedPrintable(Buffer.from(crlf(html), 'utf8')),
     );
   });
 
@@ -251,7 +251,7 @@ Jiří Novák
 `),
           'utf8',
         ),
-      ) + '\r\n',
+      ),
     ),
   );
 
@@ -280,7 +280,7 @@ Jürgen
 `),
           'latin1',
         ),
-      ) + '\r\n',
+      ),
     ),
   );
 

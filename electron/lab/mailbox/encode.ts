@@ -8,6 +8,8 @@ export function base64Lines(data: Buffer): string {
   return out;
 }
 
+const hex = (b: number) => '=' + b.toString(16).toUpperCase().padStart(2, '0');
+
 /** Quoted-printable (RFC 2045 §6.7) of bytes whose lines are separated by LF or CRLF. */
 export function quotedPrintable(data: Buffer): string {
   const lines: Buffer[] = [];
@@ -27,7 +29,9 @@ export function quotedPrintable(data: Buffer): string {
         const b = line[i]!;
         const last = i === line.length - 1;
         const literal = (b >= 33 && b <= 126 && b !== 61) || ((b === 32 || b === 9) && !last);
-        const tok = literal ? String.fromCharCode(b) : '=' + b.toString(16).toUpperCase().padStart(2, '0');
+        let tok = literal ? String.fromCharCode(b) : hex(b);
+        // Keep a UTF-8 sequence on one line: old phones decode QP line by line into characters.
+        while (b >= 0xc0 && i + 1 < line.length && (line[i + 1]! & 0xc0) === 0x80) tok += hex(line[++i]!);
         if (cur.length + tok.length > 75) {
           out += cur + '=\r\n';
           cur = '';

@@ -14,7 +14,8 @@ export function envelopeFrom(headers: ReadonlyArray<readonly [string, string]>):
   const replyTo = parseAddressList(text('Reply-To')) ?? from;
   return {
     date: text('Date'),
-    subject: text('Subject'),
+    // Runs of white space in the subject become one space, as Dovecot sends it.
+    subject: text('Subject')?.replace(/[ \t]+/g, ' ').trim() || null,
     from,
     sender,
     replyTo,

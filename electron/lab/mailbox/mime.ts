@@ -1,8 +1,9 @@
 /**
  * MIME structure (RFC 2045, RFC 2046) of a raw RFC 5322 message as a `MimePart` tree with byte
  * offsets, for BODYSTRUCTURE and BODY[section] (RFC 3501 §6.4.5, §7.4.2). Never throws: a
- * multipart without a usable boundary is read as text/plain, a missing closing delimiter ends
- * the last part at the end of the body, and nesting is cut at MAX_MIME_DEPTH.
+ * multipart without a usable boundary has one empty text/plain part, a missing closing
+ * delimiter ends the last part at the end of the body, and nesting is cut at MAX_MIME_DEPTH.
+ * Where RFCs leave room, the answers are Dovecot's (test/mailbox/dovecot.test.ts compares them).
  */
 import type { Envelope, MimePart } from './types.js';
 import { findHeaderEnd, headerValue, splitFields } from './headers.js';
@@ -27,6 +28,29 @@ export function parseMime(raw: Buffer): MimePart {
 export function parseEnvelope(raw: Buffer): Envelope {
   const headerEnd = findHeaderEnd(raw, 0, raw.length);
   return envelopeFrom(splitFields(raw, 0, headerEnd).map((f) => [f.name, f.value] as [string, string]));
+}
+
+/** An empty text/plain entity at `at` (no header, no body). */
+function emptyPart(at: number): MimePart {
+  return {
+    headerStart: at,
+    headerEnd: at,
+    bodyStart: at,
+    bodyEnd: at,
+    headers: [],
+    type: 'text',
+    subtype: 'plain',
+    params: { charset: 'us-ascii' },
+    id: null,
+    description: null,
+    encoding: '7BIT',
+    md5: null,
+    disposition: null,
+    language: null,
+    location: null,
+    size: 0,
+    lines: 0,
+  };
 }
 
 function countLines(raw: Buffer, start: number, end: number): number {
@@ -54,6 +78,8 @@ function parseEntity(raw: Buffer, start: number, end: number, digestDefault: boo
       params = ct.params;
     }
   }
+  // A text part without a charset is us-ascii (RFC 2045 §5.2); Dovecot says so in BODYSTRUCTURE too.
+  if (type === 'text' && params.charset === undefined) params = { ...params, charset: 'us-ascii' };
   const cte = headerValue(headers, 'Content-Transfer-Encoding');
   const dispHeader = headerValue(headers, 'Content-Disposition');
   const disp = dispHeader !== null ? parseStructured(dispHeader) : null;
@@ -82,12 +108,16 @@ function parseEntity(raw: Buffer, start: number, end: number, digestDefault: boo
     const children = tooDeep ? null : splitMultipart(raw, headerEnd, end, params.boundary, subtype === 'digest', depth, budget);
     if (children) {
       part.parts = children;
-    } else {
-      // No boundary, or none found in the body: read it as text/plain (RFC 2046 §5.1.7 spirit).
+    } else if (tooDeep) {
+      // Past the nesting limit: a leaf, read as text/plain.
       part.type = 'text';
       part.subtype = 'plain';
       part.params = { charset: 'us-ascii' };
       part.lines = countLines(raw, headerEnd, end);
+    } else {
+      // No boundary, or none found in the body: a multipart with one empty text/plain part, as
+      // Dovecot shows it (IMAP's body grammar needs at least one part, RFC 3501 §9 body-type-mpart).
+      part.parts = [emptyPart(end)];
     }
   } else if (type === 'message' && (subtype === 'rfc822' || subtype === 'global')) {
     part.lines = countLines(raw, headerEnd, end);

@@ -52,7 +52,10 @@ export function headerFields(raw: Buffer, start: number, end: number, names: rea
       if (bytes[bytes.length - 1] !== 0x0a) chunks.push(Buffer.from('\r\n'));
     }
   }
-  chunks.push(Buffer.from('\r\n'));
+  // The blank line ends the result; for .NOT only when the header had one itself (Dovecot's
+  // answers, compared in test/mailbox/dovecot.test.ts).
+  const hadBlankLine = end - start >= 1 && raw[end - 1] === 0x0a && (end - start === 1 || raw[end - 2] === 0x0a || (raw[end - 2] === 0x0d && (end - start === 2 || raw[end - 3] === 0x0a)));
+  if (!not || hadBlankLine) chunks.push(Buffer.from('\r\n'));
   return Buffer.concat(chunks);
 }
 

@@ -130,7 +130,7 @@ export interface MailStoreApi {
   copy(from: string, uids: number[], to: string): Array<[fromUid: number, toUid: number]>;
   /** Removes \Deleted messages (all, or only the given UIDs: UID EXPUNGE); returns their UIDs. */
   expunge(name: string, uids?: number[]): number[];
-  /** Extract BODY[section] bytes (RFC 3501 §6.4.5); null when the part does not exist (empty string on the wire). */
+  /** Extract BODY[section] bytes (RFC 3501 §6.4.5); an empty Buffer when the part does not exist (empty string on the wire). */
   section(message: StoredMessage, spec: SectionSpec): Buffer;
   onChange(fn: (change: MailboxChange) => void): () => void;
 }
