@@ -193,6 +193,7 @@ function legacyHandshake(port: number, suite: LegacySuite, version: number): Pro
         const frag = buf.subarray(5, 5 + buf.readUInt16BE(3));
         buf = buf.subarray(5 + frag.length);
         const data = read ? read.open(type, frag) : frag;
+        if (process.env.BENCH_DEBUG) console.error('rec', type, data.length, data.subarray(0, 6).toString('hex'));
         if (type === 21) return fail(new Error(`alert ${data[1]}`));
         if (type === 20) {
           read = pendingRead;
@@ -266,7 +267,8 @@ async function main(): Promise<void> {
     c.kill('SIGTERM');
   };
 
-  progress('starting servers');
+  progress("starting servers");
+  if (process.env.BENCH_ONLY_LEGACY) { const l = await labServer("legacy", dir); try { console.log("rate", await legacyLoop(l.port, legacySuiteByName("TLS_RSA_WITH_RC4_128_MD5")!, 0x0301)); } finally { l.child.kill(); } return; }
   const legacy = await labServer('legacy', dir);
   const modern = await labServer('modern', dir);
   try {

@@ -102,7 +102,7 @@ export function App({ api, store: given, link, initial }: AppProps) {
           {status?.state === 'running'
             ? `● Lab running on ${status.address ?? '?'} · ${plural(store.events.length, 'event')}`
             : status?.state === 'replay'
-              ? `◼ Reopened session ${status.sessionId ?? ''}`
+              ? `◼ Lab stopped · session ${status.sessionId ?? ''} (read-only)`
               : '○ Lab not started'}
         </span>
         {identified && wizard.profileId === 'auto' ? <span className="badge good">Identified: {identified.vendor} {identified.model}</span> : null}

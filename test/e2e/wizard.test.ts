@@ -165,7 +165,7 @@ describe('wizard in browser mode (Chromium)', () => {
       await expect.poll(() => p.getByTestId('lab-chip').textContent()).toMatch(/Lab running .* 1 event$/);
       const entry = p.locator('ul.sessions li', { hasText: 'Demo 6233' });
       await entry.getByRole('button', { name: 'Reopen' }).click();
-      await expect.poll(() => p.getByTestId('lab-chip').textContent()).toMatch(/Reopened session/);
+      await expect.poll(() => p.getByTestId('lab-chip').textContent()).toMatch(/Lab stopped · session .* \(read-only\)/);
       await expect.poll(() => p.getByTestId('matrix').textContent()).toContain('✗ FAIL');
     } finally {
       await p.close();

@@ -98,9 +98,14 @@ export function NetworkStep({ api, store, wizard, update, run, info }: StepProps
           </select>
         </label>
         {running && status.address === wizard.address ? (
-          <button type="button" disabled={busy} onClick={start}>
-            {busy ? 'Restarting…' : 'Restart the lab'}
-          </button>
+          <>
+            <button type="button" disabled={busy} onClick={start}>
+              {busy ? 'Restarting…' : 'Restart the lab'}
+            </button>
+            <button type="button" disabled={busy} onClick={() => void run(api.call('lab.stop', {}))}>
+              Stop the lab
+            </button>
+          </>
         ) : (
           <button type="button" className="primary" disabled={!wizard.address || busy || !info?.features.lab} onClick={start}>
             {busy ? 'Starting…' : running ? `Move the lab to ${wizard.address}` : 'Start the lab'}

@@ -85,7 +85,7 @@ export function RunStep({ api, store, profile, wizard, update, run, info }: Step
         <p className="counts" aria-live="polite">
           {plural(store.events.length, 'event')} · {plural(store.diagnosis.attempts.length, 'attempt')} · verdict so far:{' '}
           <strong className={`verdict-word ${v}`}>{v === 'pass' ? '✓ pass' : v === 'fail' ? '✗ fail' : '? not yet known'}</strong>
-          {!running ? <span className="muted"> · the lab is not running{store.status?.state === 'replay' ? ' (reopened session)' : ''}</span> : null}
+          {!running ? <span className="muted"> · the lab is not running{store.status?.state === 'replay' ? ' (showing a recorded session)' : ''}</span> : null}
         </p>
       </div>
       <Timeline store={store} />
