@@ -4,6 +4,7 @@
  * says nothing. The replies are the Cyrus ones the seed shows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diagnose } from '../../electron/lab/diagnosis/index.js';
 import type { StartedLab } from '../../electron/lab/lab.js';
 import { RawClient } from '../support/raw-client.js';
 import { TEST_PASSWORD, TEST_USER, eventsOf, startTestLab, transcript } from '../support/lab.js';
@@ -74,6 +75,11 @@ for (const mode of ['strict', 'lenient'] as const) {
       // The CRAM-MD5 response line is a secret.
       const resp = evs.find((e) => e.kind === 'c2s' && e.conn === conn && e.secrets);
       expect(resp).toBeDefined();
+      // What the technician is told from this record: the phone ignored a successful login,
+      // and in strict mode the stray CRLF drew Cyrus's "* BAD Invalid tag".
+      const ids = diagnose(evs.filter((e) => !('conn' in e) || e.conn === conn)).findings.map((f) => f.id);
+      expect(ids).toContain('auth-success-ignored');
+      expect(ids).toContain('empty-line-after-auth');
     });
 
     it('DIGEST-MD5 (no stray CRLF)', async () => {

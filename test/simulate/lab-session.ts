@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import type { Diagnosis, LabEvent, Severity } from '../../electron/api.js';
 import { diagnose, IncrementalDiagnosis } from '../../electron/lab/diagnosis/index.js';
 import { startLab } from '../../electron/lab/lab.js';
+import type { LabOptions } from '../../electron/lab/lab-types.js';
 
 export const PASSWORD = 'secret42';
 
 export type Lab = Awaited<ReturnType<typeof startLab>>;
 
-export async function startTestLab(): Promise<Lab> {
-  return startLab({ dataDir: mkdtempSync(join(tmpdir(), 'mp-sim-')), bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: null, password: PASSWORD });
+export async function startTestLab(extra: Partial<LabOptions> = {}): Promise<Lab> {
+  return startLab({ dataDir: mkdtempSync(join(tmpdir(), 'mp-sim-')), bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: null, password: PASSWORD, ...extra });
 }
 
 export interface Observed {

@@ -89,6 +89,27 @@ describe('simulated phones against the lab', () => {
     expect(chunks[2]).toBe(`${Buffer.from('pw').toString('base64')}\r\nA1 SELECT INBOX\r\n`);
   });
 
+  it('on a lenient lab (empty lines ignored) the stray line is a warning, the ignored login still an error', async () => {
+    const lenient = await startTestLab({ emptyLine: 'lenient' });
+    try {
+      const { diagnosis } = await observe(lenient, () =>
+        runScenario('nokia6233-cram-md5', { host: '127.0.0.1', port: lenient.listeners.imap!.port, user: lenient.account.user, password: lenient.account.password, pauseMs: 0 }),
+      );
+      const sev = Object.fromEntries(diagnosis.findings.map((f) => [f.id, f.severity]));
+      expect(sev).toMatchObject({ 'empty-line-after-auth': 'warning', 'auth-success-ignored': 'error' });
+    } finally {
+      await lenient.stop();
+    }
+  });
+
+  it('over implicit TLS (--tls) the same phone no longer sends its password in clear', async () => {
+    const { diagnosis } = await observe(lab, () =>
+      runScenario('nokia6233-automatic', { host: '127.0.0.1', port: lab.listeners.imaps!.port, tls: true, user: lab.account.user, password: lab.account.password }),
+    );
+    expect(serious(diagnosis)).toEqual([...expectedFindings('nokia6233-automatic', { tls: true })].sort());
+    expect(diagnosis.attempts[0].security).toBe('tls');
+  });
+
   it('aborts a running scenario through its signal', async () => {
     const s = SCENARIOS.find((x) => x.id === 'nokia6233-cram-md5')!;
     const ac = new AbortController();

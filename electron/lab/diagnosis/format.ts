@@ -12,7 +12,7 @@ export interface FormatOptions {
 
 const MARK = { pass: '✓', fail: '✗', skipped: '–' } as const;
 const SEVERITY = { error: 'ERROR  ', warning: 'WARNING', info: 'INFO   ' } as const;
-const SECURITY = { none: 'no encryption', starttls: 'STARTTLS', tls: 'SSL/TLS (port 993)' } as const;
+const SECURITY = { none: 'no encryption', starttls: 'STARTTLS', tls: 'SSL/TLS from the start (as on port 993)' } as const;
 
 const VERDICT_LINE = {
   pass: 'PASS: the phone logged in and read the mailbox at least once.',

@@ -1,4 +1,4 @@
-/** LIST and LSUB (RFC 3501 §6.3.8, §6.3.9): "*" matches across levels, "%" within one. */
+/** LIST (RFC 3501 §6.3.8): "*" matches across levels, "%" within one. LSUB (lsub.ts) shares it. */
 import { quote, stringBytes } from '../codec/encoder.js';
 import type { CommandContext, CommandModule } from './types.js';
 
@@ -14,7 +14,7 @@ export function listPattern(pattern: string): RegExp {
   return new RegExp(`^${src}$`, /^inbox/i.test(pattern) ? 'i' : '');
 }
 
-function run({ r, session, name }: CommandContext): void {
+export function listMailboxes({ r, session, name }: CommandContext): void {
   r.sp();
   const ref = r.listMailbox();
   r.sp();
@@ -38,5 +38,4 @@ function run({ r, session, name }: CommandContext): void {
   }
 }
 
-export const list: CommandModule = { name: 'LIST', requires: 'authenticated', run };
-export const lsub: CommandModule = { name: 'LSUB', requires: 'authenticated', run };
+export const list: CommandModule = { name: 'LIST', requires: 'authenticated', run: listMailboxes };

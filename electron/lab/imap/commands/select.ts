@@ -1,10 +1,10 @@
-/** SELECT and EXAMINE (RFC 3501 §6.3.1, §6.3.2). */
+/** SELECT (RFC 3501 §6.3.1); EXAMINE (examine.ts) is the same, read-only. */
 import { storeCall, normalizeMailbox } from './util.js';
 import type { CommandContext, CommandModule } from './types.js';
 
 const SYSTEM_FLAGS = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
 
-function open({ r, session }: CommandContext, readOnly: boolean): string {
+export function openMailbox({ r, session }: CommandContext, readOnly: boolean): string {
   r.sp();
   const name = normalizeMailbox(r.astring());
   r.end();
@@ -32,11 +32,5 @@ function open({ r, session }: CommandContext, readOnly: boolean): string {
 export const select: CommandModule = {
   name: 'SELECT',
   requires: 'authenticated',
-  run: (ctx) => open(ctx, false),
-};
-
-export const examine: CommandModule = {
-  name: 'EXAMINE',
-  requires: 'authenticated',
-  run: (ctx) => open(ctx, true),
+  run: (ctx) => openMailbox(ctx, false),
 };

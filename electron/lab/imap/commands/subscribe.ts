@@ -1,8 +1,8 @@
-/** SUBSCRIBE and UNSUBSCRIBE (RFC 3501 §6.3.6, §6.3.7). */
+/** SUBSCRIBE (RFC 3501 §6.3.6); UNSUBSCRIBE (unsubscribe.ts) shares it. */
 import { storeCall } from './util.js';
 import type { CommandContext, CommandModule } from './types.js';
 
-function setSubscribed({ r, session }: CommandContext, on: boolean): void {
+export function setSubscribed({ r, session }: CommandContext, on: boolean): void {
   r.sp();
   const name = r.astring();
   r.end();
@@ -15,8 +15,3 @@ export const subscribe: CommandModule = {
   run: (ctx) => setSubscribed(ctx, true),
 };
 
-export const unsubscribe: CommandModule = {
-  name: 'UNSUBSCRIBE',
-  requires: 'authenticated',
-  run: (ctx) => setSubscribed(ctx, false),
-};
