@@ -169,11 +169,11 @@ function legacyHandshake(port: number, suite: LegacySuite, version: number): Pro
     const clientRandom = randomBytes(32);
     const hello = hs(1, Buffer.concat([u16(version), clientRandom, Buffer.from([0]), u16(4), u16(suite.id), u16(0x00ff), Buffer.from([1, 0])]));
     const transcript: Buffer[] = [hello];
-    let buf = Buffer.alloc(0);
-    let hsbuf = Buffer.alloc(0);
-    let serverRandom = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
+    let hsbuf: Buffer = Buffer.alloc(0);
+    let serverRandom: Buffer = Buffer.alloc(0);
     let cert: Buffer | undefined;
-    let master = Buffer.alloc(0);
+    let master: Buffer = Buffer.alloc(0);
     let read: CipherState | undefined;
     let pendingRead: CipherState | undefined;
     let write: CipherState | undefined;
@@ -187,7 +187,6 @@ function legacyHandshake(port: number, suite: LegacySuite, version: number): Pro
     s.on('error', fail);
     s.on('close', () => fail(new Error('closed before the server Finished')));
     s.setTimeout(5000, () => fail(new Error('no server Finished within 5 s')));
-    s.on('data', () => undefined);
     s.on('connect', () => s.write(rec(22, 0x0301, hello)));
     s.on('data', (d: Buffer) => {
       if (done) return;

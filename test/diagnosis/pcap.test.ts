@@ -33,6 +33,15 @@ describe('capture input', () => {
     expect(d.attempts[0].steps.find((s) => s.step === 'tls')).toMatchObject({ result: 'pass', note: 'TLSv1 TLS_RSA_WITH_RC4_128_MD5' });
   });
 
+  it('follows STARTTLS and implicit TLS without mistaking ciphertext for IMAP; what it cannot read is inconclusive', () => {
+    // imapflow over STARTTLS, then the "Automatic" phone over implicit TLS, both against the lab.
+    const d = diagnose(fromPcap('encrypted-starttls-and-993.pcap'));
+    expect(d.findings).toEqual([]);
+    expect(d.verdict).toBe('inconclusive');
+    expect(d.attempts.map((a) => a.security)).toEqual(['starttls', 'tls']);
+    expect(d.attempts[0].steps.find((s) => s.step === 'tls')!.note).toMatch(/^TLSv1\.3 /);
+  });
+
   it('turns nothing into findings when tshark gives nothing', () => {
     expect(diagnose(eventsFromTsharkFields('')).verdict).toBe('inconclusive');
   });

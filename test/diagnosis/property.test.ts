@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis, LabEvent } from '../../electron/api.js';
-import { diagnose } from '../../electron/lab/diagnosis/index.js';
+import { diagnose, IncrementalDiagnosis } from '../../electron/lab/diagnosis/index.js';
 import { MAX_EVIDENCE } from '../../electron/lab/diagnosis/constants.js';
 import { decodeBytes, encodeBytes } from '../../electron/lab/recorder/index.js';
 import { fixture, fixtureNames } from './helpers.js';
@@ -118,5 +118,33 @@ describe('diagnosis is invariant under re-segmentation, re-tagging and letter ca
     const d = mapEvidence(diagnose(events), origin);
     expect(d.findings.map((f) => [f.id, f.severity, f.data])).toEqual(diagnose(original).findings.map((f) => [f.id, f.severity, f.data]));
     expect(d.verdict).toBe('fail');
+  });
+});
+
+describe('whatever a phone sends, the diagnosis holds', () => {
+  const pieces = ['A1 ', 'a2 LOGIN u p', 'AUTHENTICATE CRAM-MD5', 'AUTHENTICATE DIGEST-MD5', '+ ', '* ', 'OK', 'NO', 'BAD', '{5}', '{3+}', '\r\n', '\n', '*', 'SELECT INBOX', 'FETCH 1 (BODY[])', 'IDLE', 'DONE', ' ', '"', '(', ')', 'cnNwYXV0aD14', '\u0000', '\u00ff', '\u0016\u0003\u0001'];
+  it('never throws, never reports a finding without evidence, batch equals incremental', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ dir: fc.constantFrom<'c2s' | 's2c'>('c2s', 's2c'), parts: fc.array(fc.constantFrom(...pieces), { maxLength: 8 }), gap: fc.nat(8000), close: fc.boolean() }), { maxLength: 30 }),
+        (steps) => {
+          let ms = Date.parse('2026-11-29T10:00:00.000Z');
+          const events: LabEvent[] = [{ seq: 1, t: new Date(ms).toISOString(), kind: 'conn.open', conn: 'c1', proto: 'imap', remote: 'r', local: 'l', port: 143 }];
+          for (const s of steps) {
+            ms += s.gap;
+            events.push({ seq: events.length + 1, t: new Date(ms).toISOString(), kind: s.dir, conn: 'c1', ...encodeBytes(Buffer.from(s.parts.join(''), 'latin1')) } as LabEvent);
+            if (s.close) break;
+          }
+          events.push({ seq: events.length + 1, t: new Date(ms).toISOString(), kind: 'conn.close', conn: 'c1', by: 'client', bytesIn: 0, bytesOut: 0 });
+          const inc = new IncrementalDiagnosis();
+          for (const e of events) inc.push(e);
+          expect(inc.ruleErrors).toEqual([]);
+          const d = inc.result();
+          expect(d).toEqual(diagnose(events));
+          for (const f of d.findings) expect(f.evidence.length).toBeGreaterThan(0);
+        },
+      ),
+      { numRuns: 300, seed: 7 },
+    );
   });
 });

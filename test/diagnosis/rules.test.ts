@@ -102,6 +102,16 @@ describe('rules', () => {
     expect(diagnose(conversation(['S: * OK ready', 'C: a1 LOGIN joe bad', 'S: a1 NO [AUTHENTICATIONFAILED] no'])).verdict).toBe('fail');
   });
 
+  it('leaves other protocols alone: SMTP on the lab is not an IMAP violation nor an attempt', () => {
+    const d = diagnose(session([
+      { kind: 'conn.open', conn: 'c1', proto: 'smtp', remote: 'r', local: 'l', port: 587 },
+      { kind: 's2c', conn: 'c1', text: '220 lab ESMTP\r\n' },
+      { kind: 'c2s', conn: 'c1', text: 'EHLO phone\r\n' },
+      { kind: 'conn.close', conn: 'c1', by: 'client', bytesIn: 0, bytesOut: 0 },
+    ]));
+    expect(d).toEqual({ verdict: 'inconclusive', attempts: [], findings: [] });
+  });
+
   it('survives garbage: binary bytes on the plain port, events without connections, unknown kinds', () => {
     const d = diagnose(session([
       { kind: 'conn.open', conn: 'c1', proto: 'imap', remote: 'r', local: 'l', port: 143 },

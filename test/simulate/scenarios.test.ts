@@ -5,7 +5,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLOW_CLIENT_GAP_MS } from '../../electron/lab/diagnosis/index.js';
-import { SCENARIOS, expectedFindings, runScenario, type Scenario } from '../../electron/lab/simulate/index.js';
+import { SCENARIOS, expectedFindings, gnutlsAvailable, runScenario, type Scenario } from '../../electron/lab/simulate/index.js';
 import { observe, serious, startTestLab, type Lab } from './lab-session.js';
 
 /** Short pause for the 6233's 20 s silence: the test budget is 60 s for the whole area. */
@@ -46,6 +46,10 @@ describe('simulated phones against the lab', () => {
       // Nothing of warning or error severity beyond what the scenario is known for.
       for (const id of serious(diagnosis)) expect(want).toContain(id);
       expect(live).toEqual(diagnosis);
+      if (s.id === 'nokia6233-ssl-ca-no-command' && gnutlsAvailable()) {
+        // Seed: "TLSv1 with cipher RC4-MD5" — gnutls-cli is the transport that still speaks it.
+        expect(diagnosis.attempts[0].steps.find((x) => x.step === 'tls')!.note).toBe('TLSv1 TLS_RSA_WITH_RC4_128_MD5');
+      }
     });
   }
 
@@ -108,6 +112,14 @@ describe('simulated phones against the lab', () => {
     );
     expect(serious(diagnosis)).toEqual([...expectedFindings('nokia6233-automatic', { tls: true })].sort());
     expect(diagnosis.attempts[0].security).toBe('tls');
+  });
+
+  it('the CA-installed 993 phone also works through the node:tls fallback (AES128-SHA, TLS 1.0)', async () => {
+    const { diagnosis } = await observe(lab, () =>
+      runScenario('nokia6233-ssl-ca-no-command', { host: '127.0.0.1', port: lab.listeners.imaps!.port, user: '', password: '', tlsTransport: 'node:tls' }),
+    );
+    expect(serious(diagnosis)).toEqual(['legacy-tls-only', 'tls-no-command']);
+    expect(diagnosis.attempts[0].steps.find((x) => x.step === 'tls')!.note).toContain('TLSv1');
   });
 
   it('aborts a running scenario through its signal', async () => {

@@ -133,3 +133,35 @@ print(m.noop())
     expect(['bad_certificate', 'unknown_ca']).toContain(f.alert);
   });
 });
+
+describe('forced engines and the failures they lead to', () => {
+  let modern: Harness;
+  let legacy: Harness;
+  beforeAll(async () => {
+    [modern, legacy] = await Promise.all([startHarness('implicit', { engine: 'modern' }), startHarness('implicit', { engine: 'legacy' })]);
+  });
+  afterAll(async () => {
+    await Promise.all([modern.close(), legacy.close()]);
+  });
+
+  it('--tls modern refuses an RC4-only phone with handshake_failure: no-shared-cipher, and the hello still says what it offered', async () => {
+    const r = await gnutlsSession(modern.port, gnutlsPriority('VERS-TLS1.0', '+ARCFOUR-128:+MD5'), false);
+    expect(r.stdout).not.toContain('a1 OK');
+    const f = (await waitForEvent(modern, (e) => e.kind === 'tls.failed')) as TlsFailedEvent;
+    expect(f).toMatchObject({ reason: 'no-shared-cipher', alert: 'handshake_failure', alertFrom: 'server' });
+    expect(modern.events().find((e) => e.kind === 'tls.hello')).toMatchObject({ cipherSuites: ['TLS_RSA_WITH_RC4_128_MD5'], maxVersion: 'TLSv1' });
+  });
+
+  it('--tls legacy answers a TLS 1.2-only client with TLS 1.1, which the client refuses: protocol-version', async () => {
+    await runInteractive('openssl', ['s_client', '-connect', `127.0.0.1:${legacy.port}`, '-tls1_2'], [{ waitFor: /$^/ }], 5000);
+    const f = (await waitForEvent(legacy, (e) => e.kind === 'tls.failed')) as TlsFailedEvent;
+    expect(f).toMatchObject({ reason: 'protocol-version', alert: 'protocol_version', alertFrom: 'client' });
+  });
+
+  it('--tls legacy serves the first suite of its own preference list, not the client\'s', async () => {
+    // gnutls lists RC4-MD5 before AES here; the lab prefers AES-128 (DEFAULT_LEGACY_SUITE_ORDER).
+    const r = await gnutlsSession(legacy.port, 'NONE:+VERS-TLS1.0:+ARCFOUR-128:+AES-128-CBC:+MD5:+SHA1:+RSA:+COMP-NULL:+SIGN-ALL:+CTYPE-X509', false);
+    expect(r.stdout).toContain('a1 OK echo');
+    expect(established(legacy).at(-1)).toMatchObject({ cipher: 'TLS_RSA_WITH_AES_128_CBC_SHA', engine: 'legacy' });
+  });
+});

@@ -6,7 +6,9 @@
  * Attempt verdict (DESIGN.md; documented here because the report and UI rely on it): an attempt
  * passes when auth passed, the client accepted it (went on to a mailbox command), and a SELECT/
  * EXAMINE or a FETCH succeeded. Otherwise it fails. The session verdict is pass when some
- * attempt passed, fail when attempts exist and none passed, inconclusive when there is none.
+ * attempt passed, fail when attempts exist and none passed, inconclusive when there is none —
+ * or when none passed and some attempt's traffic could not be read (encrypted application data
+ * in a packet capture, or payloads past the recorder's cap): then a fail would be a guess.
  */
 import type { Attempt, AttemptStep, LabEvent, StepName, StepResult } from '../../api.js';
 import { AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf, type ClientItem, type ConnState, type ServerItem } from './conversation.js';
@@ -37,6 +39,8 @@ interface AttemptState {
   dirty: boolean;
   logoutSent: boolean;
   closed: boolean;
+  /** Some of its bytes are known only by their size (encrypted in a capture, or not recorded). */
+  opaque: boolean;
 }
 
 /** How a mechanism reads in a note. */
@@ -80,6 +84,7 @@ export class AttemptTracker {
       accept: 'none',
       logoutSent: false,
       closed: false,
+      opaque: false,
       index: this.order.length,
       dirty: false,
     };
@@ -88,6 +93,22 @@ export class AttemptTracker {
     this.order.push(a);
     this.snapshot.push(undefined as unknown as Attempt);
     this.dirty(a);
+  }
+
+  /** Bytes of this connection were seen only as a size. */
+  markOpaque(conn: string): void {
+    const a = this.byConn.get(conn);
+    if (!a || a.opaque) return;
+    a.opaque = true;
+    this.dirty(a);
+    for (const n of ['auth', 'client-accepted-auth', 'select', 'fetch', 'logout'] as const) {
+      if (a.steps[n].result === 'skipped' && a.steps[n].note === undefined) a.steps[n].note = 'not visible: the bytes were encrypted or not recorded';
+    }
+  }
+
+  /** No attempt passed, and some could not be read: the session verdict is inconclusive. */
+  get anyOpaque(): boolean {
+    return this.order.some((a) => a.opaque);
   }
 
   touch(conn: string, t: string): void {

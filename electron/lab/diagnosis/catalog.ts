@@ -140,7 +140,7 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
 function summariseThen(v: unknown): string {
   if (!Array.isArray(v) || v.length === 0) return 'stopped';
   const first = v[0] as { commands?: string[]; ended?: string };
-  const cmds = first.commands && first.commands.length > 0 ? `sent ${first.commands.join(', ')} and ` : '';
+  const cmds = first.commands && first.commands.length > 0 ? `sent ${first.commands.join(', ')}, then ` : '';
   return `${cmds}${first.ended ?? 'stopped'}`;
 }
 

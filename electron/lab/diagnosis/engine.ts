@@ -67,10 +67,13 @@ export class IncrementalDiagnosis {
       const conn = this.connFor(ev.conn);
       if (conn.start === undefined) conn.start = ev.t;
       conn.end = ev.t;
+      // SMTP, POP3, HTTP bytes are not IMAP: the IMAP rules must not read them as violations.
+      if (conn.proto !== undefined && conn.proto !== 'imap' && conn.proto !== 'imaps') return;
       this.attempts.ensure(ev.conn, conn.proto, ev.seq, ev.t);
       this.attempts.touch(ev.conn, ev.t);
       const data = decodeBytes(ev);
       const missing = ev.truncated !== undefined ? Math.max(0, ev.truncated - data.length) : 0;
+      if (data.length === 0 && missing > 0) this.attempts.markOpaque(ev.conn);
       const at = { seq: ev.seq, t: ev.t, tls: ev.tls === true };
       if (ev.kind === 'c2s') conn.clientBytes(data, at, missing, this.sink);
       else conn.serverBytes(data, at, missing, this.sink);
@@ -143,7 +146,7 @@ export class IncrementalDiagnosis {
     }
     const findings = this.findingsCache.list.slice();
     let verdict: Verdict = 'inconclusive';
-    if (attempts.length > 0) verdict = attempts.some((a) => a.verdict === 'pass') ? 'pass' : 'fail';
+    if (attempts.length > 0) verdict = attempts.some((a) => a.verdict === 'pass') ? 'pass' : this.attempts.anyOpaque ? 'inconclusive' : 'fail';
     const d: Diagnosis = { verdict, attempts, findings };
     if (this.device) d.device = { ...this.device };
     return d;

@@ -65,7 +65,11 @@ function formatFinding(f: Finding, width: number): string {
 
 export function formatDiagnosis(d: Diagnosis, opts: FormatOptions = {}): string {
   const width = opts.width ?? 100;
-  const out: string[] = [`Verdict: ${VERDICT_LINE[d.verdict]}`];
+  const verdictLine =
+    d.verdict === 'inconclusive' && d.attempts.length > 0
+      ? 'INCONCLUSIVE: the phone connected, but what it did could not be read (encrypted or not recorded).'
+      : VERDICT_LINE[d.verdict];
+  const out: string[] = [`Verdict: ${verdictLine}`];
   if (d.device) {
     const dev = d.device;
     const name = [dev.vendor, dev.model].filter(Boolean).join(' ') || 'unknown device';

@@ -115,6 +115,18 @@ export class TlsStreamWatcher {
       if (frag.length >= 4 + 35 + sidLen + 2) {
         this.version = VERSIONS[version] ?? `0x${version.toString(16)}`;
         this.cipher = cipherSuiteName(frag.readUInt16BE(4 + 35 + sidLen));
+        // TLS 1.3 (RFC 8446 §4.1.3) says "1.2" above and the truth in supported_versions.
+        let pos = 4 + 35 + sidLen + 3;
+        if (frag.length >= pos + 2) {
+          const end = Math.min(frag.length, pos + 2 + frag.readUInt16BE(pos));
+          pos += 2;
+          while (pos + 4 <= end) {
+            const type = frag.readUInt16BE(pos);
+            const len = frag.readUInt16BE(pos + 2);
+            if (type === 0x002b && len === 2 && pos + 6 <= end) this.version = VERSIONS[frag.readUInt16BE(pos + 4)] ?? this.version;
+            pos += 4 + len;
+          }
+        }
       }
       return;
     }

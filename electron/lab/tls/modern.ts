@@ -99,6 +99,9 @@ export function startModern(socket: Socket, raw: Buffer, context: SecureContext,
       report.established(version, cipher, 'modern');
       tlsSocket.off('error', onError);
       tlsSocket.off('close', onClose);
+      // From here the protocol layer owns the stream and its errors; this no-op only keeps a
+      // reset arriving before it attached its handler from becoming an uncaught exception.
+      tlsSocket.on('error', () => undefined);
       resolve({ stream: tlsSocket, version, cipher });
     });
     const onError = (err: Error): void => fail(classifyOpenSslError(err as NodeJS.ErrnoException));

@@ -54,7 +54,7 @@ export function authSuccessIgnoredRule(): Rule {
         return;
       }
       if (s.phase !== 'pending') return;
-      if (s.after.length < 8) s.after.push(name);
+      if (s.after.length < 8 && !AUTH_COMMANDS.has(name) && name !== 'LOGOUT') s.after.push(name);
       if (AUTH_COMMANDS.has(name)) confirm(conn.id, s, 'started another authentication', host, item.line.seqs);
       else if (name === 'LOGOUT') confirm(conn.id, s, 'logged out', host, item.line.seqs);
       else addSeqs(s.evidence, item.line.seqs);

@@ -490,6 +490,12 @@ export class LegacyConnection {
     if (this.state !== 'established') return;
     this.state = 'closed';
     this.detach();
+    // Once the socket is gone, so is the stream ('close' for the protocol layer), whether or
+    // not the client answered with its own close_notify.
+    this.socket.once('close', () => {
+      this.stream?.push(null);
+      this.stream?.destroy();
+    });
     this.endWith(this.sendAlert(1, Alert.closeNotify));
   }
 
