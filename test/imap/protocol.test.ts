@@ -251,8 +251,11 @@ describe('literals, pipelining and the record', () => {
     const tagged = lines.filter((l) => /^\d /.test(l)).map((l) => l.split(' ').slice(0, 2).join(' '));
     expect(tagged).toEqual(['1 OK', '2 OK', '3 OK', '4 OK']);
     const evs = bytesOf(eventsOf(lab), conn, 'c2s').concat(bytesOf(eventsOf(lab), conn, 's2c')).sort((a, b) => a.seq - b.seq);
-    // c2s and s2c alternate per command: the record reads as a conversation.
-    expect(evs.map((e) => e.kind)).toEqual(['s2c', 'c2s', 's2c', 'c2s', 's2c', 'c2s', 's2c', 'c2s', 's2c']);
+    // Wire order: all four commands arrived before the lab wrote any answer, so the record shows
+    // them first (that is how the diagnosis sees SELECT sent before the LOGIN result), then one
+    // response unit per command, in order.
+    expect(evs.map((e) => e.kind)).toEqual(['s2c', 'c2s', 'c2s', 'c2s', 'c2s', 's2c', 's2c', 's2c', 's2c']);
+    expect(evs.slice(5).map((e) => (e.text ?? '').split('\r\n').filter(Boolean).pop()!.split(' ').slice(0, 2).join(' '))).toEqual(['1 OK', '2 OK', '3 OK', '4 OK']);
     c.close();
   });
 

@@ -54,6 +54,8 @@ export class ImapSession {
   private lineHandler: { fn: (frame: LineFrame) => void; secret: boolean; tag: string } | null = null;
   private out: Buffer[] = [];
   private unit: Buffer[] = [];
+  /** Finished response units waiting for the socket write; recorded just before it. */
+  private outUnits: Buffer[] = [];
   private bytesIn = 0;
   private bytesOut = 0;
   private badCount = 0;
@@ -204,7 +206,12 @@ export class ImapSession {
     this.flushOut();
   }
 
-  /** Record client bytes (one framed unit). Server output so far is recorded first, to keep order. */
+  /**
+   * Record client bytes (one framed unit). The response to the previous unit is closed but not
+   * recorded yet: it reaches the wire only at the end of the chunk, after every client byte of
+   * the chunk arrived, so the log keeps wire order. That is what shows a phone pipelining
+   * `SELECT INBOX` before it saw the LOGIN result (QUIRKS.md command-before-auth-result).
+   */
   private recordIn(raw: Buffer, secrets?: Array<[number, number]>): void {
     this.endUnit();
     const enc = encodeBytes(raw, this.opts.limits.maxEventPayloadBytes);
@@ -486,18 +493,27 @@ export class ImapSession {
     this.flushOut();
   }
 
+  /** Close the current response unit (one command's response); it is recorded at the write. */
   private endUnit(): void {
     if (this.unit.length === 0) return;
-    const data = this.unit.length === 1 ? this.unit[0] : Buffer.concat(this.unit);
+    this.outUnits.push(this.unit.length === 1 ? this.unit[0] : Buffer.concat(this.unit));
     this.unit = [];
-    const ev: EventInput = { kind: 's2c', conn: this.id, ...encodeBytes(data, this.opts.limits.maxEventPayloadBytes) };
-    if (this.tls) ev.tls = true;
-    this.record(ev);
+  }
+
+  /** Record the closed response units as s2c events, in order. */
+  private recordOutUnits(): void {
+    for (const data of this.outUnits) {
+      const ev: EventInput = { kind: 's2c', conn: this.id, ...encodeBytes(data, this.opts.limits.maxEventPayloadBytes) };
+      if (this.tls) ev.tls = true;
+      this.record(ev);
+    }
+    this.outUnits = [];
   }
 
   /** Record, flush the recorder, then write: the events reach the file before the client sees the bytes. */
   flushOut(): void {
     this.endUnit();
+    this.recordOutUnits();
     if (this.out.length === 0) return;
     const data = this.out.length === 1 ? this.out[0] : Buffer.concat(this.out);
     this.out = [];
@@ -665,6 +681,7 @@ export class ImapSession {
   private finalize(): void {
     if (this.finalized) return;
     this.endUnit();
+    this.recordOutUnits();
     const partial = this.framer.pendingBytes();
     if (partial.length > 0) {
       this.recordIn(partial);
