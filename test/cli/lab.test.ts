@@ -3,7 +3,9 @@
  * first). The ready line, --json events, a clean stop on SIGTERM, exit code 2 for bad options,
  * and the durability promise: after SIGKILL, every response the client saw is in events.jsonl.
  */
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { bitmapToPng, terminalQrToBitmap } from '../handoff/png.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../electron/api.js';
@@ -11,6 +13,15 @@ import { readEvents } from '../../electron/lab/recorder/index.js';
 import { RawClient } from '../support/raw-client.js';
 import { runCli, spawnLab } from '../support/cli.js';
 import { tempDir } from '../support/lab.js';
+
+/** Poll until `cond` holds (stderr and stdout are separate pipes: one may lag the other). */
+async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 const base = (dir: string) => ['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0', '--data-dir', dir];
 
@@ -39,6 +50,20 @@ describe('mailprobe lab', () => {
     const evs = readEvents(lab.ready.sessionDir);
     expect(evs.at(-1)).toMatchObject({ kind: 'lab.stop', reason: 'SIGTERM' });
     expect(lab.lines.some((l) => l.includes('"lab.stop"'))).toBe(true);
+  });
+
+  it('prints the hand-off URL and a terminal QR code that decodes to it', async () => {
+    const lab = await spawnLab(base(tempDir()));
+    const url = lab.ready.handoffUrl!;
+    await waitFor(() => lab.stderr().includes('█'));
+    const err = lab.stderr();
+    expect(err).toContain(`open ${url}`);
+    const qrText = err.split('\n').filter((l) => /[█▀▄]/.test(l)).join('\n');
+    const png = join(tempDir(), 'qr.png');
+    writeFileSync(png, bitmapToPng(terminalQrToBitmap(qrText), 4));
+    expect(execFileSync('zbarimg', ['--raw', '-q', png], { encoding: 'utf8' }).trim()).toBe(url);
+    lab.child.kill('SIGTERM');
+    expect(await lab.exited).toBe(0);
   });
 
   it('--ui starts the wizard\'s control server on loopback and prints uiUrl', async () => {

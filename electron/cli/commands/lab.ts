@@ -3,6 +3,7 @@
  * when every listener is up, with --json every event as one JSON line after it, and stop
  * cleanly on SIGINT/SIGTERM (lab.stop recorded, exit 0). Bad options: exit 2, one line.
  */
+import { qrTerminal } from '../../lab/handoff/index.js';
 import type { LabEvent } from '../../api.js';
 import { startLab, type StartedLab } from '../../lab/lab.js';
 import type { LabOptions } from '../../lab/lab-types.js';
@@ -127,6 +128,12 @@ export async function run(argv: string[]): Promise<number> {
   ready.account = { user: lab.account.user };
   const where = Object.entries(lab.listeners).map(([k, v]) => `${k} ${v.host}:${v.port}`).join(', ');
   process.stderr.write(`mailprobe lab: ${where}; account: user ${lab.account.user}, password ${lab.account.password}\n`);
+  if (lab.handoffUrl) {
+    // Issue 4: the short URL to type on a keypad, and the same as a QR code for phones that scan.
+    // On stderr: stdout carries only the ready line and --json events, for scripts.
+    const qr = await qrTerminal(lab.handoffUrl, { ansi: Boolean(process.stderr.isTTY) });
+    process.stderr.write(`mailprobe lab: on the phone's browser open ${lab.handoffUrl}\n${qr}\n`);
+  }
 
   // Signal handlers go in before the ready line: a supervisor may signal as soon as it reads it.
   const stopped = new Promise<number>((resolve) => {
