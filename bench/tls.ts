@@ -46,6 +46,9 @@ async function serve(engine: TlsEngineChoice, dir: string): Promise<void> {
     );
   });
   server.listen(0, '127.0.0.1', () => process.stdout.write(`PORT ${(server.address() as AddressInfo).port}\n`));
+  // Exit with the parent, even if it was killed: its end of our stdin closes.
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.resume();
 }
 
 // ───────────────────────── PKI ─────────────────────────
@@ -82,7 +85,7 @@ async function waitForPort(child: ChildProcess, re: RegExp, fixedPort?: number):
 }
 
 async function labServer(engine: TlsEngineChoice, dir: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve', engine, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve', engine, dir], { stdio: ['pipe', 'pipe', 'pipe'] });
   return { port: await waitForPort(child, /PORT (\d+)/), child };
 }
 

@@ -66,6 +66,20 @@ describe('auto engine choice with real clients (implicit TLS)', () => {
     expect(hello).toMatchObject({ kind: 'tls.hello', clientVersion: 'TLSv1', maxVersion: 'TLSv1', sni: 'localhost' });
   });
 
+  it('a hello with no extensions at all and no RFC 5746 signal (as 2006 phones sent) completes on both engines', async () => {
+    const old = '+RSA:+COMP-NULL:+SIGN-ALL:+CTYPE-X509:%DISABLE_SAFE_RENEGOTIATION:%NO_EXTENSIONS';
+    const [rc4, aes] = await Promise.all([
+      gnutlsSession(h.port, `NONE:+VERS-TLS1.0:+ARCFOUR-128:+SHA1:${old}`, false),
+      gnutlsSession(h.port, `NONE:+VERS-TLS1.0:+AES-256-CBC:+SHA1:${old}`, false),
+    ]);
+    expect(rc4.stdout).toContain('a1 OK echo');
+    expect(aes.stdout).toContain('a1 OK echo');
+    const bare = h.events().filter((e) => e.kind === 'tls.hello' && e.extensions.length === 0);
+    expect(bare).toHaveLength(2);
+    expect(established(h).find((e) => e.cipher === 'TLS_RSA_WITH_RC4_128_SHA')).toMatchObject({ engine: 'legacy' });
+    expect(established(h).find((e) => e.cipher === 'TLS_RSA_WITH_AES_256_CBC_SHA')).toMatchObject({ engine: 'modern' });
+  });
+
   for (const v of ['-tls1_2', '-tls1_3'] as const) {
     it(`openssl s_client ${v} gets OpenSSL with the lab CA verified`, async () => {
       const pki = testPki();
