@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
-import type { LabEvent } from '../electron/api.js';
+import type { EventInput, LabEvent } from '../electron/api.js';
 import { startControlServer } from '../electron/lab/control/index.js';
 import type { LabOptions, RunningLab } from '../electron/lab/lab-types.js';
 import { SessionRecorder } from '../electron/lab/recorder/index.js';
@@ -27,7 +27,7 @@ function syntheticSession(n: number): LabEvent[] {
   const out: LabEvent[] = [];
   const t0 = Date.UTC(2026, 10, 29, 9, 0, 0);
   let seq = 0;
-  const push = (e: Omit<LabEvent, 'seq' | 't'>) => out.push({ ...e, seq: ++seq, t: new Date(t0 + seq * 5).toISOString() } as LabEvent);
+  const push = (e: EventInput) => out.push({ ...e, seq: ++seq, t: new Date(t0 + seq * 5).toISOString() } as LabEvent);
   push({ kind: 'lab.start', version: 'bench', listeners: { imap: { host: '127.0.0.1', port: 1143 } }, account: { user: 'phone', password: 'pw' }, settings: {} });
   for (let c = 1; out.length < n; c++) {
     const conn = `c${c}`;
