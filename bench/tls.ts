@@ -11,7 +11,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { constants, publicEncrypt, randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import { finishedVerifyData, keyBlock, masterSecret } from '../electron/lab/tls/
 import { CipherState, keyBlockLength, splitKeyBlock } from '../electron/lab/tls/legacy/record.js';
 import { legacySuiteByName, type LegacySuite } from '../electron/lab/tls/legacy/suites.js';
 import type { TlsEngineChoice } from '../electron/lab/tls/types.js';
+import { GNUTLS_SUITES, testPki } from '../test/tls/harness.js';
 
 const argSeconds = process.argv.indexOf('--seconds');
 const SECONDS = argSeconds > 0 ? Number(process.argv[argSeconds + 1]) : 3;
@@ -49,20 +50,6 @@ async function serve(engine: TlsEngineChoice, dir: string): Promise<void> {
   // Exit with the parent, even if it was killed: its end of our stdin closes.
   process.stdin.on('end', () => process.exit(0));
   process.stdin.resume();
-}
-
-// ───────────────────────── PKI ─────────────────────────
-
-function makePki(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mailprobe-bench-pki-'));
-  const run = (args: string[]): void => {
-    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  };
-  writeFileSync(join(dir, 'ext.cnf'), 'basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\n');
-  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Bench CA', '-sha256']);
-  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
-  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-sha256', '-extfile', 'ext.cnf']);
-  return dir;
 }
 
 // ───────────────────────── servers ─────────────────────────
@@ -267,7 +254,8 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const dir = makePki();
+  // The TLS tests' throwaway CA and server certificate (RSA-2048, SAN 127.0.0.1), made with openssl.
+  const dir = testPki().dir;
   const rows: Row[] = [];
   const progress = (m: string): void => void process.stderr.write(`… ${m}\n`);
   const fmt = (v: number | string): string => (typeof v === 'number' ? v.toFixed(0) : v);
@@ -299,13 +287,7 @@ async function main(): Promise<void> {
     rows.push({ what: 'TLSv1.3 TLS_AES_256_GCM_SHA384, modern', client: 'node:tls loop', lab: await nodeTlsLoop(modern.port, { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }), reference: '', refName: '' });
 
     // The 2006-phone client loop, against the legacy engine and gnutls-serv.
-    for (const [name, gnutls] of [
-      ['TLS_RSA_WITH_RC4_128_MD5', '+ARCFOUR-128:+MD5'],
-      ['TLS_RSA_WITH_RC4_128_SHA', '+ARCFOUR-128:+SHA1'],
-      ['TLS_RSA_WITH_3DES_EDE_CBC_SHA', '+3DES-CBC:+SHA1'],
-      ['TLS_RSA_WITH_AES_128_CBC_SHA', '+AES-128-CBC:+SHA1'],
-      ['TLS_RSA_WITH_AES_256_CBC_SHA', '+AES-256-CBC:+SHA1'],
-    ] as const) {
+    for (const [name, gnutls] of GNUTLS_SUITES) {
       progress(name);
       const suite = legacySuiteByName(name)!;
       const lab = await legacyLoop(legacy.port, suite, 0x0301);

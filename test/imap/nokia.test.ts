@@ -8,7 +8,7 @@ import { diagnose } from '../../electron/lab/diagnosis/index.js';
 import type { StartedLab } from '../../electron/lab/lab.js';
 import { RawClient } from '../support/raw-client.js';
 import { TEST_PASSWORD, TEST_USER, eventsOf, startTestLab, transcript } from '../support/lab.js';
-import { cramResponse, digestClientResponse } from '../support/sasl-client.js';
+import { cramMd5Response, digestMd5Response } from '../../electron/lab/simulate/sasl.js';
 
 const labs: Record<'strict' | 'lenient', StartedLab> = {} as never;
 
@@ -31,7 +31,7 @@ async function digest(c: RawClient, tag: string): Promise<void> {
   c.send(`${tag} AUTHENTICATE DIGEST-MD5\r\n`);
   const ch = await c.line();
   expect(ch).toMatch(/^\+ \S+$/);
-  const { b64, rspauth } = digestClientResponse(TEST_USER, TEST_PASSWORD, ch.slice(2));
+  const { response: b64, rspauth } = digestMd5Response(TEST_USER, TEST_PASSWORD, ch.slice(2), 'mail.lab');
   c.send(b64 + '\r\n');
   const second = await c.line();
   expect(Buffer.from(second.slice(2), 'base64').toString()).toBe(`rspauth=${rspauth}`);
@@ -57,7 +57,7 @@ for (const mode of ['strict', 'lenient'] as const) {
       c.send('A0 AUTHENTICATE CRAM-MD5\r\n');
       const ch = await c.line();
       expect(ch).toMatch(/^\+ \S+$/);
-      c.send(cramResponse(TEST_USER, TEST_PASSWORD, ch.slice(2)) + '\r\n');
+      c.send(cramMd5Response(TEST_USER, TEST_PASSWORD, ch.slice(2)) + '\r\n');
       expect(await c.line()).toBe('A0 OK Success (no protection)');
       c.send('\r\n');
       if (mode === 'strict') expect(await c.line()).toBe('* BAD Invalid tag');

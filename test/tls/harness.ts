@@ -13,6 +13,7 @@ import type { LabEvent } from '../../electron/api.js';
 import { SessionRecorder } from '../../electron/lab/recorder/recorder.js';
 import { createTlsAcceptor } from '../../electron/lab/tls/index.js';
 import type { TlsAcceptorOptions } from '../../electron/lab/tls/types.js';
+import type { RunResult } from '../support/run.js';
 
 export interface TestPki {
   dir: string;
@@ -138,12 +139,6 @@ function serveLines(stream: Duplex, tls: boolean, received: string[], onStartTls
   stream.on('data', onData);
 }
 
-export interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /**
  * Run a client that reads a script from stdin: each line is sent once `waitFor` appeared in its
  * output (or the previous line's answer), and stdin is closed last (gnutls-cli exits on EOF).
@@ -189,6 +184,15 @@ export async function waitForEvent(h: { events(): LabEvent[] }, pred: (e: LabEve
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** The RSA key-exchange suites of the 2006 phones (IANA name) and gnutls priority items for each. */
+export const GNUTLS_SUITES = [
+  ['TLS_RSA_WITH_RC4_128_MD5', '+ARCFOUR-128:+MD5'],
+  ['TLS_RSA_WITH_RC4_128_SHA', '+ARCFOUR-128:+SHA1'],
+  ['TLS_RSA_WITH_3DES_EDE_CBC_SHA', '+3DES-CBC:+SHA1'],
+  ['TLS_RSA_WITH_AES_128_CBC_SHA', '+AES-128-CBC:+SHA1'],
+  ['TLS_RSA_WITH_AES_256_CBC_SHA', '+AES-256-CBC:+SHA1'],
+] as const;
 
 export function gnutlsPriority(vers: string, suite: string): string {
   return `NONE:+${vers}:${suite}:+RSA:+COMP-NULL:+SIGN-ALL:+CTYPE-X509`;

@@ -11,15 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BytesEvent, LabEvent, TlsEstablishedEvent, TlsFailedEvent } from '../../electron/api.js';
 import { startLab, type StartedLab } from '../../electron/lab/lab.js';
 import { readEvents } from '../../electron/lab/recorder/index.js';
-import { gnutlsPriority, runInteractive, testPki, waitForEvent } from './harness.js';
-
-const SUITES = [
-  ['TLS_RSA_WITH_RC4_128_MD5', '+ARCFOUR-128:+MD5'],
-  ['TLS_RSA_WITH_RC4_128_SHA', '+ARCFOUR-128:+SHA1'],
-  ['TLS_RSA_WITH_3DES_EDE_CBC_SHA', '+3DES-CBC:+SHA1'],
-  ['TLS_RSA_WITH_AES_128_CBC_SHA', '+AES-128-CBC:+SHA1'],
-  ['TLS_RSA_WITH_AES_256_CBC_SHA', '+AES-256-CBC:+SHA1'],
-] as const;
+import { GNUTLS_SUITES, gnutlsPriority, runInteractive, testPki, waitForEvent } from './harness.js';
 
 const SUBJECT = 'Subject: Welcome to the Mailprobe test mailbox';
 
@@ -65,13 +57,13 @@ describe('legacy engine in the lab (--tls legacy), gnutls-cli', () => {
       ['TLSv1.1', 'VERS-TLS1.1'],
     ] as const) {
       it(`${starttls ? 'STARTTLS on the IMAP port' : 'the IMAPS port'}, ${vname}: each suite logs in, selects and fetches`, async () => {
-        const runs = await Promise.all(SUITES.map(([, p]) => gnutls(l, gnutlsPriority(vers, p), starttls)));
+        const runs = await Promise.all(GNUTLS_SUITES.map(([, p]) => gnutls(l, gnutlsPriority(vers, p), starttls)));
         for (const [i, r] of runs.entries()) {
-          expect(r.stdout, `${SUITES[i][0]}\n${r.stderr.slice(-600)}`).toContain(SUBJECT);
+          expect(r.stdout, `${GNUTLS_SUITES[i][0]}\n${r.stderr.slice(-600)}`).toContain(SUBJECT);
           expect(r.stdout).toContain('a4 OK');
         }
         const mode = starttls ? 'starttls' : 'implicit';
-        for (const [name] of SUITES) {
+        for (const [name] of GNUTLS_SUITES) {
           const e = l.events.find((x): x is TlsEstablishedEvent => x.kind === 'tls.established' && x.cipher === name && x.version === vname && x.mode === mode);
           expect(e, `${name} ${vname} ${mode}`).toMatchObject({ engine: 'legacy' });
           // The IMAP layer recorded the commands inside TLS, in clear, marked tls: true.

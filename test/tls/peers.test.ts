@@ -6,15 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import type { TlsEstablishedEvent, TlsFailedEvent } from '../../electron/api.js';
-import { GREETING, gnutlsPriority, gnutlsSession, runInteractive, startHarness, testPki, waitForEvent, type Harness } from './harness.js';
+import { GNUTLS_SUITES, GREETING, gnutlsPriority, gnutlsSession, runInteractive, startHarness, testPki, waitForEvent, type Harness } from './harness.js';
 
-const SUITES = [
-  ['TLS_RSA_WITH_RC4_128_MD5', '+ARCFOUR-128:+MD5'],
-  ['TLS_RSA_WITH_RC4_128_SHA', '+ARCFOUR-128:+SHA1'],
-  ['TLS_RSA_WITH_3DES_EDE_CBC_SHA', '+3DES-CBC:+SHA1'],
-  ['TLS_RSA_WITH_AES_128_CBC_SHA', '+AES-128-CBC:+SHA1'],
-  ['TLS_RSA_WITH_AES_256_CBC_SHA', '+AES-256-CBC:+SHA1'],
-] as const;
 const VERSIONS = [
   ['TLSv1', 'VERS-TLS1.0'],
   ['TLSv1.1', 'VERS-TLS1.1'],
@@ -33,12 +26,12 @@ describe.each(['implicit', 'starttls'] as const)('legacy engine with gnutls-cli,
 
   for (const [vname, vers] of VERSIONS) {
     it(`every legacy suite completes on ${vname} and carries IMAP lines both ways`, async () => {
-      const runs = await Promise.all(SUITES.map(([, p]) => gnutlsSession(h.port, gnutlsPriority(vers, p), mode === 'starttls')));
+      const runs = await Promise.all(GNUTLS_SUITES.map(([, p]) => gnutlsSession(h.port, gnutlsPriority(vers, p), mode === 'starttls')));
       for (const [i, r] of runs.entries()) {
-        expect(r.stdout, `${SUITES[i][0]}: ${r.stderr.slice(-400)}`).toContain('a1 OK echo: a1 NOOP');
+        expect(r.stdout, `${GNUTLS_SUITES[i][0]}: ${r.stderr.slice(-400)}`).toContain('a1 OK echo: a1 NOOP');
         expect(r.stdout).toContain('a2 OK bye');
       }
-      for (const [name] of SUITES) {
+      for (const [name] of GNUTLS_SUITES) {
         const e = established(h).find((x) => x.cipher === name && x.version === vname);
         expect(e, `${name} ${vname}`).toMatchObject({ engine: 'legacy', mode });
       }

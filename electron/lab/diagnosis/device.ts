@@ -1,20 +1,10 @@
 /**
  * What the phone is, from what it told us: the lab's own `device` field on http.request or a
- * `device` event (IMAP ID), else a User-Agent read here (QUIRKS.md, Device facts):
- *   Series 40: `Nokia6233/2.0 (05.10) Profile/MIDP-2.0 Configuration/CLDC-1.1`
- *   Series 60: `Mozilla/5.0 (SymbianOS/9.1; U; en; Series60/3.0 NokiaE60/4.06.0) …`
+ * `device` event (IMAP ID), else its User-Agent, read by the one device identifier
+ * (../device/: ua-parser-js plus the Nokia Series 40/60 firmware rules; QUIRKS.md, Device facts).
+ * Here only the merging of several descriptions of the same phone.
  */
 import type { DeviceInfo } from '../../api.js';
-
-export function deviceFromUserAgent(ua: string): DeviceInfo | undefined {
-  let m = /Series60\/([\d.]+)\s+Nokia([A-Za-z0-9-]+)\/([\w.]+)/.exec(ua);
-  if (m) return { vendor: 'Nokia', model: m[2], firmware: m[3], platform: `Series 60 ${m[1]}`, source: 'http.request' };
-  m = /^Nokia([A-Za-z0-9-]+)\/[\d.]+\s+\(([^)]+)\)/.exec(ua);
-  if (m) return { vendor: 'Nokia', model: m[1], firmware: m[2], platform: 'Series 40', source: 'http.request' };
-  m = /Nokia([A-Za-z0-9-]+)/.exec(ua);
-  if (m) return { vendor: 'Nokia', model: m[1], source: 'http.request' };
-  return undefined;
-}
 
 const score = (d: DeviceInfo): number => (d.model ? 2 : 0) + (d.firmware ? 1 : 0);
 

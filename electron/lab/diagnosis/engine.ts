@@ -13,7 +13,8 @@ import { decodeBytes } from '../recorder/bytes.js';
 import { AttemptTracker } from './attempts.js';
 import { findingText } from './catalog.js';
 import { ConnState, type ClientItem, type ItemSink, type ServerItem } from './conversation.js';
-import { deviceFromUserAgent, mergeDevice } from './device.js';
+import { deviceFromUserAgent } from '../device/index.js';
+import { mergeDevice } from './device.js';
 import { createRules, type Rule, type RuleHost } from './rules/index.js';
 import { FindingStore, type StoredFinding } from './store.js';
 

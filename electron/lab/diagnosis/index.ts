@@ -6,7 +6,7 @@ export { diagnose, IncrementalDiagnosis } from './engine.js';
 export { formatDiagnosis, type FormatOptions } from './format.js';
 export { findingText, type FindingText } from './catalog.js';
 export { STEP_ORDER } from './attempts.js';
-export { deviceFromUserAgent } from './device.js';
+export { deviceFromUserAgent } from '../device/index.js';
 export * from './constants.js';
 export { MAX_DATA_LIST } from './store.js';
 export { MAX_PENDING_COMMANDS } from './conversation.js';

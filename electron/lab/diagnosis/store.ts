@@ -46,11 +46,7 @@ export class FindingStore {
       f.severity = r.severity;
     }
     addSeqs(f.evidence, r.evidence);
-    if (r.conn !== undefined) {
-      const conns = (f.data.connections as string[] | undefined) ?? [];
-      if (!conns.includes(r.conn) && conns.length < MAX_DATA_LIST) conns.push(r.conn);
-      f.data.connections = conns;
-    }
+    if (r.conn !== undefined) addUnique(f.data, 'connections', r.conn, MAX_DATA_LIST);
     r.update?.(f.data);
     f.version++;
     this.changes++;
@@ -104,6 +100,14 @@ export function pushBounded<T>(data: Record<string, unknown>, key: string, value
   data[key] = list;
 }
 
+/** Add a value to a list of distinct values inside finding data, up to `max` of them (no limit when omitted). */
+export function addUnique<T>(data: Record<string, unknown>, key: string, value: T, max = Infinity): void {
+  const list = (data[key] as T[] | undefined) ?? [];
+  if (!list.includes(value) && list.length < max) list.push(value);
+  data[key] = list;
+}
+
+/** Count inside finding data. */
 export function increment(data: Record<string, unknown>, key: string, by = 1): void {
   data[key] = ((data[key] as number | undefined) ?? 0) + by;
 }

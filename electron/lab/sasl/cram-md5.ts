@@ -12,9 +12,13 @@ export function cramChallenge(nonce: string, now: Date, hostname: string): strin
   return `<${nonce}.${Math.floor(now.getTime() / 1000)}@${hostname}>`;
 }
 
-/** The digest a client computes (exported for tests and simulated clients). */
-export function cramDigest(password: string, challenge: string): string {
-  return createHmac('md5', Buffer.from(password, 'utf8')).update(challenge, 'utf8').digest('hex');
+/**
+ * The digest a client computes (exported for tests and simulated clients). A client hashes the
+ * challenge octets it received, so they may be given as such.
+ */
+export function cramDigest(password: string, challenge: string | Buffer): string {
+  const bytes = typeof challenge === 'string' ? Buffer.from(challenge, 'utf8') : challenge;
+  return createHmac('md5', Buffer.from(password, 'utf8')).update(bytes).digest('hex');
 }
 
 export class CramMd5Mechanism implements SaslServerMechanism {

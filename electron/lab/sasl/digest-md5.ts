@@ -15,8 +15,19 @@ import { DUMMY_SECRET, MAX_SASL_RESPONSE_BYTES, decodeUtf8, secretEquals } from 
 /** The service a digest-uri must name (RFC 2831 §2.1.2 "digest-uri", IMAP's registered service name). */
 export const DIGEST_SERVICE = 'imap';
 
-/** Parse a comma-separated directive list (RFC 2831 §7.1 `#rule`, §2.1.2). Null when malformed or when a directive repeats. */
-export function parseDirectives(text: string): Map<string, string> | null {
+export interface ParseDirectivesOptions {
+  /**
+   * A digest-challenge may repeat `realm` (RFC 2831 §2.1.1), a digest-response repeats nothing
+   * (§2.1.2). True lets a repeated directive through, the last one counting (client side).
+   */
+  allowRepeats?: boolean;
+}
+
+/**
+ * Parse a comma-separated directive list (RFC 2831 §7.1 `#rule`, §2.1.2). Null when malformed or,
+ * unless `allowRepeats`, when a directive repeats.
+ */
+export function parseDirectives(text: string, opts: ParseDirectivesOptions = {}): Map<string, string> | null {
   const out = new Map<string, string>();
   let i = 0;
   const n = text.length;
@@ -62,7 +73,7 @@ export function parseDirectives(text: string): Map<string, string> | null {
       while (i < n && text[i] !== ',' && text[i] !== ' ' && text[i] !== '\t') i++;
       value = text.slice(start, i);
     }
-    if (out.has(key)) return null;
+    if (out.has(key) && !opts.allowRepeats) return null;
     out.set(key, value);
     skipLws();
     if (i < n && text[i] !== ',') return null;

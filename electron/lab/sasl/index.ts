@@ -9,7 +9,7 @@ export * from './types.js';
 export { PlainMechanism } from './plain.js';
 export { LoginMechanism, LOGIN_USERNAME_PROMPT, LOGIN_PASSWORD_PROMPT } from './login.js';
 export { CramMd5Mechanism, cramChallenge, cramDigest } from './cram-md5.js';
-export { DigestMd5Mechanism, digestResponse, parseDirectives, DIGEST_SERVICE, type DigestInputs } from './digest-md5.js';
+export { DigestMd5Mechanism, digestResponse, parseDirectives, DIGEST_SERVICE, type DigestInputs, type ParseDirectivesOptions } from './digest-md5.js';
 export { secretEquals, MAX_SASL_FIELD_BYTES, MAX_SASL_RESPONSE_BYTES } from './util.js';
 
 /** True for the (upper-case) names the lab implements, e.g. to validate `--mechanisms`. */

@@ -3,29 +3,23 @@
  * so a real server accepts them: CRAM-MD5 (RFC 2195 §2), DIGEST-MD5 (RFC 2831 §2.1.2), PLAIN
  * (RFC 4616) and LOGIN (draft-murchison-sasl-login).
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { DIGEST_SERVICE, cramDigest, digestResponse, parseDirectives } from '../sasl/index.js';
 
 /** RFC 2195: base64(user SP hex(HMAC-MD5(password, challenge))). `challengeB64` as the server sent it. */
 export function cramMd5Response(user: string, password: string, challengeB64: string): string {
-  const challenge = Buffer.from(challengeB64.trim(), 'base64');
-  const digest = createHmac('md5', password).update(challenge).digest('hex');
+  const digest = cramDigest(password, Buffer.from(challengeB64.trim(), 'base64'));
   return Buffer.from(`${user} ${digest}`, 'utf8').toString('base64');
 }
 
-/** Parse a DIGEST-MD5 challenge's `key=value` / `key="quoted"` list (RFC 2831 §7.1). */
+/**
+ * Parse a DIGEST-MD5 challenge's `key=value` / `key="quoted"` list (RFC 2831 §7.1) with the lab's
+ * own parser; `realm` may repeat in a challenge (§2.1.1), the last one counts. Empty when the
+ * challenge does not parse: the response then names no nonce and the server refuses it.
+ */
 export function parseDigestChallenge(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /\s*([a-zA-Z-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,]*))\s*,?/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) {
-    if (m[0] === '') break;
-    out[m[1].toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : (m[3] ?? '').trim();
-  }
-  return out;
+  return Object.fromEntries(parseDirectives(text, { allowRepeats: true }) ?? []);
 }
-
-const md5 = (data: Buffer | string) => createHash('md5').update(data).digest();
-const md5hex = (data: Buffer | string) => createHash('md5').update(data).digest('hex');
 
 export interface DigestResult {
   /** base64 of the client's digest-response. */
@@ -41,12 +35,9 @@ export function digestMd5Response(user: string, password: string, challengeB64: 
   const nonce = ch.nonce ?? '';
   const nc = '00000001';
   const qop = 'auth';
-  const digestUri = `imap/${host}`;
-  const a1 = Buffer.concat([md5(`${user}:${realm}:${password}`), Buffer.from(`:${nonce}:${cnonce}`)]);
-  const ha1 = md5hex(a1);
-  const kd = (a2: string) => md5hex(`${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${md5hex(a2)}`);
-  const response = kd(`AUTHENTICATE:${digestUri}`);
-  const rspauth = kd(`:${digestUri}`);
+  const digestUri = `${DIGEST_SERVICE}/${host}`;
+  // charset=utf-8 is sent, so the credentials are hashed as §2.1.2.1 says for it.
+  const { response, rspauth } = digestResponse({ username: user, realm, password, nonce, cnonce, nc, qop, digestUri, utf8: true });
   const fields = [
     `charset=utf-8`,
     `username="${user}"`,

@@ -8,6 +8,7 @@
  */
 import type { Rule } from './types.js';
 import { AUTH_COMMANDS, mechanismOf } from '../conversation.js';
+import { increment } from '../store.js';
 
 export function authFailedRule(): Rule {
   return {
@@ -24,7 +25,7 @@ export function authFailedRule(): Rule {
         update(d) {
           d.mechanism = mech;
           d.serverSaid = text;
-          d.count = ((d.count as number | undefined) ?? 0) + 1;
+          increment(d, 'count');
         },
       });
     },

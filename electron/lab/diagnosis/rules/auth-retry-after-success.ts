@@ -8,6 +8,7 @@
  */
 import type { Rule } from './types.js';
 import { AUTH_COMMANDS, mechanismOf } from '../conversation.js';
+import { addUnique, increment } from '../store.js';
 
 export function authRetryAfterSuccessRule(): Rule {
   return {
@@ -22,10 +23,8 @@ export function authRetryAfterSuccessRule(): Rule {
         conn: conn.id,
         evidence: item.line.seqs,
         update(d) {
-          const m = (d.mechanisms as string[] | undefined) ?? [];
-          if (!m.includes(mech) && m.length < 8) m.push(mech);
-          d.mechanisms = m;
-          d.count = ((d.count as number | undefined) ?? 0) + 1;
+          addUnique(d, 'mechanisms', mech, 8);
+          increment(d, 'count');
         },
       });
     },

@@ -14,7 +14,7 @@ import type { Rule } from './types.js';
 import { PerConn } from './types.js';
 import { AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf } from '../conversation.js';
 import { addSeqs } from '../evidence.js';
-import { pushBounded } from '../store.js';
+import { addUnique, pushBounded } from '../store.js';
 
 interface State {
   phase: 'none' | 'pending' | 'accepted' | 'reported';
@@ -35,9 +35,7 @@ export function authSuccessIgnoredRule(): Rule {
       conn: connId,
       evidence: s.evidence,
       update(d) {
-        const mechs = (d.mechanisms as string[] | undefined) ?? [];
-        if (!mechs.includes(s.mechanism)) mechs.push(s.mechanism);
-        d.mechanisms = mechs;
+        addUnique(d, 'mechanisms', s.mechanism);
         pushBounded(d, 'then', { conn: connId, commands: s.after, ended: how });
       },
     });

@@ -7,6 +7,7 @@
  */
 import type { HttpRequestEvent } from '../../../api.js';
 import type { Rule } from './types.js';
+import { increment } from '../store.js';
 
 export function certKind(ev: HttpRequestEvent): 'der' | 'pem' | 'page' | null {
   const served = (ev.served ?? '').toLowerCase();
@@ -27,7 +28,7 @@ export function certFetchedRule(): Rule {
         severity: 'info',
         evidence: [ev.seq],
         update(d) {
-          d.count = ((d.count as number | undefined) ?? 0) + 1;
+          increment(d, 'count');
           d.path = ev.path;
           if (ev.userAgent) d.userAgent = ev.userAgent.slice(0, 200);
         },

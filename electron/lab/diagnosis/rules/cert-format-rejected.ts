@@ -10,6 +10,7 @@ import type { LabEvent } from '../../../api.js';
 import type { Rule, RuleHost } from './types.js';
 import { CERT_REFETCH_LIMIT } from '../constants.js';
 import { certKind } from './cert-fetched.js';
+import { addUnique } from '../store.js';
 
 export function certFormatRejectedRule(): Rule {
   const derSeqs: number[] = [];
@@ -22,9 +23,7 @@ export function certFormatRejectedRule(): Rule {
       severity: 'warning',
       evidence,
       update(d) {
-        const w = (d.why as string[] | undefined) ?? [];
-        if (!w.includes(why)) w.push(why);
-        d.why = w;
+        addUnique(d, 'why', why);
       },
     });
   const pageWithoutCert = (host: RuleHost, ev: LabEvent) => {

@@ -8,6 +8,7 @@
  */
 import type { Rule } from './types.js';
 import { mechanismOf } from '../conversation.js';
+import { addUnique } from '../store.js';
 
 const CLEARTEXT = new Set(['LOGIN-COMMAND', 'PLAIN', 'LOGIN']);
 
@@ -25,9 +26,7 @@ export function cleartextPasswordRule(): Rule {
         conn: conn.id,
         evidence: item.line.seqs,
         update(d) {
-          const m = (d.mechanisms as string[] | undefined) ?? [];
-          if (!m.includes(mech)) m.push(mech);
-          d.mechanisms = m;
+          addUnique(d, 'mechanisms', mech);
         },
       });
     },

@@ -10,6 +10,7 @@
  */
 import type { Rule } from './types.js';
 import { mechanismOf } from '../conversation.js';
+import { addUnique } from '../store.js';
 
 export function commandBeforeAuthResultRule(): Rule {
   return {
@@ -26,9 +27,7 @@ export function commandBeforeAuthResultRule(): Rule {
         conn: conn.id,
         evidence: [...auth.line.seqs, ...item.line.seqs],
         update(d) {
-          const c = (d.commands as string[] | undefined) ?? [];
-          if (!c.includes(name) && c.length < 8) c.push(name);
-          d.commands = c;
+          addUnique(d, 'commands', name, 8);
           d.mechanism = mechanismOf(auth);
         },
       });

@@ -12,6 +12,7 @@
  */
 import type { Rule } from './types.js';
 import { PerConn } from './types.js';
+import { addUnique, increment } from '../store.js';
 
 export function followsAuthResult(conn: { lastTagged?: { item: { cmd?: { name: string } }; clientItemsSince: number } }): boolean {
   const lt = conn.lastTagged;
@@ -33,11 +34,9 @@ export function emptyLineAfterAuthRule(): Rule {
         conn: conn.id,
         evidence: [...lt.item.line.seqs, ...item.line.seqs],
         update(d) {
-          d.count = ((d.count as number | undefined) ?? 0) + 1;
+          increment(d, 'count');
           const mech = cmd.name === 'LOGIN' ? 'LOGIN-COMMAND' : (cmd.args.split(' ')[0] ?? '').toUpperCase();
-          const mechs = (d.mechanisms as string[] | undefined) ?? [];
-          if (!mechs.includes(mech)) mechs.push(mech);
-          d.mechanisms = mechs;
+          addUnique(d, 'mechanisms', mech);
           d.authResult = lt.item.status;
         },
       });

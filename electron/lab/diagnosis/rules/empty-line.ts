@@ -9,6 +9,7 @@
  */
 import type { Rule } from './types.js';
 import { followsAuthResult } from './empty-line-after-auth.js';
+import { increment } from '../store.js';
 
 export function emptyLineRule(): Rule {
   return {
@@ -21,7 +22,7 @@ export function emptyLineRule(): Rule {
         conn: conn.id,
         evidence: item.line.seqs,
         update(d) {
-          d.count = ((d.count as number | undefined) ?? 0) + 1;
+          increment(d, 'count');
         },
       });
     },

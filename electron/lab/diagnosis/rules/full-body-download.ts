@@ -12,7 +12,7 @@ import type { Rule } from './types.js';
 import { PerConn } from './types.js';
 import { FULL_BODY_WARN_BYTES } from '../constants.js';
 import { bodyItemsRequested, literalIsBody } from '../imap-syntax.js';
-import { pushBounded } from '../store.js';
+import { addUnique, increment, pushBounded } from '../store.js';
 
 export function fullBodyDownloadRule(): Rule {
   const active = new PerConn<{ fetching: boolean }>(() => ({ fetching: false }));
@@ -37,13 +37,11 @@ export function fullBodyDownloadRule(): Rule {
         conn: conn.id,
         evidence: item.line.seqs,
         update(d) {
-          d.fetchCommands = ((d.fetchCommands as number | undefined) ?? 0) + 1;
+          increment(d, 'fetchCommands');
           d.bytes = totalBytes;
           d.checks = connsWithBodies;
           if (chunked) d.chunked = true;
-          const names = (d.items as string[] | undefined) ?? [];
-          for (const i of items) if (!names.includes(i.item) && names.length < 8) names.push(i.item);
-          d.items = names;
+          for (const i of items) addUnique(d, 'items', i.item, 8);
         },
       });
     },
@@ -61,7 +59,7 @@ export function fullBodyDownloadRule(): Rule {
         evidence: item.line.seqs,
         update(d) {
           d.bytes = totalBytes;
-          d.messages = ((d.messages as number | undefined) ?? 0) + 1;
+          increment(d, 'messages');
         },
       });
     },

@@ -8,6 +8,7 @@
  * A SELECT still awaiting its answer counts as selected (pipelining clients such as Symbian).
  */
 import type { Rule } from './types.js';
+import { addUnique } from '../store.js';
 
 export const SELECTED_STATE_COMMANDS: ReadonlySet<string> = new Set([
   'EXPUNGE', 'CLOSE', 'FETCH', 'SEARCH', 'STORE', 'COPY', 'MOVE', 'CHECK', 'UNSELECT',
@@ -28,9 +29,7 @@ export function noMailboxSelectedRule(): Rule {
         conn: conn.id,
         evidence: item.line.seqs,
         update(d) {
-          const c = (d.commands as string[] | undefined) ?? [];
-          if (!c.includes(name) && c.length < 12) c.push(name);
-          d.commands = c;
+          addUnique(d, 'commands', name, 12);
         },
       });
     },

@@ -7,6 +7,7 @@
  * Seed: the Nokia 6233 on port 993 without the CA installed ("imaps TLS negotiation failed").
  */
 import type { Rule } from './types.js';
+import { addUnique, increment } from '../store.js';
 
 export function tlsHandshakeFailedRule(): Rule {
   return {
@@ -19,16 +20,14 @@ export function tlsHandshakeFailedRule(): Rule {
         conn: ev.conn,
         evidence: [ev.seq],
         update(d) {
-          const reasons = (d.reasons as string[] | undefined) ?? [];
-          if (!reasons.includes(ev.reason)) reasons.push(ev.reason);
-          d.reasons = reasons;
+          addUnique(d, 'reasons', ev.reason);
           d.reason = ev.reason;
           if (ev.alert) {
             d.alert = ev.alert;
             d.alertFrom = ev.alertFrom;
           }
           if (ev.description) d.description = ev.description;
-          d.count = ((d.count as number | undefined) ?? 0) + 1;
+          increment(d, 'count');
         },
       });
     },

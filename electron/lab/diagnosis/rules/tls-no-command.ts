@@ -7,6 +7,7 @@
  * may expect a client certificate.
  */
 import type { Rule } from './types.js';
+import { increment } from '../store.js';
 
 export function tlsNoCommandRule(): Rule {
   return {
@@ -22,7 +23,7 @@ export function tlsNoCommandRule(): Rule {
         evidence: [established, ev.seq],
         update(d) {
           d.closedBy = by;
-          d.count = ((d.count as number | undefined) ?? 0) + 1;
+          increment(d, 'count');
           if (conn.security === 'starttls') d.mode = 'starttls';
           else d.mode = 'implicit';
         },
