@@ -15,6 +15,7 @@ export const USAGE = `usage:
   mailprobe cert     --out DIR --host NAME_OR_IP... [--profile legacy|modern] [--new-ca]
   mailprobe diagnose SESSION_DIR | events.jsonl | capture.pcap  [--json]
   mailprobe report   SESSION_DIR --out report.pdf [--include-secrets]
+                     [--technician NAME] [--ticket ID] [--paper a4|letter]
   mailprobe sessions [--data-dir DIR]
   mailprobe simulate SCENARIO --host H --port N [--tls]`;
 

@@ -28,12 +28,12 @@ const base = (dir: string) => ['--bind', '127.0.0.1', '--imap-port', '0', '--ima
 describe('mailprobe lab', () => {
   it('prints ready, streams events with --json, stops cleanly on SIGTERM', async () => {
     const dir = tempDir();
-    const lab = await spawnLab([...base(dir), '--json', '--user', 'nokia', '--password', '2468', '--empty-line', 'lenient']);
+    const lab = await spawnLab([...base(dir), '--json', '--user', 'nokia', '--password', '2468', '--empty-line', 'lenient', '--profile', 'nokia-6233']);
     expect(Object.keys(lab.ready.listeners).sort()).toEqual(['http', 'imap', 'imaps']);
     expect(lab.ready.sessionDir.startsWith(join(dir, 'sessions'))).toBe(true);
     expect(lab.ready.handoffUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/c$/);
     const first = JSON.parse(await lab.waitLine((l) => l.includes('"lab.start"'))) as LabEvent;
-    expect(first).toMatchObject({ seq: 1, kind: 'lab.start', settings: { emptyLine: 'lenient' } });
+    expect(first).toMatchObject({ seq: 1, kind: 'lab.start', settings: { emptyLine: 'lenient', profile: 'nokia-6233' } });
 
     const c = await RawClient.connect(lab.ready.listeners.imap.port);
     await c.line();
@@ -77,7 +77,7 @@ describe('mailprobe lab', () => {
   });
 
   it('exit code 2 and one line for bad options', async () => {
-    for (const args of [['--imap-port', '70000'], ['--mechanisms', 'NTLM'], ['--empty-line', 'maybe'], ['--frobnicate'], ['--tls', 'ssl3']]) {
+    for (const args of [['--imap-port', '70000'], ['--mechanisms', 'NTLM'], ['--empty-line', 'maybe'], ['--frobnicate'], ['--tls', 'ssl3'], ['--profile', 'nokia-3310']]) {
       const r = await runCli(['lab', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FINDING_IDS } from './finding-ids.js';
 import { diagnose } from '../../electron/lab/diagnosis/index.js';
 import { createRules } from '../../electron/lab/diagnosis/rules/index.js';
-import { SLOW_CLIENT_GAP_MS } from '../../electron/lab/diagnosis/constants.js';
+import { MAX_LISTED_NAMES, SLOW_CLIENT_GAP_MS } from '../../electron/lab/diagnosis/constants.js';
 import { conversation, ids, session } from './helpers.js';
 
 const LOGIN_OK = ['S: * OK ready', 'C: a1 login joe secret', 'S: a1 OK done'];
@@ -10,6 +10,15 @@ const LOGIN_OK = ['S: * OK ready', 'C: a1 login joe secret', 'S: a1 OK done'];
 describe('rules', () => {
   it('has exactly one rule per finding id of QUIRKS.md', () => {
     expect(createRules().map((r) => r.id).sort()).toEqual([...FINDING_IDS].sort());
+  });
+
+  it('keeps finding data bounded whatever names a phone invents', () => {
+    // 200 retries with made-up mechanism names: the list in the finding stays short.
+    const lines = [...LOGIN_OK];
+    for (let i = 0; i < 200; i++) lines.push(`C: r${i} AUTHENTICATE X-BOGUS-${i}`, `S: r${i} BAD Already authenticated`);
+    const d = diagnose(conversation(lines));
+    const retry = d.findings.find((f) => f.id === 'auth-retry-after-success')!;
+    expect((retry.data!.mechanisms as string[]).length).toBe(MAX_LISTED_NAMES);
   });
 
   it('calls an empty line elsewhere `empty-line`, and a warning when the server ignores it', () => {

@@ -3,6 +3,7 @@
  * when every listener is up, with --json every event as one JSON line after it, and stop
  * cleanly on SIGINT/SIGTERM (lab.stop recorded, exit 0). Bad options: exit 2, one line.
  */
+import { profileIds } from '../../lab/profiles/index.js';
 import { qrTerminal } from '../../lab/handoff/index.js';
 import type { LabEvent } from '../../api.js';
 import { startLab, type StartedLab } from '../../lab/lab.js';
@@ -62,6 +63,11 @@ export function labOptionsFromArgv(argv: string[]): { options: Partial<LabOption
   }
   if (values.password !== undefined && (values.password === '' || /[\r\n]/.test(values.password))) {
     throw new UsageError('--password must be non-empty and on one line');
+  }
+  if (values.profile !== undefined) {
+    // A typo here would silently give the generic advice in the report: refuse it instead.
+    const known = profileIds();
+    if (!known.includes(values.profile)) throw new UsageError(`--profile must be one of ${known.join(', ')}, got '${values.profile}'`);
   }
   const options: Partial<LabOptions> = {
     bind: values.bind,

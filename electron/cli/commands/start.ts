@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlServer } from '../../lab/control/server.js';
-import { packageRoot } from '../../lab/control/root.js';
+import { packageRoot } from '../../lab/package-root.js';
 import { parseFlags, parsePort } from '../usage.js';
 
 export type ShellChoice = { mode: 'electron'; binary: string } | { mode: 'browser'; reason: string };

@@ -28,8 +28,8 @@ import type { LabOptions, RunningLab } from '../lab-types.js';
 import { readEvents } from '../recorder/read.js';
 import type { EngineDeps, IncrementalDiagnosisLike } from './deps.js';
 import { firewallHint, listNetworkInterfaces } from './net.js';
-import { loadProfiles } from './profiles.js';
-import { defaultProfilesDir, packageVersion } from './root.js';
+import { loadProfiles } from '../profiles/index.js';
+import { defaultProfilesDir, packageVersion } from '../package-root.js';
 
 /** Events are forwarded to the UI in batches at most this often. */
 export const STREAM_BATCH_MS = 50;

@@ -6,5 +6,5 @@ export type { EngineOptions, Refusal } from './engine.js';
 export { loadEngineDeps, normaliseScenarios } from './deps.js';
 export type { EngineDeps, IncrementalDiagnosisLike, ScenarioRunOptions, ReportInput } from './deps.js';
 export { CSP_HEADER, CSP_META, TOKEN_HEADER, TOKEN_BYTES, checkRequest, allowedHosts, allowedOrigins } from './policy.js';
-export { loadProfiles, matchProfile, validateProfile } from './profiles.js';
+export { loadProfiles, matchProfile, validateProfile } from '../profiles/index.js';
 export { listNetworkInterfaces, firewallHint } from './net.js';

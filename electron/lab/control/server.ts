@@ -22,7 +22,7 @@ import { defaultDataDir } from '../paths.js';
 import { loadEngineDeps, type EngineDeps } from './deps.js';
 import { Engine, apiError, isApiError } from './engine.js';
 import { CSP_HEADER, TOKEN_BYTES, TOKEN_HEADER, checkRequest, isLoopbackHost } from './policy.js';
-import { defaultRendererDir } from './root.js';
+import { defaultRendererDir } from '../package-root.js';
 
 /** Largest API request body accepted. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -29,3 +29,9 @@ export const CERT_REFETCH_LIMIT = 3;
 
 /** Bytes of an offending line quoted in a `protocol-violation` finding. */
 export const VIOLATION_SAMPLE_BYTES = 120;
+
+/** Command or item names quoted in one finding's data: a phone's repertoire, not a log. */
+export const MAX_LISTED_NAMES = 8;
+
+/** Commands listed for `no-mailbox-selected`: enough to show the pattern (seed: NOOP, EXPUNGE, CLOSE). */
+export const MAX_LISTED_COMMANDS = 12;

@@ -101,7 +101,7 @@ export function pushBounded<T>(data: Record<string, unknown>, key: string, value
 }
 
 /** Add a value to a list of distinct values inside finding data, up to `max` of them (no limit when omitted). */
-export function addUnique<T>(data: Record<string, unknown>, key: string, value: T, max = Infinity): void {
+export function addUnique<T>(data: Record<string, unknown>, key: string, value: T, max = MAX_DATA_LIST): void {
   const list = (data[key] as T[] | undefined) ?? [];
   if (!list.includes(value) && list.length < max) list.push(value);
   data[key] = list;

@@ -6,6 +6,7 @@
  *   C: A2 AUTHENTICATE CRAM-MD5      S: A2 BAD Already authenticated
  *   C: A3 LOGIN "..." "..."          S: A3 BAD Already logged in
  */
+import { MAX_LISTED_NAMES } from '../constants.js';
 import type { Rule } from './types.js';
 import { AUTH_COMMANDS, mechanismOf } from '../conversation.js';
 import { addUnique, increment } from '../store.js';
@@ -23,7 +24,7 @@ export function authRetryAfterSuccessRule(): Rule {
         conn: conn.id,
         evidence: item.line.seqs,
         update(d) {
-          addUnique(d, 'mechanisms', mech, 8);
+          addUnique(d, 'mechanisms', mech, MAX_LISTED_NAMES);
           increment(d, 'count');
         },
       });

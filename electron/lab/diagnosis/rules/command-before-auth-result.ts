@@ -8,6 +8,7 @@
  * A server that rejects it as "not authenticated" loses the SELECT and the phone shows an
  * empty inbox. The lab answers in order, so here it works; the finding says so.
  */
+import { MAX_LISTED_NAMES } from '../constants.js';
 import type { Rule } from './types.js';
 import { mechanismOf } from '../conversation.js';
 import { addUnique } from '../store.js';
@@ -27,7 +28,7 @@ export function commandBeforeAuthResultRule(): Rule {
         conn: conn.id,
         evidence: [...auth.line.seqs, ...item.line.seqs],
         update(d) {
-          addUnique(d, 'commands', name, 8);
+          addUnique(d, 'commands', name, MAX_LISTED_NAMES);
           d.mechanism = mechanismOf(auth);
         },
       });

@@ -10,7 +10,7 @@
  */
 import type { Rule } from './types.js';
 import { PerConn } from './types.js';
-import { FULL_BODY_WARN_BYTES } from '../constants.js';
+import { FULL_BODY_WARN_BYTES, MAX_LISTED_NAMES } from '../constants.js';
 import { bodyItemsRequested, literalIsBody } from '../imap-syntax.js';
 import { addUnique, increment, pushBounded } from '../store.js';
 
@@ -41,7 +41,7 @@ export function fullBodyDownloadRule(): Rule {
           d.bytes = totalBytes;
           d.checks = connsWithBodies;
           if (chunked) d.chunked = true;
-          for (const i of items) addUnique(d, 'items', i.item, 8);
+          for (const i of items) addUnique(d, 'items', i.item, MAX_LISTED_NAMES);
         },
       });
     },

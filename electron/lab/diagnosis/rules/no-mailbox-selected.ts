@@ -7,6 +7,7 @@
  *   C: A3 CLOSE       S: A3 BAD Please select a mailbox first
  * A SELECT still awaiting its answer counts as selected (pipelining clients such as Symbian).
  */
+import { MAX_LISTED_COMMANDS } from '../constants.js';
 import type { Rule } from './types.js';
 import { addUnique } from '../store.js';
 
@@ -29,7 +30,7 @@ export function noMailboxSelectedRule(): Rule {
         conn: conn.id,
         evidence: item.line.seqs,
         update(d) {
-          addUnique(d, 'commands', name, 12);
+          addUnique(d, 'commands', name, MAX_LISTED_COMMANDS);
         },
       });
     },
