@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ListenerAddress, ListenerName } from '../api.js';
 import { loadOrCreateAccount } from './account.js';
-import { ensureLabCertificates, type LabCertificates } from './certs/index.js';
+import { ensureLabCertificates, labCertificateHosts, type LabCertificates } from './certs/index.js';
 import { chooseLanAddress, HANDOFF_DEFAULT_PORT, startHandoffServer, type HandoffServer } from './handoff/index.js';
 import { createImapServer, type ImapServer } from './imap/server.js';
 import { DEFAULT_LIMITS, type ImapLimits } from './imap/options.js';
@@ -139,8 +139,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   const wantsTls = wanted.imaps !== null || wanted.imap !== null;
   let certs: LabCertificates | undefined = partial.certificates;
   if (!certs && (wantsTls || wanted.http !== null)) {
-    const hosts = [...new Set([lan.address, '127.0.0.1'])];
-    certs = await ensureLabCertificates({ dataDir, hosts });
+    certs = await ensureLabCertificates({ dataDir, hosts: labCertificateHosts(lan.address, hostname()) });
   }
   let tlsAcceptor: TlsAcceptor | null = null;
   if (certs) tlsAcceptor = createTlsAcceptor({ certificates: certs, engine: options.tls });

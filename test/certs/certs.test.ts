@@ -11,6 +11,7 @@ import {
   ensureLabCertificates,
 } from '../../electron/lab/certs/index.js';
 import { main } from '../../electron/cli/main.js';
+import { labCertificateHosts } from '../../electron/lab/certs/index.js';
 import { run, tmp } from './helpers.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -29,6 +30,13 @@ async function caPemFromDer(dir: string): Promise<string> {
   expect(r.code, r.stderr).toBe(0);
   return out;
 }
+
+describe('the hosts of the lab certificate', () => {
+  it('puts the LAN address first (the CN), then loopback and the machine names; skips a name DNS cannot carry', () => {
+    expect(labCertificateHosts('192.168.1.20', 'Tech-Laptop')).toEqual(['192.168.1.20', '127.0.0.1', 'localhost', 'tech-laptop']);
+    expect(labCertificateHosts('127.0.0.1', 'bad host!')).toEqual(['127.0.0.1', 'localhost']);
+  });
+});
 
 describe('lab certificates', () => {
   it('creates a legacy CA and server certificate that openssl reads from DER and verifies', async () => {

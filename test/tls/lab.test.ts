@@ -89,6 +89,32 @@ describe('auto engine in the lab with other stacks', () => {
   });
   afterAll(() => l.lab.stop());
 
+  it('Python and openssl verify the lab trusting only ca.crt (DER), by IP and by name', async () => {
+    // Issue 4: the phone installs ca.crt; the same file must be enough for a strict client.
+    const caDer = join(l.lab.options.dataDir, 'certs', 'ca.crt');
+    const py = [
+      'import socket, ssl, sys',
+      'ca = ssl.DER_cert_to_PEM_cert(open(sys.argv[1], "rb").read())',
+      'for name in ("127.0.0.1", "localhost"):',
+      '    ctx = ssl.create_default_context(cadata=ca)',
+      '    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # the legacy profile signs with SHA-1 for 2006 phones',
+      '    with socket.create_connection(("127.0.0.1", int(sys.argv[2]))) as raw:',
+      '        with ctx.wrap_socket(raw, server_hostname=name) as tls:',
+      '            print(name, tls.version(), tls.recv(100).decode().split("]")[0][:4])',
+    ].join('\n');
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile('python3', ['-c', py, caDer, String(l.imaps)], { timeout: 15_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout))),
+    );
+    expect(out).toMatch(/^127\.0\.0\.1 TLSv1\.3 \* OK/m);
+    expect(out).toMatch(/^localhost TLSv1\.3 \* OK/m);
+    // openssl checks the name explicitly; a name the certificate does not cover is refused.
+    const caPem = join(l.lab.options.dataDir, 'certs', 'ca.pem');
+    const ok = await runInteractive('openssl', ['s_client', '-connect', `127.0.0.1:${l.imaps}`, '-CAfile', caPem, '-verify_return_error', '-verify_hostname', 'localhost', '-cipher', 'DEFAULT:@SECLEVEL=0', '-quiet'], imapScript(/\* OK/), 15_000);
+    expect(ok.stdout, ok.stderr.slice(-600)).toContain(SUBJECT);
+    const bad = await runInteractive('openssl', ['s_client', '-connect', `127.0.0.1:${l.imaps}`, '-CAfile', caPem, '-verify_return_error', '-verify_hostname', 'not-the-lab.example', '-cipher', 'DEFAULT:@SECLEVEL=0', '-quiet'], [{ waitFor: /$^/ }], 10_000);
+    expect(bad.stderr).toMatch(/hostname mismatch/i);
+  });
+
   for (const v of ['-tls1_2', '-tls1_3'] as const) {
     it(`openssl s_client ${v} on the IMAPS port reads the mailbox through OpenSSL`, async () => {
       const r = await runInteractive('openssl', ['s_client', '-connect', `127.0.0.1:${l.imaps}`, v, '-CAfile', l.caFile, '-verify_return_error', '-cipher', 'DEFAULT:@SECLEVEL=0', '-quiet'], imapScript(/\* OK/), 15_000);

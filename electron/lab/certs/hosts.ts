@@ -83,3 +83,20 @@ export function sameHostSet(a: readonly HostEntry[], b: readonly HostEntry[]): b
   const kb = new Set(b.map(hostKey));
   return ka.size === kb.size && [...ka].every((k) => kb.has(k));
 }
+
+/**
+ * What the lab's own server certificate covers: the LAN address the phone is told to use
+ * first (it becomes the CN), loopback for the technician's own checks, and the machine's
+ * names for a phone or client configured by name (issue 4: verified "by IP and by name").
+ * A machine name that is not a valid DNS name is left out rather than failing the lab.
+ */
+export function labCertificateHosts(lanAddress: string, machineName: string): string[] {
+  const hosts = [lanAddress, '127.0.0.1', 'localhost'];
+  try {
+    const name = parseHost(machineName);
+    if (name.kind === 'dns') hosts.push(name.host);
+  } catch {
+    // e.g. a hostname with characters DNS does not allow: the addresses still work.
+  }
+  return parseHosts(hosts).map((e) => e.host);
+}

@@ -27,7 +27,7 @@ import { CERT_FILE_MODE, KEY_FILE_MODE, certPaths, ensureDir, readOptional, writ
 import type { CertProfile, EnsureCertificatesOptions, LabCertificates } from './types.js';
 
 export type { CertProfile, EnsureCertificatesOptions, LabCertificates } from './types.js';
-export { CertificateHostError, parseHosts, parseHost } from './hosts.js';
+export { CertificateHostError, parseHosts, parseHost, labCertificateHosts } from './hosts.js';
 export { CERT_FILES, KEY_FILE_MODE, CERT_FILE_MODE } from './store.js';
 export { RSA_KEY_BITS, BACKDATE_MS, CA_VALIDITY_DAYS, SERVER_VALIDITY_DAYS, fingerprint } from './build.js';
 
