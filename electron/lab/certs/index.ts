@@ -23,12 +23,23 @@ import {
   type KeyPair,
 } from './build.js';
 import { parseHosts, sameHostSet, type HostEntry } from './hosts.js';
+import { withCertLock } from './lock.js';
 import { CERT_FILE_MODE, KEY_FILE_MODE, certPaths, ensureDir, readOptional, writeAtomic, writeIfChanged } from './store.js';
 import type { CertProfile, EnsureCertificatesOptions, LabCertificates } from './types.js';
 
 export type { CertProfile, EnsureCertificatesOptions, LabCertificates } from './types.js';
 export { CertificateHostError, parseHosts, parseHost, labCertificateHosts } from './hosts.js';
 export { CERT_FILES, KEY_FILE_MODE, CERT_FILE_MODE } from './store.js';
+export {
+  CertLockTimeoutError,
+  LOCK_FILE_NAME,
+  LOCK_RETRY_MAX_MS,
+  LOCK_RETRY_MIN_MS,
+  LOCK_STALE_MS,
+  LOCK_TIMEOUT_MS,
+  LOCK_WRITE_GRACE_MS,
+  lockPathFor,
+} from './lock.js';
 export { RSA_KEY_BITS, BACKDATE_MS, CA_VALIDITY_DAYS, SERVER_VALIDITY_DAYS, fingerprint } from './build.js';
 
 export const DEFAULT_PROFILE: CertProfile = 'legacy';
@@ -45,7 +56,9 @@ export function certDirFor(opts: Pick<EnsureCertificatesOptions, 'dataDir' | 'ou
   return opts.outDir ?? join(opts.dataDir ?? defaultDataDir(), 'certs');
 }
 
-// Two listeners of one lab asking at once must not each create a CA: serialise per directory.
+// Two listeners of one lab asking at once must not each create a CA: serialise per directory
+// within this process (the lock file would make this process wait for itself), then across
+// processes with the lock file: `mailprobe cert` and a running lab, or two labs.
 const locks = new Map<string, Promise<unknown>>();
 
 export function ensureLabCertificates(opts: EnsureCertificatesOptions): Promise<LabCertificates> {
@@ -61,7 +74,7 @@ export function ensureLabCertificates(opts: EnsureCertificatesOptions): Promise<
   }
   const dir = certDirFor(opts);
   const prev = locks.get(dir) ?? Promise.resolve();
-  const run = prev.catch(() => undefined).then(() => ensureUnlocked(dir, hosts, opts));
+  const run = prev.catch(() => undefined).then(() => ensureLocked(dir, hosts, opts));
   const settled = run.catch(() => undefined);
   locks.set(dir, settled);
   void settled.then(() => {
@@ -102,12 +115,21 @@ function signedBy(ca: forge.pki.Certificate, cert: forge.pki.Certificate): boole
   }
 }
 
-async function ensureUnlocked(dir: string, hosts: HostEntry[], opts: EnsureCertificatesOptions): Promise<LabCertificates> {
+async function ensureLocked(dir: string, hosts: HostEntry[], opts: EnsureCertificatesOptions): Promise<LabCertificates> {
+  ensureDir(dir); // the lock file lives in it
+  return withCertLock(dir, async (lock) => {
+    const warnings: string[] = [];
+    if (lock.tookOver) warnings.push(`took over the stale certificate lock ${lock.path}: ${lock.tookOver}`);
+    return ensureUnlocked(dir, hosts, opts, warnings);
+  });
+}
+
+/** Only ever called holding the directory's lock: everything it decides is read from disk here,
+ * after the lock was taken, since another process may have just created the CA. */
+async function ensureUnlocked(dir: string, hosts: HostEntry[], opts: EnsureCertificatesOptions, warnings: string[]): Promise<LabCertificates> {
   const now = opts.now ?? new Date();
   const profile = opts.profile ?? DEFAULT_PROFILE;
   const paths = certPaths(dir);
-  const warnings: string[] = [];
-  ensureDir(dir);
 
   // ── The CA: reused unless asked, broken, or about to expire.
   let ca = opts.newCa ? undefined : loadPair(paths.caPem, paths.caKey);

@@ -3,7 +3,7 @@
  * every file is written to a temporary name then renamed, so a lab killed mid-write never leaves
  * a half certificate that a phone would then download.
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const CERT_FILES = {
@@ -41,9 +41,16 @@ export function readOptional(path: string): Buffer | undefined {
 
 export function writeAtomic(path: string, data: string | Buffer, mode: number): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data, { mode });
-  chmodSync(tmp, mode); // the umask may have narrowed or the file pre-existed
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, data, { mode });
+    chmodSync(tmp, mode); // the umask may have narrowed or the file pre-existed
+    renameSync(tmp, path);
+  } catch (err) {
+    // A full disk or a read-only directory: leave nothing half-written behind (a stray .tmp
+    // next to a key would be a copy of a private key the user does not know about).
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** Write only when the content differs (keeps mtimes stable for a reused CA). */
