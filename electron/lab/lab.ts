@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ListenerAddress, ListenerName } from '../api.js';
 import { loadOrCreateAccount } from './account.js';
-import { ensureLabCertificates, labCertificateHosts, type LabCertificates } from './certs/index.js';
+import { ensureLabCertificates, labCertificateHosts, markCertificatesInUse, type LabCertificates } from './certs/index.js';
 import { chooseLanAddress, HANDOFF_DEFAULT_PORT, startHandoffServer, type HandoffServer } from './handoff/index.js';
 import { createImapServer, type ImapServer } from './imap/server.js';
 import { DEFAULT_LIMITS, type ImapLimits } from './imap/options.js';
@@ -138,8 +138,11 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   const store = await openStore(options, partial);
   const wantsTls = wanted.imaps !== null || wanted.imap !== null;
   let certs: LabCertificates | undefined = partial.certificates;
+  let releaseCertificates: (() => void) | undefined;
   if (!certs && (wantsTls || wanted.http !== null)) {
     certs = await ensureLabCertificates({ dataDir, hosts: labCertificateHosts(lan.address, hostname()) });
+    // While this lab runs, `mailprobe cert --new-ca` must not swap the CA under it.
+    releaseCertificates = markCertificatesInUse(certs.dir);
   }
   let tlsAcceptor: TlsAcceptor | null = null;
   if (certs) tlsAcceptor = createTlsAcceptor({ certificates: certs, engine: options.tls });
@@ -186,6 +189,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   } catch (err) {
     await imap.close();
     await handoff?.close();
+    releaseCertificates?.();
     recorder.close();
     throw err;
   }
@@ -225,6 +229,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     stop(reason = 'stopped') {
       stopping ??= (async () => {
         await Promise.all([imap.close(), handoff?.close()]);
+        releaseCertificates?.();
         recorder.record({ kind: 'lab.stop', reason });
         recorder.close();
       })();

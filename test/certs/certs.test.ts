@@ -11,7 +11,9 @@ import {
   ensureLabCertificates,
 } from '../../electron/lab/certs/index.js';
 import { main } from '../../electron/cli/main.js';
-import { labCertificateHosts } from '../../electron/lab/certs/index.js';
+import { IN_USE_DIR, labCertificateHosts, labsUsingCertificates } from '../../electron/lab/certs/index.js';
+import { startLab } from '../../electron/lab/lab.js';
+import { ROOT } from '../support/cli.js';
 import { run, tmp } from './helpers.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -249,5 +251,26 @@ describe('mailprobe cert', () => {
       expect(r.err.trim().split('\n')).toHaveLength(1);
     }
     expect(existsSync(join(dir, 'ca.key'))).toBe(false);
+  });
+});
+
+describe('a running lab and --new-ca', () => {
+  it('refuses to replace the CA a running lab serves, and allows it once the lab has stopped', async () => {
+    const dataDir = tmp('mp-inuse-');
+    const lab = await startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: 0, dataDir });
+    const certDir = join(dataDir, 'certs');
+    const before = readFileSync(join(certDir, 'ca.crt'));
+    // Another process (a lab killed with SIGKILL) left a mark: it does not count once it is gone.
+    writeFileSync(join(certDir, IN_USE_DIR, '999999'), '');
+    const child = await run(process.execPath, [join(ROOT, 'bin', 'mailprobe.js'), 'cert', '--data-dir', dataDir, '--host', '127.0.0.1', '--new-ca']);
+    expect(child.code).toBe(2);
+    expect(child.stderr).toMatch(new RegExp(`running lab \\(pid ${process.pid}\\)`));
+    expect(readFileSync(join(certDir, 'ca.crt')).equals(before)).toBe(true);
+    expect(labsUsingCertificates(certDir, -1)).toEqual([process.pid]);
+    await lab.stop();
+    expect(labsUsingCertificates(certDir, -1)).toEqual([]);
+    const again = await run(process.execPath, [join(ROOT, 'bin', 'mailprobe.js'), 'cert', '--data-dir', dataDir, '--host', '127.0.0.1', '--new-ca']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(join(certDir, 'ca.crt')).equals(before)).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  * Prints the files and the CA fingerprints to compare with what the phone shows.
  */
 import { resolve } from 'node:path';
-import { CERT_PROFILES, CertificateHostError, DEFAULT_PROFILE, certDirFor, ensureLabCertificates, parseHosts } from '../../lab/certs/index.js';
+import { CERT_PROFILES, CertificateHostError, DEFAULT_PROFILE, certDirFor, ensureLabCertificates, labsUsingCertificates, parseHosts } from '../../lab/certs/index.js';
 import type { CertProfile } from '../../lab/certs/types.js';
 import { defaultDataDir } from '../../lab/paths.js';
 import { UsageError, oneOf, parseFlags } from '../usage.js';
@@ -32,6 +32,14 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
   const outDir = values.out !== undefined ? resolve(values.out) : certDirFor({ dataDir: values['data-dir'] ?? defaultDataDir() });
+  if (values['new-ca'] === true) {
+    // A running lab keeps the CA it loaded; replacing it now would make the lab, its hand-off
+    // page and the phone disagree. Refuse, and say how to proceed.
+    const labs = labsUsingCertificates(outDir);
+    if (labs.length > 0) {
+      throw new UsageError(`--new-ca: a running lab (pid ${labs.join(', ')}) serves the certificates in ${outDir}; stop it first, or give --out another directory`);
+    }
+  }
   const certs = await ensureLabCertificates({ outDir, hosts, profile, newCa: values['new-ca'] === true });
   const f = certs.files!;
   const sig = (p: CertProfile | undefined) => (p === 'modern' ? 'SHA-256' : 'SHA-1');

@@ -29,6 +29,7 @@ import type { CertProfile, EnsureCertificatesOptions, LabCertificates } from './
 
 export type { CertProfile, EnsureCertificatesOptions, LabCertificates } from './types.js';
 export { CertificateHostError, parseHosts, parseHost, labCertificateHosts } from './hosts.js';
+export { markCertificatesInUse, labsUsingCertificates, IN_USE_DIR } from './in-use.js';
 export { CERT_FILES, KEY_FILE_MODE, CERT_FILE_MODE } from './store.js';
 export {
   CertLockTimeoutError,
