@@ -6,18 +6,30 @@
 import { UsageError } from './usage.js';
 
 export const USAGE = `usage:
-  mailprobe start    (opens the wizard: Electron where available, else browser mode)
+  mailprobe start    [--browser] [--no-open] [--port N] [--data-dir DIR]
+                     (opens the wizard: Electron where available, else browser mode)
   mailprobe lab      [--bind ADDR] [--imap-port N] [--imaps-port N] [--smtp-port N] [--smtps-port N]
                      [--http-port N] [--data-dir DIR] [--mailbox MBOX_OR_MAILDIR] [--profile DEVICE]
                      [--user U] [--password P]
                      [--mechanisms LIST] [--empty-line strict|lenient] [--tls modern|legacy|auto]
                      [--json] [--ui] [--ui-port N]
-  mailprobe cert     --out DIR --host NAME_OR_IP... [--profile legacy|modern] [--new-ca]
+  mailprobe cert     --out DIR --host NAME_OR_IP... [--profile legacy|modern] [--new-ca] [--data-dir DIR]
   mailprobe diagnose SESSION_DIR | events.jsonl | capture.pcap  [--json]
   mailprobe report   SESSION_DIR --out report.pdf [--include-secrets]
                      [--technician NAME] [--ticket ID] [--paper a4|letter]
-  mailprobe sessions [--data-dir DIR]
-  mailprobe simulate SCENARIO --host H --port N [--tls]`;
+  mailprobe sessions [--data-dir DIR] [--json]
+  mailprobe simulate SCENARIO --host H --port N [--tls]
+                     [--user U] [--password P] [--pause-ms N] [--data-dir DIR] [--quiet] [--list]`;
+
+/** The usage lines of one command (its line in USAGE and the continuation lines under it). */
+export function commandUsage(name: string): string {
+  const lines = USAGE.split('\n').slice(1);
+  const start = lines.findIndex((l) => l.startsWith(`  mailprobe ${name} `));
+  if (start < 0) return USAGE;
+  let end = start + 1;
+  while (end < lines.length && !lines[end].startsWith('  mailprobe ')) end++;
+  return 'usage:\n' + lines.slice(start, end).join('\n');
+}
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
@@ -41,6 +53,14 @@ export async function main(argv: string[]): Promise<number> {
   if (!load) {
     process.stderr.write(`mailprobe: unknown command '${name}' (try: ${Object.keys(COMMANDS).join(', ')})\n`);
     return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(commandUsage(name) + '\n');
+    if (name === 'simulate') {
+      const { SCENARIOS } = await import('../lab/simulate/index.js');
+      process.stdout.write('scenarios:\n' + SCENARIOS.map((s) => `  ${s.id.padEnd(34)} ${s.title}`).join('\n') + '\n');
+    }
+    return 0;
   }
   try {
     const mod = await load();

@@ -15,7 +15,8 @@ export function parseFlags<O extends OptionSpec>(argv: string[], options: O, all
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0]);
+    // Node's message goes on about positional arguments after '--'; the first sentence is the point.
+    throw new UsageError((err as Error).message.split('\n')[0].replace(/\. To specify a positional argument.*$/, ''));
   }
 }
 
