@@ -56,6 +56,16 @@ describe('a 10,000-event session', () => {
     expect(MAX_ATTEMPT_ROWS).toBe(30);
   });
 
+  it('shows the end of the session after the gap: the last polls and the lab stopping', () => {
+    const appendix = section(text, '7. Appendix: full transcript');
+    expectHas(appendix, 'It shows the beginning and the end of the session.');
+    expectHas(appendix, /then events [\d,]+ to 10,0\d\d\. The full transcript is in the session folder: the file events\.jsonl\./);
+    expectHas(appendix, new RegExp(`#${events.length} +[\\d:.]+ +· +lab stopped: stopped by the technician`));
+    // The end starts where a connection opens, so the first attempt drawn there is whole.
+    const afterGap = appendix.slice(appendix.indexOf('events.jsonl.') + 'events.jsonl.'.length);
+    expect(afterGap).toMatch(/^ (?:.*?page \d+ of \d+ Mail check report .*?)?#\d+ +[\d:.]+ +p\d+ +· +phone [\d.:]+ connected to IMAP port 143/);
+  });
+
   it('redacts the LOGIN password of every polling connection', () => {
     expectLacks(text.joined, NOKIA_PASSWORD);
     expectHas(text.flat, '1 LOGIN ‹redacted›');

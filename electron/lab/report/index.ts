@@ -7,7 +7,8 @@ export { writeReport, sessionCaFingerprints, fingerprintOf, certDer, type WriteR
 export { prepareEvents, makeScrubber, REDACTED, MIN_SCRUBBED_PASSWORD_LENGTH } from './secrets.js';
 export { resolveFontsDir, FONT_FILES, MAX_FONT_DIR_LEVELS } from './fonts.js';
 export { MAX_LINE_CHARS, MAX_LINES_PER_EVENT, BINARY_PREVIEW_BYTES, eventLines, describeEvent } from './transcript.js';
-export { MAX_APPENDIX_PAGES } from './sections/appendix.js';
+export { MAX_APPENDIX_PAGES, APPENDIX_HEAD_SHARE } from './sections/appendix.js';
+export { selectAttempts, omittedWords, configurationKey, MAX_RANGES_IN_WORDS, type AttemptSelection, type ShownAttempt, type OmittedRange } from './select.js';
 export { TIMELINE_GAP_MS, MAX_TIMELINE_ATTEMPTS, MAX_TIMELINE_ROWS, MAX_ARROW_LINES_PER_EVENT, timelineRows } from './sections/timeline.js';
 export { MAX_DETAILED_FINDINGS, MAX_EVIDENCE_LINES } from './sections/findings.js';
 export { MAX_TLS_OUTCOMES } from './sections/tls.js';

@@ -67,5 +67,5 @@ export async function drawCerts(ctx: ReportContext): Promise<void> {
     w.y = y + 12;
     if (e.userAgent) w.para(`User-Agent: ${e.userAgent}`, { x: w.x0 + 64, size: 8, font: 'mono', color: COLOR.muted, gapAfter: 4 });
   }
-  if (downloads.length > MAX_DOWNLOAD_ROWS) w.para(`… and ${downloads.length - MAX_DOWNLOAD_ROWS} more requests (see the appendix).`, { size: 8.5, color: COLOR.muted });
+  if (downloads.length > MAX_DOWNLOAD_ROWS) w.para(`… and ${downloads.length - MAX_DOWNLOAD_ROWS} more requests (see the appendix, or the session's events.jsonl).`, { size: 8.5, color: COLOR.muted });
 }

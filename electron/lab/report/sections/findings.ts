@@ -7,6 +7,17 @@ import { drawLines } from './lines.js';
 import { rankFindings } from '../words.js';
 
 /** Findings drawn in full; past this, the rest are listed by title (a huge session stays readable). */
+/** Event numbers named in a finding's proof heading; past this many, the rest are counted. */
+export const MAX_EVIDENCE_NUMBERS_IN_HEADING = 8;
+
+/** "events #8, #9, #10" — or "events #8, #9, … and 12 more" so the heading stays on its line. */
+export function evidenceLabel(evidence: readonly number[]): string {
+  const seqs = [...new Set(evidence)].sort((a, b) => a - b);
+  const shown = seqs.slice(0, MAX_EVIDENCE_NUMBERS_IN_HEADING).map((n) => '#' + n).join(', ');
+  const rest = seqs.length - MAX_EVIDENCE_NUMBERS_IN_HEADING;
+  return `event${seqs.length === 1 ? '' : 's'} ${shown}${rest > 0 ? ` and ${rest} more` : ''}`;
+}
+
 export const MAX_DETAILED_FINDINGS = 30;
 /** Transcript lines quoted as proof under one finding; the appendix has them all. */
 export const MAX_EVIDENCE_LINES = 14;
@@ -46,7 +57,7 @@ export function drawFindings(ctx: ReportContext): void {
     w.para(ctx.diagnosisError ? 'No findings: the automatic diagnosis was not available for this session.' : 'Nothing unusual was found in this session.');
     return;
   }
-  w.para('Each finding says what happened, what to do about it, and quotes the lines of the conversation between the phone and the lab that show it (the full conversation is in the appendix). "phone" lines are what the phone sent, "lab" lines what the lab server answered.', { size: 9.5, color: COLOR.muted, gapAfter: 10 });
+  w.para('Each finding says what happened, what to do about it, and quotes the lines of the conversation between the phone and the lab that show it (the conversation is in the appendix; every byte of it is in events.jsonl in the session folder). "phone" lines are what the phone sent, "lab" lines what the lab server answered.', { size: 9.5, color: COLOR.muted, gapAfter: 10 });
 
   findings.slice(0, MAX_DETAILED_FINDINGS).forEach((f, i) => {
     const sev = SEVERITY_WORDS[f.severity];
@@ -69,12 +80,12 @@ export function drawFindings(ctx: ReportContext): void {
     label('What to do');
     w.para(f.recommendation, { size: 10, gapAfter: 6 });
     const ev = evidenceLines(ctx, f);
-    label(`Proof from the transcript (event${f.evidence.length === 1 ? '' : 's'} ${[...new Set(f.evidence)].sort((a, b) => a - b).map((s) => '#' + s).join(', ')})`);
+    label(`Proof from the transcript (${evidenceLabel(f.evidence)})`);
     if (ev.lines.length > 0) {
       w.y += 2;
       drawLines(w, ev.lines, { size: 7.4, x: w.x0 + 8, emphasise: new Set(f.evidence), maxWrappedLines: 4 });
     }
-    if (ev.more > 0) w.para(`… and ${ev.more} more line${ev.more === 1 ? '' : 's'}: see the appendix.`, { size: 8, color: COLOR.muted, x: w.x0 + 8 });
+    if (ev.more > 0) w.para(`… and ${ev.more} more line${ev.more === 1 ? '' : 's'}: see the appendix, or the session's events.jsonl.`, { size: 8, color: COLOR.muted, x: w.x0 + 8 });
     if (ev.missing.length > 0) w.para(`Events not in this session's transcript: ${ev.missing.map((s) => '#' + s).join(', ')}.`, { size: 8, color: COLOR.warn, x: w.x0 + 8 });
     w.y += 10;
     w.rule(w.y - 5);

@@ -49,29 +49,89 @@ export function wrapChars(text: string, cols: number): string[] {
   return out;
 }
 
-/**
- * Draw lines; returns how many transcript lines were drawn completely (fewer than given when the
- * page budget ran out).
- */
-export function drawLines(w: Writer, lines: readonly TranscriptLine[], o: LinesOptions = {}): number {
+/** Where the columns of a transcript row fall and how tall a row is, for given options. */
+export interface LinesGeometry {
+  size: number;
+  /** Height of one row. */
+  lh: number;
+  x: number;
+  /** Characters of text per row. */
+  cols: number;
+  maxWrapped: number;
+}
+
+export function linesGeometry(w: Writer, o: LinesOptions = {}): LinesGeometry {
   const size = o.size ?? 7.2;
-  const lh = size * 1.32;
   const cw = size * MONO_ADVANCE;
   const x = o.x ?? w.x0;
   const width = o.width ?? w.x1 - x;
   const prefixCols = 7 + 13 + 6 + 7; // "#12345 " "10:07:20.013 " "c123  " "phone  "
   const textX = x + prefixCols * cw;
-  const cols = Math.max(20, Math.floor((x + width - textX) / cw));
-  const maxWrapped = o.maxWrappedLines ?? 12;
+  return { size, lh: size * 1.32, x, cols: Math.max(20, Math.floor((x + width - textX) / cw)), maxWrapped: o.maxWrappedLines ?? 12 };
+}
+
+/** The rows one transcript line is drawn as: scrubbed, wrapped, and cut past `maxWrapped`. */
+export function lineChunks(w: Writer, l: TranscriptLine, g: LinesGeometry): string[] {
+  let chunks = wrapChars(w.scrub(l.text), g.cols - 2);
+  if (chunks.length > g.maxWrapped) {
+    const rest = chunks.length - g.maxWrapped;
+    chunks = chunks.slice(0, g.maxWrapped);
+    chunks.push(`[… ${rest} more lines of this line cut]`);
+  }
+  return chunks;
+}
+
+/** The page geometry `layoutLines` simulates. */
+export interface LinesLayout {
+  /** Where the first line starts on the first page. */
+  y: number;
+  /** Where lines start on a new page. */
+  top: number;
+  yMax: number;
+  lh: number;
+  /** The bottom limit on the last allowed page, when room is kept there for a note. */
+  lastYMax?: number;
+}
+
+/**
+ * Lay out lines of `rows(i)` rows each (i from 0 to count - 1) on at most `maxPages` pages,
+ * breaking pages exactly as drawLines does, without drawing: how many lines fit completely and
+ * how many pages they take (maxPages + 1 when not all fit). Lets the appendix find how much of
+ * the beginning and of the end fits its budget. Stops at the first line that does not fit.
+ */
+export function layoutLines(count: number, rows: (i: number) => number, lay: LinesLayout, maxPages: number): { fitted: number; pages: number } {
+  const { top, lh } = lay;
+  let y = lay.y;
+  let pages = 1;
+  const yMax = () => (pages === maxPages && lay.lastYMax !== undefined ? lay.lastYMax : lay.yMax);
+  for (let i = 0; i < count; i++) {
+    const n = rows(i);
+    if (y + Math.min(n * lh, lh * 2) > yMax()) {
+      if (++pages > maxPages) return { fitted: i, pages };
+      y = top;
+    }
+    for (let j = 0; j < n; j++) {
+      if (j > 0 && y + lh > yMax()) {
+        if (++pages > maxPages) return { fitted: i, pages };
+        y = top;
+      }
+      y += lh;
+    }
+  }
+  return { fitted: count, pages };
+}
+
+/**
+ * Draw lines; returns how many transcript lines were drawn completely (fewer than given when the
+ * page budget ran out).
+ */
+export function drawLines(w: Writer, lines: readonly TranscriptLine[], o: LinesOptions = {}): number {
+  const g = linesGeometry(w, o);
+  const { size, lh, x } = g;
   const doc = w.doc;
   let drawn = 0;
   for (const l of lines) {
-    let chunks = wrapChars(w.scrub(l.text), cols - 2);
-    if (chunks.length > maxWrapped) {
-      const rest = chunks.length - maxWrapped;
-      chunks = chunks.slice(0, maxWrapped);
-      chunks.push(`[… ${rest} more lines of this line cut]`);
-    }
+    const chunks = lineChunks(w, l, g);
     const need = chunks.length * lh;
     if (w.y + Math.min(need, lh * 2) > w.yMax) {
       if (o.mayAddPage && !o.mayAddPage()) return drawn;

@@ -4,10 +4,15 @@ import type { ReportContext } from '../context.js';
 import { COLOR } from '../pdf.js';
 import { RESULT_MARK, RESULT_WORD, SECURITY_WORDS, STEP_WORDS, failureWords, firstFailure, mechanismWords, securityWords } from '../words.js';
 import { clock } from '../transcript.js';
+import { omittedWords, rangeWords, selectAttempts } from '../select.js';
 
 export const NO_MECHANISM = 'no login sent';
 
-/** Rows of the step-by-step table; a phone that polled 800 times shows the first ones and a count. */
+/**
+ * Rows of the step-by-step table. A phone that polled 800 times shows, chosen by
+ * `selectAttempts`, the first try of each configuration and the latest ones, and says which
+ * attempts are not listed (all are counted in the grid).
+ */
 export const MAX_ATTEMPT_ROWS = 30;
 
 export interface MatrixCell {
@@ -101,7 +106,19 @@ export function drawMatrix(ctx: ReportContext): void {
     w.rule(w.y - 2);
   };
   drawHead();
-  diagnosis.attempts.slice(0, MAX_ATTEMPT_ROWS).forEach((a, i) => {
+  const sel = selectAttempts(diagnosis.attempts, MAX_ATTEMPT_ROWS);
+  let prev = 0;
+  const gapRow = (from: number, to: number) => {
+    const n = to - from + 1;
+    if (w.ensure(18)) drawHead();
+    const y = w.y + 3;
+    w.at(`⋯ ${rangeWords({ from, to })} not listed here (${n === 1 ? 'one attempt' : `${n.toLocaleString('en-US')} attempts`}, counted in the grid above)`, cols.when, y, { size: 8.5, color: COLOR.muted, width: w.x1 - cols.when });
+    w.y = y + 14;
+    w.rule(w.y - 1);
+  };
+  for (const { attempt: a, number } of sel.shown) {
+    if (number > prev + 1) gapRow(prev + 1, number - 1);
+    prev = number;
     // No-break spaces keep "✓ phone saw login" together when the cell wraps.
     const steps = a.steps.map((s) => `${RESULT_MARK[s.result]}\u00a0${(STEP_WORDS[s.step]?.name ?? s.step).replace(/ /g, '\u00a0')}`);
     const stepsText = steps.join('   ');
@@ -109,7 +126,7 @@ export function drawMatrix(ctx: ReportContext): void {
     const h = Math.max(28, w.heightOf(stepsText, stepsW, { size: 8.5 }) + 8);
     if (w.ensure(h + 2)) drawHead();
     const y = w.y + 3;
-    w.at(String(i + 1), cols.n, y, { size: 9 });
+    w.at(number.toLocaleString('en-US'), cols.n, y, { size: number > 999 ? 7 : 9, width: cols.when - cols.n - 2 });
     const startT = a.start ?? ctx.eventsByConn.get(a.conn)?.[0]?.t;
     w.at(startT ? clock(Date.parse(startT)).slice(0, 8) : '', cols.when, y, { size: 9 });
     w.at(`${securityWords(a)}`, cols.what, y, { size: 8.5, width: cols.steps - cols.what - 6 });
@@ -120,12 +137,15 @@ export function drawMatrix(ctx: ReportContext): void {
     w.at(`${ok ? '✓' : '✗'} ${RESULT_WORD[a.verdict]}`, cols.result, y, { size: 9.5, font: 'bold', color: ok ? COLOR.pass : COLOR.fail });
     w.y = y + h - 3;
     w.rule(w.y - 1);
-  });
-  if (diagnosis.attempts.length > MAX_ATTEMPT_ROWS) {
-    const rest = diagnosis.attempts.slice(MAX_ATTEMPT_ROWS);
-    const failed = rest.filter((a) => a.verdict === 'fail').length;
+  }
+  if (prev < sel.total) gapRow(prev + 1, sel.total);
+  const o = sel.omitted;
+  if (o.count > 0) {
     w.y += 4;
-    w.para(`… and ${rest.length} more attempts (${rest.length - failed} passed, ${failed} failed), all counted in the grid above; their conversations are in the appendix.`, { size: 9, color: COLOR.muted });
+    w.para(
+      `… and ${o.count.toLocaleString('en-US')} more attempts (${o.passed.toLocaleString('en-US')} passed, ${o.failed.toLocaleString('en-US')} failed), all counted in the grid above, are not listed: ${omittedWords(o.ranges)}. The list keeps the first try of each way of connecting (with each result it had) and the latest attempts, ${sel.shown.length} of ${sel.total.toLocaleString('en-US')}; every conversation is in the session folder (events.jsonl).`,
+      { size: 9, color: COLOR.muted },
+    );
   }
   w.y += 6;
   w.para('Steps: connect → encryption → password → phone saw login → open inbox → download → log out. ✓ passed, ✗ failed, – skipped.', { size: 8, color: COLOR.muted });

@@ -9,11 +9,15 @@ import type { ReportContext } from '../context.js';
 import { COLOR } from '../pdf.js';
 import { clock } from '../transcript.js';
 import { failureWords, firstFailure, mechanismWords, securityWords, seconds, describeSuite } from '../words.js';
+import { omittedWords, rangeWords, selectAttempts, type ShownAttempt } from '../select.js';
 import { MONO_ADVANCE } from './lines.js';
 
 /** A pause at least this long is drawn as a labelled band. */
 export const TIMELINE_GAP_MS = 2000;
-/** Attempts drawn as diagrams; the rest are only in the appendix. */
+/**
+ * Attempts drawn as diagrams, chosen by `selectAttempts`: the first try of each configuration
+ * and the latest ones; the rest are counted in the matrix and named in words.
+ */
 export const MAX_TIMELINE_ATTEMPTS = 12;
 /** Rows per diagram; a long connection shows its start and a pointer to the appendix. */
 export const MAX_TIMELINE_ROWS = 70;
@@ -80,7 +84,7 @@ export function timelineRows(ctx: ReportContext, a: Attempt): TimelineRow[] {
     if (prevMs !== undefined && ms - prevMs >= TIMELINE_GAP_MS) rows.push({ kind: 'gap', durationMs: ms - prevMs, label: gapLabel(ms - prevMs, ev) });
     prevMs = ms;
     if (count >= MAX_TIMELINE_ROWS) {
-      rows.push({ kind: 'more', text: `… ${events.length - i} more events on this connection: see the appendix.` });
+      rows.push({ kind: 'more', text: `… ${events.length - i} more events on this connection: see the appendix, or the session's events.jsonl.` });
       break;
     }
     if (ev.kind === 'c2s' || ev.kind === 's2c') {
@@ -117,15 +121,44 @@ export function drawTimelines(ctx: ReportContext): void {
   }
   w.para(`Read each diagram from top to bottom. Arrows pointing right are what the phone sent to the lab; arrows pointing left are the lab's answers. The left column is the time since the phone connected. A shaded band marks a pause of ${seconds(TIMELINE_GAP_MS)} or more, with who was silent.`, { size: 9.5, color: COLOR.muted, gapAfter: 8 });
 
-  const attempts = diagnosis.attempts.slice(0, MAX_TIMELINE_ATTEMPTS);
-  attempts.forEach((a, i) => drawAttempt(ctx, a, i, diagnosis.attempts.length));
-  if (diagnosis.attempts.length > attempts.length) {
-    w.para(`${diagnosis.attempts.length - attempts.length} more attempts are not drawn here; their full conversation is in the appendix.`, { size: 9, color: COLOR.muted });
+  const sel = selectAttempts(diagnosis.attempts, MAX_TIMELINE_ATTEMPTS);
+  const total = sel.total.toLocaleString('en-US');
+  if (sel.omitted.count > 0) {
+    const o = sel.omitted;
+    w.para(
+      `Drawn here: ${sel.shown.length} of ${total} attempts, the first try of each way of connecting (encryption and login method, with each result it had) and the latest attempts. ${o.count.toLocaleString('en-US')} more attempts are not drawn here: ${omittedWords(o.ranges)}. All of them are counted in the grid of section 2; their full conversations are in the session folder (events.jsonl).`,
+      { size: 9.5, color: COLOR.ink, gapAfter: 8 },
+    );
   }
+  let prev = 0;
+  for (const s of sel.shown) {
+    if (s.number > prev + 1) skipped(ctx, { from: prev + 1, to: s.number - 1 });
+    drawAttempt(ctx, s, sel.total, sel.omitted.count > 0);
+    prev = s.number;
+  }
+  if (prev < sel.total) skipped(ctx, { from: prev + 1, to: sel.total });
 }
 
-function drawAttempt(ctx: ReportContext, a: Attempt, index: number, total: number): void {
+/** A one-line marker where attempts were left out between two diagrams. */
+function skipped(ctx: ReportContext, r: { from: number; to: number }): void {
   const { w } = ctx;
+  const attempts = ctx.diagnosis.attempts.slice(r.from - 1, r.to);
+  const failed = attempts.filter((a) => a.verdict === 'fail').length;
+  const n = attempts.length;
+  const text = `⋯ ${rangeWords(r)} not drawn (${n === 1 ? (failed ? 'failed' : 'passed') : `${n.toLocaleString('en-US')}: ${(n - failed).toLocaleString('en-US')} passed, ${failed.toLocaleString('en-US')} failed`}) ⋯`;
+  w.ensure(22);
+  w.y += 4;
+  const y = w.y;
+  w.doc.save().lineWidth(0.6).dash(3, { space: 3 }).strokeColor(COLOR.rule).moveTo(w.x0, y + 7).lineTo(w.x1, y + 7).stroke().undash().restore();
+  const tw = w.widthOf(text, 'sans', 8.5) + 16;
+  w.box((w.x0 + w.x1) / 2 - tw / 2, y, tw, 14, '#ffffff', COLOR.rule, 2);
+  w.at(text, (w.x0 + w.x1) / 2 - tw / 2, y + 3, { size: 8.5, color: COLOR.muted, width: tw, align: 'center' });
+  w.y = y + 20;
+}
+
+function drawAttempt(ctx: ReportContext, shown: ShownAttempt<Attempt>, total: number, selected: boolean): void {
+  const { w } = ctx;
+  const a = shown.attempt;
   const rows = timelineRows(ctx, a);
   const firstMs = rows.find((r) => r.kind === 'arrow' || r.kind === 'note') as { ms: number } | undefined;
   const startMs = firstMs?.ms ?? (a.start ? Date.parse(a.start) : ctx.startMs);
@@ -136,12 +169,14 @@ function drawAttempt(ctx: ReportContext, a: Attempt, index: number, total: numbe
   const height = 80 + rows.reduce((h, r) => h + ROW_H[r.kind], 0);
   if (w.y + height > w.yMax && height <= w.yMax - w.doc.page.margins.top) w.newPage();
 
-  const title = `Attempt ${index + 1} of ${total}: ${securityWords(a)}${a.mechanism ? `, ${mechanismWords(a.mechanism)}` : ''}`;
+  const title = `Attempt ${shown.number.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}: ${securityWords(a)}${a.mechanism ? `, ${mechanismWords(a.mechanism)}` : ''}`;
   w.y += 6;
   w.heading(title, 2, 120);
   const fail = firstFailure(a);
   const ok = a.verdict === 'pass';
-  w.at(`connection ${a.conn} · started ${clock(startMs).slice(0, 8)} UTC · lasted ${seconds(endMs - startMs)}`, w.x0, w.y, { size: 8.5, color: COLOR.muted, width: w.width });
+  // When some attempts are left out, say why this one was kept.
+  const why = selected ? (shown.why === 'first-of-kind' ? ` · the first attempt this way that ${a.verdict === 'pass' ? 'worked' : 'failed'}` : ' · one of the latest attempts') : '';
+  w.at(`connection ${a.conn} · started ${clock(startMs).slice(0, 8)} UTC · lasted ${seconds(endMs - startMs)}${why}`, w.x0, w.y, { size: 8.5, color: COLOR.muted, width: w.width });
   w.y += 12;
   w.at(`${ok ? '✓ pass' : '✗ fail'}${fail ? ` — ${failureWords(fail)}` : ''}`, w.x0, w.y, { size: 9.5, font: 'bold', color: ok ? COLOR.pass : COLOR.fail, width: w.width });
   w.y += 16;
