@@ -4,11 +4,13 @@
  * the account, the mail store, the certificates and TLS acceptor, the IMAP/IMAPS listeners and
  * the HTTP hand-off server, records `lab.start`, and gives back a handle to stop it all.
  */
+import { loadProfiles } from './profiles/index.js';
+import { defaultProfilesDir } from './package-root.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ListenerAddress, ListenerName } from '../api.js';
+import type { DeviceInfo, ListenerAddress, ListenerName } from '../api.js';
 import { loadOrCreateAccount } from './account.js';
 import { ensureLabCertificates, labCertificateHosts, markCertificatesInUse, type LabCertificates } from './certs/index.js';
 import { chooseLanAddress, HANDOFF_DEFAULT_PORT, startHandoffServer, type HandoffServer } from './handoff/index.js';
@@ -211,6 +213,9 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   if (options.mailbox) settings.mailbox = options.mailbox;
   recorder.record({ kind: 'lab.start', version: labVersion(), listeners, account, settings, ...(handoff ? { handoffUrl: handoff.url } : {}) });
   for (const w of warnings) recorder.record({ kind: 'note', text: w });
+  const chosen = profileDevice(options.profile);
+  // The technician's choice names the phone until the phone names itself (hand-off page, IMAP ID).
+  if (chosen) recorder.record({ kind: 'device', device: chosen });
   recorder.flush();
   imap.open();
 
@@ -237,4 +242,15 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     },
   };
   return lab;
+}
+
+/** The device a profile id names (`--profile`, the wizard's Phone step); none for the generic one. */
+function profileDevice(id: string | undefined): DeviceInfo | undefined {
+  if (!id || id === 'generic') return undefined;
+  try {
+    const p = loadProfiles(defaultProfilesDir()).find((x) => x.id === id);
+    return p ? { vendor: p.vendor, model: p.model, platform: p.platform, source: 'profile' } : undefined;
+  } catch {
+    return undefined; // profiles missing from an odd install: the lab serves all the same
+  }
 }

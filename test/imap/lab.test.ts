@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PORTS } from '../../electron/lab/lab.js';
+import { diagnose } from '../../electron/lab/diagnosis/index.js';
 import { createSeededStore, writeMaildir } from '../../electron/lab/mailbox/index.js';
 import { RawClient } from '../support/raw-client.js';
 import { runCli } from '../support/cli.js';
@@ -17,6 +18,19 @@ function occupy(port: number): Promise<Server | null> {
 }
 
 describe('startLab', () => {
+  it('names the phone from the technician\'s profile until the phone names itself', async () => {
+    const lab = await startTestLab({ profile: 'nokia-6233', httpPort: 0 });
+    try {
+      expect(diagnose(eventsOf(lab)).device).toEqual({ vendor: 'Nokia', model: '6233', platform: 'Series 40 3rd Edition', source: 'profile' });
+      const res = await fetch(lab.handoffUrl!.replace(/\/c$/, '/ca.crt'), { headers: { 'User-Agent': 'Nokia6233/2.0 (05.10) Profile/MIDP-2.0 Configuration/CLDC-1.1' } });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      expect(diagnose(eventsOf(lab)).device).toMatchObject({ vendor: 'Nokia', model: '6233', firmware: '05.10' });
+    } finally {
+      await lab.stop();
+    }
+  });
+
   it('falls back to a free port when 143 and 1143 are taken, and says so', async () => {
     const held = await Promise.all(DEFAULT_PORTS.imap.map(occupy));
     try {

@@ -12,6 +12,13 @@ describe('transcript rows', () => {
     expect(out).toEqual([{ i: 0, who: 'phone', tls: false, text: '(empty line: CR LF alone)', empty: true }]);
   });
 
+  it('tells a phone that named itself from a model the technician chose', () => {
+    const out: Row[] = [];
+    rowsFor(ev({ kind: 'device', device: { vendor: 'Nokia', model: '6233', source: 'profile' } }), 0, out);
+    rowsFor(ev({ kind: 'device', conn: 'c1', device: { vendor: 'Nokia', model: 'E61', firmware: '3.0633', source: 'imap.id' } }), 1, out);
+    expect(out.map((r) => r.text)).toEqual(['Phone model chosen by the technician: Nokia 6233', 'Phone identified itself: Nokia E61 3.0633']);
+  });
+
   it('masks secrets and marks TLS', () => {
     const out: Row[] = [];
     rowsFor(ev({ kind: 'c2s', conn: 'c1', text: 'a1 LOGIN phone hunter2\r\n', secrets: [[15, 22]], tls: true }), 0, out);

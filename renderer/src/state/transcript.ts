@@ -55,8 +55,10 @@ export function describe(ev: LabEvent): { text: string; error?: boolean } {
       const dev = ev.device ? ` — ${[ev.device.vendor, ev.device.model].filter(Boolean).join(' ')}${ev.device.firmware ? ' firmware ' + ev.device.firmware : ''}` : '';
       return { text: `Browser ${ev.method} ${ev.path} → ${ev.status}${ev.served ? ' (' + ev.served + ')' : ''}${dev}`, error: ev.status >= 400 };
     }
-    case 'device':
-      return { text: `Phone identified itself: ${[ev.device.vendor, ev.device.model, ev.device.firmware].filter(Boolean).join(' ')}` };
+    case 'device': {
+      const name = [ev.device.vendor, ev.device.model, ev.device.firmware].filter(Boolean).join(' ');
+      return { text: ev.device.source === 'profile' ? `Phone model chosen by the technician: ${name}` : `Phone identified itself: ${name}` };
+    }
     case 'input.rejected':
       return { text: `Refused input (${ev.what}): ${ev.detail}`, error: true };
     case 'lab.error':
