@@ -37,7 +37,7 @@ export function drawCover(ctx: ReportContext): void {
     ? `${longDate(ctx.startMs)}, ${hhmm(ctx.startMs)}–${hhmm(ctx.endMs)} UTC`
     : `${longDate(ctx.startMs)} ${hhmm(ctx.startMs)} – ${longDate(ctx.endMs)} ${hhmm(ctx.endMs)} UTC`;
   const rows: Array<[string, string | undefined]> = [
-    ['Device', d ? `${deviceName(d)}${d.platform ? ` (${d.platform})` : ''}${d.source === 'profile' ? ', as chosen by the technician' : ''}` : 'Unknown device (the phone did not identify itself)'],
+    ['Device', d ? `${deviceName(d)}${d.source === 'profile' ? ' (chosen by the technician)' : d.platform ? ` (${d.platform})` : ''}` : 'Unknown device (the phone did not identify itself)'],
     ['Firmware', d?.firmware ?? 'unknown'],
     ['Tested', when],
     ['Technician', input.technician?.trim() || undefined],
