@@ -55,7 +55,7 @@ export function App({ api, store: given, link, initial }: AppProps) {
 
   // A lab started from the command line (mailprobe lab --ui) or a demo: skip what is decided.
   const status = store.status;
-  const seenModel = store.diagnosis.device?.model ?? store.handoff.find((h) => h.device?.model)?.device?.model;
+  const seenModel = store.diagnosis.device?.model ?? store.handoffVisit?.device?.model;
   const chosen = wizard.profileId && wizard.profileId !== 'auto' ? profiles.find((p) => p.id === wizard.profileId) : undefined;
   const identified = !chosen ? matchProfile(profiles, seenModel) : undefined;
   const profile = chosen ?? identified;

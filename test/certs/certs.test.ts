@@ -14,7 +14,8 @@ import { main } from '../../electron/cli/main.js';
 import { IN_USE_DIR, labCertificateHosts, labsUsingCertificates } from '../../electron/lab/certs/index.js';
 import { startLab } from '../../electron/lab/lab.js';
 import { ROOT } from '../support/cli.js';
-import { run, tmp } from './helpers.js';
+import { runPeer as run } from '../support/run.js';
+import { tmp } from './helpers.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 

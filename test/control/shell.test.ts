@@ -121,7 +121,10 @@ describe('device profiles and network hints', () => {
       lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true, netmask: '', mac: '', cidr: null }],
       docker0: [{ address: '172.17.0.1', family: 'IPv4', internal: false, netmask: '', mac: '', cidr: null }],
       wlan0: [{ address: '192.168.1.20', family: 'IPv4', internal: false, netmask: '', mac: '', cidr: null }],
+      vboxnet0: [{ address: '192.168.56.1', family: 'IPv4', internal: false, netmask: '', mac: '', cidr: null }],
     });
+    // A VM's host-only network looks like a LAN address; the phone can never reach it.
+    expect(list.find((i) => i.name === 'vboxnet0')).toMatchObject({ recommended: false, label: 'virtual network (a phone cannot reach it)' });
     expect(list[0]).toMatchObject({ address: '192.168.1.20', recommended: true, label: 'Wi-Fi' });
     expect(list.filter((i) => i.recommended)).toHaveLength(1);
     const listeners = { imap: { host: '192.168.1.20', port: 143 }, imaps: { host: '192.168.1.20', port: 993 } };

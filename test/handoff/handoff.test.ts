@@ -7,7 +7,8 @@ import forge from 'node-forge';
 import { handoffUrl, startHandoffServer, MAX_HEADER_BYTES } from '../../electron/lab/handoff/index.js';
 import { SessionRecorder } from '../../electron/lab/recorder/index.js';
 import type { HttpRequestEvent, LabEvent } from '../../electron/api.js';
-import { run, tmp } from '../certs/helpers.js';
+import { tmp } from '../certs/helpers.js';
+import { runPeer as run } from '../support/run.js';
 import { bodyOf, keyFile, rawRequest, startLab, statusOf, type Lab } from './helpers.js';
 
 const NOKIA_UA = 'Nokia6233/2.0 (05.10) Profile/MIDP-2.0 Configuration/CLDC-1.1';

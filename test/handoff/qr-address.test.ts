@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetworkInterfaceInfo } from 'node:os';
 import { chooseLanAddress, listInterfaces, qrPng, qrSvg, qrTerminal } from '../../electron/lab/handoff/index.js';
-import { run, tmp } from '../certs/helpers.js';
+import { tmp } from '../certs/helpers.js';
+import { runPeer as run } from '../support/run.js';
 import { bitmapToPng, terminalQrToBitmap } from './png.js';
 
 const URL = 'http://192.168.100.200:8080/c';

@@ -1,5 +1,5 @@
 /** The embedded fonts: found from the source tree and from a build, and what they make possible. */
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../electron/api.js';
@@ -16,6 +16,7 @@ describe('report fonts', () => {
   it('finds resources/fonts by walking up from a module inside dist/', () => {
     const pkg = tmp('mp-fonts-');
     mkdirSync(join(pkg, 'resources', 'fonts'), { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'mailprobe' }));
     copyFileSync(join(resolveFontsDir(), FONT_FILES.sans), join(pkg, 'resources', 'fonts', FONT_FILES.sans));
     const moduleFile = join(pkg, 'dist', 'electron', 'lab', 'report', 'fonts.js');
     expect(resolveFontsDir(moduleFile)).toBe(join(pkg, 'resources', 'fonts'));

@@ -2,12 +2,12 @@
  * Hostile and broken input on the TLS port: each case ends in an alert or a clean close, a
  * recorded event, bounded memory, and a lab that goes on serving the next phone.
  */
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputRejectedEvent, LabEvent, TlsFailedEvent, TlsHelloEvent } from '../../electron/api.js';
 import { HANDSHAKE_TIMEOUT_MS, MAX_HANDSHAKE_BYTES, MAX_RENEGOTIATION_ATTEMPTS } from '../../electron/lab/tls/index.js';
 import { ext, helloRecords, ssl2Hello } from './hello-builder.js';
-import { GREETING, gnutlsPriority, gnutlsSession, runInteractive, startHarness, testPki, waitForEvent, type Harness } from './harness.js';
+import { GREETING, gnutlsPriority, gnutlsSession, runInteractive, startHarness, startRelay, testPki, waitForEvent, type Harness } from './harness.js';
 
 interface RawResult {
   data: Buffer;
@@ -192,13 +192,12 @@ describe('bad input on the TLS port', () => {
  * A man in the middle between gnutls-cli and the lab that flips one bit in the client's first
  * encrypted record of the given content type (22: its Finished; 23: its first command).
  */
-async function bitFlipProxy(target: number, contentType: 22 | 23): Promise<{ port: number; server: Server }> {
-  const server = createServer((c: Socket) => {
-    const u = connect(target, '127.0.0.1');
+function bitFlipProxy(target: number, contentType: 22 | 23): Promise<{ port: number; server: Server }> {
+  return startRelay(target, (u) => {
     let buf = Buffer.alloc(0);
     let sawCcs = false;
     let flipped = false;
-    c.on('data', (d) => {
+    return (d) => {
       buf = Buffer.concat([buf, d]);
       while (buf.length >= 5 && buf.length >= 5 + buf.readUInt16BE(3)) {
         const len = buf.readUInt16BE(3);
@@ -211,15 +210,8 @@ async function bitFlipProxy(target: number, contentType: 22 | 23): Promise<{ por
         }
         u.write(rec);
       }
-    });
-    u.on('data', (d) => c.write(d));
-    u.on('end', () => c.end());
-    c.on('end', () => u.end());
-    u.on('error', () => c.destroy());
-    c.on('error', () => u.destroy());
+    };
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { port: (server.address() as AddressInfo).port, server };
 }
 
 describe('tampered records and renegotiation on the legacy engine', () => {

@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -172,6 +172,25 @@ export function runInteractive(cmd: string, args: string[], steps: Array<{ waitF
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * A man in the middle between a client and the lab on `target`: what the lab sends passes as it
+ * comes; what the client sends goes to the handler `fromClient` makes for each connection, which
+ * writes it on to the lab (whole, altered or in pieces).
+ */
+export async function startRelay(target: number, fromClient: (toLab: Socket) => (d: Buffer) => void): Promise<{ port: number; server: Server }> {
+  const server = createServer((c: Socket) => {
+    const u = connect(target, '127.0.0.1');
+    c.on('data', fromClient(u));
+    u.on('data', (d) => c.write(d));
+    u.on('end', () => c.end());
+    c.on('end', () => u.end());
+    u.on('error', () => c.destroy());
+    c.on('error', () => u.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as AddressInfo).port, server };
 }
 
 /** Wait until an event matching `pred` was recorded (or fail after `ms`). */

@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import type { Server } from 'node:net';
 import type { TlsEstablishedEvent, TlsFailedEvent } from '../../electron/api.js';
-import { GNUTLS_SUITES, GREETING, gnutlsPriority, gnutlsSession, runInteractive, startHarness, testPki, waitForEvent, type Harness } from './harness.js';
+import { GNUTLS_SUITES, GREETING, gnutlsPriority, gnutlsSession, runInteractive, startHarness, startRelay, testPki, waitForEvent, type Harness } from './harness.js';
 
 const VERSIONS = [
   ['TLSv1', 'VERS-TLS1.0'],
@@ -37,6 +38,49 @@ describe.each(['implicit', 'starttls'] as const)('legacy engine with gnutls-cli,
       }
     });
   }
+});
+
+/** A relay to `port` that passes what the client sends in pieces of 1–7 bytes, a millisecond
+ * apart: each record reaches the engine split over many socket reads, as from a slow radio link. */
+function fragmentingRelay(port: number): Promise<{ port: number; server: Server }> {
+  return startRelay(port, (u) => {
+    u.setNoDelay(true);
+    let queue: Buffer = Buffer.alloc(0);
+    const pump = (): void => {
+      if (queue.length === 0 || u.writableEnded) return;
+      const n = 1 + Math.floor(Math.random() * 7);
+      u.write(queue.subarray(0, n));
+      queue = queue.subarray(n);
+      setTimeout(pump, 1);
+    };
+    return (d) => {
+      const idle = queue.length === 0;
+      queue = Buffer.concat([queue, d]);
+      if (idle) pump();
+    };
+  });
+}
+
+describe('legacy engine with records split over many reads', () => {
+  let h: Harness;
+  let relay: Awaited<ReturnType<typeof fragmentingRelay>>;
+  beforeAll(async () => {
+    h = await startHarness('implicit', { engine: 'legacy' });
+    relay = await fragmentingRelay(h.port);
+  });
+  afterAll(async () => {
+    relay.server.close();
+    await h.close();
+  });
+
+  it('reassembles the handshake and IMAP lines sent a few bytes at a time (RC4 and AES-CBC)', async () => {
+    const suites = ['+ARCFOUR-128:+SHA1', '+AES-128-CBC:+SHA1'];
+    const runs = await Promise.all(suites.map((p) => gnutlsSession(relay.port, gnutlsPriority('VERS-TLS1.0', p), false)));
+    for (const [i, r] of runs.entries()) {
+      expect(r.stdout, `${suites[i]}: ${r.stderr.slice(-400)}`).toContain('a1 OK echo: a1 NOOP');
+      expect(r.stdout).toContain('a2 OK bye');
+    }
+  });
 });
 
 describe('auto engine choice with real clients (implicit TLS)', () => {

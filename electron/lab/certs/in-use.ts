@@ -9,18 +9,9 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pidAlive } from './lock.js';
 
 export const IN_USE_DIR = 'in-use';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else; it is still a running lab.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Mark `certDir` as served by this process; returns the function that removes the mark. */
 export function markCertificatesInUse(certDir: string, pid: number = process.pid): () => void {
@@ -45,7 +36,7 @@ export function labsUsingCertificates(certDir: string, except: number = process.
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid <= 0) continue;
     if (pid === except) continue;
-    if (alive(pid)) live.push(pid);
+    if (pidAlive(pid)) live.push(pid);
     else rmSync(join(dir, name), { force: true });
   }
   return live.sort((a, b) => a - b);

@@ -7,6 +7,7 @@
  * PEM file "contains an error"), ca.pem and server.pem (for computers and node:tls), ca.key and
  * server.key (PKCS#1 PEM, mode 0600).
  */
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { defaultDataDir } from '../paths.js';
@@ -155,7 +156,9 @@ async function ensureUnlocked(dir: string, hosts: HostEntry[], opts: EnsureCerti
   }
   const caDer = certToDer(ca.cert);
   writeIfChanged(paths.caCrt, caDer, CERT_FILE_MODE);
-  writeIfChanged(paths.caKey, ca.keys.privateKeyPem, KEY_FILE_MODE);
+  // A reused key's text is what was just read from disk (keyPairFromPem keeps it): only its mode
+  // may need putting right. A new one was written above with the right mode.
+  if (!caCreated) chmodSync(paths.caKey, KEY_FILE_MODE);
 
   // ── The server certificate: reissued when anything about it no longer fits. The host SET is
   // compared, not the order: the same addresses in another order keep the certificate (and its
@@ -182,7 +185,7 @@ async function ensureUnlocked(dir: string, hosts: HostEntry[], opts: EnsureCerti
   }
   const serverDer = certToDer(server.cert);
   writeIfChanged(paths.serverCrt, serverDer, CERT_FILE_MODE);
-  writeIfChanged(paths.serverKey, server.keys.privateKeyPem, KEY_FILE_MODE);
+  if (!serverIssued) chmodSync(paths.serverKey, KEY_FILE_MODE);
 
   const cn = ca.cert.subject.getField('CN') as { value?: string } | null;
   return {

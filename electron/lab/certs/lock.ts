@@ -213,7 +213,11 @@ function parseOwner(raw: string): LockOwner | undefined {
   return undefined;
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this id runs on this host (`kill(pid, 0)`; EPERM: it exists but
+ * belongs to another user). The one liveness test of the certificate directory (also in-use.ts). */
+export function pidAlive(pid: number): boolean {
+  // What kill() cannot take (0 and negatives name process groups) names no process.
+  if (!Number.isInteger(pid) || pid <= 0 || pid > 0x7fffffff) return false;
   try {
     process.kill(pid, 0);
     return true;

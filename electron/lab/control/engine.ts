@@ -119,6 +119,25 @@ export function isApiError(x: unknown): x is ApiError {
   return !!x && typeof x === 'object' && 'error' in x && typeof (x as ApiError).error?.message === 'string';
 }
 
+interface WizardFile {
+  label?: string;
+  wizard?: { profile?: string };
+}
+
+/**
+ * A session's wizard.json (written by session.save): undefined when there is none; `{}` when it
+ * is there but unreadable (the session still counts as saved).
+ */
+function readWizardFile(dir: string): WizardFile | undefined {
+  const file = join(dir, 'wizard.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as WizardFile | null) ?? {};
+  } catch {
+    return {};
+  }
+}
+
 const EMPTY_DIAGNOSIS: Diagnosis = { verdict: 'inconclusive', attempts: [], findings: [] };
 
 type Handler<M extends ApiMethod> = (params: ApiParams<M>) => Promise<ApiResult<M>> | ApiResult<M>;
@@ -366,8 +385,10 @@ export class Engine {
   }
 
   private emitReset(): void {
+    if (this.listeners.size === 0) return;
+    const snapshot = this.snapshot();
     for (const fn of this.listeners) {
-      for (const msg of this.snapshot()) {
+      for (const msg of snapshot) {
         try {
           fn(msg);
         } catch {
@@ -558,16 +579,8 @@ export class Engine {
       } catch {
         start = statSync(file).mtime.toISOString();
       }
-      const saved = join(dir, 'wizard.json');
-      let label: string | undefined;
-      if (existsSync(saved)) {
-        try {
-          label = (JSON.parse(readFileSync(saved, 'utf8')) as { label?: string }).label;
-        } catch {
-          label = undefined;
-        }
-      }
-      out.push({ id, dir, start, events, label, saved: existsSync(saved) });
+      const saved = readWizardFile(dir);
+      out.push({ id, dir, start, events, label: saved?.label, saved: saved !== undefined });
     }
     return out.sort((a, b) => (b.start ?? '').localeCompare(a.start ?? ''));
   }
@@ -581,16 +594,8 @@ export class Engine {
     for (const ev of readEvents(dir!)) this.ingest(ev);
     this.replay = { id, dir: dir! };
     this.demo = false;
-    const saved = join(dir!, 'wizard.json');
-    this.profile = undefined;
-    if (existsSync(saved)) {
-      try {
-        const w = JSON.parse(readFileSync(saved, 'utf8')) as { wizard?: { profile?: string } };
-        this.profile = w.wizard?.profile;
-      } catch {
-        // an unreadable wizard.json only loses the saved wizard position, not the events
-      }
-    }
+    // An unreadable wizard.json only loses the saved wizard position, not the events.
+    this.profile = readWizardFile(dir!)?.wizard?.profile;
     this.emitReset();
     return this.status();
   }

@@ -4,39 +4,42 @@
  * bridges (Docker, VMs) are listed last: a phone can never reach them.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { networkInterfaces, type NetworkInterfaceInfo as OsIf } from 'node:os';
+import type { NetworkInterfaceInfo as OsIf } from 'node:os';
+import { listInterfaces, type InterfaceKind } from '../handoff/address.js';
 import type { ListenerAddress, ListenerName, NetworkInterfaceInfo } from '../../api.js';
 
-const VIRTUAL = /^(docker|br-|veth|virbr|vmnet|vboxnet|tun|tap|lxc|lxd|cni|flannel|podman|zt|tailscale|utun)/i;
 const WIFI = /^(wl|wlan|wifi|Wi-Fi|en0$)/i;
 
-export function labelFor(name: string, internal: boolean): string {
-  if (internal) return 'loopback (demo only: a phone cannot reach it)';
-  if (VIRTUAL.test(name)) return 'virtual network (a phone cannot reach it)';
-  if (WIFI.test(name)) return 'Wi-Fi';
-  return 'wired or other network';
+/**
+ * The words the Network step shows for an interface. What a phone can reach is decided in one
+ * place, handoff/address.ts (the same classification picks the lab's default address).
+ */
+export function labelFor(name: string, kind: InterfaceKind): string {
+  switch (kind) {
+    case 'loopback':
+      return 'loopback (demo only: a phone cannot reach it)';
+    case 'container':
+    case 'vpn':
+      return 'virtual network (a phone cannot reach it)';
+    case 'link-local':
+      return 'link-local address (a phone cannot reach it)';
+    case 'lan':
+      return WIFI.test(name) ? 'Wi-Fi' : 'wired or other network';
+  }
 }
 
 /** Interfaces, best candidate first; exactly one is `recommended` when any LAN address exists. */
-export function listNetworkInterfaces(
-  source: NodeJS.Dict<OsIf[]> = networkInterfaces(),
-  preferred?: string,
-): NetworkInterfaceInfo[] {
-  const out: NetworkInterfaceInfo[] = [];
-  for (const [name, addrs] of Object.entries(source)) {
-    for (const a of addrs ?? []) {
-      if (a.family !== 'IPv4' && a.family !== 'IPv6') continue;
-      // Link-local IPv6 needs a zone id a phone's settings screen cannot take.
-      if (a.family === 'IPv6' && a.address.toLowerCase().startsWith('fe80')) continue;
-      out.push({ name, address: a.address, family: a.family, internal: a.internal, recommended: false, label: labelFor(name, a.internal) });
-    }
-  }
-  const rank = (i: NetworkInterfaceInfo): number =>
-    (i.internal ? 100 : 0) + (VIRTUAL.test(i.name) ? 50 : 0) + (i.family === 'IPv6' ? 10 : 0) + (WIFI.test(i.name) ? 0 : 1);
+export function listNetworkInterfaces(source?: NodeJS.Dict<OsIf[]>, preferred?: string): NetworkInterfaceInfo[] {
+  const out = listInterfaces(source ? { interfaces: source } : {})
+    // Link-local IPv6 needs a zone id a phone's settings screen cannot take.
+    .filter((a) => !(a.family === 'IPv6' && a.kind === 'link-local'))
+    .map((a) => ({ name: a.name, address: a.address, family: a.family, internal: a.kind === 'loopback', recommended: false, label: labelFor(a.name, a.kind), lan: a.kind === 'lan' }));
+  const rank = (i: (typeof out)[number]): number =>
+    (i.internal ? 100 : 0) + (i.lan ? 0 : 50) + (i.family === 'IPv6' ? 10 : 0) + (WIFI.test(i.name) ? 0 : 1);
   out.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
-  const pick = out.find((i) => i.address === preferred) ?? out.find((i) => !i.internal && !VIRTUAL.test(i.name) && i.family === 'IPv4');
+  const pick = out.find((i) => i.address === preferred) ?? out.find((i) => i.lan && i.family === 'IPv4');
   if (pick) pick.recommended = true;
-  return out;
+  return out.map(({ lan: _lan, ...info }) => info);
 }
 
 /** Listener ports the phone needs, as "143, 993 and 8080". */

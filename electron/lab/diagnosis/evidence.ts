@@ -19,13 +19,3 @@ export function addSeq(list: number[], seq: number): void {
 export function addSeqs(list: number[], seqs: readonly number[]): void {
   for (const s of seqs) addSeq(list, s);
 }
-
-export function seqsOf(...groups: ReadonlyArray<readonly number[] | number | undefined>): number[] {
-  const out: number[] = [];
-  for (const g of groups) {
-    if (g === undefined) continue;
-    if (typeof g === 'number') addSeq(out, g);
-    else addSeqs(out, g);
-  }
-  return out;
-}

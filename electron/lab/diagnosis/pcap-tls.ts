@@ -4,32 +4,15 @@
  * chosen version and suite, fatal alerts before the handshake ends, and the size of encrypted
  * application data. Turned into the events the lab itself records for TLS.
  */
-import type { EventInput, TlsFailureReason } from '../../api.js';
+import type { EventInput } from '../../api.js';
 import { helloEvent, parseClientHello } from '../tls/hello.js';
-import { cipherSuiteName } from '../tls/names.js';
-
-/** Alert descriptions (RFC 5246 §7.2) that mean "I do not trust or accept your certificate". */
-const CERT_ALERTS = new Set([42, 43, 44, 45, 46, 48, 49]);
-
-export const ALERT_NAMES: Record<number, string> = {
-  0: 'close_notify', 10: 'unexpected_message', 20: 'bad_record_mac', 40: 'handshake_failure', 42: 'bad_certificate',
-  43: 'unsupported_certificate', 44: 'certificate_revoked', 45: 'certificate_expired', 46: 'certificate_unknown',
-  47: 'illegal_parameter', 48: 'unknown_ca', 49: 'access_denied', 50: 'decode_error', 51: 'decrypt_error',
-  70: 'protocol_version', 71: 'insufficient_security', 80: 'internal_error', 86: 'inappropriate_fallback',
-  90: 'user_canceled', 112: 'unrecognized_name',
-};
-
-const VERSIONS: Record<number, string> = { 0x0300: 'SSLv3', 0x0301: 'TLSv1', 0x0302: 'TLSv1.1', 0x0303: 'TLSv1.2', 0x0304: 'TLSv1.3' };
+import { alertName, cipherSuiteName, versionName } from '../tls/names.js';
+// One reading of alerts for live sessions and captures alike (tls/report.ts).
+import { reasonForClientAlert } from '../tls/report.js';
 
 /** Most bytes buffered per direction while waiting for a whole record. */
 const MAX_RECORD_BUFFER = 20 * 1024;
 
-function reasonFor(desc: number): TlsFailureReason {
-  if (CERT_ALERTS.has(desc)) return 'client-rejected-certificate';
-  if (desc === 40 || desc === 71) return 'no-shared-cipher';
-  if (desc === 70) return 'protocol-version';
-  return 'client-closed';
-}
 
 type Side = 'client' | 'server';
 
@@ -103,8 +86,8 @@ export class TlsStreamWatcher {
       out.push({
         kind: 'tls.failed',
         conn: this.conn,
-        reason: side === 'server' && CERT_ALERTS.has(desc) ? 'internal' : reasonFor(desc),
-        alert: ALERT_NAMES[desc] ?? `alert ${desc}`,
+        reason: side === 'server' && reasonForClientAlert(desc) === 'client-rejected-certificate' ? 'internal' : reasonForClientAlert(desc),
+        alert: alertName(desc),
         alertFrom: side,
       });
       return;
@@ -113,7 +96,7 @@ export class TlsStreamWatcher {
       const version = frag.readUInt16BE(4);
       const sidLen = frag[4 + 34];
       if (frag.length >= 4 + 35 + sidLen + 2) {
-        this.version = VERSIONS[version] ?? `0x${version.toString(16)}`;
+        this.version = versionName(version);
         this.cipher = cipherSuiteName(frag.readUInt16BE(4 + 35 + sidLen));
         // TLS 1.3 (RFC 8446 §4.1.3) says "1.2" above and the truth in supported_versions.
         let pos = 4 + 35 + sidLen + 3;
@@ -123,7 +106,7 @@ export class TlsStreamWatcher {
           while (pos + 4 <= end) {
             const type = frag.readUInt16BE(pos);
             const len = frag.readUInt16BE(pos + 2);
-            if (type === 0x002b && len === 2 && pos + 6 <= end) this.version = VERSIONS[frag.readUInt16BE(pos + 4)] ?? this.version;
+            if (type === 0x002b && len === 2 && pos + 6 <= end) this.version = versionName(frag.readUInt16BE(pos + 4));
             pos += 4 + len;
           }
         }

@@ -12,7 +12,8 @@ export const ROUTE_TABLE_PATH = '/proc/net/route';
 export const LOOPBACK_FALLBACK = '127.0.0.1';
 
 /** Interfaces that exist on the laptop but not on the phone's network. */
-export const CONTAINER_INTERFACE_PATTERNS: readonly RegExp[] = [/^docker\d*$/, /^br-/, /^veth/, /^virbr/, /^cni/, /^flannel/, /^podman/, /^lxc/, /^lxdbr/];
+/** Container bridges and virtual machines' host-only networks (VMware vmnet, VirtualBox vboxnet). */
+export const CONTAINER_INTERFACE_PATTERNS: readonly RegExp[] = [/^docker\d*$/, /^br-/, /^veth/, /^virbr/, /^cni/, /^flannel/, /^podman/, /^lxc/, /^lxdbr/, /^vmnet/, /^vboxnet/];
 export const VPN_INTERFACE_PATTERNS: readonly RegExp[] = [/^tun\d*/, /^tap\d*/, /^wg\d*/, /^tailscale/, /^zt/, /^utun/];
 
 export type InterfaceKind = 'loopback' | 'link-local' | 'container' | 'vpn' | 'lan';

@@ -4,8 +4,8 @@
  * ships DejaVu Sans (licence in resources/fonts/LICENSE-DejaVu.txt) and embeds it.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 
 export const FONT_FILES = {
   sans: 'DejaVuSans.ttf',
@@ -15,30 +15,24 @@ export const FONT_FILES = {
 
 export type FontRole = keyof typeof FONT_FILES;
 
-/** How far up from this module we look for the package root (source tree or dist/…). */
-export const MAX_FONT_DIR_LEVELS = 8;
-
 let cached: string | undefined;
 
 /**
- * resources/fonts of the package this module belongs to. Walking up from the module file
- * works from the source tree (electron/lab/report/) and from the build (dist/electron/lab/report/)
- * alike, and does not depend on the current directory.
+ * resources/fonts of the package (`packageRoot`), from the source tree and from the build
+ * (dist/…) alike, whatever the current directory. `from` stands for a module file elsewhere.
  */
-export function resolveFontsDir(from: string = fileURLToPath(import.meta.url)): string {
-  if (cached && from === fileURLToPath(import.meta.url)) return cached;
-  let dir = dirname(from);
-  for (let i = 0; i < MAX_FONT_DIR_LEVELS; i++) {
-    const candidate = join(dir, 'resources', 'fonts');
-    if (existsSync(join(candidate, FONT_FILES.sans))) {
-      if (from === fileURLToPath(import.meta.url)) cached = candidate;
-      return candidate;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
+export function resolveFontsDir(from?: string): string {
+  if (from === undefined && cached) return cached;
+  let root: string;
+  try {
+    root = packageRoot(from);
+  } catch (err) {
+    throw new Error(`report fonts not found: ${(err as Error).message}`);
   }
-  throw new Error(`report fonts not found: no resources/fonts/${FONT_FILES.sans} above ${dirname(from)}`);
+  const dir = join(root, 'resources', 'fonts');
+  if (!existsSync(join(dir, FONT_FILES.sans))) throw new Error(`report fonts not found: no resources/fonts/${FONT_FILES.sans} in ${root}`);
+  if (from === undefined) cached = dir;
+  return dir;
 }
 
 export function fontPath(role: FontRole, dir: string = resolveFontsDir()): string {

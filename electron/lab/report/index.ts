@@ -5,7 +5,7 @@
 export { renderReport, buildReport, type RenderReportInput, type BuiltReport } from './render.js';
 export { writeReport, sessionCaFingerprints, fingerprintOf, certDer, type WriteReportOptions, type WrittenReport } from './session.js';
 export { prepareEvents, makeScrubber, REDACTED, MIN_SCRUBBED_PASSWORD_LENGTH } from './secrets.js';
-export { resolveFontsDir, FONT_FILES, MAX_FONT_DIR_LEVELS } from './fonts.js';
+export { resolveFontsDir, FONT_FILES } from './fonts.js';
 export { MAX_LINE_CHARS, MAX_LINES_PER_EVENT, BINARY_PREVIEW_BYTES, eventLines, describeEvent } from './transcript.js';
 export { MAX_APPENDIX_PAGES, APPENDIX_HEAD_SHARE } from './sections/appendix.js';
 export { selectAttempts, omittedWords, configurationKey, MAX_RANGES_IN_WORDS, type AttemptSelection, type ShownAttempt, type OmittedRange } from './select.js';

@@ -18,18 +18,18 @@ export interface CertFetch {
 
 export class SessionStore {
   events: LabEvent[] = [];
-  /** Indices into `events` per connection id. */
-  byConn = new Map<string, number[]>();
-  /** Transcript rows, all and per connection. */
+  /** Transcript rows, all and per connection (a key for every connection seen). */
   rows: Row[] = [];
   rowsByConn = new Map<string, Row[]>();
-  /** seq → index, for evidence links. */
-  bySeq = new Map<number, number>();
+  /** Connections that opened on a mail port (not the hand-off page, not the wizard). */
+  phoneConnections = 0;
   diagnosis: Diagnosis = EMPTY;
   status: LabStatus | undefined;
-  /** Hand-off page visits and certificate downloads, in order. */
-  handoff: HttpRequestEvent[] = [];
+  /** The first hand-off page visit that identified the phone's model, else the first visit. */
+  handoffVisit: HttpRequestEvent | undefined;
   certFetch: CertFetch | undefined;
+  /** Seqs applied: an event that arrives twice is added once. */
+  private seqs = new Set<number>();
   /** Bumped on every applied batch; React re-renders on change. */
   version = 0;
   private queue: ApiStreamMessage[] = [];
@@ -69,12 +69,12 @@ export class SessionStore {
     switch (msg.type) {
       case 'reset':
         this.events = [];
-        this.byConn = new Map();
-        this.bySeq = new Map();
+        this.seqs = new Set();
         this.rows = [];
         this.rowsByConn = new Map();
+        this.phoneConnections = 0;
         this.diagnosis = EMPTY;
-        this.handoff = [];
+        this.handoffVisit = undefined;
         this.certFetch = undefined;
         this.status = msg.status;
         break;
@@ -92,24 +92,23 @@ export class SessionStore {
   }
 
   private add(ev: LabEvent): void {
-    if (this.bySeq.has(ev.seq)) return;
+    if (this.seqs.has(ev.seq)) return;
+    this.seqs.add(ev.seq);
     const i = this.events.length;
     this.events.push(ev);
-    this.bySeq.set(ev.seq, i);
-    if (ev.conn) {
-      let list = this.byConn.get(ev.conn);
-      if (!list) this.byConn.set(ev.conn, (list = []));
-      list.push(i);
-    }
     const start = this.rows.length;
     rowsFor(ev, i, this.rows);
     if (ev.conn) {
       let rows = this.rowsByConn.get(ev.conn);
-      if (!rows) this.rowsByConn.set(ev.conn, (rows = []));
+      if (!rows) {
+        this.rowsByConn.set(ev.conn, (rows = []));
+        // A connection's first event: counted when it is the phone opening a mail port.
+        if (ev.kind === 'conn.open' && ev.proto !== 'http' && ev.proto !== 'ui') this.phoneConnections++;
+      }
       for (let r = start; r < this.rows.length; r++) rows.push(this.rows[r]);
     }
     if (ev.kind === 'http.request') {
-      this.handoff.push(ev);
+      if (!this.handoffVisit || (!this.handoffVisit.device?.model && ev.device?.model)) this.handoffVisit = ev;
       if (!this.certFetch && ev.status < 400 && (ev.served === 'ca.crt' || ev.served === 'ca.cer')) {
         this.certFetch = { seq: ev.seq, t: ev.t, served: ev.served, device: ev.device, userAgent: ev.userAgent };
       }

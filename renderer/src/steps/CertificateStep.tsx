@@ -16,7 +16,7 @@ export function CertificateStep({ api, store, profile, wizard, update, run, info
     void run(api.call('handoff.qr', {})).then(setQr);
   }, [api, run, running, info?.features.handoff, status?.handoffUrl]);
   const fetched = store.certFetch;
-  const visit = store.handoff.find((h) => h.device?.model) ?? store.handoff[0];
+  const visit = store.handoffVisit;
   const url = qr?.url ?? status?.handoffUrl;
   const steps = profile?.certificate.steps ?? ['Open the short address in the phone’s browser.', 'Choose the certificate link and accept it.'];
   return (

@@ -8,20 +8,11 @@ import type { StepProps } from '../state/wizard';
 /** After this long on the Run step with no connection from the phone, say what to check. */
 export const NO_CONNECTION_HINT_MS = 45_000;
 
-function phoneConnections(store: StepProps['store']): number {
-  let n = 0;
-  for (const list of store.byConn.values()) {
-    const first = store.events[list[0]];
-    if (first?.kind === 'conn.open' && first.proto !== 'http' && first.proto !== 'ui') n++;
-  }
-  return n;
-}
-
 export function RunStep({ api, store, profile, wizard, update, run, info }: StepProps) {
   const [scenarios, setScenarios] = useState<ScenarioInfo[]>([]);
   const [silent, setSilent] = useState(false);
-  const [connsAtEntry] = useState(() => phoneConnections(store));
-  const connected = phoneConnections(store) > connsAtEntry;
+  const [connsAtEntry] = useState(() => store.phoneConnections);
+  const connected = store.phoneConnections > connsAtEntry;
   const waiting = store.status?.state === 'running' && !wizard.demo && !connected;
   useEffect(() => {
     if (!waiting) return;

@@ -12,7 +12,7 @@ import type { Rule } from './types.js';
 import { PerConn } from './types.js';
 import { FULL_BODY_WARN_BYTES, MAX_LISTED_NAMES } from '../constants.js';
 import { bodyItemsRequested, literalIsBody } from '../imap-syntax.js';
-import { addUnique, increment, pushBounded } from '../store.js';
+import { addUnique, increment } from '../store.js';
 
 export function fullBodyDownloadRule(): Rule {
   const active = new PerConn<{ fetching: boolean }>(() => ({ fetching: false }));
@@ -63,12 +63,8 @@ export function fullBodyDownloadRule(): Rule {
         },
       });
     },
-    onEvent(ev, _conn, host) {
-      if (ev.kind !== 'conn.close') return;
-      const s = active.peek(ev.conn);
-      active.drop(ev.conn);
-      if (!s?.fetching) return;
-      host.store.updateData('full-body-download', (d) => pushBounded(d, 'perConnection', { conn: ev.conn }));
+    onEvent(ev) {
+      if (ev.kind === 'conn.close') active.drop(ev.conn);
     },
   };
 }

@@ -42,8 +42,3 @@ export class PerConn<S> {
     this.map.delete(conn);
   }
 }
-
-/** The seqs of a line: what proves a client or server item. */
-export function lineSeqs(item: { line: { seqs: number[] } }): number[] {
-  return item.line.seqs;
-}

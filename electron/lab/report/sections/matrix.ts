@@ -6,8 +6,6 @@ import { RESULT_MARK, RESULT_WORD, SECURITY_WORDS, STEP_WORDS, failureWords, fir
 import { clock } from '../transcript.js';
 import { omittedWords, rangeWords, selectAttempts } from '../select.js';
 
-export const NO_MECHANISM = 'no login sent';
-
 /**
  * Rows of the step-by-step table. A phone that polled 800 times shows, chosen by
  * `selectAttempts`, the first try of each configuration and the latest ones, and says which

@@ -104,7 +104,10 @@ class LegacyTlsStream extends Duplex {
 
 export class LegacyConnection {
   private state: State = 'await-cke';
-  private inbuf: Buffer = Buffer.alloc(0) as Buffer;
+  /** Received bytes not yet framed into records, as the socket delivered them: a record split
+   * across chunks is joined once, when all of it is here, not on every chunk. */
+  private readonly inbuf: Buffer[] = [];
+  private inbufBytes = 0;
   private hsbuf: Buffer = Buffer.alloc(0) as Buffer;
   private readonly transcript: Buffer[] = [];
   private readState?: CipherState;
@@ -257,12 +260,14 @@ export class LegacyConnection {
         return;
       }
     }
-    this.inbuf = this.inbuf.length === 0 ? data : Buffer.concat([this.inbuf, data]);
+    this.inbuf.push(data);
+    this.inbufBytes += data.length;
     try {
-      while (this.inbuf.length >= 5 && (this.state as State) !== 'closed') {
-        const type = this.inbuf[0];
-        const ver = this.inbuf.readUInt16BE(1);
-        const len = this.inbuf.readUInt16BE(3);
+      while (this.inbufBytes >= 5 && (this.state as State) !== 'closed') {
+        const head = this.joined(5);
+        const type = head[0];
+        const ver = head.readUInt16BE(1);
+        const len = head.readUInt16BE(3);
         if (type < CT_CCS || type > CT_APPDATA || ver >> 8 !== 3) {
           this.fatal(Alert.unexpectedMessage, 'malformed', `not a TLS record (type ${type}, version 0x${ver.toString(16)})`);
           return;
@@ -271,10 +276,12 @@ export class LegacyConnection {
           this.fatal(Alert.recordOverflow, 'malformed', `record of ${len} bytes exceeds the limit`);
           return;
         }
-        if (this.inbuf.length < 5 + len) break;
-        const frag = this.inbuf.subarray(5, 5 + len);
-        this.inbuf = this.inbuf.subarray(5 + len);
-        this.handleRecord(type, frag);
+        if (this.inbufBytes < 5 + len) break;
+        const rec = this.joined(5 + len);
+        if (rec.length === 5 + len) this.inbuf.shift();
+        else this.inbuf[0] = rec.subarray(5 + len);
+        this.inbufBytes -= 5 + len;
+        this.handleRecord(type, rec.subarray(5, 5 + len));
       }
     } catch (e) {
       if (e instanceof BadRecordMac) {
@@ -283,6 +290,18 @@ export class LegacyConnection {
         this.fatal(Alert.internalError, 'internal', `internal error: ${(e as Error).message}`);
       }
     }
+  }
+
+  /** The first received chunk, joined with the ones after it until it holds `n` bytes
+   * (n ≤ inbufBytes). */
+  private joined(n: number): Buffer {
+    if (this.inbuf[0].length >= n) return this.inbuf[0];
+    let k = 0;
+    let len = 0;
+    while (len < n) len += this.inbuf[k++].length;
+    const merged = Buffer.concat(this.inbuf.slice(0, k), len);
+    this.inbuf.splice(0, k, merged);
+    return merged;
   }
 
   private handleRecord(type: number, fragment: Buffer): void {
