@@ -5,7 +5,7 @@
  */
 import { UsageError } from './usage.js';
 
-export const USAGE = `usage:
+const USAGE = `usage:
   mailprobe start    [--browser] [--no-open] [--port N] [--data-dir DIR]
                      (opens the wizard: Electron where available, else browser mode)
   mailprobe lab      [--bind ADDR] [--imap-port N] [--imaps-port N] [--smtp-port N] [--smtps-port N]
@@ -22,7 +22,7 @@ export const USAGE = `usage:
                      [--user U] [--password P] [--pause-ms N] [--data-dir DIR] [--quiet] [--list]`;
 
 /** The usage lines of one command (its line in USAGE and the continuation lines under it). */
-export function commandUsage(name: string): string {
+function commandUsage(name: string): string {
   const lines = USAGE.split('\n').slice(1);
   const start = lines.findIndex((l) => l.startsWith(`  mailprobe ${name} `));
   if (start < 0) return USAGE;

@@ -4,7 +4,7 @@
  * working across lab runs.
  */
 import { randomInt } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const DEFAULT_USER = 'phone';
@@ -21,13 +21,11 @@ export function randomPassword(): string {
  */
 export function loadOrCreateAccount(dataDir: string, user?: string, password?: string): { user: string; password: string } {
   const file = join(dataDir, ACCOUNT_FILE);
-  let stored: { user?: string; password?: string } = {};
-  if (existsSync(file)) {
-    try {
-      stored = JSON.parse(readFileSync(file, 'utf8')) as typeof stored;
-    } catch {
-      stored = {};
-    }
+  let stored: { user?: string; password?: string };
+  try {
+    stored = JSON.parse(readFileSync(file, 'utf8')) as typeof stored;
+  } catch {
+    stored = {}; // none yet (or unreadable): a new one is made below
   }
   const finalUser = user ?? stored.user ?? DEFAULT_USER;
   if (password !== undefined) return { user: finalUser, password };

@@ -5,12 +5,9 @@
  * the HTTP hand-off server, records `lab.start`, and gives back a handle to stop it all.
  */
 import { loadProfiles } from './profiles/index.js';
-import { defaultProfilesDir } from './package-root.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { defaultProfilesDir, packageVersion } from './package-root.js';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { DeviceInfo, ListenerAddress, ListenerName } from '../api.js';
+import type { DeviceInfo, DeviceProfile, ListenerAddress, ListenerName } from '../api.js';
 import { loadOrCreateAccount } from './account.js';
 import { ensureLabCertificates, labCertificateHosts, markCertificatesInUse, type LabCertificates } from './certs/index.js';
 import { chooseLanAddress, HANDOFF_DEFAULT_PORT, startHandoffServer, type HandoffServer } from './handoff/index.js';
@@ -49,22 +46,15 @@ export interface StartedLab extends RunningLab {
   warnings: string[];
 }
 
-/** The package version, found by walking up from this file (works from the sources and from dist/). */
-export function labVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const p = join(dir, 'package.json');
-    if (existsSync(p)) {
-      try {
-        const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-        if (pkg.name === 'mailprobe' && pkg.version) return pkg.version;
-      } catch {
-        // keep walking
-      }
-    }
-    dir = dirname(dir);
+/** A profile id (`--profile`, the wizard's Phone step) that resources/profiles does not have. */
+export class UnknownProfileError extends Error {
+  override name = 'UnknownProfileError';
+  constructor(
+    readonly id: string,
+    readonly known: string[],
+  ) {
+    super(`unknown device profile '${id}' (known: ${known.join(', ')})`);
   }
-  return '0.0.0';
 }
 
 async function openStore(opts: LabOptions, extras: LabExtras): Promise<MailStoreApi> {
@@ -108,9 +98,12 @@ async function listenWithFallback(
 
 export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): Promise<StartedLab> {
   const { limits, store: _store, certificates: _certs, onWarning, ...given } = partial;
+  // First, before anything is created: an unknown profile id is refused.
+  const chosen = profileDevice(given.profile);
   const dataDir = given.dataDir ?? defaultDataDir();
   const account = loadOrCreateAccount(dataDir, given.user, given.password);
   const lan = chooseLanAddress({ bind: given.bind });
+  const host = hostname();
   // Ports as asked: a number (0 = any free port), undefined (the default, with fallbacks), or
   // null (listener off). `options` gets the ports actually bound once the listeners are up.
   const wanted = { imap: given.imapPort, imaps: given.imapsPort, http: given.httpPort };
@@ -142,7 +135,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   let certs: LabCertificates | undefined = partial.certificates;
   let releaseCertificates: (() => void) | undefined;
   if (!certs && (wantsTls || wanted.http !== null)) {
-    certs = await ensureLabCertificates({ dataDir, hosts: labCertificateHosts(lan.address, hostname()) });
+    certs = await ensureLabCertificates({ dataDir, hosts: labCertificateHosts(lan.address, host) });
     // While this lab runs, `mailprobe cert --new-ca` must not swap the CA under it.
     releaseCertificates = markCertificatesInUse(certs.dir);
   }
@@ -150,6 +143,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   if (certs) tlsAcceptor = createTlsAcceptor({ certificates: certs, engine: options.tls });
 
   const recorder = new SessionRecorder({ dataDir });
+  const version = packageVersion();
   let connCounter = 0;
   const imap = createImapServer(
     {
@@ -160,10 +154,10 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
       emptyLine: options.emptyLine,
       loginDisabledWithoutTls: options.loginDisabledWithoutTls,
       greeting: options.greeting,
-      hostname: hostname() || 'mailprobe',
+      hostname: host || 'mailprobe',
       tlsAcceptor,
       limits: { ...DEFAULT_LIMITS, ...limits },
-      version: labVersion(),
+      version,
     },
     () => `c${++connCounter}`,
   );
@@ -211,9 +205,8 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   };
   if (options.profile) settings.profile = options.profile;
   if (options.mailbox) settings.mailbox = options.mailbox;
-  recorder.record({ kind: 'lab.start', version: labVersion(), listeners, account, settings, ...(handoff ? { handoffUrl: handoff.url } : {}) });
+  recorder.record({ kind: 'lab.start', version, listeners, account, settings, ...(handoff ? { handoffUrl: handoff.url } : {}) });
   for (const w of warnings) recorder.record({ kind: 'note', text: w });
-  const chosen = profileDevice(options.profile);
   // The technician's choice names the phone until the phone names itself (hand-off page, IMAP ID).
   if (chosen) recorder.record({ kind: 'device', device: chosen });
   recorder.flush();
@@ -247,10 +240,14 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
 /** The device a profile id names (`--profile`, the wizard's Phone step); none for the generic one. */
 function profileDevice(id: string | undefined): DeviceInfo | undefined {
   if (!id || id === 'generic') return undefined;
+  let profiles: DeviceProfile[];
   try {
-    const p = loadProfiles(defaultProfilesDir()).find((x) => x.id === id);
-    return p ? { vendor: p.vendor, model: p.model, platform: p.platform, source: 'profile' } : undefined;
+    profiles = loadProfiles(defaultProfilesDir());
   } catch {
     return undefined; // profiles missing from an odd install: the lab serves all the same
   }
+  const p = profiles.find((x) => x.id === id);
+  // A typo would silently give the generic advice in the report: refuse it instead.
+  if (!p) throw new UnknownProfileError(id, profiles.map((x) => x.id));
+  return { vendor: p.vendor, model: p.model, platform: p.platform, source: 'profile' };
 }

@@ -4,7 +4,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The directory holding Mailprobe's package.json, found by walking up from this module. */
-export function packageRoot(from: string = fileURLToPath(import.meta.url)): string {
+let ownRoot: string | undefined;
+
+export function packageRoot(from?: string): string {
+  // Our own root never moves while we run: found once (profiles, version and fonts all ask).
+  if (from === undefined) return (ownRoot ??= findRoot(fileURLToPath(import.meta.url)));
+  return findRoot(from);
+}
+
+function findRoot(from: string): string {
   let dir = dirname(from);
   for (;;) {
     const pkg = join(dir, 'package.json');

@@ -12,16 +12,7 @@ import type { LabEvent } from '../../electron/api.js';
 import { readEvents } from '../../electron/lab/recorder/index.js';
 import { RawClient } from '../support/raw-client.js';
 import { runCli, spawnLab } from '../support/cli.js';
-import { tempDir } from '../support/lab.js';
-
-/** Poll until `cond` holds (stderr and stdout are separate pipes: one may lag the other). */
-async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { tempDir, waitFor } from '../support/lab.js';
 
 const base = (dir: string) => ['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0', '--data-dir', dir];
 
@@ -55,7 +46,7 @@ describe('mailprobe lab', () => {
   it('prints the hand-off URL and a terminal QR code that decodes to it', async () => {
     const lab = await spawnLab(base(tempDir()));
     const url = lab.ready.handoffUrl!;
-    await waitFor(() => lab.stderr().includes('█'));
+    await waitFor(() => lab.stderr().includes('█')); // stderr and stdout are separate pipes: one may lag the other
     const err = lab.stderr();
     expect(err).toContain(`open ${url}`);
     const qrText = err.split('\n').filter((l) => /[█▀▄]/.test(l)).join('\n');

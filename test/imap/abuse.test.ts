@@ -10,7 +10,7 @@ import type { StartedLab } from '../../electron/lab/lab.js';
 import { MAX_EVENT_PAYLOAD_BYTES } from '../../electron/lab/recorder/index.js';
 import { MAX_LINE_BYTES, MAX_LITERALS_PER_COMMAND, MAX_PREAUTH_LITERAL_BYTES, REJECTED_SAMPLE_BYTES } from '../../electron/lab/imap/limits.js';
 import { RawClient } from '../support/raw-client.js';
-import { TEST_PASSWORD, TEST_USER, eventsOf, startTestLab, waitForEvent } from '../support/lab.js';
+import { TEST_PASSWORD, TEST_USER, closeOf, connOf, eventsOf, startTestLab, waitForEvent } from '../support/lab.js';
 
 let lab: StartedLab;
 let port: number;
@@ -37,15 +37,6 @@ async function stillServes(p = port): Promise<void> {
   c.close();
 }
 
-function connOf(c: RawClient): Promise<string> {
-  const local = `${c.socket.localAddress}:${c.socket.localPort}`;
-  return waitForEvent(lab, (e) => e.kind === 'conn.open' && e.remote === local).then((e) => e.conn!);
-}
-
-function closeOf(l: StartedLab, conn: string): Promise<LabEvent> {
-  return waitForEvent(l, (e) => e.kind === 'conn.close' && e.conn === conn);
-}
-
 function rejectedOf(l: StartedLab, conn: string, what: string): LabEvent | undefined {
   return eventsOf(l).find((e) => e.kind === 'input.rejected' && e.conn === conn && e.what === what);
 }
@@ -53,7 +44,7 @@ function rejectedOf(l: StartedLab, conn: string, what: string): LabEvent | undef
 describe('hostile and broken input', () => {
   it('random bytes: BAD answers, then BYE after too many, all bytes recorded', async () => {
     const c = await greeted();
-    const conn = await connOf(c);
+    const conn = await connOf(lab, c);
     const junk = Buffer.concat([Buffer.from('x'), randomBytes(20_000)]);
     c.send(junk);
     const rest = await c.closedByServer();
@@ -66,7 +57,7 @@ describe('hostile and broken input', () => {
 
   it('a 2 MB line: BYE, the first 64 KiB recorded with the true length, close', async () => {
     const c = await greeted();
-    const conn = await connOf(c);
+    const conn = await connOf(lab, c);
     c.send(Buffer.alloc(2 * 1024 * 1024, 'a'));
     c.send('\r\n');
     const rest = await c.closedByServer();
@@ -84,7 +75,7 @@ describe('hostile and broken input', () => {
 
   it('{4294967295}: tagged NO [TOOBIG] without waiting for the bytes; the session goes on', async () => {
     const c = await greeted();
-    const conn = await connOf(c);
+    const conn = await connOf(lab, c);
     await c.command('a1', `LOGIN ${TEST_USER} ${TEST_PASSWORD}`);
     c.send('a2 APPEND INBOX {4294967295}\r\n');
     expect(await c.line()).toMatch(/^a2 NO \[TOOBIG\] Literal too large/);
@@ -106,7 +97,7 @@ describe('hostile and broken input', () => {
 
   it('a command of endless small literals is cut off at MAX_LITERALS_PER_COMMAND', async () => {
     const c = await greeted();
-    const conn = await connOf(c);
+    const conn = await connOf(lab, c);
     await c.command('a1', `LOGIN ${TEST_USER} ${TEST_PASSWORD}`);
     c.send('a2 SEARCH' + ' TEXT {1+}\r\nx'.repeat(MAX_LITERALS_PER_COMMAND + 5) + '\r\n');
     expect(await c.closedByServer()).toMatch(/\* BYE Too many literals in one command/);
@@ -123,7 +114,7 @@ describe('hostile and broken input', () => {
 
   it('a TLS ClientHello on the plaintext port: tls-on-plaintext-port and a human BYE', async () => {
     const c = await greeted();
-    const conn = await connOf(c);
+    const conn = await connOf(lab, c);
     // The start of a real TLS 1.0 ClientHello record.
     c.send(Buffer.from('160301004a0100004603015f', 'hex'));
     expect(await c.closedByServer()).toMatch(/^\* BYE This is the plain IMAP port; .*IMAPS port/);
@@ -134,7 +125,7 @@ describe('hostile and broken input', () => {
 
   it('an HTTP request on the IMAP port: http-on-imap-port and a human BYE', async () => {
     const c = await greeted();
-    const conn = await connOf(c);
+    const conn = await connOf(lab, c);
     c.send('GET / HTTP/1.1\r\nHost: 192.168.1.10:143\r\nUser-Agent: Nokia6233/2.0 (05.10)\r\n\r\n');
     expect(await c.closedByServer()).toMatch(/^\* BYE This is an IMAP mail server, not a web page/);
     expect(rejectedOf(lab, conn, 'http-on-imap-port')).toMatchObject({ sample: 'GET / HTTP/1.1\r\n' });
@@ -142,7 +133,7 @@ describe('hostile and broken input', () => {
 
   it('a client vanishing mid-literal: partial bytes recorded, nothing appended, lab fine', async () => {
     const c = await greeted();
-    const conn = await connOf(c);
+    const conn = await connOf(lab, c);
     await c.command('a1', `LOGIN ${TEST_USER} ${TEST_PASSWORD}`);
     const before = lab.store.messages('INBOX').length;
     c.send('a2 APPEND INBOX {100}\r\n');
@@ -160,7 +151,7 @@ describe('hostile and broken input', () => {
 
   it('bytes pipelined after STARTTLS are recorded and never executed', async () => {
     const c = await greeted();
-    const conn = await connOf(c);
+    const conn = await connOf(lab, c);
     c.send(`s1 STARTTLS\r\ns2 LOGIN ${TEST_USER} ${TEST_PASSWORD}\r\n`);
     expect(await c.line()).toBe('s1 OK Begin TLS negotiation now');
     await waitForEvent(lab, (e) => e.kind === 'input.rejected' && e.conn === conn && e.what === 'data-after-starttls');
@@ -266,7 +257,7 @@ describe('limits', () => {
 
   it('a big FETCH is recorded as its first 64 KiB with the true length', async () => {
     const c = await greeted();
-    const conn = await connOf(c);
+    const conn = await connOf(lab, c);
     await c.command('f1', `LOGIN ${TEST_USER} ${TEST_PASSWORD}`);
     const body = 'Subject: big\r\n\r\n' + 'y'.repeat(200_000) + '\r\n';
     c.send(`f2 APPEND INBOX {${body.length}+}\r\n${body}\r\n`);

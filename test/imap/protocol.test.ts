@@ -9,7 +9,7 @@ import { redactEvent, REDACTED } from '../../electron/lab/recorder/index.js';
 import { MAX_ID_FIELDS } from '../../electron/lab/imap/commands/id.js';
 import { MAX_SEARCH_DEPTH } from '../../electron/lab/imap/commands/search.js';
 import { RawClient } from '../support/raw-client.js';
-import { TEST_PASSWORD, TEST_USER, eventsOf, startTestLab, waitForEvent } from '../support/lab.js';
+import { TEST_PASSWORD, TEST_USER, closeOf, connOf, eventsOf, startTestLab, waitForEvent } from '../support/lab.js';
 
 let lab: StartedLab;
 let port: number;
@@ -26,11 +26,6 @@ async function session(select?: string, p = port): Promise<RawClient> {
   expect((await c.command('l', `LOGIN ${TEST_USER} ${TEST_PASSWORD}`)).at(-1)).toBe('l OK User logged in');
   if (select) expect((await c.command('s', `SELECT ${select}`)).at(-1)).toBe('s OK [READ-WRITE] Completed');
   return c;
-}
-
-async function connOf(c: RawClient): Promise<string> {
-  const local = `${c.socket.localAddress}:${c.socket.localPort}`;
-  return (await waitForEvent(lab, (e) => e.kind === 'conn.open' && e.remote === local)).conn!;
 }
 
 const bytesOf = (evs: LabEvent[], conn: string, kind: 'c2s' | 's2c') => evs.filter((e): e is BytesEvent => e.kind === kind && e.conn === conn);
@@ -162,8 +157,8 @@ describe('commands', () => {
 
   it('ID becomes a device event; CAPABILITY, NOOP and LOGOUT work before login', async () => {
     const c = await RawClient.connect(port);
-    const conn = await connOf(c);
     await c.line();
+    const conn = await connOf(lab, c);
     const id = await c.command('a', 'ID ("name" "Nokia6233" "vendor" "Nokia" "version" "05.10" "os" "S40")');
     expect(id[0]).toMatch(/^\* ID \("name" "Mailprobe" "version" "[^"]+"/);
     const dev = await waitForEvent(lab, (e) => e.kind === 'device' && e.conn === conn);
@@ -172,19 +167,15 @@ describe('commands', () => {
     expect(await c.command('c', 'FROB')).toEqual(['c BAD Unrecognized command']);
     expect(await c.command('d', 'ID NIL')).toHaveLength(2);
     expect(await c.command('e', 'LOGOUT')).toEqual(['* BYE LOGOUT received', 'e OK Completed']);
-    expect(await closeEvent(conn)).toMatchObject({ by: 'client', reason: 'LOGOUT' });
+    expect(await closeOf(lab, conn)).toMatchObject({ by: 'client', reason: 'LOGOUT' });
   });
 });
-
-function closeEvent(conn: string) {
-  return waitForEvent(lab, (e) => e.kind === 'conn.close' && e.conn === conn);
-}
 
 describe('literals, pipelining and the record', () => {
   it('LOGIN with literals: the user name and password fragments are marked secret', async () => {
     const c = await RawClient.connect(port);
-    const conn = await connOf(c);
     await c.line();
+    const conn = await connOf(lab, c);
     c.send(`a1 LOGIN {${TEST_USER.length}}\r\n`);
     expect(await c.line()).toBe('+ Ready for literal data');
     c.send(`${TEST_USER} {${TEST_PASSWORD.length}+}\r\n${TEST_PASSWORD}\r\n`);
@@ -199,8 +190,8 @@ describe('literals, pipelining and the record', () => {
 
   it('LOGIN on one line: each argument is a secret range, redacted on export', async () => {
     const c = await RawClient.connect(port);
-    const conn = await connOf(c);
     await c.line();
+    const conn = await connOf(lab, c);
     await c.command('a1', `LOGIN "${TEST_USER}" ${TEST_PASSWORD}`);
     const line = bytesOf(eventsOf(lab), conn, 'c2s')[0];
     expect(line.secrets).toEqual([[9, 9 + TEST_USER.length + 2], [10 + TEST_USER.length + 2, 10 + TEST_USER.length + 2 + TEST_PASSWORD.length]]);
@@ -210,13 +201,13 @@ describe('literals, pipelining and the record', () => {
 
   it('AUTHENTICATE PLAIN with SASL-IR: the initial response is a secret; so are continuation lines', async () => {
     const c = await RawClient.connect(port);
-    const conn = await connOf(c);
     await c.line();
+    const conn = await connOf(lab, c);
     const ir = Buffer.from(`\0${TEST_USER}\0${TEST_PASSWORD}`).toString('base64');
     expect(await c.command('a1', `AUTHENTICATE PLAIN ${ir}`)).toEqual(['a1 OK Success (no protection)']);
     const b = await RawClient.connect(port);
-    const conn2 = await connOf(b);
     await b.line();
+    const conn2 = await connOf(lab, b);
     b.send('b1 AUTHENTICATE LOGIN\r\n');
     expect(await b.line()).toBe('+ ' + Buffer.from('Username:').toString('base64'));
     b.send(Buffer.from(TEST_USER).toString('base64') + '\r\n');
@@ -243,8 +234,8 @@ describe('literals, pipelining and the record', () => {
 
   it('pipelined commands are answered in order, in one write, after their events', async () => {
     const c = await RawClient.connect(port);
-    const conn = await connOf(c);
     await c.line();
+    const conn = await connOf(lab, c);
     // The Symbian pattern: SELECT sent before the LOGIN result (QUIRKS command-before-auth-result).
     c.send(`1 LOGIN ${TEST_USER} ${TEST_PASSWORD}\r\n2 SELECT INBOX\r\n3 FETCH 1 (UID)\r\n4 NOOP\r\n`);
     const lines = await c.response('4');
@@ -316,11 +307,11 @@ describe('argument limits', () => {
 describe('after the end', () => {
   it('bytes pipelined after LOGOUT are recorded, not executed', async () => {
     const c = await RawClient.connect(port);
-    const conn = await connOf(c);
     await c.line();
+    const conn = await connOf(lab, c);
     c.send('a LOGOUT\r\nb CAPABILITY\r\n');
     expect(await c.closedByServer()).toBe('* BYE LOGOUT received\r\na OK Completed\r\n');
-    await waitForEvent(lab, (e) => e.kind === 'conn.close' && e.conn === conn);
+    await closeOf(lab, conn);
     const c2s = bytesOf(eventsOf(lab), conn, 'c2s').map((e) => e.text);
     expect(c2s).toEqual(['a LOGOUT\r\n', 'b CAPABILITY\r\n']);
     expect(eventsOf(lab).some((e) => e.kind === 'input.rejected' && e.conn === conn && e.what === 'data-after-close')).toBe(true);

@@ -167,3 +167,16 @@ describe('MailStore', () => {
     expect(m.envelope.subject).toBe('lazy');
   });
 });
+
+describe('memory held by appended messages', () => {
+  it('keeps its own copy of a message that arrived as a slice of a larger buffer', () => {
+    const store = new MailStore();
+    const chunk = Buffer.alloc(1024 * 1024, 0x41); // a socket chunk with other commands around the literal
+    const msg = Buffer.from('Subject: hi\r\n\r\nbody\r\n');
+    msg.copy(chunk, 1000);
+    const uid = store.append('INBOX', chunk.subarray(1000, 1000 + msg.length));
+    const stored = store.messages('INBOX').find((m) => m.uid === uid)!;
+    expect(stored.raw.equals(msg)).toBe(true);
+    expect(stored.raw.buffer.byteLength).toBeLessThan(64 * 1024); // the 1 MiB chunk is not kept alive
+  });
+});

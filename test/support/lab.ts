@@ -10,6 +10,7 @@ import { startLab, type LabExtras, type StartedLab } from '../../electron/lab/la
 import type { LabOptions } from '../../electron/lab/lab-types.js';
 import { readEvents } from '../../electron/lab/recorder/index.js';
 import type { LabEvent } from '../../electron/api.js';
+import type { RawClient } from './raw-client.js';
 
 export const TEST_USER = 'phone';
 export const TEST_PASSWORD = '424242';
@@ -45,15 +46,35 @@ export function eventsOf(lab: StartedLab): LabEvent[] {
   return readEvents(lab.sessionDir);
 }
 
-/** Wait until an event matching `pred` has been recorded. */
-export async function waitForEvent(lab: StartedLab, pred: (e: LabEvent) => boolean, timeoutMs = 5000): Promise<LabEvent> {
+/** Poll every 20 ms until `probe` gives something other than undefined or false; resolves with it. */
+export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 5000, what = 'a condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const hit = eventsOf(lab).find(pred);
-    if (hit) return hit;
-    if (Date.now() > deadline) throw new Error('timeout waiting for an event');
+    const got = probe();
+    if (got !== undefined && got !== false) return got;
+    if (Date.now() > deadline) throw new Error(`timeout waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Wait until an event matching `pred` has been recorded. */
+export function waitForEvent(lab: StartedLab, pred: (e: LabEvent) => boolean, timeoutMs = 5000): Promise<LabEvent> {
+  return waitFor(() => eventsOf(lab).find(pred), timeoutMs, 'an event');
+}
+
+/**
+ * The lab's id for a client's connection, once greeted: the newest conn.open from the client's
+ * address (after many connections to one lab, a local port comes round again).
+ */
+export async function connOf(lab: StartedLab, c: RawClient): Promise<string> {
+  const local = `${c.socket.localAddress}:${c.socket.localPort}`;
+  const open = await waitFor(() => eventsOf(lab).findLast((e) => e.kind === 'conn.open' && e.remote === local), 5000, 'conn.open');
+  return open.conn!;
+}
+
+/** The conn.close event of a connection, once recorded. */
+export function closeOf(lab: StartedLab, conn: string): Promise<LabEvent> {
+  return waitForEvent(lab, (e) => e.kind === 'conn.close' && e.conn === conn);
 }
 
 /** The c2s/s2c text of one connection, in order, as a transcript ("C: …" / "S: …"). */

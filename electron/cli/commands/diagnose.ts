@@ -36,7 +36,7 @@ function readPcap(path: string): LabEvent[] {
   return eventsFromTsharkFields(r.stdout);
 }
 
-export function loadEvents(input: string): LabEvent[] {
+function loadEvents(input: string): LabEvent[] {
   try {
     statSync(input);
   } catch (err) {

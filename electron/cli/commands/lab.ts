@@ -3,10 +3,9 @@
  * when every listener is up, with --json every event as one JSON line after it, and stop
  * cleanly on SIGINT/SIGTERM (lab.stop recorded, exit 0). Bad options: exit 2, one line.
  */
-import { profileIds } from '../../lab/profiles/index.js';
 import { qrTerminal } from '../../lab/handoff/index.js';
 import type { LabEvent } from '../../api.js';
-import { startLab, type StartedLab } from '../../lab/lab.js';
+import { startLab, UnknownProfileError, type StartedLab } from '../../lab/lab.js';
 import type { LabOptions } from '../../lab/lab-types.js';
 import { readEvents, redactEvent } from '../../lab/recorder/index.js';
 import { isSaslMechanismName } from '../../lab/sasl/index.js';
@@ -37,7 +36,7 @@ function optionalPort(flag: string, value: string | undefined): number | undefin
   return value === undefined ? undefined : parsePort(flag, value, 0);
 }
 
-export function parseMechanisms(value: string | undefined): SaslMechanismName[] | undefined {
+function parseMechanisms(value: string | undefined): SaslMechanismName[] | undefined {
   if (value === undefined) return undefined;
   const names = value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
   if (names.length === 0) throw new UsageError('--mechanisms needs a comma-separated list, e.g. CRAM-MD5,PLAIN');
@@ -47,8 +46,8 @@ export function parseMechanisms(value: string | undefined): SaslMechanismName[] 
   return [...new Set(names)] as SaslMechanismName[];
 }
 
-/** The flags as LabOptions (exported for the tests and for `mailprobe start`). */
-export function labOptionsFromArgv(argv: string[]): { options: Partial<LabOptions>; json: boolean; ui: boolean; uiPort?: number; notes: string[] } {
+/** The flags as LabOptions. */
+function labOptionsFromArgv(argv: string[]): { options: Partial<LabOptions>; json: boolean; ui: boolean; uiPort?: number; notes: string[] } {
   const { values, positionals } = parseFlags(argv, FLAGS, true);
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const notes: string[] = [];
@@ -63,11 +62,6 @@ export function labOptionsFromArgv(argv: string[]): { options: Partial<LabOption
   }
   if (values.password !== undefined && (values.password === '' || /[\r\n]/.test(values.password))) {
     throw new UsageError('--password must be non-empty and on one line');
-  }
-  if (values.profile !== undefined) {
-    // A typo here would silently give the generic advice in the report: refuse it instead.
-    const known = profileIds();
-    if (!known.includes(values.profile)) throw new UsageError(`--profile must be one of ${known.join(', ')}, got '${values.profile}'`);
   }
   const options: Partial<LabOptions> = {
     bind: values.bind,
@@ -103,7 +97,9 @@ export async function run(argv: string[]): Promise<number> {
   try {
     lab = await startLab({ ...options, onWarning: (m) => process.stderr.write(`mailprobe lab: ${m}\n`) });
   } catch (err) {
-    // A --mailbox that is not an mbox or a Maildir, a --bind that is not an address: bad input.
+    // A --mailbox that is not an mbox or a Maildir, a --bind that is not an address, a
+    // --profile that names no profile (startLab checks it first, with the profiles it loads): bad input.
+    if (err instanceof UnknownProfileError) throw new UsageError(`--profile must be one of ${err.known.join(', ')}, got '${err.id}'`);
     const e = err as Error;
     if (e.name === 'MailboxFileError' || e instanceof TypeError) throw new UsageError(e.message.split('\n')[0]);
     throw err;

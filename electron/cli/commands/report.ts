@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { writeReport } from '../../lab/report/index.js';
 import { UsageError, oneOf, parseFlags } from '../usage.js';
 
-export const PAPERS = ['a4', 'letter'] as const;
+const PAPERS = ['a4', 'letter'] as const;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, {

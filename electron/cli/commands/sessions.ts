@@ -6,7 +6,7 @@ import { defaultDataDir } from '../../lab/paths.js';
 import { EVENTS_FILE, readEvents } from '../../lab/recorder/index.js';
 import { parseFlags } from '../usage.js';
 
-export interface SessionSummary {
+interface SessionSummary {
   id: string;
   dir: string;
   start: string | null;
@@ -16,7 +16,7 @@ export interface SessionSummary {
   events: number;
 }
 
-export function summarize(dir: string, id: string): SessionSummary {
+function summarize(dir: string, id: string): SessionSummary {
   let events: LabEvent[] = [];
   try {
     events = readEvents(dir);
@@ -36,7 +36,7 @@ export function summarize(dir: string, id: string): SessionSummary {
   };
 }
 
-export function listSessions(dataDir: string): SessionSummary[] {
+function listSessions(dataDir: string): SessionSummary[] {
   const root = join(dataDir, 'sessions');
   if (!existsSync(root)) return [];
   const out: SessionSummary[] = [];

@@ -22,7 +22,7 @@ export interface ShellFacts {
 }
 
 /** The Electron binary shipped by the `electron` npm package, when its download happened. */
-export function electronBinary(
+function electronBinary(
   root: string,
   exists: (p: string) => boolean = existsSync,
   read: (p: string) => string = (p) => readFileSync(p, 'utf8'),
@@ -37,7 +37,7 @@ export function electronBinary(
   return bin && exists(bin) ? bin : undefined;
 }
 
-export function hasDisplay(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): boolean {
+function hasDisplay(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): boolean {
   if (platform === 'win32' || platform === 'darwin') return true;
   return !!(env.DISPLAY || env.WAYLAND_DISPLAY);
 }

@@ -38,6 +38,12 @@ function charOffset(raw: Buffer, byteEnd: number): number {
   return raw.toString('utf8', 0, byteEnd).length;
 }
 
+/** Byte ranges of `raw` as ranges of its recorded `text`: the same numbers when `text` is all of raw and ASCII (one char per byte). */
+function textRanges(raw: Buffer, text: string | undefined, ranges: Array<[number, number]>): Array<[number, number]> {
+  if (text !== undefined && text.length === raw.length) return ranges;
+  return ranges.map(([from, to]) => [charOffset(raw, from), charOffset(raw, to)]);
+}
+
 export class ImapSession {
   state: SessionState = 'not-authenticated';
   user: string | null = null;
@@ -52,7 +58,7 @@ export class ImapSession {
   /** The command being assembled carries secrets in its later fragments (LOGIN with literals). */
   private assemblingSecret = false;
   private lineHandler: { fn: (frame: LineFrame) => void; secret: boolean; tag: string } | null = null;
-  private out: Buffer[] = [];
+  /** The response unit being built (one command's response). */
   private unit: Buffer[] = [];
   /** Finished response units waiting for the socket write; recorded just before it. */
   private outUnits: Buffer[] = [];
@@ -171,7 +177,9 @@ export class ImapSession {
     if (this.finalized) return;
     this.bytesIn += chunk.length;
     if (this.closeInfo) {
-      // After BYE the bytes are not executed, but they arrived: they are part of the record.
+      // After BYE the bytes are not executed, but they arrived: they are part of the record,
+      // after the partial line the framer still held, to keep wire order.
+      this.recordPartial();
       this.recordIn(chunk);
       this.opts.recorder.flush();
       return;
@@ -207,9 +215,10 @@ export class ImapSession {
   }
 
   /**
-   * Record client bytes (one framed unit). The response to the previous unit is closed but not
-   * recorded yet: it reaches the wire only at the end of the chunk, after every client byte of
-   * the chunk arrived, so the log keeps wire order. That is what shows a phone pipelining
+   * Record client bytes (one framed unit); `secrets` are byte ranges of `raw`, mapped here to
+   * ranges of the recorded text. The response to the previous unit is closed but not recorded
+   * yet: it reaches the wire only at the end of the chunk, after every client byte of the chunk
+   * arrived, so the log keeps wire order. That is what shows a phone pipelining
    * `SELECT INBOX` before it saw the LOGIN result (QUIRKS.md command-before-auth-result).
    */
   private recordIn(raw: Buffer, secrets?: Array<[number, number]>): void {
@@ -217,7 +226,7 @@ export class ImapSession {
     const enc = encodeBytes(raw, this.opts.limits.maxEventPayloadBytes);
     const ev: EventInput = { kind: 'c2s', conn: this.id, ...enc };
     if (this.tls) ev.tls = true;
-    if (secrets && secrets.length) ev.secrets = secrets;
+    if (secrets && secrets.length) ev.secrets = textRanges(raw, enc.text, secrets);
     this.record(ev);
   }
 
@@ -226,7 +235,7 @@ export class ImapSession {
     if (this.lineHandler && this.segments.length === 0) {
       const h = this.lineHandler;
       const secretEnd = frame.text.length; // bytes before the line terminator
-      this.recordIn(frame.raw, h.secret && secretEnd > 0 ? [[0, charOffset(frame.raw, secretEnd)]] : undefined);
+      this.recordIn(frame.raw, h.secret && secretEnd > 0 ? [[0, secretEnd]] : undefined);
       this.lineHandler = null;
       this.guard(h.tag, () => h.fn(frame));
       this.endUnit();
@@ -238,9 +247,9 @@ export class ImapSession {
     if (this.segments.length === 0) {
       this.commandsSeen += 1;
       this.assemblingSecret = false;
-      secrets = this.secretRanges(frame, textNoMarker);
+      secrets = this.secretRanges(textNoMarker);
     } else if (this.assemblingSecret && textNoMarker.length > 0) {
-      secrets = [[0, charOffset(frame.raw, textNoMarker.length)]];
+      secrets = [[0, textNoMarker.length]];
     }
     this.recordIn(frame.raw, secrets);
     if (this.segments.length === 0 && this.commandsSeen === 1 && HTTP_REQUEST.test(frame.text)) {
@@ -293,7 +302,7 @@ export class ImapSession {
   }
 
   private onLiteral(data: Buffer): void {
-    this.recordIn(data, this.assemblingSecret && data.length ? [[0, charOffset(data, data.length)]] : undefined);
+    this.recordIn(data, this.assemblingSecret && data.length ? [[0, data.length]] : undefined);
     this.segments[this.segments.length - 1].literal = data;
   }
 
@@ -308,8 +317,8 @@ export class ImapSession {
     this.closeWithBye('server', `Command line too long (limit ${this.opts.limits.maxLineBytes} bytes)`);
   }
 
-  /** Secret ranges of a command's first line: LOGIN arguments, a SASL-IR initial response. */
-  private secretRanges(frame: LineFrame, textNoMarker: string): Array<[number, number]> | undefined {
+  /** Secret byte ranges of a command's first line (latin1 text): LOGIN arguments, a SASL-IR initial response. */
+  private secretRanges(textNoMarker: string): Array<[number, number]> | undefined {
     const m = /^([^ ]+) (?:UID )?([A-Za-z]+)(?: |$)/.exec(textNoMarker);
     if (!m) return undefined;
     const cmd = m[2].toUpperCase();
@@ -332,7 +341,7 @@ export class ImapSession {
         } else {
           while (i < textNoMarker.length && textNoMarker[i] !== ' ') i++;
         }
-        ranges.push([charOffset(frame.raw, from), charOffset(frame.raw, i)]);
+        ranges.push([from, i]);
       }
       return ranges.length ? ranges : undefined;
     }
@@ -340,7 +349,7 @@ export class ImapSession {
       const ir = / (\S+)$/.exec(textNoMarker.slice(start));
       if (!ir || ir.index === undefined) return undefined;
       const irStart = start + ir.index + 1;
-      return [[charOffset(frame.raw, irStart), charOffset(frame.raw, textNoMarker.length)]];
+      return [[irStart, textNoMarker.length]];
     }
     return undefined;
   }
@@ -403,7 +412,9 @@ export class ImapSession {
     }
     const ctx: CommandContext = { tag, name, uid, r, session: this };
     this.guard(tag, () => {
-      const result = mod.run(ctx);
+      // stateRefusal let a 'selected' command through only in the selected state, which
+      // select() enters together with the view (and deselect() leaves together with it).
+      const result = mod.requires === 'selected' ? mod.run({ ...ctx, view: this.selected! }) : mod.run(ctx);
       if (result === PENDING) return;
       this.finish(tag, 'OK', typeof result === 'string' ? result : 'Completed', mod);
     });
@@ -481,9 +492,7 @@ export class ImapSession {
   }
 
   emit(data: string | Buffer): void {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    this.out.push(buf);
-    this.unit.push(buf);
+    this.unit.push(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
   }
 
   /** Send an untagged line now (outside input processing: IDLE updates, timers). */
@@ -500,23 +509,24 @@ export class ImapSession {
     this.unit = [];
   }
 
-  /** Record the closed response units as s2c events, in order. */
-  private recordOutUnits(): void {
-    for (const data of this.outUnits) {
+  /** Record the closed response units as s2c events, in order; returns them, for the write. */
+  private recordOutUnits(): Buffer[] {
+    const units = this.outUnits;
+    this.outUnits = [];
+    for (const data of units) {
       const ev: EventInput = { kind: 's2c', conn: this.id, ...encodeBytes(data, this.opts.limits.maxEventPayloadBytes) };
       if (this.tls) ev.tls = true;
       this.record(ev);
     }
-    this.outUnits = [];
+    return units;
   }
 
   /** Record, flush the recorder, then write: the events reach the file before the client sees the bytes. */
   flushOut(): void {
     this.endUnit();
-    this.recordOutUnits();
-    if (this.out.length === 0) return;
-    const data = this.out.length === 1 ? this.out[0] : Buffer.concat(this.out);
-    this.out = [];
+    const units = this.recordOutUnits();
+    if (units.length === 0) return;
+    const data = units.length === 1 ? units[0] : Buffer.concat(units);
     this.opts.recorder.flush();
     if (this.finalized || this.stream.destroyed || this.stream.writableEnded) return;
     this.bytesOut += data.length;
@@ -610,6 +620,14 @@ export class ImapSession {
 
   // ──────────────────────── ending ────────────────────────
 
+  /** Record what the framer held half-framed when the conversation ended (a line without its end, a literal cut short). */
+  private recordPartial(): void {
+    const { data, inLiteral } = this.framer.takePending();
+    if (data.length === 0) return;
+    this.recordIn(data);
+    if (inLiteral) this.rejected('literal-incomplete', `the connection ended ${data.length} bytes into a literal`, null);
+  }
+
   private rejectForeign(chunk: Buffer | null, what: string, detail: string, bye: string, sample?: Buffer): void {
     if (chunk) this.recordIn(chunk);
     this.rejected(what, detail, sample ?? chunk);
@@ -682,11 +700,7 @@ export class ImapSession {
     if (this.finalized) return;
     this.endUnit();
     this.recordOutUnits();
-    const partial = this.framer.pendingBytes();
-    if (partial.length > 0) {
-      this.recordIn(partial);
-      if (this.framer.inLiteral) this.rejected('literal-incomplete', `the connection ended ${partial.length} bytes into a literal`, null);
-    }
+    this.recordPartial();
     this.finalized = true;
     this.clearTimer();
     this.idling?.stop();

@@ -217,7 +217,10 @@ export class MailStore implements MailStoreApi {
     const box = this.box(name);
     if (raw.length > this.maxMessageBytes) throw new StoreError('too-big', `message of ${raw.length} bytes exceeds the limit of ${this.maxMessageBytes}`);
     const uid = box.uidNext++;
-    box.messages.push(new MessageRecord(uid, new Set(cleanFlags(flags)), internalDate, raw));
+    // The store owns its bytes: `raw` may be a view into a larger buffer (an APPEND literal is a
+    // slice of the socket chunk it arrived in), which must not be kept alive with the message.
+    const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : Buffer.from(raw);
+    box.messages.push(new MessageRecord(uid, new Set(cleanFlags(flags)), internalDate, own));
     this.emit({ type: 'exists', mailbox: box.name, count: box.messages.length });
     return uid;
   }

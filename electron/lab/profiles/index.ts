@@ -2,7 +2,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeviceInfo, DeviceProfile, ProfileFieldName } from '../../api.js';
-import { defaultProfilesDir } from '../package-root.js';
 
 const FIELD_NAMES: readonly ProfileFieldName[] = ['server', 'port', 'user', 'password', 'security', 'mechanism'];
 
@@ -43,9 +42,4 @@ export function matchProfile(profiles: readonly DeviceProfile[], device: DeviceI
   const model = device?.model?.toLowerCase().replace(/^nokia\s*/, '');
   if (!model) return undefined;
   return profiles.find((p) => p.matches.some((m) => m.toLowerCase() === model || model.startsWith(m.toLowerCase() + '-')));
-}
-
-/** Profile ids a technician can name with `mailprobe lab --profile`. */
-export function profileIds(dir: string = defaultProfilesDir()): string[] {
-  return loadProfiles(dir).map((p) => p.id);
 }

@@ -10,13 +10,7 @@ export const MAX_EVENT_PAYLOAD_BYTES = 64 * 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Control characters other than TAB, LF, CR (and DEL) make a payload binary. */
-function isPrintable(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return false;
-  }
-  return true;
-}
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
 export type EncodedBytes = Pick<BytesEvent, 'text' | 'b64' | 'truncated'>;
 
@@ -32,7 +26,7 @@ export function encodeBytes(data: Uint8Array, limit = MAX_EVENT_PAYLOAD_BYTES): 
   } catch {
     text = undefined;
   }
-  if (text !== undefined && isPrintable(text)) out.text = text;
+  if (text !== undefined && !CONTROL.test(text)) out.text = text;
   else out.b64 = Buffer.from(kept.buffer, kept.byteOffset, kept.byteLength).toString('base64');
   if (cut) out.truncated = data.length;
   return out;

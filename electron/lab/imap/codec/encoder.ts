@@ -34,9 +34,13 @@ export class ResponseWriter {
 
   /** string = quoted / literal; chooses the form the bytes allow. */
   string(value: string | Buffer): this {
-    const data = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-    if (needsLiteral(data)) return this.literal(data);
-    return this.raw(quote(data.toString('latin1')));
+    // A string of more chars than the limit has at least as many bytes; one within it that
+    // passes the test is 7-bit, so its chars are its bytes.
+    if (value.length <= MAX_QUOTED_BYTES) {
+      const text = typeof value === 'string' ? value : value.toString('latin1');
+      if (!NEEDS_LITERAL.test(text)) return this.raw(quote(text));
+    }
+    return this.literal(typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
   }
 
   nstring(value: string | Buffer | null | undefined): this {
@@ -54,15 +58,12 @@ export class ResponseWriter {
   }
 }
 
-function needsLiteral(data: Buffer): boolean {
-  if (data.length > MAX_QUOTED_BYTES) return true;
-  for (const b of data) if (b === 0x0d || b === 0x0a || b === 0 || b > 0x7e) return true;
-  return false;
-}
+/** What a quoted string cannot carry (RFC 3501 §9 QUOTED-CHAR): CR, LF, NUL, 8-bit (and DEL). */
+const NEEDS_LITERAL = /[\0\r\n\x7f-\uffff]/;
 
 /** A 7-bit string as an IMAP quoted string. */
 export function quote(s: string): string {
-  return '"' + s.replace(/[\\"]/g, (c) => '\\' + c) + '"';
+  return '"' + s.replace(/[\\"]/g, '\\$&') + '"';
 }
 
 /** A string for a response line: quoted when it can be, else a literal. */

@@ -51,13 +51,15 @@ export class Framer {
 
   constructor(private readonly sink: FramerSink, private readonly maxLine: number) {}
 
-  /** Partial input not yet framed (a line without its end, a literal cut short): for the record at close. */
-  pendingBytes(): Buffer {
-    return Buffer.concat(this.literalRemaining > 0 ? this.literalChunks : this.lineChunks);
-  }
-
-  get inLiteral(): boolean {
-    return this.literalRemaining > 0;
+  /** Take the partial input not yet framed (a line without its end, a literal cut short), for the record. */
+  takePending(): { data: Buffer; inLiteral: boolean } {
+    const inLiteral = this.literalRemaining > 0;
+    const data = Buffer.concat(inLiteral ? this.literalChunks : this.lineChunks);
+    this.lineChunks = [];
+    this.lineBytes = 0;
+    this.literalChunks = [];
+    this.literalRemaining = 0;
+    return { data, inLiteral };
   }
 
   /** Stop framing (STARTTLS, LOGOUT, overflow). Input pushed afterwards is returned unframed. */
@@ -100,7 +102,7 @@ export class Framer {
       this.lineBytes += piece.length;
       at = end;
       if (lf === -1) break;
-      const raw = this.lineChunks.length === 1 ? Buffer.from(this.lineChunks[0]) : Buffer.concat(this.lineChunks);
+      const raw = this.lineChunks.length === 1 ? this.lineChunks[0] : Buffer.concat(this.lineChunks);
       this.lineChunks = [];
       this.lineBytes = 0;
       let stop = raw.length - 1;

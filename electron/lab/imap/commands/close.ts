@@ -4,10 +4,9 @@ import type { CommandModule } from './types.js';
 export const close: CommandModule = {
   name: 'CLOSE',
   requires: 'selected',
-  run({ r, session }) {
+  run({ r, session, view }) {
     r.end();
-    const view = session.selected;
-    if (view && !view.readOnly) session.store.expunge(view.name);
+    if (!view.readOnly) session.store.expunge(view.name);
     session.deselect();
   },
 };

@@ -7,9 +7,7 @@ export const copy: CommandModule = {
   name: 'COPY',
   requires: 'selected',
   uidForm: true,
-  run({ r, session, uid }) {
-    const view = session.selected;
-    if (!view) return;
+  run({ r, session, uid, view }) {
     r.sp();
     const set = r.sequenceSet();
     r.sp();

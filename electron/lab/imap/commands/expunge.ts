@@ -6,10 +6,8 @@ export const expunge: CommandModule = {
   name: 'EXPUNGE',
   requires: 'selected',
   uidForm: true,
-  run({ r, session, uid }) {
+  run({ r, session, uid, view }) {
     let only: number[] | undefined;
-    const view = session.selected;
-    if (!view) return;
     if (uid) {
       r.sp();
       only = view.resolve(r.sequenceSet(), true).map((e) => e.msg.uid);

@@ -103,9 +103,7 @@ export const fetch: CommandModule = {
   requires: 'selected',
   uidForm: true,
   noExpungeUpdates: true,
-  run({ r, session, uid }) {
-    const view = session.selected;
-    if (!view) return;
+  run({ r, session, uid, view }) {
     r.sp();
     const set = r.sequenceSet();
     r.sp();

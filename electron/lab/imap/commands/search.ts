@@ -157,9 +157,7 @@ export const search: CommandModule = {
   requires: 'selected',
   uidForm: true,
   noExpungeUpdates: true,
-  run({ r, session, uid }) {
-    const view = session.selected;
-    if (!view) return;
+  run({ r, session, uid, view }) {
     r.sp();
     const m = r.mark();
     if (r.takeWhile((ch) => /[A-Za-z]/.test(ch)).toUpperCase() === 'CHARSET' && r.peek() === ' ') {

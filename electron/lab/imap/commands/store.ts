@@ -19,9 +19,7 @@ export const store: CommandModule = {
   requires: 'selected',
   uidForm: true,
   noExpungeUpdates: true,
-  run({ r, session, uid }) {
-    const view = session.selected;
-    if (!view) return;
+  run({ r, session, uid, view }) {
     r.sp();
     const set = r.sequenceSet();
     r.sp();

@@ -1,5 +1,6 @@
 /** One module per IMAP command (electron/lab/imap/commands/<name>.ts), go-imap style. */
 import type { CommandReader } from '../codec/reader.js';
+import type { MailboxView } from '../mailbox-view.js';
 import type { ImapSession } from '../session.js';
 
 /** What a command's run() returns to say "my tagged response comes later". */
@@ -17,18 +18,28 @@ export interface CommandContext {
   session: ImapSession;
 }
 
-export interface CommandModule {
+/** What a `requires: 'selected'` command gets: the dispatcher runs it only with a mailbox selected. */
+export interface SelectedContext extends CommandContext {
+  view: MailboxView;
+}
+
+/**
+ * Parse and execute. Return normally for `OK Completed`, return a string for another OK text,
+ * throw ImapBad/ImapNo for BAD/NO. A command that continues (AUTHENTICATE, IDLE, STARTTLS,
+ * LOGOUT) calls session.expectLine()/startTls()/logout(), returns PENDING and sends its tagged
+ * response later.
+ */
+type CommandResult = string | void | typeof PENDING;
+
+interface CommandTraits {
   name: string;
-  /** Where the command is valid (RFC 3501 §6): any state, before auth, after auth, or with a mailbox selected. */
-  requires: 'any' | 'not-authenticated' | 'authenticated' | 'selected';
   /** RFC 3501 §7.4.1: no EXPUNGE responses during FETCH, STORE, SEARCH (and their UID forms). */
   noExpungeUpdates?: boolean;
   /** May be called as UID <name>. */
   uidForm?: boolean;
-  /**
-   * Parse and execute. Return normally for `OK Completed`, call session.tagged() for another
-   * text, throw ImapBad/ImapNo for BAD/NO. A command that continues (AUTHENTICATE, IDLE,
-   * STARTTLS) calls session.expectLine()/startTls() and sends its tagged response later.
-   */
-  run(ctx: CommandContext): string | void | typeof PENDING;
 }
+
+/** Where the command is valid (RFC 3501 §6): any state, before auth, after auth, or with a mailbox selected. */
+export type CommandModule =
+  | (CommandTraits & { requires: 'any' | 'not-authenticated' | 'authenticated'; run(ctx: CommandContext): CommandResult })
+  | (CommandTraits & { requires: 'selected'; run(ctx: SelectedContext): CommandResult });
