@@ -47,6 +47,13 @@ async function append(c: RawClient, box: string, message: string, flags = ''): P
 /** imapflow in plaintext (STARTTLS and certificate checks are tested elsewhere). */
 const imapflow = () => new ImapFlow({ host: '127.0.0.1', port, secure: false, doSTARTTLS: false, auth: { user: TEST_USER, pass: TEST_PASSWORD }, logger: false });
 
+/** Run a Python imaplib script with port, user and password as its first arguments; its output lines. */
+async function python(script: string, ...args: string[]): Promise<string[]> {
+  const r = await runPeer('python3', ['-c', script, String(port), TEST_USER, TEST_PASSWORD, ...args]);
+  expect(r.stderr).toBe('');
+  return r.stdout.trim().split('\n');
+}
+
 const untagged = (lines: string[]) => lines.filter((l) => l.startsWith('* '));
 
 describe('\\Recent (RFC 3501 §2.3.2)', () => {
@@ -97,9 +104,7 @@ print('search', dst.search(None, 'RECENT')[1][0].decode())
 print('flags', all(b'\\Recent' in line for line in dst.fetch('1:3', '(FLAGS)')[1]))
 src.logout(); dst.logout()
 `;
-    const r = await runPeer('python3', ['-c', py, String(port), TEST_USER, TEST_PASSWORD]);
-    expect(r.stderr).toBe('');
-    expect(r.stdout.trim().split('\n')).toEqual(['copy OK', 'exists 3', 'recent 3', 'search 1 2 3', 'flags True']);
+    expect(await python(py)).toEqual(['copy OK', 'exists 3', 'recent 3', 'search 1 2 3', 'flags True']);
   });
 });
 
@@ -197,9 +202,7 @@ for q in sys.argv[4:]:
 m.logout()
 `;
     const queries = ['SENTON 24-Mar-2007', 'SENTON 25-Mar-2007', 'SENTON 26-Mar-2007', 'SENTBEFORE 25-Mar-2007', 'SENTSINCE 26-Mar-2007', 'NOT SENTSINCE 25-Mar-2007'];
-    const r = await runPeer('python3', ['-c', py, String(port), TEST_USER, TEST_PASSWORD, ...queries]);
-    expect(r.stderr).toBe('');
-    expect(r.stdout.trim().split('\n')).toEqual([
+    expect(await python(py, ...queries)).toEqual([
       'SENTON 24-Mar-2007 = 1',
       'SENTON 25-Mar-2007 = 2 3 5',
       'SENTON 26-Mar-2007 = 4',
@@ -272,9 +275,7 @@ print('unsubscribe-unknown', m.unsubscribe('Never')[0])
 print('subscribe-unknown', m.subscribe('Never')[0])
 m.logout()
 `;
-    const r = await runPeer('python3', ['-c', py, String(port), TEST_USER, TEST_PASSWORD]);
-    expect(r.stderr).toBe('');
-    expect(r.stdout.trim().split('\n')).toEqual([
+    expect(await python(py)).toEqual([
       'subscribe OK',
       'delete OK',
       "lsub ['() \"/\" \"Gone\"']",
