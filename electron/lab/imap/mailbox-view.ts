@@ -81,7 +81,9 @@ export class MailboxView {
       if (!(err instanceof StoreError)) throw err;
       return [];
     }
-    if (defined.length === this.announced.length) return [];
+    // Keywords are only ever added, so a list as long as the announced one is the same list,
+    // unless the mailbox was deleted and created again under this view.
+    if (defined.length === this.announced.length && defined.every((k, i) => k === this.announced[i])) return [];
     this.announced = defined;
     return this.flagsResponses();
   }
