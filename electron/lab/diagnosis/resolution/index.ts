@@ -17,7 +17,6 @@ import type {
   TriedConfiguration,
   WorkingConfiguration,
 } from '../../../api.js';
-import { STEP_ORDER } from '../attempts.js';
 import { phoneSettings, mechanismWord, securityWord } from './phone-settings.js';
 import { standardPort } from './ports.js';
 import { PROTECTION_ORDER, protectionOf, riskSentence, weakTls } from './protection.js';
@@ -76,15 +75,19 @@ function findingsFor(conns: ReadonlySet<string>, findings: readonly Finding[]): 
     .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 }
 
-function furthest(attempts: readonly Attempt[]): StepName {
-  let best = 0;
+/**
+ * The last step that passed before the first one that failed (logout does not count as
+ * progress), in the attempt's own step order, so SMTP and POP3 attempts read the same way.
+ */
+function furthest(attempts: readonly Attempt[]): { step: StepName; depth: number } {
+  let best = { step: attempts[0].steps[0]?.step ?? ('connect' as StepName), depth: 0 };
   for (const a of attempts) {
-    a.steps.forEach((s) => {
-      const i = STEP_ORDER.indexOf(s.step as StepName);
-      if (s.result === 'pass' && i > best) best = i;
-    });
+    for (const [i, s] of a.steps.entries()) {
+      if (s.result === 'fail') break;
+      if (s.result === 'pass' && s.step !== 'logout' && i > best.depth) best = { step: s.step, depth: i };
+    }
   }
-  return STEP_ORDER[best];
+  return best;
 }
 
 function firstFailedStep(attempts: readonly Attempt[]): string | undefined {
@@ -97,6 +100,7 @@ function firstFailedStep(attempts: readonly Attempt[]): string | undefined {
 
 /** A configuration in words: "LOGIN without TLS", "CRAM-MD5 over SSL on port 993". */
 export function describeConfiguration(c: Pick<TriedConfiguration, 'proto' | 'security' | 'port' | 'mechanism' | 'phoneMechanism'>): string {
+  if (c.mechanism === null && c.phoneMechanism === undefined) return `${c.security === 'none' ? 'No TLS' : securityWord(c.proto, c.security, c.port).replace(/^over /, '')}, no login reached`;
   const mech = c.phoneMechanism === 'AUTO' ? `Automatic (${mechanismWord(c.mechanism)})` : mechanismWord(c.mechanism);
   return `${mech} ${securityWord(c.proto, c.security, c.port)}`;
 }
@@ -121,6 +125,8 @@ function resolveDirection(direction: MailDirection, attempts: readonly Attempt[]
   }
   const working: WorkingConfiguration[] = [];
   const failing: FailingConfiguration[] = [];
+  /** How far each failing configuration got, by index in `failing`. */
+  const depth: number[] = [];
   for (const g of groups.values()) {
     if (g.attempts.some((a) => a.verdict === 'pass')) {
       const protection = protectionOf(g.config.security, g.config.mechanism);
@@ -134,13 +140,19 @@ function resolveDirection(direction: MailDirection, attempts: readonly Attempt[]
     } else {
       const decided = findingsFor(new Set(g.config.attempts), findings);
       const because = decided.length ? decided.map((f) => f.id) : [firstFailedStep(g.attempts) ?? 'the attempt did not reach the mailbox'];
-      failing.push({ ...g.config, because: [...new Set(because)], furthestStep: furthest(g.attempts) });
+      const far = furthest(g.attempts);
+      depth.push(far.depth);
+      failing.push({ ...g.config, because: [...new Set(because)], furthestStep: far.step });
     }
   }
   working.sort((a, b) => PROTECTION_ORDER.indexOf(a.protection) - PROTECTION_ORDER.indexOf(b.protection) || Number(weakTls(a.tls) !== null) - Number(weakTls(b.tls) !== null));
   const out: DirectionResolution = { status: working.length ? 'works' : 'fails', working, failing, next: working.length ? [] : nextToTry(mine, failing, findings, profile) };
   if (!working.length && failing.length) {
-    const miss = [...failing].sort((a, b) => STEP_ORDER.indexOf(b.furthestStep) - STEP_ORDER.indexOf(a.furthestStep))[0];
+    let at = 0;
+    depth.forEach((d, i) => {
+      if (d > depth[at]) at = i;
+    });
+    const miss = failing[at];
     const f = findings.find((x) => miss.because.includes(x.id));
     out.nearestMiss = {
       configuration: miss,
