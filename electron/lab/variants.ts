@@ -38,7 +38,9 @@ function mechanismsLabel(m: readonly string[]): string {
 }
 
 /** The variants for an IMAP lab configured with `base`, in the documented order. */
-export function imapVariants(base: ImapBehaviour): ServerVariant[] {
+export function imapVariants(configured: ImapBehaviour): ServerVariant[] {
+  // Only the behaviour: a variant's fields replace the server's options for one connection.
+  const base: ImapBehaviour = { mechanisms: [...configured.mechanisms], emptyLine: configured.emptyLine, loginDisabledWithoutTls: configured.loginDisabledWithoutTls };
   const out: ServerVariant[] = [];
   const add = (label: string, imap: ImapBehaviour) => out.push({ id: `v${out.length + 1}`, label, imap });
   add(`as configured (${mechanismsLabel(base.mechanisms)}; empty line: ${base.emptyLine})`, base);
