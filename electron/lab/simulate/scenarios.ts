@@ -128,6 +128,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Every line sent and received, as "C: …" / "S: …". */
   onLine?: (line: string) => void;
+  /** Connect from this address (see WireOptions.localAddress). */
+  localAddress?: string;
   /** For the CA-installed scenario: force a transport (default gnutls-cli when installed). */
   tlsTransport?: 'gnutls-cli' | 'node:tls';
 }
@@ -371,6 +373,7 @@ export async function runScenario(id: string, opts: RunOptions): Promise<Scenari
   const notes: string[] = [];
   const wire: WireOptions = {
     signal: opts.signal,
+    localAddress: opts.localAddress,
     onLine: (l) => {
       if (transcript.length < 10_000) transcript.push(l);
       opts.onLine?.(l);
