@@ -10,7 +10,9 @@ import type { Diagnosis, LabEvent } from '../../electron/api.js';
 import { diagnose, formatDiagnosis } from '../../electron/lab/diagnosis/index.js';
 import { defaultProfilesDir } from '../../electron/lab/package-root.js';
 import { loadProfiles } from '../../electron/lab/profiles/index.js';
+import { buildReport } from '../../electron/lab/report/render.js';
 import { runScenario } from '../../electron/lab/simulate/index.js';
+import { pdfText, renderPages } from '../report/helpers.js';
 import { startTestLab, type Lab } from '../simulate/lab-session.js';
 
 const profiles = loadProfiles(defaultProfilesDir());
@@ -98,5 +100,20 @@ describe('resolution for the seed Nokia 6233', () => {
     expect(answer).toBeLessThan(text.indexOf('Attempts ('));
     expect(text).toMatch(/LOGIN without TLS/);
     expect(text).toMatch(/Secure login = Off/);
+  });
+
+  it('the PDF opens with the answer on its first page, and carries the server configuration', async () => {
+    const report = await buildReport({ events, diagnosis: afterAllTests, includeSecrets: false });
+    const text = pdfText(report.pdf);
+    const first = text.raw.split('\f')[0].replace(/\s+/g, ' ');
+    expect(first).toMatch(/What works for this phone/);
+    expect(first).toMatch(/Receiving mail works with LOGIN without TLS/);
+    expect(first).toMatch(/Secure login = Off/);
+    expect(first).toMatch(/Risk: The password and the mail cross the network in clear/);
+    expect(first).toMatch(/Sending mail: not tested/);
+    expect(text.body).toMatch(/What works, and what the customer's server needs/);
+    expect(text.body).toMatch(/disable_plaintext_auth = no/);
+    expect(text.flat).not.toContain(lab.account.password);
+    expect(renderPages(report.pdf, 'resolution-nokia6233', 60).length).toBe(report.pages);
   });
 });
