@@ -506,6 +506,8 @@ export interface LabStartRequest {
   ports?: 'standard' | 'high' | 'any';
   profile?: string;
   demo?: boolean;
+  /** 'auto': vary the server's behaviour from one connection of the phone to the next. */
+  variants?: 'off' | 'auto';
 }
 
 /** One test of the plan the wizard proposes (Configure step). */
