@@ -26,6 +26,13 @@ export interface ListenerAddress {
   port: number;
 }
 
+/**
+ * Whether the network between the phone and the lab is one the technician trusts (the lab's own
+ * Wi-Fi: the default) or not (a shop or customer network). It sets how loudly the diagnosis
+ * speaks about passwords sent in clear. Recorded in `lab.start` settings as `network`.
+ */
+export type NetworkTrust = 'trusted' | 'untrusted';
+
 export interface LabStartEvent extends EventBase {
   kind: 'lab.start';
   version: string;
@@ -263,6 +270,7 @@ export type FindingId =
   | 'sasl-ir-unadvertised'
   | 'login-prompt-mismatch'
   | 'auth-failed'
+  | 'auth-not-checked'
   | 'cleartext-password'
   | 'no-mailbox-selected'
   | 'full-body-download'
