@@ -56,6 +56,8 @@ why() { echo "why: $*"; return 1; }
 has() {
   local input
   input=$(cat)
+  # No output at all: the program's own error (printed before this) says more.
+  [[ -n $input ]] || { echo "no output (expected '$1')"; return 1; }
   grep -qF -- "$1" <<<"$input" || why "no '$1' in: $(tr '\n' ' ' <<<"$input" | tail -c 160)"
 }
 
@@ -220,7 +222,8 @@ prove() {
       failed=$((failed + 1))
       local reason
       reason=$(grep '^why: ' "$WORK/$name.out" | tail -n 1 | sed 's/^why: //')
-      [[ -n $reason ]] || reason=$(grep -v '^[[:space:]]*$' "$WORK/$name.out" | head -n 1)
+      [[ -n $reason ]] || reason=$(grep -v '^[[:space:]]*$' "$WORK/$name.out" | head -n 1 | sed -E 's/^[^ ]*install-test-peers\.sh: line [0-9]+: //')
+      [[ -n $reason ]] || reason="failed without a message"
       echo "$name: ${reason:0:200}"
     fi
   done
