@@ -6,9 +6,19 @@
  * to a second login on an authenticated connection is `auth-retry-after-success`, and a BAD
  * after the client's own `*` cancel is not a rejection of the password.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { AUTH_COMMANDS, mechanismOf } from '../conversation.js';
 import { increment } from '../store.js';
+
+export const meta: RuleMeta = {
+  id: 'auth-failed',
+  area: 'Authentication',
+  severity: { error: 'the server refused the user name or password' },
+  signature: 'A tagged NO to LOGIN or AUTHENTICATE (usually `[AUTHENTICATIONFAILED]`), or the lab\'s own `auth` event with ok false. A BAD to a second login is `auth-retry-after-success`; a BAD after the client\'s `*` cancel is not a refusal.',
+  wire: ['C: A1 LOGIN phone wrong', 'S: A1 NO [AUTHENTICATIONFAILED] Authentication failed'],
+  source: 'RFC 3501 §6.2.2 and §6.2.3; the response code from RFC 5530.',
+  example: { mechanism: 'LOGIN-COMMAND', user: 'phone', serverSaid: '[AUTHENTICATIONFAILED] Authentication failed' },
+};
 
 export function authFailedRule(): Rule {
   return {

@@ -6,11 +6,21 @@
  * Wire signature: `A1 LOGIN user pass` or `A1 AUTHENTICATE PLAIN|LOGIN` on a connection that is
  * neither implicit TLS (993) nor after a successful STARTTLS.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { mechanismOf } from '../conversation.js';
 import { addUnique } from '../store.js';
 
 const CLEARTEXT = new Set(['LOGIN-COMMAND', 'PLAIN', 'LOGIN']);
+
+export const meta: RuleMeta = {
+  id: 'cleartext-password',
+  area: 'Authentication',
+  severity: { warning: 'a password readable by anyone on the network' },
+  signature: 'LOGIN, AUTHENTICATE PLAIN or AUTHENTICATE LOGIN on a connection that is neither implicit TLS (993) nor after a successful STARTTLS.',
+  wire: ['C: A1 LOGIN phone 123456     (no TLS)'],
+  source: 'RFC 3501 §6.2.3 and RFC 4616 §6 warn against it; Cyrus and Dovecot advertise LOGINDISABLED without TLS unless allowed. The reference case\'s owner found plain LOGIN the only login that worked.',
+  example: { mechanisms: ['LOGIN-COMMAND'] },
+};
 
 export function cleartextPasswordRule(): Rule {
   return {

@@ -6,9 +6,19 @@
  * from the last server bytes to the first byte of the next client line, only when the client
  * had not spoken since; never while IDLE (RFC 2177) is in progress, where silence is the point.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { SLOW_CLIENT_GAP_MS } from '../constants.js';
 import { pushBounded } from '../store.js';
+
+export const meta: RuleMeta = {
+  id: 'slow-client-gap',
+  area: 'State and traffic',
+  severity: { warning: `the phone stayed silent for more than ${SLOW_CLIENT_GAP_MS / 1000} s after an answer` },
+  signature: `More than ${SLOW_CLIENT_GAP_MS / 1000} s from the server's last bytes to the first byte of the client's next line, when the client had not spoken since; never during IDLE (RFC 2177), where silence is the point.`,
+  wire: ['S: * BAD Invalid tag', '(20 seconds of silence)', 'C: A1 NOOP'],
+  source: 'The reference case: the 6233 waits 20 s after the `* BAD` its stray empty line earned, then carries on as if the login had failed.',
+  example: { maxSeconds: 20 },
+};
 
 export function slowClientGapRule(): Rule {
   return {
