@@ -249,7 +249,7 @@ while (($#)); do
         [[ -n ${PACKAGES[$name]+x} ]] || { echo "test peers: unknown peer '$name' (try --list-peers)" >&2; exit 2; }
       done
       ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test peers: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
