@@ -58,7 +58,7 @@ has() {
   input=$(cat)
   # No output at all: the program's own error (printed before this) says more.
   [[ -n $input ]] || { echo "no output (expected '$1')"; return 1; }
-  grep -qF -- "$1" <<<"$input" || why "no '$1' in: $(tr '\n' ' ' <<<"$input" | tail -c 160)"
+  grep -qF -- "$1" <<<"$input" || why "no '$1' in: $(tr '\n' ' ' <<<"$input" | sed -E 's/[^ ]*install-test-peers\.sh: line [0-9]+: //g' | tail -c 160)"
 }
 
 prove_curl() {
