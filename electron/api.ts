@@ -4,7 +4,7 @@
  * JSON output, the report. Pure types and plain data: no imports, no Node, no DOM, so both
  * the Node side and the web side compile it.
  *
- * Stable formats (../shared/DESIGN.md): events.jsonl lines are `LabEvent`s, `diagnose --json`
+ * Stable formats (docs/events.md, docs/diagnosis.md): events.jsonl lines are `LabEvent`s, `diagnose --json`
  * prints a `Diagnosis`. Add fields freely; never rename or repurpose one.
  */
 
@@ -266,7 +266,7 @@ export type StepName = 'connect' | 'tls' | 'auth' | 'client-accepted-auth' | 'se
 export type StepResult = 'pass' | 'fail' | 'skipped';
 export type Severity = 'error' | 'warning' | 'info';
 
-/** Stable finding ids from ../shared/QUIRKS.md. */
+/** Stable finding ids (the catalogue: docs/findings.md). */
 export type FindingId =
   | 'empty-line-after-auth'
   | 'empty-line'

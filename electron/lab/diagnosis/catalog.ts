@@ -146,7 +146,7 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
   }),
 };
 
-/** `auth-not-checked`: the words depend on why the server stopped before the password (rules/auth-refusal.ts). */
+/** `auth-not-checked`: the words depend on why the server stopped before the password (auth-refusal.ts). */
 function notChecked(d: D): FindingText {
   const first = (Array.isArray(d.samples) ? d.samples[0] : undefined) as
     | { reason?: string; mechanism?: string; line?: string; serverSaid?: string; advertised?: boolean; emptyInitialResponse?: boolean }

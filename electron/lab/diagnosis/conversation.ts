@@ -152,7 +152,7 @@ export class ConnState {
         this.idle = cmd;
       }
     } else if (item.kind === 'sasl-response') {
-      // Marks read by the rules and attempts when the tagged result comes (rules/auth-refusal.ts).
+      // Marks read by the rules and attempts when the tagged result comes (auth-refusal.ts).
       item.auth.marks.add(item.cancel ? AUTH_CANCELLED : AUTH_ANSWERED);
       if (item.cancel) this.challengesOutstanding = 0;
     }

@@ -2,17 +2,27 @@
  * `auth-failed`: the server checked the credentials and rejected them.
  *
  * Wire signature: a tagged NO to LOGIN or AUTHENTICATE (RFC 3501 §6.2.2/§6.2.3, usually
- * `[AUTHENTICATIONFAILED]`, RFC 5530) that is a credential refusal (./auth-refusal.ts): not
+ * `[AUTHENTICATIONFAILED]`, RFC 5530) that is a credential refusal (../auth-refusal.ts): not
  * a BAD to a malformed command or SASL response, not the answer to the client's own `*`
  * cancel, not an unsupported mechanism or a demand for TLS first (`auth-not-checked`,
  * `cleartext-password`). A BAD to a second login on an authenticated connection is
  * `auth-retry-after-success`. The lab's `auth` event (ok: false) before the NO names the user.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { PerConn } from './types.js';
-import { mechanismOf } from '../conversation.js';
+import { mechanismOf, AUTH_COMMANDS } from '../conversation.js';
 import { increment } from '../store.js';
-import { authRefusal } from './auth-refusal.js';
+import { authRefusal } from '../auth-refusal.js';
+
+export const meta: RuleMeta = {
+  id: 'auth-failed',
+  area: 'Authentication',
+  severity: { error: 'the server refused the user name or password' },
+  signature: 'A tagged NO to LOGIN or AUTHENTICATE (usually `[AUTHENTICATIONFAILED]`), or the lab\'s own `auth` event with ok false. A BAD to a second login is `auth-retry-after-success`; a BAD after the client\'s `*` cancel is not a refusal.',
+  wire: ['C: A1 LOGIN phone wrong', 'S: A1 NO [AUTHENTICATIONFAILED] Authentication failed'],
+  source: 'RFC 3501 §6.2.2 and §6.2.3; the response code from RFC 5530.',
+  example: { mechanism: 'LOGIN-COMMAND', user: 'phone', serverSaid: '[AUTHENTICATIONFAILED] Authentication failed' },
+};
 
 export function authFailedRule(): Rule {
   /** The lab's last refused `auth` event on the connection, waiting for the tagged NO it explains. */

@@ -1,6 +1,6 @@
 /**
  * `auth-not-checked`: the server turned the login down before it checked any password, so
- * the account details are not the problem (./auth-refusal.ts tells the cases apart):
+ * the account details are not the problem (../auth-refusal.ts tells the cases apart):
  *  - `unsupported-mechanism`: AUTHENTICATE with a mechanism the server does not offer
  *    (`NO [ALERT] Unsupported authentication mechanism.`, Dovecot);
  *  - `refused-command`: a BAD to the LOGIN/AUTHENTICATE line itself (`a1 LOGIN` without
@@ -13,13 +13,23 @@
  * TLS first (PRIVACYREQUIRED) is `cleartext-password`. The phone's line is quoted with its
  * secrets (LOGIN arguments, initial responses) replaced.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { PerConn } from './types.js';
 import { mechanismOf, type Command } from '../conversation.js';
 import { REDACTED } from '../../recorder/redact.js';
 import { VIOLATION_SAMPLE_BYTES } from '../constants.js';
 import { addUnique, pushBounded } from '../store.js';
-import { authRefusal } from './auth-refusal.js';
+import { authRefusal } from '../auth-refusal.js';
+
+export const meta: RuleMeta = {
+  id: 'auth-not-checked',
+  area: 'Authentication',
+  severity: { warning: 'the server refused the login before it checked any password' },
+  signature: 'A BAD to the LOGIN/AUTHENTICATE line itself or to a SASL response (not to the client\'s own "*" cancel), a NO for a mechanism the server does not offer, or a NO with a server-problem code (UNAVAILABLE, SERVERBUG; RFC 5530).',
+  wire: ['C: a0000 AUTHENTICATE CRAM-MD5 ', 'S: a0000 BAD Invalid arguments'],
+  source: 'Dovecot 2.3\'s answers, probed on this machine; mutt (GNU SASL) sends the trailing space, which RFC 4959\'s grammar allows and Dovecot accepts.',
+  example: { reasons: ['refused-command'], mechanisms: ['CRAM-MD5'], samples: [{ line: 'a0000 AUTHENTICATE CRAM-MD5 ', serverSaid: 'a0000 BAD Invalid arguments', reason: 'refused-command', mechanism: 'CRAM-MD5', advertised: true }] },
+};
 
 /** The client's command line as it may be shown: tag, command, mechanism, and secrets replaced. */
 function shownLine(cmd: Command): string {

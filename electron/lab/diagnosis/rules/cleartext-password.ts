@@ -14,7 +14,7 @@
  * (`NO [PRIVACYREQUIRED]`, RFC 5530; LOGINDISABLED, RFC 3501 §6.2.3) it is a warning on any
  * network: it is why the login failed.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { AUTH_COMMANDS, mechanismOf } from '../conversation.js';
 import { addUnique } from '../store.js';
 
@@ -22,6 +22,16 @@ const CLEARTEXT = new Set(['LOGIN-COMMAND', 'PLAIN', 'LOGIN']);
 
 /** RFC 5530 response code: the server requires privacy (TLS) before this login. */
 const PRIVACY_REQUIRED = /^\[PRIVACYREQUIRED\b/i;
+
+export const meta: RuleMeta = {
+  id: 'cleartext-password',
+  area: 'Authentication',
+  severity: { info: 'on the lab\'s own network (trusted, the default): what the technician set up', warning: 'on a network marked untrusted, or when the server refused the login for it (PRIVACYREQUIRED, LOGINDISABLED)' },
+  signature: 'LOGIN, AUTHENTICATE PLAIN or AUTHENTICATE LOGIN on a connection that is neither implicit TLS (993) nor after a successful STARTTLS.',
+  wire: ['C: A1 LOGIN phone 123456     (no TLS)'],
+  source: 'RFC 3501 §6.2.3 and RFC 4616 §6 warn against it; Cyrus and Dovecot advertise LOGINDISABLED without TLS unless allowed. The reference case\'s owner found plain LOGIN the only login that worked.',
+  example: { mechanisms: ['LOGIN-COMMAND'] },
+};
 
 export function cleartextPasswordRule(): Rule {
   return {

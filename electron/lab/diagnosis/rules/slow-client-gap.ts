@@ -10,7 +10,7 @@
  * waiting for it). A pause after a completed OK is a person reading mail (or a client's poll
  * interval), not a finding; never while IDLE (RFC 2177) is in progress, where silence is the point.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { PerConn } from './types.js';
 import type { ConnState, ServerItem } from '../conversation.js';
 import { SLOW_CLIENT_GAP_MS } from '../constants.js';
@@ -33,6 +33,16 @@ function puzzling(item: ServerItem, conn: ConnState): boolean {
       return false;
   }
 }
+
+export const meta: RuleMeta = {
+  id: 'slow-client-gap',
+  area: 'State and traffic',
+  severity: { warning: `the phone stayed silent for more than ${SLOW_CLIENT_GAP_MS / 1000} s after an answer it may not have understood` },
+  signature: `More than ${SLOW_CLIENT_GAP_MS / 1000} s from the server's last bytes to the first byte of the client's next line, when the server's answer since the client last spoke was a tagged BAD or NO, an untagged BAD, or a continuation no literal, IDLE or AUTHENTICATE asked for; never after a completed OK (a person reading mail) nor during IDLE (RFC 2177).`,
+  wire: ['S: * BAD Invalid tag', '(20 seconds of silence)', 'C: A1 NOOP'],
+  source: 'The reference case: the 6233 waits 20 s after the `* BAD` its stray empty line earned, then carries on as if the login had failed.',
+  example: { maxSeconds: 20 },
+};
 
 export function slowClientGapRule(): Rule {
   /** The server response since the client's last line that may have confused it. */

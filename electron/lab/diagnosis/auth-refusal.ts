@@ -10,8 +10,8 @@
  * mechanism.`, `BAD Authentication aborted by client.`, `BAD Invalid base64 data in initial
  * response`, `NO [AUTHENTICATIONFAILED] Authentication failed.`; the lab uses the same codes.
  */
-import type { ConnState, ServerItem } from '../conversation.js';
-import { AUTH_ANSWERED, AUTH_CANCELLED, AUTH_COMMANDS } from '../conversation.js';
+import type { ConnState, ServerItem } from './conversation.js';
+import { AUTH_ANSWERED, AUTH_CANCELLED, AUTH_COMMANDS } from './conversation.js';
 
 export type AuthRefusal =
   | 'credentials'
