@@ -29,10 +29,13 @@ const SECONDS = argSeconds > 0 ? Number(process.argv[argSeconds + 1]) : 3;
 
 // ───────────────────────── server mode (child process) ─────────────────────────
 
-async function serve(engine: TlsEngineChoice, dir: string): Promise<void> {
+type LegacyFlight = 'record-per-message' | 'one-record';
+
+async function serve(engine: TlsEngineChoice, dir: string, flight: LegacyFlight): Promise<void> {
   const recorder = new SessionRecorder({ dataDir: mkdtempSync(join(tmpdir(), 'mailprobe-bench-tls-')) });
   const acceptor = createTlsAcceptor({
     engine,
+    legacyServerFlight: flight,
     identity: { keyPem: readFileSync(join(dir, 'server.key'), 'utf8'), certPem: readFileSync(join(dir, 'server.pem'), 'utf8'), caPem: readFileSync(join(dir, 'ca.pem'), 'utf8') },
   });
   let n = 0;
@@ -71,8 +74,8 @@ async function waitForPort(child: ChildProcess, re: RegExp, fixedPort?: number):
   });
 }
 
-async function labServer(engine: TlsEngineChoice, dir: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve', engine, dir], { stdio: ['pipe', 'pipe', 'pipe'] });
+async function labServer(engine: TlsEngineChoice, dir: string, flight: LegacyFlight = 'record-per-message'): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve', engine, dir, flight], { stdio: ['pipe', 'pipe', 'pipe'] });
   return { port: await waitForPort(child, /PORT (\d+)/), child };
 }
 
@@ -306,6 +309,16 @@ async function main(): Promise<void> {
     }
     const rc4md5 = legacySuiteByName('TLS_RSA_WITH_RC4_128_MD5')!;
     rows.push({ what: 'TLSv1.1 TLS_RSA_WITH_RC4_128_MD5, legacy', client: 'node 2006-phone loop', lab: await legacyLoop(legacy.port, rc4md5, 0x0302), reference: '', refName: '' });
+    // The legacy server flight: one record per handshake message (what the lab sends) against
+    // all three messages in one record (what it sent before), same client, same run.
+    progress('legacy server flight');
+    const oneRecord = await labServer('legacy', dir, 'one-record');
+    try {
+      await legacyLoop(oneRecord.port, rc4md5, 0x0301); // warm-up
+      rows.push({ what: 'TLSv1 TLS_RSA_WITH_RC4_128_MD5, legacy, record per message', client: 'node 2006-phone loop', lab: await legacyLoop(legacy.port, rc4md5, 0x0301), reference: await legacyLoop(oneRecord.port, rc4md5, 0x0301), refName: 'legacy, flight in one record' });
+    } finally {
+      kill(oneRecord.child);
+    }
   } finally {
     kill(legacy.child);
     kill(modern.child);
@@ -322,7 +335,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--serve') {
-  void serve(process.argv[3] as TlsEngineChoice, process.argv[4]);
+  void serve(process.argv[3] as TlsEngineChoice, process.argv[4], process.argv[5] as LegacyFlight);
 } else {
   main().then(
     () => process.exit(0),

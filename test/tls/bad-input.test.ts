@@ -236,9 +236,8 @@ describe('tampered records and renegotiation on the legacy engine', () => {
     const r = await runInteractive('gnutls-cli', ['--insecure', '-p', String(p.port), '--priority', gnutlsPriority('VERS-TLS1.1', '+ARCFOUR-128:+SHA1'), 'localhost'], [{ waitFor: GREETING, send: 'a1 NOOP\r\n' }, { waitFor: /$^/ }], 5000);
     p.server.close();
     expect(r.stdout).not.toContain('a1 OK');
-    const rej = (await waitForEvent({ events: () => h.events().slice(n) }, (e) => e.kind === 'input.rejected')) as InputRejectedEvent;
-    expect(rej).toMatchObject({ what: 'tls-record' });
-    expect(rej.detail).toMatch(/bad_record_mac/);
+    const failed = await waitForEvent({ events: () => h.events().slice(n) }, (e) => e.kind === 'tls.failed');
+    expect(failed).toMatchObject({ afterHandshake: true, reason: 'malformed', alert: 'bad_record_mac', alertFrom: 'server' });
   });
 });
 
@@ -256,8 +255,8 @@ describe('renegotiation on the legacy engine (STARTTLS, so nothing but the refus
     const r = await runInteractive('gnutls-cli', ['--x509cafile', pki.caFile, '--rehandshake', '--starttls-proto=imap', '-p', String(h.port), '--priority', gnutlsPriority('VERS-TLS1.0', '+3DES-CBC:+SHA1'), 'localhost'], [{ waitFor: /$^/ }], 5000);
     expect(r.stdout + r.stderr).toMatch(/Received alert \[100\]/);
     const rejected = () => h.events().slice(n).filter((e): e is InputRejectedEvent => e.kind === 'input.rejected');
-    await waitForEvent({ events: rejected }, (e) => e.kind === 'input.rejected' && e.what === 'tls-record');
+    const closed = await waitForEvent({ events: () => h.events().slice(n) }, (e) => e.kind === 'tls.failed');
     expect(rejected().filter((e) => e.what === 'tls-renegotiation')).toHaveLength(MAX_RENEGOTIATION_ATTEMPTS + 1);
-    expect(rejected().find((e) => e.what === 'tls-record')!.detail).toMatch(/no_renegotiation/);
+    expect(closed).toMatchObject({ afterHandshake: true, alert: 'no_renegotiation', alertFrom: 'server' });
   });
 });

@@ -134,6 +134,8 @@ export class AttemptTracker {
         this.set(a, 'tls', 'pass', [ev.seq], `${ev.version} ${ev.cipher}`);
         break;
       case 'tls.failed':
+        // A fatal error on an established session does not undo the handshake step.
+        if (ev.afterHandshake) break;
         this.set(a, 'tls', 'fail', [ev.seq], ev.alert ? `${ev.reason} (${ev.alert})` : ev.reason);
         break;
       case 'auth':

@@ -67,6 +67,32 @@ export class HandshakeReporter {
     return true;
   }
 
+  /** A fatal TLS error on an established session (the connection is closing): `tls.failed`
+   * with `afterHandshake`, after the `tls.established` it follows. */
+  failedAfterHandshake(info: TlsFailureInfo): void {
+    this.recorder.record({
+      kind: 'tls.failed',
+      conn: this.conn,
+      reason: info.reason,
+      ...(info.alert !== undefined ? { alert: alertName(info.alert), alertFrom: info.alertFrom ?? 'server' } : {}),
+      description: info.description,
+      afterHandshake: true,
+    });
+    this.recorder.flush();
+  }
+
+  /** A client-initiated renegotiation refused with a no_renegotiation warning (RFC 5746 §4.4). */
+  renegotiationRefused(attempt: number, bytes?: number): void {
+    this.recorder.record({
+      kind: 'input.rejected',
+      conn: this.conn,
+      what: 'tls-renegotiation',
+      detail: `client-initiated renegotiation refused with a no_renegotiation warning (attempt ${attempt})`,
+      ...(bytes !== undefined ? { bytes } : {}),
+    });
+    this.recorder.flush();
+  }
+
   established(version: string, cipher: string, engine: TlsEngineName): boolean {
     if (this.settled) return false;
     this.settled = true;

@@ -13,7 +13,8 @@ export function tlsHandshakeFailedRule(): Rule {
   return {
     id: 'tls-handshake-failed',
     onEvent(ev, _conn, host) {
-      if (ev.kind !== 'tls.failed') return;
+      // Errors after the handshake are not this finding (protocol-violation shows them).
+      if (ev.kind !== 'tls.failed' || ev.afterHandshake) return;
       host.store.report({
         id: 'tls-handshake-failed',
         severity: 'error',
