@@ -227,3 +227,55 @@ export function gnutlsSession(port: number, priority: string, starttls: boolean,
     { waitFor: 'a2 OK' },
   ]);
 }
+
+export interface RawResult {
+  data: Buffer;
+  closedByServer: boolean;
+}
+
+/** Send bytes, then collect what the server answers until it closes (or `ms` pass). */
+export function raw(port: number, chunks: Buffer[], ms = 3000, endAfter = false, until?: (data: Buffer) => boolean): Promise<RawResult> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    const got: Buffer[] = [];
+    let done = false;
+    const finish = (closedByServer: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(t);
+      s.destroy();
+      resolve({ data: Buffer.concat(got), closedByServer });
+    };
+    const t = setTimeout(() => finish(false), ms);
+    s.on('data', (d) => {
+      got.push(d);
+      if (until?.(Buffer.concat(got))) finish(false);
+    });
+    s.on('end', () => finish(true));
+    s.on('close', () => finish(true));
+    s.on('error', () => finish(true));
+    s.on('connect', () => {
+      for (const c of chunks) s.write(c);
+      if (endAfter) s.end();
+    });
+  });
+}
+
+/** The fatal alert records in a server answer: [level, description] pairs. */
+export function alerts(data: Buffer): number[] {
+  const out: number[] = [];
+  for (let o = 0; o + 5 <= data.length; ) {
+    const len = data.readUInt16BE(o + 3);
+    if (data[o] === 21 && len === 2) out.push(data[o + 6]);
+    o += 5 + len;
+  }
+  return out;
+}
+
+/** The tls.failed of a connection opened after event index `from` (earlier ones may still be
+ * settling in the background). */
+export function failedFor(h: Harness, from: number): Promise<LabEvent> {
+  const old = new Set(h.events().slice(0, from).map((e) => e.conn));
+  return waitForEvent({ events: () => h.events().slice(from) }, (e) => e.kind === 'tls.failed' && !old.has(e.conn));
+}
+

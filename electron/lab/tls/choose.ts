@@ -47,9 +47,10 @@ export function modernCanNegotiate(hello: ParsedClientHello): boolean {
   const max = hello.maxVersion;
   if (max < 0x0301) return false;
   const offered = (set: ReadonlySet<number>): boolean => hello.cipherSuites.some((s) => set.has(s));
-  // RFC 8422 §4: a client without supported_groups accepts any curve (OpenSSL picks P-256).
-  const sharesGroup = (set: ReadonlySet<number>): boolean => hello.groups === undefined || hello.groups.some((g) => set.has(g));
-  if (max >= 0x0304 && offered(MODERN_SUITES_TLS13) && hello.groups !== undefined && sharesGroup(MODERN_TLS13_GROUPS)) return true;
+  // OpenSSL 3 selects no ECDHE suite for a hello without supported_groups (RFC 8422 §4 would
+  // allow P-256; seen on loopback), nor one whose groups it does not share.
+  const sharesGroup = (set: ReadonlySet<number>): boolean => hello.groups !== undefined && hello.groups.some((g) => set.has(g));
+  if (max >= 0x0304 && offered(MODERN_SUITES_TLS13) && sharesGroup(MODERN_TLS13_GROUPS)) return true;
   const below13 = highestBelowTls13(hello);
   if (below13 < 0x0301) return false;
   const tls12 = below13 === 0x0303;

@@ -186,7 +186,12 @@ function watchEstablished(tlsSocket: TLSSocket, tap: RecordTap, version: string,
   tlsSocket.on('_tlsError', (err: NodeJS.ErrnoException) => {
     if (closed) return;
     closed = true;
-    if (isTlsError(err)) setImmediate(() => report.failedAfterHandshake(withSentAlert(classifyOpenSslError(err), tap.sentAlert)));
+    if (isTlsError(err)) {
+      const info = classifyOpenSslError(err);
+      // A client's fatal alert now ends a session that worked: the client closed it.
+      if (info.alertFrom === 'client') info.reason = 'client-closed';
+      setImmediate(() => report.failedAfterHandshake(withSentAlert(info, tap.sentAlert)));
+    }
     tlsSocket.destroy();
     tap.destroy();
   });

@@ -449,7 +449,7 @@ export class LegacyConnection {
       return; // a warning on its own: nothing to do
     }
     if (this.state === 'established') {
-      this.report.failedAfterHandshake({ reason: reasonForClientAlert(code), alert: code, alertFrom: 'client', description: `the client sent a fatal ${alertName(code)} alert` });
+      this.report.failedAfterHandshake({ reason: 'client-closed', alert: code, alertFrom: 'client', description: `the client sent a fatal ${alertName(code)} alert` });
       this.stream?.push(null);
       this.destroySocket();
       this.state = 'closed';
