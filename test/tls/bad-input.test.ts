@@ -2,12 +2,11 @@
  * Hostile and broken input on the TLS port: each case ends in an alert or a clean close, a
  * recorded event, bounded memory, and a lab that goes on serving the next phone.
  */
-import type { Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputRejectedEvent, LabEvent, TlsFailedEvent, TlsHelloEvent } from '../../electron/api.js';
 import { HANDSHAKE_TIMEOUT_MS, MAX_HANDSHAKE_BYTES, MAX_RENEGOTIATION_ATTEMPTS } from '../../electron/lab/tls/index.js';
 import { ext, helloRecords, ssl2Hello } from './hello-builder.js';
-import { alerts, failedFor, GREETING, gnutlsPriority, gnutlsSession, raw, runInteractive, startHarness, startRelay, testPki, waitForEvent, type Harness } from './harness.js';
+import { alerts, bitFlipProxy, failedFor, GREETING, gnutlsPriority, gnutlsSession, raw, runInteractive, startHarness, testPki, waitForEvent, type Harness } from './harness.js';
 
 const rc4Hello = helloRecords({ version: 0x0301, suites: [0x0004, 0x0005], extensions: [ext.reneg()] });
 
@@ -136,32 +135,6 @@ describe('bad input on the TLS port', () => {
     expect(await failedFor(h, n)).toMatchObject({ reason: 'protocol-version' });
   });
 });
-
-/**
- * A man in the middle between gnutls-cli and the lab that flips one bit in the client's first
- * encrypted record of the given content type (22: its Finished; 23: its first command).
- */
-function bitFlipProxy(target: number, contentType: 22 | 23): Promise<{ port: number; server: Server }> {
-  return startRelay(target, (u) => {
-    let buf = Buffer.alloc(0);
-    let sawCcs = false;
-    let flipped = false;
-    return (d) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 5 && buf.length >= 5 + buf.readUInt16BE(3)) {
-        const len = buf.readUInt16BE(3);
-        const rec = Buffer.from(buf.subarray(0, 5 + len));
-        buf = buf.subarray(5 + len);
-        if (rec[0] === 20) sawCcs = true;
-        if (sawCcs && !flipped && rec[0] === contentType) {
-          rec[rec.length - 1] ^= 0x01;
-          flipped = true;
-        }
-        u.write(rec);
-      }
-    };
-  });
-}
 
 describe('tampered records and renegotiation on the legacy engine', () => {
   let h: Harness;

@@ -279,3 +279,30 @@ export function failedFor(h: Harness, from: number): Promise<LabEvent> {
   return waitForEvent({ events: () => h.events().slice(from) }, (e) => e.kind === 'tls.failed' && !old.has(e.conn));
 }
 
+
+/**
+ * A man in the middle between gnutls-cli and the lab that flips one bit in the client's first
+ * encrypted record of the given content type (22: its Finished; 23: its first command).
+ */
+export function bitFlipProxy(target: number, contentType: 22 | 23): Promise<{ port: number; server: Server }> {
+  return startRelay(target, (u) => {
+    let buf = Buffer.alloc(0);
+    let sawCcs = false;
+    let flipped = false;
+    return (d) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 5 && buf.length >= 5 + buf.readUInt16BE(3)) {
+        const len = buf.readUInt16BE(3);
+        const rec = Buffer.from(buf.subarray(0, 5 + len));
+        buf = buf.subarray(5 + len);
+        if (rec[0] === 20) sawCcs = true;
+        if (sawCcs && !flipped && rec[0] === contentType) {
+          rec[rec.length - 1] ^= 0x01;
+          flipped = true;
+        }
+        u.write(rec);
+      }
+    };
+  });
+}
+
