@@ -3,9 +3,9 @@
  * TLS 1.0/1.1 with AES-CBC-SHA at @SECLEVEL=0 (without it OpenSSL 3 refuses SHA-1 signatures:
  * ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM, PEERS.md).
  *
- * The ClientHello was already read by the sniffer; those bytes are put back with
- * `socket.unshift()` before the TLSSocket wraps the socket (Node's TLSSocket feeds a wrapped
- * socket's already-buffered data to OpenSSL first).
+ * The ClientHello was already read by the sniffer; the record tap (record-tap.ts) between the
+ * socket and the TLSSocket delivers those bytes first, then the rest of the stream, and reads
+ * the record headers going both ways (the alert sent, renegotiation attempts).
  */
 import type { Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
@@ -186,14 +186,15 @@ function watchEstablished(tlsSocket: TLSSocket, tap: RecordTap, version: string,
   tlsSocket.on('_tlsError', (err: NodeJS.ErrnoException) => {
     if (closed) return;
     closed = true;
-    if (isTlsError(err)) {
-      const info = classifyOpenSslError(err);
-      // A client's fatal alert now ends a session that worked: the client closed it.
-      if (info.alertFrom === 'client') info.reason = 'client-closed';
-      setImmediate(() => report.failedAfterHandshake(withSentAlert(info, tap.sentAlert)));
-    }
-    tlsSocket.destroy();
-    tap.destroy();
+    const info = isTlsError(err) ? classifyOpenSslError(err) : undefined;
+    // A client's fatal alert now ends a session that worked: the client closed it.
+    if (info?.alertFrom === 'client') info.reason = 'client-closed';
+    // OpenSSL hands its alert to the stream after this callback returns: close once it has.
+    setImmediate(() => {
+      if (info) report.failedAfterHandshake(withSentAlert(info, tap.sentAlert));
+      tlsSocket.destroy();
+      tap.destroy();
+    });
   });
   if (version === 'TLSv1.3') return;
   let attempts = 0;
