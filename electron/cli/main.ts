@@ -12,7 +12,7 @@ const USAGE = `usage:
                      [--http-port N] [--data-dir DIR] [--mailbox MBOX_OR_MAILDIR] [--profile DEVICE]
                      [--user U] [--password P]
                      [--mechanisms LIST] [--empty-line strict|lenient] [--tls modern|legacy|auto]
-                     [--json] [--ui] [--ui-port N]
+                     [--variants off|auto] [--json] [--ui] [--ui-port N]
   mailprobe cert     --out DIR --host NAME_OR_IP... [--profile legacy|modern] [--new-ca] [--data-dir DIR]
   mailprobe diagnose SESSION_DIR | events.jsonl | capture.pcap  [--json]
   mailprobe report   SESSION_DIR --out report.pdf [--include-secrets]

@@ -26,6 +26,7 @@ const FLAGS = {
   password: { type: 'string' },
   mechanisms: { type: 'string' },
   'empty-line': { type: 'string' },
+  variants: { type: 'string' },
   tls: { type: 'string' },
   json: { type: 'boolean' },
   ui: { type: 'boolean' },
@@ -74,6 +75,7 @@ function labOptionsFromArgv(argv: string[]): { options: Partial<LabOptions>; jso
     user: values.user,
     password: values.password,
     mechanisms: parseMechanisms(values.mechanisms),
+    variants: values.variants === undefined ? undefined : oneOf('variants', values.variants, ['off', 'auto'] as const, 'off'),
     emptyLine: values['empty-line'] === undefined ? undefined : oneOf('empty-line', values['empty-line'], ['strict', 'lenient'] as const, 'strict'),
     tls: values.tls === undefined ? undefined : oneOf('tls', values.tls, ['modern', 'legacy', 'auto'] as const, 'auto'),
   };
