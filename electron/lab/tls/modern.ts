@@ -126,18 +126,14 @@ export function startModern(socket: Socket, raw: Buffer, context: SecureContext,
   const tap = new RecordTap(socket, raw);
   const tlsSocket = new TLSSocket(tap as unknown as Socket, { isServer: true, secureContext: context, requestCert: false });
   let settled = false;
-  let rejectFn!: (e: Error) => void;
-  const close = (): void => {
-    tlsSocket.destroy();
-    tap.destroy();
-  };
+  let fail!: (info: TlsFailureInfo) => void;
   const result = new Promise<{ stream: TLSSocket; version: string; cipher: string }>((resolve, reject) => {
-    rejectFn = reject;
-    const fail = (info: TlsFailureInfo): void => {
+    fail = (info: TlsFailureInfo): void => {
       if (settled) return;
       settled = true;
       report.failed(withSentAlert(info, tap.sentAlert));
-      close();
+      tlsSocket.destroy();
+      tap.destroy();
       reject(Object.assign(new Error(info.description), { info }));
     };
     tlsSocket.once('secure', () => {
@@ -161,16 +157,7 @@ export function startModern(socket: Socket, raw: Buffer, context: SecureContext,
     tlsSocket.on('close', onClose);
   });
   result.catch(() => undefined);
-  return {
-    result,
-    abort(info: TlsFailureInfo): void {
-      if (settled) return;
-      settled = true;
-      report.failed(info);
-      close();
-      rejectFn(Object.assign(new Error(info.description), { info }));
-    },
-  };
+  return { result, abort: (info: TlsFailureInfo) => fail(info) };
 }
 
 /**

@@ -56,27 +56,24 @@ export class HandshakeReporter {
   failed(info: TlsFailureInfo): boolean {
     if (this.settled) return false;
     this.settled = true;
-    this.recorder.record({
-      kind: 'tls.failed',
-      conn: this.conn,
-      reason: info.reason,
-      ...(info.alert !== undefined ? { alert: alertName(info.alert), alertFrom: info.alertFrom ?? 'server' } : {}),
-      description: info.description,
-    });
-    this.recorder.flush();
+    this.recordFailure(info, false);
     return true;
   }
 
   /** A fatal TLS error on an established session (the connection is closing): `tls.failed`
    * with `afterHandshake`, after the `tls.established` it follows. */
   failedAfterHandshake(info: TlsFailureInfo): void {
+    this.recordFailure(info, true);
+  }
+
+  private recordFailure(info: TlsFailureInfo, afterHandshake: boolean): void {
     this.recorder.record({
       kind: 'tls.failed',
       conn: this.conn,
       reason: info.reason,
       ...(info.alert !== undefined ? { alert: alertName(info.alert), alertFrom: info.alertFrom ?? 'server' } : {}),
       description: info.description,
-      afterHandshake: true,
+      ...(afterHandshake ? { afterHandshake: true as const } : {}),
     });
     this.recorder.flush();
   }

@@ -26,28 +26,23 @@ export function protocolViolationRule(): Rule {
       });
     },
     onEvent(ev, _conn, host) {
+      let problem: string;
+      let bytes = '';
       if (ev.kind === 'tls.failed' && ev.afterHandshake && ev.alertFrom === 'server') {
         // The lab closed an established TLS session over what the phone sent (a record with a
         // bad MAC, a message out of place): the phone's bytes broke the protocol.
-        host.store.report({
-          id: 'protocol-violation',
-          severity: 'warning',
-          conn: ev.conn,
-          evidence: [ev.seq],
-          update(d) {
-            pushBounded(d, 'samples', { conn: ev.conn, bytes: '', problem: `TLS after the handshake: ${ev.description ?? ev.reason}; the lab sent ${ev.alert ?? 'an alert'} and closed` });
-          },
-        });
-        return;
-      }
-      if (ev.kind !== 'input.rejected') return;
+        problem = `TLS after the handshake: ${ev.description ?? ev.reason}; the lab sent ${ev.alert ?? 'an alert'} and closed`;
+      } else if (ev.kind === 'input.rejected') {
+        problem = `${ev.what}: ${ev.detail}`;
+        bytes = (ev.sample ?? ev.sampleB64 ?? '').slice(0, VIOLATION_SAMPLE_BYTES);
+      } else return;
       host.store.report({
         id: 'protocol-violation',
         severity: 'warning',
         conn: ev.conn,
         evidence: [ev.seq],
         update(d) {
-          pushBounded(d, 'samples', { conn: ev.conn, bytes: (ev.sample ?? ev.sampleB64 ?? '').slice(0, VIOLATION_SAMPLE_BYTES), problem: `${ev.what}: ${ev.detail}` });
+          pushBounded(d, 'samples', { conn: ev.conn, bytes, problem });
         },
       });
     },
