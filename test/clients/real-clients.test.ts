@@ -1,0 +1,113 @@
+/**
+ * The real-client matrix: eight mail clients nobody here wrote (fetchmail, mbsync, mutt,
+ * getmail6, offlineimap3, imap-tools, Python's imaplib, imapflow), each against its own
+ * `mailprobe lab` in every mode it has — plaintext, STARTTLS (RFC 3501 §6.2.1) and implicit
+ * TLS (RFC 8314) — verifying against the lab's `ca.pem` by IP and by name, and in the
+ * not-verifying mode its users reach for. Each must really fetch the 22 seeded INBOX messages,
+ * and `mailprobe diagnose` on its session must say pass with no error or warning: a correct
+ * client is never blamed. A foreign CA is the control that proves each client really verifies,
+ * and that its refusal is diagnosed as a certificate refusal.
+ *
+ * Needs the Debian packages named in each driver (test/support/clients/).
+ */
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Diagnosis } from '../../electron/api.js';
+import { ensureLabCertificates } from '../../electron/lab/certs/index.js';
+import { seedMessages } from '../../electron/lab/mailbox/index.js';
+import { REAL_CLIENTS, type ClientDriver, type Security, type Trust } from '../support/clients/index.js';
+import { LAB_USER, makeLabCertificates, runAgainstLab, type LabRun } from '../support/clients/lab-run.js';
+import { messageIds } from '../support/clients/store.js';
+import { tempDir } from '../support/lab.js';
+
+/** Per client run; the slowest (offlineimap, mutt under script) take about 2 s. */
+const CLIENT_TIMEOUT_MS = 20_000;
+
+/** The seeded INBOX, as `seed-NNN` (the stable part of each Message-ID). */
+const SEEDED_INBOX = seedMessages({ user: LAB_USER })
+  .filter((m) => m.mailbox === 'INBOX')
+  .map((m) => seedKey(/^message-id:\s*(\S+)/im.exec(m.raw.toString('latin1'))?.[1]));
+
+function seedKey(messageId: string | undefined): string | undefined {
+  return /^<(seed-\d+)\./.exec(messageId ?? '')?.[1];
+}
+
+const ATTEMPT_SECURITY: Record<Security, 'none' | 'starttls' | 'tls'> = { plain: 'none', starttls: 'starttls', imaps: 'tls' };
+
+interface Mode {
+  security: Security;
+  trust: Trust;
+  host: string;
+}
+
+function modesOf(client: ClientDriver): Mode[] {
+  const modes: Mode[] = [{ security: 'plain', trust: 'none', host: '127.0.0.1' }];
+  for (const security of client.securities) {
+    if (security === 'plain') continue;
+    for (const trust of client.trusts[security] ?? []) {
+      // Verification by IP and by name are separate code paths (IP SANs); the rest by name.
+      for (const host of trust === 'lab-ca' ? ['127.0.0.1', 'localhost'] : ['localhost']) modes.push({ security, trust, host });
+    }
+  }
+  return modes;
+}
+
+function modeTitle(m: Mode): string {
+  if (m.security === 'plain') return 'plaintext';
+  const trust = { 'lab-ca': 'verifying the lab CA', pinned: 'with the server certificate pinned', none: 'not verifying', 'foreign-ca': 'refuses a certificate from another CA' }[m.trust];
+  return `${m.security === 'imaps' ? 'IMAPS' : 'STARTTLS'} ${trust}, by ${m.host === 'localhost' ? 'name' : 'IP'}`;
+}
+
+function serious(d: Diagnosis): string[] {
+  return d.findings.filter((f) => f.severity === 'error' || f.severity === 'warning').map((f) => `${f.id} (${f.severity}): ${f.title}`);
+}
+
+let dataDir: string;
+let foreignCaFile: string;
+
+beforeAll(async () => {
+  dataDir = tempDir('mp-clients-');
+  // A CA the lab never used: any client that verifies must refuse the lab with it.
+  const other = tempDir('mp-foreign-ca-');
+  await Promise.all([ensureLabCertificates({ outDir: other, hosts: ['localhost'] }), makeLabCertificates(dataDir)]);
+  foreignCaFile = join(other, 'ca.pem');
+});
+
+for (const client of REAL_CLIENTS) {
+  describe.concurrent(`${client.name} (${client.pkg})`, () => {
+    for (const mode of modesOf(client)) {
+      it(modeTitle(mode), async () => {
+        const run = await runAgainstLab(client, mode, { dataDir, foreignCaFile, timeoutMs: CLIENT_TIMEOUT_MS });
+        if (mode.trust === 'foreign-ca') expectRefused(run);
+        else expectFetchedAndPassed(run, mode);
+      });
+    }
+  });
+}
+
+function expectFetchedAndPassed(run: LabRun, mode: Mode): void {
+  const { result, diagnosis } = run;
+  const context = `client output:\n${result.log.slice(-3000)}`;
+  expect(result.code, context).toBe(0);
+  expect(messageIds(result.messages).map(seedKey).sort(), context).toEqual([...SEEDED_INBOX].sort());
+  const attempts = diagnosis.attempts.filter((a) => a.proto === 'imap');
+  expect(attempts.length, JSON.stringify(diagnosis.attempts)).toBeGreaterThan(0);
+  expect(attempts.map((a) => a.security)).toEqual(attempts.map(() => ATTEMPT_SECURITY[mode.security]));
+  expect(attempts.some((a) => a.steps.some((s) => s.step === 'fetch' && s.result === 'pass')), JSON.stringify(attempts)).toBe(true);
+  expect(serious(diagnosis), JSON.stringify(diagnosis.findings, null, 1).slice(0, 4000)).toEqual([]);
+  expect(attempts.filter((a) => a.verdict !== 'pass'), JSON.stringify(attempts)).toEqual([]);
+  expect(diagnosis.verdict).toBe('pass');
+}
+
+function expectRefused(run: LabRun): void {
+  const { result, diagnosis, events } = run;
+  const context = `client output:\n${result.log.slice(-2000)}`;
+  // mutt exits 0 after a refused certificate (the user quit); what counts is that nothing came.
+  expect(result.messages, context).toHaveLength(0);
+  // It refused before it sent the password: nothing was logged in.
+  expect(events.filter((e) => e.kind === 'auth')).toEqual([]);
+  const ids = diagnosis.findings.map((f) => f.id);
+  expect(ids, JSON.stringify(diagnosis.findings, null, 1).slice(0, 3000)).toContain('tls-handshake-failed');
+  expect(ids).not.toContain('tls-no-command');
+  expect(diagnosis.verdict).not.toBe('pass');
+}

@@ -1,0 +1,74 @@
+/**
+ * One real client against its own lab (the engine `mailprobe lab` runs, here in the test
+ * process: loopback, port 0), then the diagnosis `mailprobe diagnose` prints for that lab's
+ * session (the command is `diagnose(readEvents(dir))`): one session per client and mode, so the
+ * diagnosis speaks about that client alone. Every lab of a test file shares one data dir, so
+ * they share one CA (`<data-dir>/certs/ca.pem`, what a user hands to a client) and it is made
+ * once. In-process labs because a Node start per lab and per diagnosis would be most of the
+ * cost on two cores.
+ */
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Diagnosis, LabEvent } from '../../../electron/api.js';
+import { diagnose } from '../../../electron/lab/diagnosis/index.js';
+import { startLab } from '../../../electron/lab/lab.js';
+import { readEvents } from '../../../electron/lab/recorder/index.js';
+import type { ClientDriver, ClientRunResult, Security, Trust } from './types.js';
+
+export const LAB_USER = 'phone';
+export const LAB_PASSWORD = 'client-matrix-7351';
+
+export interface LabRun {
+  result: ClientRunResult;
+  events: LabEvent[];
+  diagnosis: Diagnosis;
+}
+
+export function certsDirOf(dataDir: string): string {
+  return join(dataDir, 'certs');
+}
+
+/** The lab's server certificates in PEM (one per signature algorithm it serves). */
+export function serverCertFiles(dataDir: string): string[] {
+  const dir = certsDirOf(dataDir);
+  return readdirSync(dir)
+    .filter((f) => /^server.*\.pem$/.test(f))
+    .map((f) => join(dir, f));
+}
+
+function startClientLab(dataDir: string) {
+  return startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: null, dataDir, user: LAB_USER, password: LAB_PASSWORD });
+}
+
+/** Start and stop one lab, so that the labs run side by side later find their CA and certificate made. */
+export async function makeLabCertificates(dataDir: string): Promise<void> {
+  await (await startClientLab(dataDir)).stop();
+}
+
+export async function runAgainstLab(
+  client: ClientDriver,
+  mode: { security: Security; trust: Trust; host: string },
+  env: { dataDir: string; foreignCaFile: string; timeoutMs: number },
+): Promise<LabRun> {
+  const lab = await startClientLab(env.dataDir);
+  let result: ClientRunResult;
+  try {
+    const listener = mode.security === 'imaps' ? lab.listeners.imaps! : lab.listeners.imap!;
+    result = await client.run({
+      ...mode,
+      port: listener.port,
+      user: LAB_USER,
+      password: LAB_PASSWORD,
+      caFile: mode.trust === 'foreign-ca' ? env.foreignCaFile : join(certsDirOf(env.dataDir), 'ca.pem'),
+      serverCertFiles: serverCertFiles(env.dataDir),
+      // Directly under the temp dir: getmail runs as nobody and must reach it.
+      workDir: mkdtempSync(join(tmpdir(), `mp-${client.name}-`)),
+      timeoutMs: env.timeoutMs,
+    });
+  } finally {
+    await lab.stop();
+  }
+  const events = readEvents(lab.sessionDir);
+  return { result, events, diagnosis: diagnose(events) };
+}
