@@ -26,6 +26,13 @@ export interface ListenerAddress {
   port: number;
 }
 
+/**
+ * Whether the network between the phone and the lab is one the technician trusts (the lab's own
+ * Wi-Fi: the default) or not (a shop or customer network). It sets how loudly the diagnosis
+ * speaks about passwords sent in clear. Recorded in `lab.start` settings as `network`.
+ */
+export type NetworkTrust = 'trusted' | 'untrusted';
+
 export interface LabStartEvent extends EventBase {
   kind: 'lab.start';
   version: string;
@@ -65,10 +72,17 @@ export interface BytesEvent extends EventBase {
   /** true when the bytes travelled inside TLS (recorded in clear). */
   tls?: true;
   /**
-   * Set when the payload was cut to the recording limit: the original length in bytes.
-   * The recorded part is a prefix, followed by nothing (the marker is this field).
+   * Set when the payload was cut: the original length in bytes. Only bad input (a command line
+   * past the server's limit) and the session file's overall cap cut payloads; the recorded part
+   * is a prefix (empty past the cap), followed by nothing (the marker is this field).
    */
   truncated?: number;
+  /**
+   * This payload continues the previous c2s/s2c event of the same connection and direction:
+   * one unit of traffic (a response, a literal) longer than one event holds, recorded whole as
+   * several events in wire order. Readers that show events as lines treat it as more of the same.
+   */
+  continued?: true;
   /**
    * Character ranges [start, end) of `text` (or the whole payload when `b64`) that are
    * secrets: passwords, AUTHENTICATE payloads, LOGIN arguments. Exports redact them.
@@ -275,6 +289,7 @@ export type FindingId =
   | 'sasl-ir-unadvertised'
   | 'login-prompt-mismatch'
   | 'auth-failed'
+  | 'auth-not-checked'
   | 'cleartext-password'
   | 'no-mailbox-selected'
   | 'full-body-download'

@@ -120,6 +120,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     emptyLine: given.emptyLine ?? 'strict',
     loginDisabledWithoutTls: given.loginDisabledWithoutTls ?? false,
     tls: given.tls ?? 'auto',
+    network: given.network ?? 'trusted',
     greeting: given.greeting ?? DEFAULT_GREETING,
     profile: given.profile,
   };
@@ -199,6 +200,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     emptyLine: options.emptyLine,
     loginDisabledWithoutTls: options.loginDisabledWithoutTls,
     tls: options.tls,
+    network: options.network,
     greeting: options.greeting,
     bind: options.bind,
     address: lan.address,

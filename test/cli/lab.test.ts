@@ -9,7 +9,8 @@ import { bitmapToPng, terminalQrToBitmap } from '../handoff/png.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../electron/api.js';
-import { readEvents } from '../../electron/lab/recorder/index.js';
+import { diagnose } from '../../electron/lab/diagnosis/index.js';
+import { decodeBytes, readEvents } from '../../electron/lab/recorder/index.js';
 import { RawClient } from '../support/raw-client.js';
 import { runCli, spawnLab } from '../support/cli.js';
 import { tempDir, waitFor } from '../support/lab.js';
@@ -68,7 +69,7 @@ describe('mailprobe lab', () => {
   });
 
   it('exit code 2 and one line for bad options', async () => {
-    for (const args of [['--imap-port', '70000'], ['--mechanisms', 'NTLM'], ['--empty-line', 'maybe'], ['--frobnicate'], ['--tls', 'ssl3'], ['--profile', 'nokia-3310']]) {
+    for (const args of [['--imap-port', '70000'], ['--mechanisms', 'NTLM'], ['--empty-line', 'maybe'], ['--frobnicate'], ['--tls', 'ssl3'], ['--profile', 'nokia-3310'], ['--network', 'public']]) {
       const r = await runCli(['lab', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -107,6 +108,36 @@ describe('mailprobe lab', () => {
     const recorded = evs.filter((e) => e.kind === 's2c' && e.conn === conn).map((e) => (e.kind === 's2c' ? e.text ?? '' : '')).join('');
     expect(got).toContain('p1 OK Completed');
     expect(recorded.startsWith(got)).toBe(true);
+  });
+
+  it('after SIGKILL while responses longer than one event are flowing, the file holds every byte the client saw, in order', async () => {
+    const dir = tempDir();
+    const lab = await spawnLab([...base(dir), '--network', 'untrusted']);
+    const start = readEvents(lab.ready.sessionDir).find((e) => e.kind === 'lab.start') as Extract<LabEvent, { kind: 'lab.start' }>;
+    // The technician's word on the network is in the session, for diagnose to read later.
+    expect(start.settings.network).toBe('untrusted');
+    const c = await RawClient.connect(lab.ready.listeners.imap.port);
+    await c.line();
+    await c.command('k1', `LOGIN phone ${start.account.password}`);
+    await c.command('k2', 'SELECT INBOX');
+    let n = 0;
+    // Each answer is one ~79 KB response: several events per response.
+    const pump = setInterval(() => c.send(`b${n++} FETCH 1:* (BODY.PEEK[])\r\n`), 5);
+    const deadline = Date.now() + 10_000;
+    while (!c.received().includes('b3 OK') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    lab.child.kill('SIGKILL');
+    clearInterval(pump);
+    await lab.exited;
+    await c.closedByServer().catch(() => '');
+    const got = c.received();
+    const evs = readEvents(lab.ready.sessionDir);
+    const recorded = Buffer.concat(evs.filter((e) => e.kind === 's2c').map((e) => decodeBytes(e as Extract<LabEvent, { kind: 's2c' }>)));
+    expect(got.toString('utf8')).toContain('b3 OK Completed');
+    expect(recorded.subarray(0, got.length).equals(got)).toBe(true);
+    expect(evs.some((e) => e.kind === 's2c' && e.continued)).toBe(true);
+    const d = diagnose(evs);
+    expect(d.findings.find((f) => f.id === 'cleartext-password')?.severity).toBe('warning');
+    expect(diagnose(evs, { network: 'trusted' }).findings.find((f) => f.id === 'cleartext-password')?.severity).toBe('info');
   });
 
   it('keeps the default account (short user, 6-digit password) in a 0600 file across runs', async () => {

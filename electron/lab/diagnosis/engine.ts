@@ -8,7 +8,7 @@
  * log). `diagnose(events)` is the same engine fed the whole log, so the incremental result after
  * the last event equals the batch result by construction.
  */
-import type { Diagnosis, DeviceInfo, Finding, LabEvent, Verdict } from '../../api.js';
+import type { Diagnosis, DeviceInfo, Finding, LabEvent, NetworkTrust, Verdict } from '../../api.js';
 import { decodeBytes } from '../recorder/bytes.js';
 import { AttemptTracker } from './attempts.js';
 import { findingText } from './catalog.js';
@@ -18,6 +18,15 @@ import { mergeDevice } from './device.js';
 import { createRules, type Rule, type RuleHost } from './rules/index.js';
 import { FindingStore, type StoredFinding } from './store.js';
 
+export interface DiagnoseOptions {
+  /**
+   * The network the phone used, overriding what `lab.start` recorded (`diagnose --network`).
+   * Without either: a lab session (it has `lab.start`) is on the lab's own, trusted network;
+   * anything else (a packet capture) may be any network, so it counts as untrusted.
+   */
+  network?: NetworkTrust;
+}
+
 export class IncrementalDiagnosis {
   private readonly conns = new Map<string, ConnState>();
   private readonly store = new FindingStore();
@@ -25,6 +34,8 @@ export class IncrementalDiagnosis {
   private readonly attempts = new AttemptTracker();
   private device: DeviceInfo | undefined;
   private stopped = false;
+  /** From lab.start: undefined until it is seen. */
+  private labNetwork: NetworkTrust | undefined;
   private count = 0;
   /** Exceptions thrown by rules (a bug, never a reason to lose the rest of the diagnosis). */
   readonly ruleErrors: Array<{ rule: string; seq: number; message: string }> = [];
@@ -34,13 +45,17 @@ export class IncrementalDiagnosis {
   private readonly host: RuleHost;
   private readonly sink: ItemSink;
 
-  constructor() {
+  constructor(opts: DiagnoseOptions = {}) {
     const isStopped = () => this.stopped;
+    const network = () => opts.network ?? this.labNetwork ?? 'untrusted';
     this.host = {
       store: this.store,
       conn: (id) => this.conns.get(id),
       get stopped() {
         return isStopped();
+      },
+      get network() {
+        return network();
       },
     };
     this.sink = {
@@ -113,6 +128,9 @@ export class IncrementalDiagnosis {
       case 'device':
         this.device = mergeDevice(this.device, ev.device);
         break;
+      case 'lab.start':
+        this.labNetwork = ev.settings?.network === 'untrusted' ? 'untrusted' : 'trusted';
+        break;
       case 'lab.stop':
         this.stopped = true;
         break;
@@ -181,6 +199,6 @@ function buildFinding(f: StoredFinding): Finding {
 }
 
 /** The Diagnosis of a whole session log (DESIGN.md, `diagnose --json`). */
-export function diagnose(events: readonly LabEvent[]): Diagnosis {
-  return new IncrementalDiagnosis().pushAll(events).result();
+export function diagnose(events: readonly LabEvent[], opts: DiagnoseOptions = {}): Diagnosis {
+  return new IncrementalDiagnosis(opts).pushAll(events).result();
 }

@@ -4,7 +4,7 @@
  * packet boundaries. They are incremental: each handler does bounded work for one item and
  * keeps per-connection state it drops when the connection closes.
  */
-import type { FindingId, LabEvent } from '../../../api.js';
+import type { FindingId, LabEvent, NetworkTrust } from '../../../api.js';
 import type { ClientItem, ConnState, ServerItem } from '../conversation.js';
 import type { FindingStore } from '../store.js';
 
@@ -13,6 +13,8 @@ export interface RuleHost {
   conn(id: string): ConnState | undefined;
   /** lab.stop was seen: the session is over. */
   readonly stopped: boolean;
+  /** The network the phone used (DiagnoseOptions.network, else lab.start's setting). */
+  readonly network: NetworkTrust;
 }
 
 export interface Rule {
