@@ -6,6 +6,7 @@
  * for not verifying (fetchmail(1), "--sslcertck").
  */
 import { mkdirSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { runTool, writeConfig } from './exec.js';
 import { filesIn } from './store.js';
@@ -30,11 +31,16 @@ export const fetchmail: ClientDriver = {
   pkg: 'fetchmail',
   securities: ['plain', 'starttls', 'imaps'],
   trusts: { starttls: ['lab-ca', 'none', 'foreign-ca'], imaps: ['lab-ca', 'none', 'foreign-ca'] },
+  cannot: ['cannot verify by IP: it checks the name against DNS names only (PEERS.md)'],
+  refuses: (m) =>
+    m.trust === 'lab-ca' && isIP(m.host) !== 0
+      ? 'fetchmail matches the certificate against its DNS names only, never its IP addresses: by IP it says "hostname mismatch"'
+      : undefined,
   async run(o) {
     const outDir = join(o.workDir, 'out');
     mkdirSync(outDir);
     const rc = writeConfig(join(o.workDir, 'fetchmailrc'), rcFile(o, outDir));
-    const r = await runTool('fetchmail', ['-f', rc, '--nosyslog', '-v', '--nodetach'], {
+    const r = await runTool('fetchmail', ['-f', rc, '--pidfile', join(o.workDir, 'fetchmail.pid'), '--nosyslog', '-v', '--nodetach'], {
       env: { HOME: o.workDir, FETCHMAILHOME: o.workDir },
       timeoutMs: o.timeoutMs,
     });

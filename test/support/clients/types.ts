@@ -56,5 +56,10 @@ export interface ClientDriver {
   trusts: Partial<Record<Security, Trust[]>>;
   /** What the client cannot do, in words for the report ("no STARTTLS option"). */
   cannot?: string[];
+  /**
+   * Where the client refuses a correct lab by a limitation of its own, why (the test then checks
+   * that it refuses and that the diagnosis names a certificate problem, not a missing CA).
+   */
+  refuses?(mode: { security: Security; trust: Trust; host: string }): string | undefined;
   run(opts: ClientRunOptions): Promise<ClientRunResult>;
 }
