@@ -111,10 +111,16 @@ for (const client of REAL_CLIENTS) {
 }
 
 function expectFetchedAndPassed(run: LabRun, mode: Mode): void {
-  const { result, diagnosis } = run;
+  const { result, diagnosis, events } = run;
   const context = `client output:\n${result.log.slice(-3000)}`;
   expect(result.code, context).toBe(0);
   expect(messageIds(result.messages).map(seedKey).sort(), context).toEqual([...SEEDED_INBOX].sort());
+  if (mode.security !== 'plain') {
+    // Every one of these clients is of the SHA-256 era: the lab must have served that certificate.
+    const served = events.flatMap((e) => (e.kind === 'tls.established' ? [e.certificate] : []));
+    expect(served.length).toBeGreaterThan(0);
+    expect(served.filter((c) => c !== 'sha256')).toEqual([]);
+  }
   const attempts = diagnosis.attempts.filter((a) => a.proto === 'imap');
   expect(attempts.length, JSON.stringify(diagnosis.attempts)).toBeGreaterThan(0);
   expect(attempts.map((a) => a.security)).toEqual(attempts.map(() => ATTEMPT_SECURITY[mode.security]));
