@@ -75,16 +75,16 @@ beforeAll(async () => {
 });
 
 /** One row per run, written to test-artifacts/real-clients.md: the client × mode table. */
-const table: Array<{ client: string; mode: string; fetched: number; code: number | null; verdict: string; findings: string }> = [];
+const table: Array<{ client: string; mode: string; fetched: number; code: number | null; mechanism: string; verdict: string; findings: string }> = [];
 
 afterAll(() => {
   const dir = join(process.cwd(), 'test-artifacts');
   mkdirSync(dir, { recursive: true });
   const order = (c: string) => REAL_CLIENTS.findIndex((x) => x.name === c);
   const rows = [...table].sort((a, b) => order(a.client) - order(b.client) || a.mode.localeCompare(b.mode));
-  const lines = ['| client | mode | fetched | exit | verdict | findings |', '|---|---|---|---|---|---|'];
-  for (const r of rows) lines.push(`| ${r.client} | ${r.mode} | ${r.fetched}/${SEEDED_INBOX.length} | ${r.code} | ${r.verdict} | ${r.findings} |`);
-  for (const c of REAL_CLIENTS) for (const why of c.cannot ?? []) lines.push(`| ${c.name} | — | | | | ${why} |`);
+  const lines = ['| client | mode | fetched | exit | login | verdict | findings |', '|---|---|---|---|---|---|---|'];
+  for (const r of rows) lines.push(`| ${r.client} | ${r.mode} | ${r.fetched}/${SEEDED_INBOX.length} | ${r.code} | ${r.mechanism} | ${r.verdict} | ${r.findings} |`);
+  for (const c of REAL_CLIENTS) for (const why of c.cannot ?? []) lines.push(`| ${c.name} | — | | | | | ${why} |`);
   writeFileSync(join(dir, 'real-clients.md'), lines.join('\n') + '\n');
 });
 
@@ -99,6 +99,7 @@ for (const client of REAL_CLIENTS) {
           mode: modeTitle(mode),
           fetched: run.result.messages.length,
           code: run.result.code,
+          mechanism: [...new Set(run.diagnosis.attempts.map((a) => a.mechanism ?? '—'))].join(', '),
           verdict: run.diagnosis.verdict,
           findings: run.diagnosis.findings.map((f) => `${f.id} (${f.severity}${f.data?.reason ? `, ${String(f.data.reason)}` : ''})`).join(', '),
         });
