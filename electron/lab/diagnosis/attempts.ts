@@ -13,6 +13,7 @@
 import type { Attempt, AttemptStep, LabEvent, StepName, StepResult } from '../../api.js';
 import { AUTH_CANCELLED, AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf, type ClientItem, type ConnState, type ServerItem } from './conversation.js';
 import { addSeqs } from './evidence.js';
+import { closedAfterModernHandshake } from './certificate-refusal.js';
 import { splitArgs } from './imap-syntax.js';
 
 export const STEP_ORDER: readonly StepName[] = ['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout'];
@@ -120,7 +121,7 @@ export class AttemptTracker {
     }
   }
 
-  onEvent(ev: LabEvent, _conn: ConnState | undefined): void {
+  onEvent(ev: LabEvent, conn: ConnState | undefined): void {
     if (ev.conn === undefined) return;
     const a = this.byConn.get(ev.conn);
     if (!a) return;
@@ -147,6 +148,7 @@ export class AttemptTracker {
         break;
       case 'conn.close':
         if (a.implicitTls && a.steps.tls.result === 'skipped') this.set(a, 'tls', 'fail', [ev.seq], 'closed before TLS was established');
+        else if (conn && closedAfterModernHandshake(conn)) this.set(a, 'tls', 'fail', [ev.seq], 'client-rejected-certificate (closed right after the handshake)');
         if (a.accept === 'pending') {
           this.set(a, 'client-accepted-auth', 'fail', [ev.seq], 'the connection closed without using the mailbox');
           a.accept = 'done';

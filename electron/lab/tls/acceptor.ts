@@ -197,6 +197,8 @@ class Acceptor implements TlsAcceptor {
     const decision = chooseEngine(hello, this.opts.engine ?? 'auto', this.suites.map((s) => s.id));
     const identity = this.identityFor(chooseCertificate(hello).certificate);
     report.served = identity.info;
+    const writtenBefore = socket.bytesWritten;
+    report.certificateSent = () => socket.bytesWritten > writtenBefore;
     if (decision.engine === 'legacy') {
       const legacy = identity.legacy;
       if (!legacy) {

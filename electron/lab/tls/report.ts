@@ -54,6 +54,9 @@ export class HandshakeReporter {
   private settled = false;
   /** The server certificate chosen for this connection (set by the acceptor before any engine runs). */
   served?: CertificateInfo;
+  /** Whether the server's first flight (which carries the certificate) has gone out: a client
+   * that closes after it may have refused the certificate without an alert (GnuTLS does). */
+  certificateSent?: () => boolean;
 
   constructor(
     readonly recorder: SessionRecorder,
@@ -75,7 +78,7 @@ export class HandshakeReporter {
       reason: info.reason,
       ...(info.alert !== undefined ? { alert: alertName(info.alert), alertFrom: info.alertFrom ?? 'server' } : {}),
       description: info.description,
-      ...(isCertificateReason(info.reason) ? this.servedFields() : {}),
+      ...(isCertificateReason(info.reason) || (info.reason === 'client-closed' && this.certificateSent?.()) ? this.servedFields() : {}),
     });
     this.recorder.flush();
     return true;
