@@ -12,10 +12,21 @@ import type { LabEvent } from '../../electron/api.js';
 import { diagnose } from '../../electron/lab/diagnosis/index.js';
 import { decodeBytes, readEvents } from '../../electron/lab/recorder/index.js';
 import { RawClient } from '../support/raw-client.js';
-import { runCli, spawnLab } from '../support/cli.js';
+import { runCli, spawnLab, type LabProcess } from '../support/cli.js';
 import { tempDir, waitFor } from '../support/lab.js';
 
 const base = (dir: string) => ['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0', '--data-dir', dir];
+
+/** Send `next()` every `everyMs` until `seen` has arrived, then SIGKILL the lab with answers still flowing. */
+async function killWhileFlowing(lab: LabProcess, c: RawClient, next: () => string, everyMs: number, seen: string): Promise<void> {
+  const pump = setInterval(() => c.send(next()), everyMs);
+  const deadline = Date.now() + 10_000;
+  while (!c.received().includes(seen) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  lab.child.kill('SIGKILL');
+  clearInterval(pump);
+  await lab.exited;
+  await c.closedByServer().catch(() => '');
+}
 
 describe('mailprobe lab', () => {
   it('prints ready, streams events with --json, stops cleanly on SIGTERM', async () => {
@@ -95,13 +106,7 @@ describe('mailprobe lab', () => {
     await c.command('k3', 'SELECT INBOX');
     // Pipelined NOOPs and FETCHes, and a kill while the answers are flowing.
     let n = 0;
-    const pump = setInterval(() => c.send(`p${n++} NOOP\r\np${n++} FETCH 1:3 (FLAGS ENVELOPE)\r\n`), 2);
-    const deadline = Date.now() + 10_000;
-    while (!c.received().includes('p21 OK') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    lab.child.kill('SIGKILL');
-    clearInterval(pump);
-    await lab.exited;
-    await c.closedByServer().catch(() => '');
+    await killWhileFlowing(lab, c, () => `p${n++} NOOP\r\np${n++} FETCH 1:3 (FLAGS ENVELOPE)\r\n`, 2, 'p21 OK');
     const got = c.received().toString('utf8');
     const evs = readEvents(lab.ready.sessionDir);
     const conn = evs.find((e) => e.kind === 'conn.open')!.conn;
@@ -122,13 +127,7 @@ describe('mailprobe lab', () => {
     await c.command('k2', 'SELECT INBOX');
     let n = 0;
     // Each answer is one ~79 KB response: several events per response.
-    const pump = setInterval(() => c.send(`b${n++} FETCH 1:* (BODY.PEEK[])\r\n`), 5);
-    const deadline = Date.now() + 10_000;
-    while (!c.received().includes('b3 OK') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    lab.child.kill('SIGKILL');
-    clearInterval(pump);
-    await lab.exited;
-    await c.closedByServer().catch(() => '');
+    await killWhileFlowing(lab, c, () => `b${n++} FETCH 1:* (BODY.PEEK[])\r\n`, 5, 'b3 OK');
     const got = c.received();
     const evs = readEvents(lab.ready.sessionDir);
     const recorded = Buffer.concat(evs.filter((e) => e.kind === 's2c').map((e) => decodeBytes(e as Extract<LabEvent, { kind: 's2c' }>)));

@@ -27,6 +27,8 @@ describe('login refusals that are not a password check', () => {
     expect(f.explanation).toContain('a0000 BAD Invalid CRAM-MD5 response');
     expect(f.explanation).toMatch(/No password was checked/);
     expect(f.recommendation).not.toMatch(/check the (account|password)/i);
+    expect(f.recommendation).toMatch(/Dovecot accepts it/);
+    expect(f.data!.samples).toMatchObject([{ emptyInitialResponse: true }]);
     expect(f.evidence).toEqual(expect.arrayContaining([4, 6]));
     expect(ids(d).filter((id) => id !== 'auth-not-checked')).toEqual([]);
   });

@@ -199,7 +199,7 @@ describe('imapflow against the lab', () => {
     expect(messages).toBe(lab.store.messages('INBOX').length);
     expect(messages).toBe(22);
     // The single FETCH response is longer than one event: recorded whole, as several in order.
-    const s2c = events.filter((e): e is Extract<LabEvent, { kind: 's2c' }> => e.kind === 's2c');
+    const s2c = events.filter((e): e is Extract<LabEvent, { kind: 'c2s' | 's2c' }> => e.kind === 's2c');
     expect(s2c.some((e) => e.continued)).toBe(true);
     expect(s2c.filter((e) => e.truncated !== undefined)).toEqual([]);
     expect(bytes).toBeGreaterThan(MAX_EVENT_PAYLOAD_BYTES);

@@ -142,7 +142,7 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
 /** `auth-not-checked`: the words depend on why the server stopped before the password (rules/auth-refusal.ts). */
 function notChecked(d: D): FindingText {
   const first = (Array.isArray(d.samples) ? d.samples[0] : undefined) as
-    | { reason?: string; mechanism?: string; line?: string; serverSaid?: string; advertised?: boolean }
+    | { reason?: string; mechanism?: string; line?: string; serverSaid?: string; advertised?: boolean; emptyInitialResponse?: boolean }
     | undefined;
   const m = mech(String(first?.mechanism ?? ''));
   const said = first?.serverSaid ? ` The server answered "${first.serverSaid}".` : '';
@@ -171,7 +171,9 @@ function notChecked(d: D): FindingText {
       return {
         title: 'The server refused the login command before checking the password',
         explanation: `The server did not accept the phone's login command ${line} as written${times(Array.isArray(d.samples) && d.samples.length > 1 ? d.samples.length : undefined)}.${said} ${notPassword}`,
-        recommendation: `Choose another login method on the phone, or use a server that accepts this form (Dovecot accepts an empty initial response after a space, as mutt sends it).`,
+        recommendation: first?.emptyInitialResponse
+          ? `The line ends in a space with nothing after it (an empty initial response, which RFC 4959's grammar allows; GNU SASL clients such as mutt send it). Dovecot accepts it: use a server that does, or choose another login method on the phone than ${m}.`
+          : 'Choose another login method on the phone, and report the line (in the report) to the phone\'s vendor.',
       };
   }
 }

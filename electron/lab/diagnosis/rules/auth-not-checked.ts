@@ -57,6 +57,8 @@ export function authNotCheckedRule(): Rule {
         line: shownLine(cmd),
         serverSaid: item.line.text.slice(0, VIOLATION_SAMPLE_BYTES),
         advertised,
+        // `AUTHENTICATE CRAM-MD5 `: RFC 4959's grammar lets the initial response after SP be empty.
+        emptyInitialResponse: cmd.name === 'AUTHENTICATE' && / $/.test(cmd.line.text) && cmd.args.trim() === mech,
       };
       host.store.report({
         id: 'auth-not-checked',
