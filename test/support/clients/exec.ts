@@ -1,6 +1,6 @@
 /** Run a client program to completion; a timeout is a result (code null) with what it printed, not a throw. */
 import { spawn } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { runPeer } from '../run.js';
 
 export async function runTool(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number }): Promise<{ code: number | null; log: string }> {
@@ -60,4 +60,18 @@ export function runAnswering(cmd: string, args: string[], opts: { env?: NodeJS.P
       resolve({ code, log });
     });
   });
+}
+
+/** Concatenate PEM files into one bundle (a client's trust file) at `path`. */
+export function writePemBundle(path: string, pemFiles: string[]): string {
+  writeFileSync(path, pemFiles.map((f) => readFileSync(f, 'utf8')).join('\n'));
+  return path;
+}
+
+/**
+ * The network timeout to configure in a client, in seconds: half the run's budget, so a stuck
+ * client gives up and says why before the run is killed.
+ */
+export function networkTimeoutSeconds(runTimeoutMs: number): number {
+  return Math.ceil(runTimeoutMs / 2000);
 }

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { runTool, writeConfig } from './exec.js';
+import { networkTimeoutSeconds, runTool, writeConfig } from './exec.js';
 import { filesIn } from './store.js';
 import type { ClientDriver, ClientRunOptions } from './types.js';
 
@@ -17,7 +17,7 @@ function rcFile(o: ClientRunOptions, outDir: string): string {
   const trust = o.security === 'plain' ? '' : o.trust === 'none' ? 'no sslcertck' : `sslcertck sslcertfile "${o.caFile}"`;
   return [
     'set no syslog',
-    `poll ${o.host} service ${o.port} protocol IMAP timeout ${Math.ceil(o.timeoutMs / 2000)}`,
+    `poll ${o.host} service ${o.port} protocol IMAP timeout ${networkTimeoutSeconds(o.timeoutMs)}`,
     `  user "${o.user}" there with password "${o.password}"`,
     `  keep fetchall ${tls} ${trust}`,
     // $$ (the shell's pid) names each delivery: one shell per message.

@@ -12,7 +12,7 @@
  */
 import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTool, writeConfig } from './exec.js';
+import { networkTimeoutSeconds, runTool, writeConfig } from './exec.js';
 import { DEBIAN_PYTHON } from './python.js';
 import { maildirMessages } from './store.js';
 import type { ClientDriver, ClientRunOptions } from './types.js';
@@ -53,7 +53,7 @@ port = ${o.port}
 username = ${o.user}
 password = ${o.password}
 mailboxes = ("INBOX",)
-timeout = ${Math.ceil(o.timeoutMs / 2000)}
+timeout = ${networkTimeoutSeconds(o.timeoutMs)}
 ${verify}
 [destination]
 type = Maildir

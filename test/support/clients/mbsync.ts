@@ -5,9 +5,9 @@
  * mbsync-get-cert produces), which is the `pinned` mode. `SystemCertificates no` makes the CA
  * given here the only trust anchor, so the foreign-CA control means what it says.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTool, writeConfig } from './exec.js';
+import { networkTimeoutSeconds, runTool, writeConfig, writePemBundle } from './exec.js';
 import { maildirMessages } from './store.js';
 import type { ClientDriver, ClientRunOptions } from './types.js';
 
@@ -21,7 +21,7 @@ Pass ${o.password}
 SSLType ${sslType}
 SystemCertificates no
 CertificateFile ${trustFile}
-Timeout ${Math.ceil(o.timeoutMs / 2000)}
+Timeout ${networkTimeoutSeconds(o.timeoutMs)}
 
 IMAPStore remote
 Account lab
@@ -49,9 +49,7 @@ export const mbsync: ClientDriver = {
   async run(o) {
     const local = join(o.workDir, 'mail');
     mkdirSync(local);
-    const trustFile = join(o.workDir, 'trust.pem');
-    const pems = o.trust === 'pinned' ? o.serverCertFiles : [o.caFile];
-    writeFileSync(trustFile, pems.map((f) => readFileSync(f, 'utf8')).join('\n'));
+    const trustFile = writePemBundle(join(o.workDir, 'trust.pem'), o.trust === 'pinned' ? o.serverCertFiles : [o.caFile]);
     const rc = writeConfig(join(o.workDir, 'mbsyncrc'), rcFile(o, local, trustFile));
     const r = await runTool('mbsync', ['-c', rc, '-a'], { env: { HOME: o.workDir }, timeoutMs: o.timeoutMs });
     return { ...r, messages: maildirMessages(join(local, 'INBOX')) };

@@ -8,9 +8,9 @@
  * and quits, as a careful user would. "accept always" stores the server certificate in
  * `certificate_file`; listing the lab's certificates there is the `pinned` mode.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runAnswering, writeConfig } from './exec.js';
+import { networkTimeoutSeconds, runAnswering, writeConfig, writePemBundle } from './exec.js';
 import { mboxMessages } from './store.js';
 import type { ClientDriver, ClientRunOptions } from './types.js';
 
@@ -37,7 +37,7 @@ set move=no
 set mark_old=no
 set sort=mailbox-order
 set imap_keepalive=300
-set timeout=${Math.ceil(o.timeoutMs / 2000)}
+set timeout=${networkTimeoutSeconds(o.timeoutMs)}
 `;
 }
 
@@ -51,7 +51,7 @@ export const mutt: ClientDriver = {
     const dir = o.workDir;
     mkdirSync(join(dir, 'home'));
     writeFileSync(join(dir, 'no-ca.pem'), '');
-    writeFileSync(join(dir, 'certificates'), o.trust === 'pinned' ? o.serverCertFiles.map((f) => readFileSync(f, 'utf8')).join('\n') : '');
+    writePemBundle(join(dir, 'certificates'), o.trust === 'pinned' ? o.serverCertFiles : []);
     const rc = writeConfig(join(dir, 'muttrc'), rcFile(o, dir));
     const mbox = join(dir, 'INBOX.mbox');
     const keys = `<tag-pattern>~A<enter><tag-prefix><copy-message>${mbox}<enter><quit>`;

@@ -9,7 +9,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTool, writeConfig } from './exec.js';
+import { networkTimeoutSeconds, runTool, writeConfig } from './exec.js';
 import { maildirMessages } from './store.js';
 import type { ClientDriver, ClientRunOptions } from './types.js';
 
@@ -43,7 +43,7 @@ remotepass = ${o.password}
 ssl = ${o.security === 'imaps' ? 'yes' : 'no'}
 starttls = ${o.security === 'starttls' ? 'yes' : 'no'}
 ${trust}
-timeout = ${Math.ceil(o.timeoutMs / 2000)}
+timeout = ${networkTimeoutSeconds(o.timeoutMs)}
 readonly = True
 folderfilter = lambda f: f == 'INBOX'
 `;
