@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
@@ -177,6 +177,22 @@ describe('lab certificates', () => {
     expect(again.caResigned).toBe(false);
     expect(again.caSha256).toBe(c.caSha256);
     expect(again.serverIssued).toBe(false);
+  });
+
+  it('a lab started on a data directory with such a CA says so in its warnings', async () => {
+    const dataDir = tmp('mp-old-ca-');
+    const certDir = join(dataDir, 'certs');
+    mkdirSync(certDir, { recursive: true, mode: 0o700 });
+    expect((await run('openssl', ['genrsa', '-traditional', '-out', join(certDir, 'ca.key'), '2048'])).code).toBe(0);
+    const mk = await run('openssl', ['req', '-x509', '-new', '-key', join(certDir, 'ca.key'), '-sha256', '-days', '3650', '-subj', '/CN=Mailprobe Lab CA 0D0D0D/O=Mailprobe', '-addext', 'basicConstraints=critical,CA:TRUE', '-out', join(certDir, 'ca.pem')]);
+    expect(mk.code, mk.stderr).toBe(0);
+    const lab = await startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: null, dataDir });
+    try {
+      expect(lab.warnings.join(' ')).toMatch(/re-signed with SHA-1 under the same key and name/);
+      expect(await x509Text(join(certDir, 'ca.crt'))).toContain('Signature Algorithm: sha1WithRSAEncryption');
+    } finally {
+      await lab.stop();
+    }
   });
 
   it('refuses wildcards and junk before writing anything', async () => {

@@ -208,3 +208,40 @@ c.logout()
     for (const e of events) if (e.kind === 'tls.established') expect(e.certificateNames).toEqual(expect.arrayContaining(['127.0.0.1', 'localhost']));
   });
 });
+
+describe('--tls modern does not keep SHA-1 for current clients', () => {
+  let modern: StartedLab;
+  let ca: string;
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mp-verify-modern-'));
+    modern = await startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: null, dataDir, user: USER, password: PASS, tls: 'modern' });
+    ca = join(dataDir, 'certs', 'ca.pem');
+  });
+  afterAll(() => modern.stop());
+
+  it('Python with a default SSLContext verifies (SHA-256); a TLS 1.0 AES128-SHA client on the same engine gets SHA-1', async () => {
+    const seen: LabEvent[] = [];
+    modern.recorder.subscribe((e) => seen.push(e));
+    const py = `
+import imaplib, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+c = imaplib.IMAP4_SSL('localhost', int(sys.argv[2]), ssl_context=ctx)
+c.login('${USER}', '${PASS}'); c.logout()
+old = ssl.create_default_context(cafile=sys.argv[1])
+old.minimum_version = old.maximum_version = ssl.TLSVersion.TLSv1
+old.set_ciphers('AES128-SHA:@SECLEVEL=0')
+c = imaplib.IMAP4_SSL('localhost', int(sys.argv[2]), ssl_context=old)
+print(c.sock.version(), c.sock.cipher()[0])
+c.login('${USER}', '${PASS}'); c.logout()
+`;
+    const r = await runPeer('python3', ['-W', 'ignore::DeprecationWarning', '-c', py, ca, String(modern.listeners.imaps!.port)]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('TLSv1 AES128-SHA');
+    await waitFor(() => seen.filter((e) => e.kind === 'conn.close').length === 2, 5000, 'both closes');
+    const tls = seen.filter((e): e is TlsEstablishedEvent => e.kind === 'tls.established');
+    expect(tls.map((e) => [e.engine, e.version, e.certificate])).toEqual([
+      ['modern', 'TLSv1.3', 'sha256'],
+      ['modern', 'TLSv1', 'sha1'],
+    ]);
+  });
+});
