@@ -12,6 +12,7 @@ import { loadOrCreateAccount } from './account.js';
 import { ensureLabCertificates, labCertificateHosts, markCertificatesInUse, type LabCertificates } from './certs/index.js';
 import { chooseLanAddress, HANDOFF_DEFAULT_PORT, startHandoffServer, type HandoffServer } from './handoff/index.js';
 import { createImapServer, type ImapServer } from './imap/server.js';
+import { imapVariants, VariantRotation } from './variants.js';
 import { DEFAULT_LIMITS, type ImapLimits } from './imap/options.js';
 import type { LabOptions, RunningLab } from './lab-types.js';
 import { createSeededStore, loadMailStore } from './mailbox/index.js';
@@ -123,6 +124,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     network: given.network ?? 'trusted',
     greeting: given.greeting ?? DEFAULT_GREETING,
     profile: given.profile,
+    variants: given.variants ?? 'off',
   };
   const warnings: string[] = [];
   const warn = (m: string) => {
@@ -161,6 +163,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
       tlsAcceptor,
       limits: { ...DEFAULT_LIMITS, ...limits },
       version,
+      variants: options.variants === 'auto' ? new VariantRotation(imapVariants(options)) : null,
     },
     () => `c${++connCounter}`,
   );
@@ -203,6 +206,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     loginDisabledWithoutTls: options.loginDisabledWithoutTls,
     tls: options.tls,
     network: options.network,
+    variants: options.variants,
     greeting: options.greeting,
     bind: options.bind,
     address: lan.address,

@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { LabEvent } from '../../api.js';
 import { diagnose, formatDiagnosis } from '../../lab/diagnosis/index.js';
+import { defaultProfilesDir } from '../../lab/package-root.js';
+import { loadProfiles } from '../../lab/profiles/index.js';
 import { eventsFromTsharkFields, tsharkArgs } from '../../lab/diagnosis/pcap.js';
 import { readEvents } from '../../lab/recorder/index.js';
 import { NETWORK_TRUST, UsageError, oneOf, parseFlags } from '../usage.js';
@@ -56,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   // Without the flag: what the lab recorded in lab.start (its own network unless the technician said otherwise).
   const network = values.network === undefined ? undefined : oneOf('network', values.network, NETWORK_TRUST, 'trusted');
   const events = loadEvents(positionals[0]);
-  const d = diagnose(events, { network });
+  const d = diagnose(events, { network, profiles: loadProfiles(defaultProfilesDir()) });
   process.stdout.write(values.json ? JSON.stringify(d, null, 2) + '\n' : formatDiagnosis(d));
   return 0;
 }

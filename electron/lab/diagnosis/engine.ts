@@ -8,7 +8,9 @@
  * log). `diagnose(events)` is the same engine fed the whole log, so the incremental result after
  * the last event equals the batch result by construction.
  */
-import type { Diagnosis, DeviceInfo, Finding, LabEvent, NetworkTrust, Verdict } from '../../api.js';
+import type { Diagnosis, DeviceInfo, DeviceProfile, Finding, LabEvent, NetworkTrust, Verdict } from '../../api.js';
+import { matchProfile } from '../profiles/index.js';
+import { resolve } from './resolution/index.js';
 import { decodeBytes } from '../recorder/bytes.js';
 import { AttemptTracker } from './attempts.js';
 import { addressOf } from './certificate-refusal.js';
@@ -19,13 +21,18 @@ import { mergeDevice } from './device.js';
 import { createRules, type Rule, type RuleHost } from './rules/index.js';
 import { FindingStore, type StoredFinding } from './store.js';
 
-export interface DiagnoseOptions {
+export interface DiagnosisOptions {
   /**
    * The network the phone used, overriding what `lab.start` recorded (`diagnose --network`).
    * Without either: a lab session (it has `lab.start`) is on the lab's own, trusted network;
    * anything else (a packet capture) may be any network, so it counts as untrusted.
    */
   network?: NetworkTrust;
+  /**
+   * Device profiles (resources/profiles): the resolution names the phone's own settings from
+   * the profile that matches the device, else from the generic one.
+   */
+  profiles?: readonly DeviceProfile[];
 }
 
 export class IncrementalDiagnosis {
@@ -46,9 +53,9 @@ export class IncrementalDiagnosis {
   private readonly host: RuleHost;
   private readonly sink: ItemSink;
 
-  constructor(opts: DiagnoseOptions = {}) {
+  constructor(private readonly options: DiagnosisOptions = {}) {
     const isStopped = () => this.stopped;
-    const network = () => opts.network ?? this.labNetwork ?? 'untrusted';
+    const network = () => options.network ?? this.labNetwork ?? 'untrusted';
     this.host = {
       store: this.store,
       conn: (id) => this.conns.get(id),
@@ -174,7 +181,14 @@ export class IncrementalDiagnosis {
     if (attempts.length > 0) verdict = attempts.some((a) => a.verdict === 'pass') ? 'pass' : this.attempts.anyOpaque ? 'inconclusive' : 'fail';
     const d: Diagnosis = { verdict, attempts, findings };
     if (this.device) d.device = { ...this.device };
+    d.resolution = resolve(d, this.profile());
     return d;
+  }
+
+  private profile(): DeviceProfile | undefined {
+    const profiles = this.options.profiles;
+    if (!profiles?.length) return undefined;
+    return matchProfile(profiles, this.device) ?? profiles.find((p) => p.id === 'generic');
   }
 
   private connFor(id: string): ConnState {
@@ -205,6 +219,6 @@ function buildFinding(f: StoredFinding): Finding {
 }
 
 /** The Diagnosis of a whole session log (DESIGN.md, `diagnose --json`). */
-export function diagnose(events: readonly LabEvent[], opts: DiagnoseOptions = {}): Diagnosis {
-  return new IncrementalDiagnosis(opts).pushAll(events).result();
+export function diagnose(events: readonly LabEvent[], options: DiagnosisOptions = {}): Diagnosis {
+  return new IncrementalDiagnosis(options).pushAll(events).result();
 }

@@ -43,7 +43,8 @@ export function createImapServer(options: ImapServerOptions, connId: () => strin
       return;
     }
     const full = sessions.size >= options.limits.maxConnections;
-    const session = new ImapSession(connId(), socket, name, host);
+    const variant = options.variants?.pick(socket.remoteAddress ?? '?');
+    const session = new ImapSession(connId(), socket, name, variant ? { ...host, options: { ...options, ...variant.imap, variant } } : host);
     sessions.add(session);
     if (full) {
       session.rejected('too-many-connections', `${options.limits.maxConnections} connections are already open`, null);

@@ -74,7 +74,8 @@ export class ImapSession {
     this.framer = this.newFramer();
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     const local = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
-    this.record({ kind: 'conn.open', conn: id, proto: listener, remote, local, port: socket.localPort ?? 0 });
+    const variant = this.opts.variant ? { variant: this.opts.variant.id, variantLabel: this.opts.variant.label } : {};
+    this.record({ kind: 'conn.open', conn: id, proto: listener, remote, local, port: socket.localPort ?? 0, ...variant });
     socket.setNoDelay(true);
     socket.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
     socket.on('close', () => this.finalize());
@@ -535,6 +536,8 @@ export class ImapSession {
   select(name: string, readOnly: boolean): MailboxView {
     this.selected = new MailboxView(this.opts.store, name, readOnly);
     this.state = 'selected';
+    // Through login and into a mailbox: the variant works for this phone (variants.ts).
+    if (this.opts.variant) this.opts.variants?.worked(this.socket.remoteAddress ?? '?', this.opts.variant.id);
     return this.selected;
   }
 

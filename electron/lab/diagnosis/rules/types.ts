@@ -13,7 +13,7 @@ export interface RuleHost {
   conn(id: string): ConnState | undefined;
   /** lab.stop was seen: the session is over. */
   readonly stopped: boolean;
-  /** The network the phone used (DiagnoseOptions.network, else lab.start's setting). */
+  /** The network the phone used (DiagnosisOptions.network, else lab.start's setting). */
   readonly network: NetworkTrust;
 }
 
