@@ -4,11 +4,12 @@
  * the name; without, it verifies nothing (its default). It refuses to deliver as root, so as
  * root it runs as nobody (setpriv), in a work directory nobody owns.
  *
- * getmail 6.18 forks a child per delivery and only then installs its SIGCHLD handler
- * (getmailcore/baseclasses.py, forkchild): a child that exits first is never noticed and the
- * run stops with "waiting child pid … timed out" (getmail6 issues 52, 226, 245). On two busy
- * cores that happens within 22 messages, so getmail runs with the handler installed before the
- * fork; everything else is Debian's getmail as it is.
+ * getmail 6.18 forks a child per delivery and learns of its exit from a SIGCHLD handler it
+ * installs only after the fork (getmailcore/baseclasses.py, forkchild / _wait_for_child): a
+ * child that exits first is never noticed and the run stops with "waiting child pid … timed out"
+ * (getmail6 issues 52, 226, 245). On two busy cores that happens within 22 messages. So getmail
+ * runs here with that reaping replaced by a plain waitpid(); everything else is Debian's getmail
+ * as it is.
  */
 import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,19 +22,18 @@ const NOBODY = { uid: 65534, gid: 65534 };
 
 const GETMAIL = '/usr/bin/getmail';
 
-/** Run /usr/bin/getmail with ForkingBase._prepare_child called before os.fork instead of after. */
-const HANDLER_BEFORE_FORK = String.raw`
-import runpy, sys
+/** Run /usr/bin/getmail with ForkingBase reaping its delivery child by waitpid() instead of SIGCHLD. */
+const REAP_BY_WAITPID = String.raw`
+import os, runpy, sys
 from getmailcore.baseclasses import ForkingBase
-prepare, forkchild = ForkingBase._prepare_child, ForkingBase.forkchild
-def forkchild_prepared(self, childfun, with_out=True):
-    prepare(self)
-    self._prepare_child = lambda: None
-    try:
-        return forkchild(self, childfun, with_out)
-    finally:
-        del self._prepare_child
-ForkingBase.forkchild = forkchild_prepared
+from getmailcore.exceptions import getmailOperationError
+def wait_for_child(self, childpid):
+    pid, status = os.waitpid(childpid, 0)
+    if os.WIFSIGNALED(status):
+        raise getmailOperationError('child pid %d killed by signal %d' % (pid, os.WTERMSIG(status)))
+    return os.WEXITSTATUS(status)
+ForkingBase._prepare_child = lambda self: None
+ForkingBase._wait_for_child = wait_for_child
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name='__main__')
 `;
@@ -80,7 +80,7 @@ export const getmail: ClientDriver = {
     const caFile = join(o.workDir, 'ca.pem');
     copyFileSync(o.caFile, caFile);
     const rc = writeConfig(join(o.workDir, 'getmailrc'), rcFile(o, maildir, caFile));
-    const getmail = [DEBIAN_PYTHON, '-c', HANDLER_BEFORE_FORK, GETMAIL, `--rcfile=${rc}`, `--getmaildir=${join(o.workDir, 'state')}`];
+    const getmail = [DEBIAN_PYTHON, '-c', REAP_BY_WAITPID, GETMAIL, `--rcfile=${rc}`, `--getmaildir=${join(o.workDir, 'state')}`];
     const asRoot = process.getuid?.() === 0;
     if (asRoot) {
       chmodSync(o.workDir, 0o755);
