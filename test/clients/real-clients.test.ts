@@ -10,7 +10,7 @@
  *
  * Needs the Debian packages named in each driver (test/support/clients/).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../electron/api.js';
@@ -71,20 +71,22 @@ function serious(d: Diagnosis): string[] {
 }
 
 let dataDir: string;
+let foreignCaDir: string;
 let foreignCaFile: string;
 
 beforeAll(async () => {
   dataDir = tempDir('mp-clients-');
   // A CA the lab never used: any client that verifies must refuse the lab with it.
-  const other = tempDir('mp-foreign-ca-');
-  await Promise.all([ensureLabCertificates({ outDir: other, hosts: ['localhost'] }), makeLabCertificates(dataDir)]);
-  foreignCaFile = join(other, 'ca.pem');
+  foreignCaDir = tempDir('mp-foreign-ca-');
+  await Promise.all([ensureLabCertificates({ outDir: foreignCaDir, hosts: ['localhost'] }), makeLabCertificates(dataDir)]);
+  foreignCaFile = join(foreignCaDir, 'ca.pem');
 });
 
 /** One row per run, written to test-artifacts/real-clients.md: the client × mode table. */
 const table: Array<{ client: string; mode: string; fetched: number; code: number | null; mechanism: string; verdict: string; findings: string }> = [];
 
 afterAll(() => {
+  for (const d of [dataDir, foreignCaDir]) if (d) rmSync(d, { recursive: true, force: true });
   const dir = join(process.cwd(), 'test-artifacts');
   mkdirSync(dir, { recursive: true });
   const order = (c: string) => REAL_CLIENTS.findIndex((x) => x.name === c);

@@ -7,7 +7,7 @@
  * once. In-process labs because a Node start per lab and per diagnosis would be most of the
  * cost on two cores.
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Diagnosis, LabEvent } from '../../../electron/api.js';
@@ -52,6 +52,8 @@ export async function runAgainstLab(
   env: { dataDir: string; foreignCaFile: string; timeoutMs: number },
 ): Promise<LabRun> {
   const lab = await startClientLab(env.dataDir);
+  // Directly under the temp dir: getmail runs as nobody and must reach it.
+  const workDir = mkdtempSync(join(tmpdir(), `mp-${client.name}-`));
   let result: ClientRunResult;
   try {
     const listener = mode.security === 'imaps' ? lab.listeners.imaps! : lab.listeners.imap!;
@@ -62,12 +64,12 @@ export async function runAgainstLab(
       password: LAB_PASSWORD,
       caFile: mode.trust === 'foreign-ca' ? env.foreignCaFile : join(certsDirOf(env.dataDir), 'ca.pem'),
       serverCertFiles: serverCertFiles(env.dataDir),
-      // Directly under the temp dir: getmail runs as nobody and must reach it.
-      workDir: mkdtempSync(join(tmpdir(), `mp-${client.name}-`)),
+      workDir,
       timeoutMs: env.timeoutMs,
     });
   } finally {
     await lab.stop();
+    rmSync(workDir, { recursive: true, force: true }); // the messages are read; configs hold the password
   }
   const events = readEvents(lab.sessionDir);
   return { result, events, diagnosis: diagnose(events) };
