@@ -1,11 +1,11 @@
 /**
  * One real client against its own lab (the engine `mailprobe lab` runs, here in the test
  * process: loopback, port 0), then the diagnosis `mailprobe diagnose` prints for that lab's
- * session (the command is `diagnose(readEvents(dir))`): one session per client and mode, so the
- * diagnosis speaks about that client alone. Every lab of a test file shares one data dir, so
- * they share one CA (`<data-dir>/certs/ca.pem`, what a user hands to a client) and it is made
- * once. In-process labs because a Node start per lab and per diagnosis would be most of the
- * cost on two cores.
+ * session (the command is `diagnose(readEvents(dir), { profiles })`): one session per client
+ * and mode, so the diagnosis speaks about that client alone. Every lab of a test file shares
+ * one data dir, so they share one CA (`<data-dir>/certs/ca.pem`, what a user hands to a client)
+ * and it is made once. In the test process because a Node start per lab and per diagnosis
+ * would be most of the cost on two cores.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,10 +13,13 @@ import { join } from 'node:path';
 import type { Diagnosis, LabEvent } from '../../../electron/api.js';
 import { diagnose } from '../../../electron/lab/diagnosis/index.js';
 import { startLab } from '../../../electron/lab/lab.js';
+import { defaultProfilesDir } from '../../../electron/lab/package-root.js';
+import { loadProfiles } from '../../../electron/lab/profiles/index.js';
 import { readEvents } from '../../../electron/lab/recorder/index.js';
 import type { ClientDriver, ClientRunResult, Security, Trust } from './types.js';
 
 export const LAB_USER = 'phone';
+const PROFILES = loadProfiles(defaultProfilesDir());
 export const LAB_PASSWORD = 'client-matrix-7351';
 
 export interface LabRun {
@@ -72,5 +75,5 @@ export async function runAgainstLab(
     rmSync(workDir, { recursive: true, force: true }); // the messages are read; configs hold the password
   }
   const events = readEvents(lab.sessionDir);
-  return { result, events, diagnosis: diagnose(events) };
+  return { result, events, diagnosis: diagnose(events, { profiles: PROFILES }) };
 }
