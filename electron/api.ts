@@ -168,6 +168,9 @@ export interface TlsFailedEvent extends EventBase {
   alert?: string;
   alertFrom?: 'client' | 'server';
   description?: string;
+  /** The session had been established (`tls.established` came first): a fatal error later on,
+   * such as a record with a bad MAC; the connection was closed. */
+  afterHandshake?: true;
   /** The server certificate sent before the failure, when it got that far. */
   certificate?: ServedCertificate;
   certificateNames?: string[];

@@ -13,7 +13,7 @@
 import type { Attempt, AttemptStep, LabEvent, StepName, StepResult, TlsEngineName } from '../../api.js';
 import { AUTH_CANCELLED, AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf, type ClientItem, type ConnState, type ServerItem } from './conversation.js';
 import { addSeqs } from './evidence.js';
-import { closedAfterModernHandshake } from './certificate-refusal.js';
+import { refusedAfterHandshake } from './certificate-refusal.js';
 import { splitArgs } from './imap-syntax.js';
 
 export const STEP_ORDER: readonly StepName[] = ['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout'];
@@ -159,6 +159,8 @@ export class AttemptTracker {
         this.set(a, 'tls', 'pass', [ev.seq], `${ev.version} ${ev.cipher}`);
         break;
       case 'tls.failed':
+        // A fatal error on an established session does not undo the handshake step.
+        if (ev.afterHandshake) break;
         if (!a.implicitTls) a.security = 'starttls';
         this.set(a, 'tls', 'fail', [ev.seq], ev.alert ? `${ev.reason} (${ev.alert})` : ev.reason);
         break;
@@ -169,7 +171,7 @@ export class AttemptTracker {
         break;
       case 'conn.close':
         if (a.implicitTls && a.steps.tls.result === 'skipped') this.set(a, 'tls', 'fail', [ev.seq], 'closed before TLS was established');
-        else if (conn && closedAfterModernHandshake(conn)) this.set(a, 'tls', 'fail', [ev.seq], 'client-rejected-certificate (closed right after the handshake)');
+        else if (conn && refusedAfterHandshake(conn)) this.set(a, 'tls', 'fail', [ev.seq], 'client-rejected-certificate (closed right after the handshake)');
         if (a.accept === 'pending') {
           this.set(a, 'client-accepted-auth', 'fail', [ev.seq], 'the connection closed without using the mailbox');
           a.accept = 'done';

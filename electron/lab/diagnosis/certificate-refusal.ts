@@ -55,6 +55,12 @@ export function closedAfterModernHandshake(conn: ConnState): boolean {
   return conn.tlsEstablishedSeq !== undefined && conn.tlsClientBytes === 0 && offeredModernTls(conn);
 }
 
+/** …and nothing else explains the close: no fatal TLS error after the handshake (a bad record is
+ * protocol-violation's, not a certificate check). */
+export function refusedAfterHandshake(conn: ConnState): boolean {
+  return closedAfterModernHandshake(conn) && !conn.tlsErrorAfterHandshake;
+}
+
 function suspects(conn: ConnState | undefined, alert: string | undefined, certificate: string | undefined, names: string[] | undefined, how: CertificateRefusal['how']): { refused: RefusedProperty[]; askedFor?: string } {
   const refused: RefusedProperty[] = [];
   if (alert === 'certificate_expired') refused.push('dates');

@@ -76,6 +76,8 @@ export class ConnState {
   tlsHello?: { seq: number; maxVersion: string; sni?: string };
   /** From tls.established: which server certificate it got and the names that one covers. */
   tlsCertificate?: { certificate?: string; names?: string[] };
+  /** A tls.failed with afterHandshake: the session broke on a fatal TLS error. */
+  tlsErrorAfterHandshake = false;
   greeted = false;
   capabilities = new Set<string>();
   authenticated = false;

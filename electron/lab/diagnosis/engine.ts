@@ -121,6 +121,7 @@ export class IncrementalDiagnosis {
         break;
       case 'tls.failed':
         if (!conn) conn = this.connFor(ev.conn);
+        if (ev.afterHandshake) conn.tlsErrorAfterHandshake = true;
         break;
       case 'tls.established':
         if (!conn) conn = this.connFor(ev.conn);

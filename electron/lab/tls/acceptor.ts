@@ -13,7 +13,7 @@ import { helloEvent, MAX_CLIENT_HELLO_BYTES, parseClientHello, type ParsedClient
 import { HandshakeFailure, LegacyConnection, type LegacyConfig } from './legacy/engine.js';
 import { TLS10, TLS11 } from './legacy/record.js';
 import { DEFAULT_LEGACY_SUITE_ORDER, legacySuiteByName, type LegacySuite } from './legacy/suites.js';
-import { startModern, modernContext } from './modern.js';
+import { MODERN_MAX_VERSION_CODE, startModern, modernContext } from './modern.js';
 import { Alert } from './names.js';
 import { HandshakeReporter, type TlsFailureInfo } from './report.js';
 import { TlsHandshakeError, type TlsAcceptContext, type TlsAcceptor, type TlsAcceptorOptions, type TlsIdentity, type TlsSession } from './types.js';
@@ -88,7 +88,9 @@ class Acceptor implements TlsAcceptor {
               suites: this.suites,
               minVersion: VERSION_CODES[opts.legacyMinVersion ?? 'TLSv1'],
               maxVersion: VERSION_CODES[opts.legacyMaxVersion ?? 'TLSv1.1'],
+              listenerMaxVersion: (opts.engine ?? 'auto') === 'legacy' ? VERSION_CODES[opts.legacyMaxVersion ?? 'TLSv1.1'] : MODERN_MAX_VERSION_CODE,
               maxHandshakeBytes: this.maxBytes,
+              serverFlight: opts.legacyServerFlight,
             },
       };
     };

@@ -72,16 +72,39 @@ export class HandshakeReporter {
   failed(info: TlsFailureInfo): boolean {
     if (this.settled) return false;
     this.settled = true;
+    this.recordFailure(info, false);
+    return true;
+  }
+
+  /** A fatal TLS error on an established session (the connection is closing): `tls.failed`
+   * with `afterHandshake`, after the `tls.established` it follows. */
+  failedAfterHandshake(info: TlsFailureInfo): void {
+    this.recordFailure(info, true);
+  }
+
+  private recordFailure(info: TlsFailureInfo, afterHandshake: boolean): void {
     this.recorder.record({
       kind: 'tls.failed',
       conn: this.conn,
       reason: info.reason,
       ...(info.alert !== undefined ? { alert: alertName(info.alert), alertFrom: info.alertFrom ?? 'server' } : {}),
       description: info.description,
-      ...(isCertificateReason(info.reason) || (info.reason === 'client-closed' && this.certificateSent?.()) ? this.servedFields() : {}),
+      ...(afterHandshake ? { afterHandshake: true as const } : {}),
+      ...(!afterHandshake && (isCertificateReason(info.reason) || (info.reason === 'client-closed' && this.certificateSent?.())) ? this.servedFields() : {}),
     });
     this.recorder.flush();
-    return true;
+  }
+
+  /** A client-initiated renegotiation refused with a no_renegotiation warning (RFC 5746 §4.4). */
+  renegotiationRefused(attempt: number, bytes?: number): void {
+    this.recorder.record({
+      kind: 'input.rejected',
+      conn: this.conn,
+      what: 'tls-renegotiation',
+      detail: `client-initiated renegotiation refused with a no_renegotiation warning (attempt ${attempt})`,
+      ...(bytes !== undefined ? { bytes } : {}),
+    });
+    this.recorder.flush();
   }
 
   established(version: string, cipher: string, engine: TlsEngineName): boolean {

@@ -74,6 +74,9 @@ export interface TlsAcceptorOptions {
   /** Versions the legacy engine speaks; default TLSv1–TLSv1.1. */
   legacyMinVersion?: 'TLSv1' | 'TLSv1.1';
   legacyMaxVersion?: 'TLSv1' | 'TLSv1.1';
+  /** The legacy engine's first flight: one record per handshake message (default) or one record
+   * for all three (bench comparison only). */
+  legacyServerFlight?: 'record-per-message' | 'one-record';
   /** From accept() to an established session (default HANDSHAKE_TIMEOUT_MS). */
   handshakeTimeoutMs?: number;
   /** Bytes the client may send before the session is established (default MAX_HANDSHAKE_BYTES). */
