@@ -174,6 +174,8 @@ function flow(opts: { secure?: boolean; port: number; starttls?: boolean; autoId
     auth: { user: lab.account.user, pass: lab.account.password },
     logger: false,
     disableAutoIdle: !opts.autoIdle,
+    // Its default waits 15 s before IDLE; a second keeps the test short and IDLE still starts mid-pause.
+    ...(opts.autoIdle ? { autoIdleDelay: 1000 } : {}),
     tls: { rejectUnauthorized: false, minVersion: 'TLSv1.2' },
   });
 }
@@ -234,6 +236,28 @@ describe('imapflow against the lab', () => {
     const c2s = diagnosis.attempts[0];
     expect(c2s.security).toBe('none');
   }, 30_000);
+
+  it('with its automatic IDLE (the default) while a person reads, over STARTTLS: pass, no finding', async () => {
+    const { diagnosis, events } = await observe(lab, async () => {
+      const client = flow({ port: lab.listeners.imap!.port, autoIdle: true });
+      await client.connect();
+      for (const seq of ['1', '2']) {
+        const lock = await client.getMailboxLock('INBOX');
+        try {
+          await client.fetchOne(seq, { envelope: true });
+        } finally {
+          lock.release();
+        }
+        // Nothing to do while the person reads: imapflow IDLEs on its own until the next command.
+        if (seq === '1') await new Promise((r) => setTimeout(r, READING_MS));
+      }
+      await client.logout();
+    });
+    expect(events.some((e) => e.kind === 'c2s' && /^\S+ IDLE\r\n$/.test(e.text ?? ''))).toBe(true);
+    expectCleanPass(diagnosis);
+    expect(diagnosis.findings).toEqual([]);
+    expect(diagnosis.attempts[0].security).toBe('starttls');
+  }, 20_000);
 
   it('STARTTLS (its default when offered) and IMAPS: pass, no finding of note', async () => {
     for (const mode of ['starttls', 'imaps'] as const) {

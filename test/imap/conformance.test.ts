@@ -329,6 +329,17 @@ describe('AUTHENTICATE with a trailing space (GNU SASL in mutt)', () => {
     expect((await d.command('q', 'AUTHENTICATE PLAIN =')).at(-1)).toMatch(/^q (BAD|NO) /);
   });
 
+  it('an initial response followed by white space is still recorded as a secret', async () => {
+    const c = await RawClient.connect(port);
+    open.push(c);
+    await c.line();
+    const ir = Buffer.from(`\0${TEST_USER}\0${TEST_PASSWORD}`).toString('base64');
+    expect(await c.command('w', `AUTHENTICATE PLAIN ${ir} `)).toEqual(['w OK Success (no protection)']);
+    const sent = eventsOf(lab).findLast((e) => e.kind === 'c2s' && e.text === `w AUTHENTICATE PLAIN ${ir} \r\n`);
+    const start = 'w AUTHENTICATE PLAIN '.length;
+    expect(sent && sent.kind === 'c2s' && sent.secrets).toEqual([[start, start + ir.length]]);
+  });
+
   it('real mutt logs in with CRAM-MD5 and opens INBOX', async () => {
     const dir = tempDir('mp-mutt-');
     mkdirSync(join(dir, 'home'));

@@ -16,9 +16,9 @@ export interface ViewEntry {
 }
 
 /** RFC 3501 §2.3.2 system flags, in the order responses list them (Dovecot's order). */
-export const SYSTEM_FLAGS: readonly Flag[] = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
+const SYSTEM_FLAGS: readonly Flag[] = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 
-/** A message's flags in response order: system flags, \\Recent when `recent`, then flag-extensions and keywords as stored. */
+/** A message's flags in response order: system flags, \Recent when `recent`, then flag-extensions and keywords as stored. */
 function orderedFlags(msg: StoredMessage, recent: boolean): Flag[] {
   const out = SYSTEM_FLAGS.filter((f) => msg.flags.has(f));
   const system = out.length;
@@ -81,8 +81,7 @@ export class MailboxView {
       if (!(err instanceof StoreError)) throw err;
       return [];
     }
-    // Keywords are only ever added, so a list as long as the announced one is the same list,
-    // unless the mailbox was deleted and created again under this view.
+    // Keywords are only ever added; comparing them all also catches a mailbox deleted and created again under this view.
     if (defined.length === this.announced.length && defined.every((k, i) => k === this.announced[i])) return [];
     this.announced = defined;
     return this.flagsResponses();
