@@ -16,6 +16,7 @@ import { startLab } from '../../../electron/lab/lab.js';
 import { defaultProfilesDir } from '../../../electron/lab/package-root.js';
 import { loadProfiles } from '../../../electron/lab/profiles/index.js';
 import { readEvents } from '../../../electron/lab/recorder/index.js';
+import { eventsOf, waitFor } from '../lab.js';
 import type { ClientDriver, ClientRunResult, Security, Trust } from './types.js';
 
 export const LAB_USER = 'phone';
@@ -38,6 +39,18 @@ export function serverCertFiles(dataDir: string): string[] {
   return readdirSync(dir)
     .filter((f) => /^server.*\.pem$/.test(f))
     .map((f) => join(dir, f));
+}
+
+/** How long a run waits for the lab to record the last connection's close. */
+const CLOSE_WAIT_MS = 5000;
+
+function allClosed(events: LabEvent[]): boolean {
+  const open = new Set<string>();
+  for (const e of events) {
+    if (e.kind === 'conn.open' && e.conn) open.add(e.conn);
+    if (e.kind === 'conn.close' && e.conn) open.delete(e.conn);
+  }
+  return open.size === 0;
 }
 
 function startClientLab(dataDir: string) {
@@ -70,6 +83,9 @@ export async function runAgainstLab(
       workDir,
       timeoutMs: env.timeoutMs,
     });
+    // A client that gave up (a refused certificate) may be gone before the lab has recorded
+    // why: stop the lab only once every connection's close is in the session.
+    await waitFor(() => allClosed(eventsOf(lab)), CLOSE_WAIT_MS, 'every connection closed').catch(() => undefined);
   } finally {
     await lab.stop();
     rmSync(workDir, { recursive: true, force: true }); // the messages are read; configs hold the password
