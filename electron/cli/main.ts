@@ -12,7 +12,7 @@ const USAGE = `usage:
                      [--http-port N] [--data-dir DIR] [--mailbox MBOX_OR_MAILDIR] [--profile DEVICE]
                      [--user U] [--password P]
                      [--mechanisms LIST] [--empty-line strict|lenient] [--tls modern|legacy|auto]
-                     [--network trusted|untrusted] [--variants off|auto] [--json] [--ui] [--ui-port N]
+                     [--variants off|auto] [--network trusted|untrusted] [--json] [--ui] [--ui-port N]
   mailprobe cert     --out DIR --host NAME_OR_IP... [--profile legacy|modern] [--new-ca] [--data-dir DIR]
                      (writes the lab CA and BOTH server certificates, SHA-256 and SHA-1; the lab
                      serves each client the one it can check; --profile no longer chooses)

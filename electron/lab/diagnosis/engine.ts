@@ -23,16 +23,16 @@ import { FindingStore, type StoredFinding } from './store.js';
 
 export interface DiagnosisOptions {
   /**
+   * Device profiles (resources/profiles): the resolution names the phone's own settings from
+   * the profile that matches the device, else from the generic one.
+   */
+  profiles?: readonly DeviceProfile[];
+  /**
    * The network the phone used, overriding what `lab.start` recorded (`diagnose --network`).
    * Without either: a lab session (it has `lab.start`) is on the lab's own, trusted network;
    * anything else (a packet capture) may be any network, so it counts as untrusted.
    */
   network?: NetworkTrust;
-  /**
-   * Device profiles (resources/profiles): the resolution names the phone's own settings from
-   * the profile that matches the device, else from the generic one.
-   */
-  profiles?: readonly DeviceProfile[];
 }
 
 export class IncrementalDiagnosis {
