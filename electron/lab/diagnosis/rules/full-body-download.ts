@@ -6,11 +6,12 @@
  * plus", on every check; Symbian S60: `UID FETCH n BODY.PEEK[1]<0.20480>` chunks):
  *   C: A5 FETCH 1:* (RFC822)     S: * 1 FETCH (RFC822 {51234} …
  * Bytes are the sizes of the body literals the server sent. A warning when bodies were fetched
- * on two or more connections (every check) or past FULL_BODY_WARN_BYTES; info otherwise.
+ * on FULL_BODY_WARN_CHECKS connections or more (every check); info for one, whatever its size:
+ * a sync client fetching every message once is doing its job.
  */
 import type { Rule, RuleMeta } from './types.js';
 import { PerConn } from './types.js';
-import { FULL_BODY_WARN_BYTES, MAX_LISTED_NAMES } from '../constants.js';
+import { FULL_BODY_WARN_CHECKS, MAX_LISTED_NAMES } from '../constants.js';
 import { bodyItemsRequested, literalIsBody } from '../imap-syntax.js';
 import { addUnique, increment } from '../store.js';
 
@@ -31,7 +32,7 @@ export function fullBodyDownloadRule(): Rule {
   const active = new PerConn<{ fetching: boolean }>(() => ({ fetching: false }));
   let connsWithBodies = 0;
   let totalBytes = 0;
-  const severity = () => (connsWithBodies >= 2 || totalBytes >= FULL_BODY_WARN_BYTES ? 'warning' : 'info');
+  const severity = () => (connsWithBodies >= FULL_BODY_WARN_CHECKS ? 'warning' : 'info');
   return {
     id: 'full-body-download',
     onClient(item, conn, host) {
