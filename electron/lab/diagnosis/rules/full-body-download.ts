@@ -20,7 +20,7 @@ export const meta: RuleMeta = {
   area: 'State and traffic',
   severity: {
     info: 'whole messages fetched once',
-    warning: `whole messages fetched on two or more connections (every check), or more than ${FULL_BODY_WARN_BYTES / 1024} KB of them`,
+    warning: `whole messages fetched on ${FULL_BODY_WARN_CHECKS} or more connections (every check)`,
   },
   signature: 'The client fetches whole messages when it checks mail (RFC822, BODY[], BODY[TEXT], body parts, or chunked BODY.PEEK[…]<offset.20480>); the bytes are the sizes of the body literals the server sent.',
   wire: ['C: A5 FETCH 1:* (RFC822)', 'S: * 1 FETCH (RFC822 {51234} …'],
