@@ -8,12 +8,11 @@
  * the ratios lab/Dovecot, and 1000 concurrent sessions against the lab (must be zero errors).
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSeededStore, writeMaildir } from '../electron/lab/mailbox/index.js';
 import { startDovecot } from '../test/support/dovecot.js';
-import { BURST_SIZE, fmt, massive, measure, startLabProcess } from './support.js';
+import { BURST_SIZE, fmt, lineSession, massive, measure, startLabProcess } from './support.js';
 
 const USER = 'phone';
 const PASSWORD = '123456';
@@ -21,60 +20,35 @@ const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 200);
 const BURSTS = Number(process.env.BENCH_BURSTS ?? 10);
 
 /** One phone-like session over a raw socket; resolves with its duration in ms and the FETCH count. */
-function phoneSession(port: number): Promise<{ ms: number; fetched: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const s = connect({ port, host: '127.0.0.1' });
-    s.setNoDelay(true);
-    let buf = '';
-    let step = 0;
-    let fetched = 0;
-    const steps: Array<[string, string]> = [
-      ['L1', `L1 LOGIN ${USER} ${PASSWORD}\r\n`],
-      ['S1', 'S1 SELECT INBOX\r\n'],
-      ['F1', 'F1 FETCH 1:* (FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)\r\n'],
-      ['Q1', 'Q1 LOGOUT\r\n'],
-    ];
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`session timed out at step ${step}`));
-    }, 60_000);
-    s.on('data', (d: Buffer) => {
-      buf += d.toString('latin1');
-      for (;;) {
-        const i = buf.indexOf('\r\n');
-        if (i < 0) return;
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        if (step === 0 && line.startsWith('* OK')) {
-          s.write(steps[0][1]);
-          step = 1;
-          continue;
-        }
-        if (/^\* \d+ FETCH /.test(line)) fetched++;
-        const cur = steps[step - 1];
-        if (cur && line.startsWith(cur[0] + ' ')) {
-          if (!line.startsWith(cur[0] + ' OK')) {
-            s.destroy();
-            clearTimeout(timer);
-            reject(new Error(`${cur[0]} failed: ${line}`));
-            return;
-          }
-          if (step < steps.length) s.write(steps[step][1]);
-          step++;
-        }
+async function phoneSession(port: number): Promise<{ ms: number; fetched: number }> {
+  let step = 0;
+  let fetched = 0;
+  const steps: Array<[string, string]> = [
+    ['L1', `L1 LOGIN ${USER} ${PASSWORD}\r\n`],
+    ['S1', 'S1 SELECT INBOX\r\n'],
+    ['F1', 'F1 FETCH 1:* (FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)\r\n'],
+    ['Q1', 'Q1 LOGOUT\r\n'],
+  ];
+  const ms = await lineSession(
+    port,
+    (line, write) => {
+      if (step === 0 && line.startsWith('* OK')) {
+        write(steps[0][1]);
+        step = 1;
+        return;
       }
-    });
-    s.on('close', () => {
-      clearTimeout(timer);
-      if (step > steps.length) resolve({ ms: performance.now() - t0, fetched });
-      else reject(new Error(`closed at step ${step}`));
-    });
-    s.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
+      if (/^\* \d+ FETCH /.test(line)) fetched++;
+      const cur = steps[step - 1];
+      if (cur && line.startsWith(cur[0] + ' ')) {
+        if (!line.startsWith(cur[0] + ' OK')) throw new Error(`${cur[0]} failed: ${line}`);
+        if (step < steps.length) write(steps[step][1]);
+        step++;
+      }
+    },
+    () => step > steps.length,
+    () => `step ${step}`,
+  );
+  return { ms, fetched };
 }
 
 /** One phone session, for measure(): its duration in ms (the FETCH count is checked separately). */

@@ -12,11 +12,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort, waitForPort } from '../test/support/dovecot.js';
 import { startPostfix, type PostfixServer } from '../test/support/postfix.js';
-import { BURST_SIZE, fmt, massive, measure, startLabProcess, type Figures } from './support.js';
+import { BURST_SIZE, fmt, lineSession, massive, measure, startLabProcess, type Figures } from './support.js';
 
 const USER = 'phone';
 const PASSWORD = '123456';
@@ -38,67 +38,30 @@ const PLAIN = Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64');
 
 /** One sending session over a raw socket; resolves with its duration in ms. */
 function sendSession(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const s = connect({ port, host: '127.0.0.1' });
-    s.setNoDelay(true);
-    // [expected reply code, what to send when it arrives]
-    const steps: Array<[string, string]> = [
-      ['220', 'EHLO phone.example\r\n'],
-      ['250', `AUTH PLAIN ${PLAIN}\r\n`],
-      ['235', 'MAIL FROM:<phone@lab.example>\r\n'],
-      ['250', 'RCPT TO:<friend@example.com>\r\n'],
-      ['250', 'DATA\r\n'],
-      ['354', `${MESSAGE}.\r\n`],
-      ['250', 'QUIT\r\n'],
-      ['221', ''],
-    ];
-    let step = 0;
-    let buf = '';
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`session timed out at step ${step}`));
-    }, 60_000);
-    s.on('data', (d: Buffer) => {
-      buf += d.toString('latin1');
-      for (;;) {
-        const i = buf.indexOf('\r\n');
-        if (i < 0) return;
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        if (line[3] === '-') continue; // a multi-line reply goes on
-        const [want, send] = steps[step] ?? ['', ''];
-        if (!line.startsWith(want + ' ')) {
-          s.destroy();
-          clearTimeout(timer);
-          reject(new Error(`step ${step}: expected ${want}, got ${line}`));
-          return;
-        }
-        step += 1;
-        if (send) s.write(send);
-      }
-    });
-    s.on('close', () => {
-      clearTimeout(timer);
-      if (step === steps.length) resolve(performance.now() - t0);
-      else reject(new Error(`closed at step ${step}`));
-    });
-    s.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
+  // [expected reply code, what to send when it arrives]
+  const steps: Array<[string, string]> = [
+    ['220', 'EHLO phone.example\r\n'],
+    ['250', `AUTH PLAIN ${PLAIN}\r\n`],
+    ['235', 'MAIL FROM:<phone@lab.example>\r\n'],
+    ['250', 'RCPT TO:<friend@example.com>\r\n'],
+    ['250', 'DATA\r\n'],
+    ['354', `${MESSAGE}.\r\n`],
+    ['250', 'QUIT\r\n'],
+    ['221', ''],
+  ];
+  let step = 0;
+  return lineSession(
+    port,
+    (line, write) => {
+      if (line[3] === '-') return; // a multi-line reply goes on
+      const [want, send] = steps[step] ?? ['', ''];
+      if (!line.startsWith(want + ' ')) throw new Error(`step ${step}: expected ${want}, got ${line}`);
+      step += 1;
+      if (send) write(send);
+    },
+    () => step === steps.length,
+    () => `step ${step}`,
+  );
 }
 
 /** MailDev 3 with SMTP AUTH, keeping messages in a directory, no web UI. */
@@ -108,19 +71,7 @@ async function startMaildev(dir: string): Promise<{ port: number; version: strin
   const version = (JSON.parse(readFileSync(new URL('../node_modules/maildev/package.json', import.meta.url), 'utf8')) as { version: string }).version;
   mkdirSync(dir, { recursive: true });
   const child: ChildProcess = spawn(process.execPath, [bin, '--smtp', String(port), '--ip', '127.0.0.1', '--disable-web', '--incoming-user', USER, '--incoming-pass', PASSWORD, '--mail-directory', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const up = await new Promise<boolean>((res) => {
-      const s = connect({ port, host: '127.0.0.1' }, () => {
-        s.destroy();
-        res(true);
-      });
-      s.on('error', () => res(false));
-    });
-    if (up) break;
-    if (Date.now() > deadline) throw new Error('maildev did not listen');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForPort(port, 15_000);
   return { port, version, stop: () => child.kill('SIGTERM') };
 }
 

@@ -4,6 +4,7 @@
  * lab` runs), and the open-file check before 1000 concurrent sessions.
  */
 import { execSync, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 
 export const BURST_SIZE = 50;
 export const MASSIVE = 1000;
@@ -100,4 +101,48 @@ export async function massive(what: string, session: () => Promise<unknown>): Pr
     console.log(`  first error: ${(errors[0] as PromiseRejectedResult).reason}`);
     process.exitCode = 1;
   }
+}
+
+/**
+ * One scripted session over a raw socket, line by line: `onLine` gets each CRLF line and a
+ * writer, throws to fail the session, and says from `done()` whether the script got to its end
+ * by the time the server closed. Resolves with the duration in ms.
+ */
+export function lineSession(port: number, onLine: (line: string, write: (data: string) => void) => void, done: () => boolean, where: () => string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const s = connect({ port, host: '127.0.0.1' });
+    s.setNoDelay(true);
+    let buf = '';
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`session timed out at ${where()}`));
+    }, 60_000);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      s.destroy();
+      reject(err);
+    };
+    s.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      for (;;) {
+        const i = buf.indexOf('\r\n');
+        if (i < 0) return;
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        try {
+          onLine(line, (data) => s.write(data));
+        } catch (err) {
+          fail(err as Error);
+          return;
+        }
+      }
+    });
+    s.on('close', () => {
+      clearTimeout(timer);
+      if (done()) resolve(performance.now() - t0);
+      else reject(new Error(`closed at ${where()}`));
+    });
+    s.on('error', (e) => fail(e));
+  });
 }

@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -14,7 +13,7 @@ import type { LabEvent } from '../../electron/api.js';
 import type { StartedLab } from '../../electron/lab/lab.js';
 import { MAX_EVENT_PAYLOAD_BYTES } from '../../electron/lab/recorder/index.js';
 import { MAX_BAD_COMMANDS, MAX_COMMAND_LINE_BYTES } from '../../electron/lab/smtp/limits.js';
-import { RawClient } from '../support/raw-client.js';
+import { RawClient, dropAndDrain, idleConnections } from '../support/raw-client.js';
 import { closeOf, connOf, eventsOf, startTestLab, waitFor, waitForEvent } from '../support/lab.js';
 import { sampleMessage, smtp, smtpGreeted, smtpReady, smtpReply } from '../support/smtp.js';
 
@@ -241,19 +240,10 @@ describe('message size (RFC 1870) and the spool', () => {
 
 describe('limits', () => {
   it('1000 idle connections are greeted and a real client is still served', async () => {
-    const sockets = await Promise.all(
-      Array.from({ length: 1000 }, () => new Promise<Socket>((resolve, reject) => {
-        const s = connect({ port, host: '127.0.0.1' });
-        s.once('data', () => resolve(s));
-        s.once('error', reject);
-      })),
-    );
+    const sockets = await idleConnections(port, 1000);
     expect(lab.smtp.sessions.size).toBeGreaterThanOrEqual(1000);
     await stillServes();
-    for (const s of sockets) s.destroy();
-    const deadline = Date.now() + 5000;
-    while (lab.smtp.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(lab.smtp.sessions.size).toBe(0);
+    expect(await dropAndDrain(sockets, lab.smtp.sessions)).toBe(0);
   }, 30_000);
 
   it('max connections: one more gets 421 Too many connections', async () => {
