@@ -59,8 +59,8 @@ export interface ConnectionSettings {
   release(conn: LabConnection): void;
 }
 
-/** Why the lab ends a conversation, for the protocol's last line. */
-export type FarewellCause = 'timeout' | 'server' | 'error' | 'lab-stop';
+/** Why the lab ends a conversation, for the protocol's last line: 'timer' is the connection's own timer running out. */
+export type FarewellCause = 'timer' | 'timeout' | 'server' | 'error' | 'lab-stop';
 
 /** What the shared plumbing tells the client in the protocol's words. */
 export interface ProtocolWords {
@@ -378,7 +378,7 @@ export abstract class LabConnection {
     this.timer = setTimeout(() => {
       try {
         this.closeInfo ??= { by: 'timeout', reason: why };
-        this.emit(this.farewell(why, 'timeout'));
+        this.emit(this.farewell(why, 'timer'));
         this.stopInput();
         this.endConnection();
       } catch (err) {

@@ -82,7 +82,7 @@ export class ImapSession extends LabConnection {
   }
 
   protected farewell(text: string, cause: FarewellCause): string {
-    return cause === 'timeout' ? `* BYE Autologout; ${text}\r\n` : `* BYE ${text}\r\n`;
+    return cause === 'timer' ? `* BYE Autologout; ${text}\r\n` : `* BYE ${text}\r\n`;
   }
 
   /** RFC 3501 §6.2.1: the state is kept across STARTTLS; only the framing starts afresh. */
