@@ -118,7 +118,8 @@ describe('rules', () => {
       { kind: 'c2s', conn: 'c1', text: 'EHLO phone\r\n' },
       { kind: 'conn.close', conn: 'c1', by: 'client', bytesIn: 0, bytesOut: 0 },
     ]));
-    expect(d).toEqual({ verdict: 'inconclusive', attempts: [], findings: [] });
+    expect(d).toMatchObject({ verdict: 'inconclusive', attempts: [], findings: [] });
+    expect(d.resolution?.receiving.status).toBe('untested');
   });
 
   it('survives garbage: binary bytes on the plain port, events without connections, unknown kinds', () => {

@@ -57,6 +57,8 @@ export interface ConnectionSettings {
   maxEventPayloadBytes?: number;
   /** Called once, when the connection is gone. */
   release(conn: LabConnection): void;
+  /** The server behaviour variant this connection is served with (`conn.open` fields). */
+  variant?: { id: string; label: string };
 }
 
 /** Why the lab ends a conversation, for the protocol's last line: 'timer' is the connection's own timer running out. */
@@ -102,7 +104,8 @@ export abstract class LabConnection {
     this.stream = socket;
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     const local = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
-    this.record({ kind: 'conn.open', conn: id, proto: listener, remote, local, port: socket.localPort ?? 0 });
+    const variant = settings.variant ? { variant: settings.variant.id, variantLabel: settings.variant.label } : {};
+    this.record({ kind: 'conn.open', conn: id, proto: listener, remote, local, port: socket.localPort ?? 0, ...variant });
     socket.setNoDelay(true);
     socket.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
     socket.on('close', () => this.finalize());

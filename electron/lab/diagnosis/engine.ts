@@ -8,7 +8,9 @@
  * log). `diagnose(events)` is the same engine fed the whole log, so the incremental result after
  * the last event equals the batch result by construction.
  */
-import type { Diagnosis, DeviceInfo, Finding, LabEvent, Verdict } from '../../api.js';
+import type { Diagnosis, DeviceInfo, DeviceProfile, Finding, LabEvent, Verdict } from '../../api.js';
+import { matchProfile } from '../profiles/index.js';
+import { resolve } from './resolution/index.js';
 import { decodeBytes } from '../recorder/bytes.js';
 import { AttemptTracker } from './attempts.js';
 import { findingText } from './catalog.js';
@@ -17,6 +19,14 @@ import { deviceFromUserAgent } from '../device/index.js';
 import { mergeDevice } from './device.js';
 import { createRules, type Rule, type RuleHost } from './rules/index.js';
 import { FindingStore, type StoredFinding } from './store.js';
+
+export interface DiagnosisOptions {
+  /**
+   * Device profiles (resources/profiles): the resolution names the phone's own settings from
+   * the profile that matches the device, else from the generic one.
+   */
+  profiles?: readonly DeviceProfile[];
+}
 
 export class IncrementalDiagnosis {
   private readonly conns = new Map<string, ConnState>();
@@ -34,7 +44,7 @@ export class IncrementalDiagnosis {
   private readonly host: RuleHost;
   private readonly sink: ItemSink;
 
-  constructor() {
+  constructor(private readonly options: DiagnosisOptions = {}) {
     const isStopped = () => this.stopped;
     this.host = {
       store: this.store,
@@ -150,7 +160,14 @@ export class IncrementalDiagnosis {
     if (attempts.length > 0) verdict = attempts.some((a) => a.verdict === 'pass') ? 'pass' : this.attempts.anyOpaque ? 'inconclusive' : 'fail';
     const d: Diagnosis = { verdict, attempts, findings };
     if (this.device) d.device = { ...this.device };
+    d.resolution = resolve(d, this.profile());
     return d;
+  }
+
+  private profile(): DeviceProfile | undefined {
+    const profiles = this.options.profiles;
+    if (!profiles?.length) return undefined;
+    return matchProfile(profiles, this.device) ?? profiles.find((p) => p.id === 'generic');
   }
 
   private connFor(id: string): ConnState {
@@ -181,6 +198,6 @@ function buildFinding(f: StoredFinding): Finding {
 }
 
 /** The Diagnosis of a whole session log (DESIGN.md, `diagnose --json`). */
-export function diagnose(events: readonly LabEvent[]): Diagnosis {
-  return new IncrementalDiagnosis().pushAll(events).result();
+export function diagnose(events: readonly LabEvent[], options: DiagnosisOptions = {}): Diagnosis {
+  return new IncrementalDiagnosis(options).pushAll(events).result();
 }
