@@ -96,6 +96,14 @@ describe('mailprobe lab', () => {
     expect(await lab.exited).toBe(0);
   });
 
+  it('lab --help names the SMTP flags', async () => {
+    const r = await runCli(['lab', '--help']);
+    expect(r.code).toBe(0);
+    for (const f of ['--smtp-port N', '--smtps-port N', '--smtp-auth required|optional|off', '--smtp-mechanisms LIST', '--smtp-auth-tls-only', '--smtp-auth-equals-line', '--smtp-max-size BYTES', '--smtp-bare-lf reject|accept', '--smtp-mail-from strict|lenient']) {
+      expect(r.stdout).toContain(f);
+    }
+  });
+
   it('exit code 2 and one line for bad SMTP options', async () => {
     for (const args of [['--smtp-port', '70000'], ['--smtp-auth', 'maybe'], ['--smtp-mechanisms', 'NTLM'], ['--smtp-max-size', '12k'], ['--smtp-bare-lf', 'fix'], ['--smtp-mail-from', 'loose']]) {
       const r = await runCli(['lab', ...args]);
