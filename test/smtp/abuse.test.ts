@@ -4,7 +4,7 @@
  * to keep this fast; each named limit is exercised here.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -196,6 +196,8 @@ describe('message size (RFC 1870) and the spool', () => {
       c.close();
     } finally {
       await l.stop();
+      // 200 MB of record and message: do not leave them in /tmp.
+      rmSync(l.options.dataDir, { recursive: true, force: true });
     }
   }, 120_000);
 
