@@ -10,7 +10,6 @@
  * Usage: node --import tsx bench/tls.ts [--seconds N]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { constants, publicEncrypt, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,21 +17,23 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { SessionRecorder } from '../electron/lab/recorder/recorder.js';
 import { createTlsAcceptor } from '../electron/lab/tls/index.js';
-import { finishedVerifyData, keyBlock, masterSecret } from '../electron/lab/tls/legacy/prf.js';
-import { CipherState, keyBlockLength, splitKeyBlock } from '../electron/lab/tls/legacy/record.js';
 import { legacySuiteByName, type LegacySuite } from '../electron/lab/tls/legacy/suites.js';
 import type { TlsEngineChoice } from '../electron/lab/tls/types.js';
 import { GNUTLS_SUITES, testPki } from '../test/tls/harness.js';
+import { legacyHandshake } from '../test/tls/phone-client.js';
 
 const argSeconds = process.argv.indexOf('--seconds');
 const SECONDS = argSeconds > 0 ? Number(process.argv[argSeconds + 1]) : 3;
 
 // ───────────────────────── server mode (child process) ─────────────────────────
 
-async function serve(engine: TlsEngineChoice, dir: string): Promise<void> {
+type LegacyFlight = 'record-per-message' | 'one-record';
+
+async function serve(engine: TlsEngineChoice, dir: string, flight: LegacyFlight): Promise<void> {
   const recorder = new SessionRecorder({ dataDir: mkdtempSync(join(tmpdir(), 'mailprobe-bench-tls-')) });
   const acceptor = createTlsAcceptor({
     engine,
+    legacyServerFlight: flight,
     identity: { keyPem: readFileSync(join(dir, 'server.key'), 'utf8'), certPem: readFileSync(join(dir, 'server.pem'), 'utf8'), caPem: readFileSync(join(dir, 'ca.pem'), 'utf8') },
   });
   let n = 0;
@@ -71,8 +72,8 @@ async function waitForPort(child: ChildProcess, re: RegExp, fixedPort?: number):
   });
 }
 
-async function labServer(engine: TlsEngineChoice, dir: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve', engine, dir], { stdio: ['pipe', 'pipe', 'pipe'] });
+async function labServer(engine: TlsEngineChoice, dir: string, flight: LegacyFlight = 'record-per-message'): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve', engine, dir, flight], { stdio: ['pipe', 'pipe', 'pipe'] });
   return { port: await waitForPort(child, /PORT (\d+)/), child };
 }
 
@@ -142,95 +143,6 @@ async function nodeTlsLoop(port: number, opts: { minVersion: 'TLSv1' | 'TLSv1.2'
     });
   }
   return n / SECONDS;
-}
-
-const u16 = (v: number): Buffer => Buffer.from([v >> 8, v & 0xff]);
-const u24 = (v: number): Buffer => Buffer.from([v >> 16, (v >> 8) & 0xff, v & 0xff]);
-const hs = (type: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([type]), u24(body.length), body]);
-const rec = (type: number, version: number, frag: Buffer): Buffer => Buffer.concat([Buffer.from([type]), u16(version), u16(frag.length), frag]);
-
-/**
- * One full TLS 1.0/1.1 RSA handshake as a 2006 phone would do it: ClientHello (suite + SCSV),
- * RSA-encrypted premaster, ChangeCipherSpec, Finished; waits for the server's Finished.
- */
-function legacyHandshake(port: number, suite: LegacySuite, version: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1');
-    const clientRandom = randomBytes(32);
-    const hello = hs(1, Buffer.concat([u16(version), clientRandom, Buffer.from([0]), u16(4), u16(suite.id), u16(0x00ff), Buffer.from([1, 0])]));
-    const transcript: Buffer[] = [hello];
-    let buf: Buffer = Buffer.alloc(0);
-    let hsbuf: Buffer = Buffer.alloc(0);
-    let serverRandom: Buffer = Buffer.alloc(0);
-    let cert: Buffer | undefined;
-    let master: Buffer = Buffer.alloc(0);
-    let read: CipherState | undefined;
-    let pendingRead: CipherState | undefined;
-    let write: CipherState | undefined;
-    let done = false;
-    const fail = (e: Error): void => {
-      if (done) return;
-      done = true;
-      s.destroy();
-      reject(e);
-    };
-    s.on('error', fail);
-    s.on('close', () => fail(new Error('closed before the server Finished')));
-    s.setTimeout(5000, () => fail(new Error('no server Finished within 5 s')));
-    s.on('connect', () => s.write(rec(22, 0x0301, hello)));
-    s.on('data', (d: Buffer) => {
-      if (done) return;
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 5 && buf.length >= 5 + buf.readUInt16BE(3)) {
-        const type = buf[0];
-        const frag = buf.subarray(5, 5 + buf.readUInt16BE(3));
-        buf = buf.subarray(5 + frag.length);
-        const data = read ? read.open(type, frag) : frag;
-        if (type === 21) return fail(new Error(`alert ${data[1]}`));
-        if (type === 20) {
-          read = pendingRead;
-          continue;
-        }
-        if (type !== 22) continue;
-        hsbuf = Buffer.concat([hsbuf, data]);
-        while (hsbuf.length >= 4 && hsbuf.length >= 4 + hsbuf.readUIntBE(1, 3)) {
-          const len = hsbuf.readUIntBE(1, 3);
-          const msg = hsbuf.subarray(0, 4 + len);
-          hsbuf = hsbuf.subarray(4 + len);
-          const t = msg[0];
-          if (t === 2) serverRandom = Buffer.from(msg.subarray(6, 38));
-          if (t === 11) cert = Buffer.from(msg.subarray(10, 10 + msg.readUIntBE(7, 3)));
-          if (t === 20) {
-            const want = finishedVerifyData(master, 'server finished', transcript);
-            if (!want.equals(msg.subarray(4))) return fail(new Error('server Finished did not verify'));
-            done = true;
-            // close_notify then FIN, as a well-behaved client: gnutls-serv keeps sessions that
-            // end in a bare reset around and stalls after a few hundred.
-            s.end(rec(21, version, write!.seal(21, Buffer.from([1, 0]))));
-            s.setTimeout(0);
-            resolve();
-            return;
-          }
-          transcript.push(Buffer.from(msg));
-          if (t === 14) {
-            const pm = Buffer.concat([u16(version), randomBytes(46)]);
-            const key = new X509Certificate(cert!).publicKey;
-            const enc = publicEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, pm);
-            const cke = hs(16, Buffer.concat([u16(enc.length), enc]));
-            transcript.push(cke);
-            master = masterSecret(pm, clientRandom, serverRandom);
-            const km = splitKeyBlock(suite, keyBlock(master, clientRandom, serverRandom, keyBlockLength(suite)));
-            const zero = Buffer.alloc(suite.blockLength);
-            write = new CipherState(suite, version, km.clientMac, km.clientKey, version > 0x0301 ? zero : km.clientIv, true);
-            pendingRead = new CipherState(suite, version, km.serverMac, km.serverKey, version > 0x0301 ? zero : km.serverIv, false);
-            const fin = hs(20, finishedVerifyData(master, 'client finished', transcript));
-            transcript.push(fin);
-            s.write(Buffer.concat([rec(22, version, cke), rec(20, version, Buffer.from([1])), rec(22, version, write.seal(22, fin))]));
-          }
-        }
-      }
-    });
-  });
 }
 
 async function legacyLoop(port: number, suite: LegacySuite, version: number): Promise<number> {
@@ -306,6 +218,16 @@ async function main(): Promise<void> {
     }
     const rc4md5 = legacySuiteByName('TLS_RSA_WITH_RC4_128_MD5')!;
     rows.push({ what: 'TLSv1.1 TLS_RSA_WITH_RC4_128_MD5, legacy', client: 'node 2006-phone loop', lab: await legacyLoop(legacy.port, rc4md5, 0x0302), reference: '', refName: '' });
+    // The legacy server flight: one record per handshake message (what the lab sends) against
+    // all three messages in one record (what it sent before), same client, same run.
+    progress('legacy server flight');
+    const oneRecord = await labServer('legacy', dir, 'one-record');
+    try {
+      await legacyLoop(oneRecord.port, rc4md5, 0x0301); // warm-up
+      rows.push({ what: 'TLSv1 TLS_RSA_WITH_RC4_128_MD5, legacy, record per message', client: 'node 2006-phone loop', lab: await legacyLoop(legacy.port, rc4md5, 0x0301), reference: await legacyLoop(oneRecord.port, rc4md5, 0x0301), refName: 'legacy, flight in one record' });
+    } finally {
+      kill(oneRecord.child);
+    }
   } finally {
     kill(legacy.child);
     kill(modern.child);
@@ -322,7 +244,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--serve') {
-  void serve(process.argv[3] as TlsEngineChoice, process.argv[4]);
+  void serve(process.argv[3] as TlsEngineChoice, process.argv[4], process.argv[5] as LegacyFlight);
 } else {
   main().then(
     () => process.exit(0),

@@ -4,7 +4,7 @@
  * JSON output, the report. Pure types and plain data: no imports, no Node, no DOM, so both
  * the Node side and the web side compile it.
  *
- * Stable formats (../shared/DESIGN.md): events.jsonl lines are `LabEvent`s, `diagnose --json`
+ * Stable formats (docs/events.md, docs/diagnosis.md): events.jsonl lines are `LabEvent`s, `diagnose --json`
  * prints a `Diagnosis`. Add fields freely; never rename or repurpose one.
  */
 
@@ -25,6 +25,13 @@ export interface ListenerAddress {
   host: string;
   port: number;
 }
+
+/**
+ * Whether the network between the phone and the lab is one the technician trusts (the lab's own
+ * Wi-Fi: the default) or not (a shop or customer network). It sets how loudly the diagnosis
+ * speaks about passwords sent in clear. Recorded in `lab.start` settings as `network`.
+ */
+export type NetworkTrust = 'trusted' | 'untrusted';
 
 export interface LabStartEvent extends EventBase {
   kind: 'lab.start';
@@ -72,10 +79,17 @@ export interface BytesEvent extends EventBase {
   /** true when the bytes travelled inside TLS (recorded in clear). */
   tls?: true;
   /**
-   * Set when the payload was cut to the recording limit: the original length in bytes.
-   * The recorded part is a prefix, followed by nothing (the marker is this field).
+   * Set when the payload was cut: the original length in bytes. Only bad input (a command line
+   * past the server's limit) and the session file's overall cap cut payloads; the recorded part
+   * is a prefix (empty past the cap), followed by nothing (the marker is this field).
    */
   truncated?: number;
+  /**
+   * This payload continues the previous c2s/s2c event of the same connection and direction:
+   * one unit of traffic (a response, a literal) longer than one event holds, recorded whole as
+   * several events in wire order. Readers that show events as lines treat it as more of the same.
+   */
+  continued?: true;
   /**
    * Character ranges [start, end) of `text` (or the whole payload when `b64`) that are
    * secrets: passwords, AUTHENTICATE payloads, LOGIN arguments. Exports redact them.
@@ -110,6 +124,13 @@ export interface TlsHelloEvent extends EventBase {
 
 export type TlsEngineName = 'modern' | 'legacy';
 
+/**
+ * Which of the lab's two server certificates a connection was given (electron/lab/tls/README.md,
+ * "Which certificate"): `sha1` for clients of the SHA-1 era (2006 phones cannot check SHA-256),
+ * `sha256` for everyone else (OpenSSL 3, GnuTLS and Node refuse SHA-1 in a chain).
+ */
+export type ServedCertificate = 'sha1' | 'sha256';
+
 export interface TlsEstablishedEvent extends EventBase {
   kind: 'tls.established';
   conn: string;
@@ -119,11 +140,20 @@ export interface TlsEstablishedEvent extends EventBase {
   engine: TlsEngineName;
   /** "implicit" (port 993) or "starttls". */
   mode?: 'implicit' | 'starttls';
+  /** The server certificate sent (absent in captures and in sessions of older versions). */
+  certificate?: ServedCertificate;
+  /** The names and addresses that certificate covers (its subjectAltName entries). */
+  certificateNames?: string[];
 }
 
 export type TlsFailureReason =
   | 'no-shared-cipher'
   | 'protocol-version'
+  /** The client's alert unknown_ca: it does not hold the lab CA. */
+  | 'client-lacks-ca'
+  /** It holds a CA but refused this certificate (bad_certificate, unsupported_certificate,
+   * certificate_unknown, certificate_expired, certificate_revoked), or it closed right after a
+   * modern handshake without a command (a check done after the handshake: mbsync, mutt). */
   | 'client-rejected-certificate'
   | 'client-closed'
   | 'malformed'
@@ -138,6 +168,12 @@ export interface TlsFailedEvent extends EventBase {
   alert?: string;
   alertFrom?: 'client' | 'server';
   description?: string;
+  /** The session had been established (`tls.established` came first): a fatal error later on,
+   * such as a record with a bad MAC; the connection was closed. */
+  afterHandshake?: true;
+  /** The server certificate sent before the failure, when it got that far. */
+  certificate?: ServedCertificate;
+  certificateNames?: string[];
 }
 
 export interface AuthEvent extends EventBase {
@@ -286,7 +322,7 @@ export type StepName = 'connect' | 'tls' | 'auth' | 'client-accepted-auth' | 'se
 export type StepResult = 'pass' | 'fail' | 'skipped';
 export type Severity = 'error' | 'warning' | 'info';
 
-/** Stable finding ids from ../shared/QUIRKS.md. */
+/** Stable finding ids (the catalogue: docs/findings.md). */
 export type FindingId =
   | 'empty-line-after-auth'
   | 'empty-line'
@@ -297,6 +333,7 @@ export type FindingId =
   | 'sasl-ir-unadvertised'
   | 'login-prompt-mismatch'
   | 'auth-failed'
+  | 'auth-not-checked'
   | 'cleartext-password'
   | 'no-mailbox-selected'
   | 'full-body-download'

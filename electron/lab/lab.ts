@@ -136,6 +136,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     emptyLine: given.emptyLine ?? 'strict',
     loginDisabledWithoutTls: given.loginDisabledWithoutTls ?? false,
     tls: given.tls ?? 'auto',
+    network: given.network ?? 'trusted',
     greeting: given.greeting ?? DEFAULT_GREETING,
     smtpAuth: given.smtpAuth ?? DEFAULT_SMTP_BEHAVIOUR.auth,
     smtpMechanisms: given.smtpMechanisms ?? mechanisms,
@@ -160,6 +161,8 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   let releaseCertificates: (() => void) | undefined;
   if (!certs && (wantsTls || wanted.http !== null)) {
     certs = await ensureLabCertificates({ dataDir, hosts: labCertificateHosts(lan.address, host) });
+    // e.g. an older version's SHA-256 CA re-signed with SHA-1: phones need the new ca.crt.
+    for (const w of certs.warnings ?? []) warn(w);
     // While this lab runs, `mailprobe cert --new-ca` must not swap the CA under it.
     releaseCertificates = markCertificatesInUse(certs.dir);
   }
@@ -260,6 +263,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     loginDisabledWithoutTls: options.loginDisabledWithoutTls,
     tls: options.tls,
     variants: options.variants,
+    network: options.network,
     greeting: options.greeting,
     smtp: {
       auth: options.smtpAuth,

@@ -44,19 +44,39 @@ describe('rules', () => {
     expect(ids(d)).toEqual(['cleartext-password']);
   });
 
-  it('reports a gap longer than SLOW_CLIENT_GAP_MS, but not a shorter one, nor silence during IDLE', () => {
-    const mk = (gap: number, idle: boolean) =>
+  it('reports a gap longer than SLOW_CLIENT_GAP_MS after a response the client may not have understood, but not a shorter one, nor silence during IDLE', () => {
+    const mk = (gap: number, reply: string, idle = false) =>
       session([
         { kind: 'conn.open', conn: 'c1', proto: 'imap', remote: 'r', local: 'l', port: 143 },
         [0, { kind: 's2c', conn: 'c1', text: '* OK ready\r\n' }],
         [10, { kind: 'c2s', conn: 'c1', text: idle ? 'A1 IDLE\r\n' : 'A1 NOOP\r\n' }],
-        [20, { kind: 's2c', conn: 'c1', text: idle ? '+ idling\r\n' : 'A1 OK\r\n' }],
+        [20, { kind: 's2c', conn: 'c1', text: idle ? '+ idling\r\n' : reply }],
         [20 + gap, { kind: 'c2s', conn: 'c1', text: idle ? 'DONE\r\n' : 'A2 NOOP\r\n' }],
         [40 + gap, { kind: 's2c', conn: 'c1', text: idle ? 'A1 OK\r\n' : 'A2 OK\r\n' }],
       ]);
-    expect(ids(diagnose(mk(SLOW_CLIENT_GAP_MS + 1000, false)))).toEqual(['slow-client-gap']);
-    expect(ids(diagnose(mk(SLOW_CLIENT_GAP_MS - 1000, false)))).toEqual([]);
-    expect(ids(diagnose(mk(SLOW_CLIENT_GAP_MS * 6, true)))).toEqual([]);
+    const long = SLOW_CLIENT_GAP_MS + 1000;
+    for (const reply of ['A1 BAD Invalid command\r\n', 'A1 NO Not now\r\n', '* BAD Invalid tag\r\n', '+ go ahead\r\n']) {
+      const d = diagnose(mk(long, reply));
+      expect(ids(d), reply).toEqual(['slow-client-gap']);
+      expect(d.findings[0].explanation).toContain(reply.trim());
+    }
+    expect(ids(diagnose(mk(SLOW_CLIENT_GAP_MS - 1000, 'A1 BAD Invalid command\r\n')))).toEqual([]);
+    // A person reading mail after a completed command, even for a minute: not a finding.
+    expect(ids(diagnose(mk(60_000, 'A1 OK NOOP completed\r\n')))).toEqual([]);
+    expect(ids(diagnose(mk(60_000, '* 3 EXISTS\r\nA1 OK NOOP completed\r\n')))).toEqual([]);
+    expect(ids(diagnose(mk(SLOW_CLIENT_GAP_MS * 6, '', true)))).toEqual([]);
+  });
+
+  it('does not count the go-ahead for a literal as an unexpected continuation, however long the client takes', () => {
+    const d = diagnose(session([
+      { kind: 'conn.open', conn: 'c1', proto: 'imap', remote: 'r', local: 'l', port: 143 },
+      [0, { kind: 's2c', conn: 'c1', text: '* OK ready\r\n' }],
+      [10, { kind: 'c2s', conn: 'c1', text: 'A1 LOGIN {3}\r\n' }],
+      [20, { kind: 's2c', conn: 'c1', text: '+ Ready for literal data\r\n' }],
+      [20 + SLOW_CLIENT_GAP_MS * 3, { kind: 'c2s', conn: 'c1', text: 'joe secret\r\n' }],
+      [30 + SLOW_CLIENT_GAP_MS * 3, { kind: 's2c', conn: 'c1', text: 'A1 OK done\r\n' }],
+    ]));
+    expect(ids(d)).not.toContain('slow-client-gap');
   });
 
   it('reads LOGIN arguments sent as literals (Symbian) and still sees the password in clear', () => {

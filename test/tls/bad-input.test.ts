@@ -2,65 +2,13 @@
  * Hostile and broken input on the TLS port: each case ends in an alert or a clean close, a
  * recorded event, bounded memory, and a lab that goes on serving the next phone.
  */
-import { connect, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputRejectedEvent, LabEvent, TlsFailedEvent, TlsHelloEvent } from '../../electron/api.js';
 import { HANDSHAKE_TIMEOUT_MS, MAX_HANDSHAKE_BYTES, MAX_RENEGOTIATION_ATTEMPTS } from '../../electron/lab/tls/index.js';
 import { ext, helloRecords, ssl2Hello } from './hello-builder.js';
-import { GREETING, gnutlsPriority, gnutlsSession, runInteractive, startHarness, startRelay, testPki, waitForEvent, type Harness } from './harness.js';
-
-interface RawResult {
-  data: Buffer;
-  closedByServer: boolean;
-}
-
-/** Send bytes, then collect what the server answers until it closes (or `ms` pass). */
-function raw(port: number, chunks: Buffer[], ms = 3000, endAfter = false, until?: (data: Buffer) => boolean): Promise<RawResult> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    const got: Buffer[] = [];
-    let done = false;
-    const finish = (closedByServer: boolean): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(t);
-      s.destroy();
-      resolve({ data: Buffer.concat(got), closedByServer });
-    };
-    const t = setTimeout(() => finish(false), ms);
-    s.on('data', (d) => {
-      got.push(d);
-      if (until?.(Buffer.concat(got))) finish(false);
-    });
-    s.on('end', () => finish(true));
-    s.on('close', () => finish(true));
-    s.on('error', () => finish(true));
-    s.on('connect', () => {
-      for (const c of chunks) s.write(c);
-      if (endAfter) s.end();
-    });
-  });
-}
-
-/** The fatal alert records in a server answer: [level, description] pairs. */
-function alerts(data: Buffer): number[] {
-  const out: number[] = [];
-  for (let o = 0; o + 5 <= data.length; ) {
-    const len = data.readUInt16BE(o + 3);
-    if (data[o] === 21 && len === 2) out.push(data[o + 6]);
-    o += 5 + len;
-  }
-  return out;
-}
+import { alerts, bitFlipProxy, failedFor, GREETING, gnutlsPriority, gnutlsSession, raw, runInteractive, startHarness, testPki, waitForEvent, type Harness } from './harness.js';
 
 const rc4Hello = helloRecords({ version: 0x0301, suites: [0x0004, 0x0005], extensions: [ext.reneg()] });
-
-/** The tls.failed of a connection opened after event index `from` (earlier ones may still be
- * settling in the background). */
-function failedFor(h: Harness, from: number): Promise<LabEvent> {
-  const old = new Set(h.events().slice(0, from).map((e) => e.conn));
-  return waitForEvent({ events: () => h.events().slice(from) }, (e) => e.kind === 'tls.failed' && !old.has(e.conn));
-}
 
 describe('bad input on the TLS port', () => {
   let h: Harness;
@@ -188,32 +136,6 @@ describe('bad input on the TLS port', () => {
   });
 });
 
-/**
- * A man in the middle between gnutls-cli and the lab that flips one bit in the client's first
- * encrypted record of the given content type (22: its Finished; 23: its first command).
- */
-function bitFlipProxy(target: number, contentType: 22 | 23): Promise<{ port: number; server: Server }> {
-  return startRelay(target, (u) => {
-    let buf = Buffer.alloc(0);
-    let sawCcs = false;
-    let flipped = false;
-    return (d) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 5 && buf.length >= 5 + buf.readUInt16BE(3)) {
-        const len = buf.readUInt16BE(3);
-        const rec = Buffer.from(buf.subarray(0, 5 + len));
-        buf = buf.subarray(5 + len);
-        if (rec[0] === 20) sawCcs = true;
-        if (sawCcs && !flipped && rec[0] === contentType) {
-          rec[rec.length - 1] ^= 0x01;
-          flipped = true;
-        }
-        u.write(rec);
-      }
-    };
-  });
-}
-
 describe('tampered records and renegotiation on the legacy engine', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -236,9 +158,8 @@ describe('tampered records and renegotiation on the legacy engine', () => {
     const r = await runInteractive('gnutls-cli', ['--insecure', '-p', String(p.port), '--priority', gnutlsPriority('VERS-TLS1.1', '+ARCFOUR-128:+SHA1'), 'localhost'], [{ waitFor: GREETING, send: 'a1 NOOP\r\n' }, { waitFor: /$^/ }], 5000);
     p.server.close();
     expect(r.stdout).not.toContain('a1 OK');
-    const rej = (await waitForEvent({ events: () => h.events().slice(n) }, (e) => e.kind === 'input.rejected')) as InputRejectedEvent;
-    expect(rej).toMatchObject({ what: 'tls-record' });
-    expect(rej.detail).toMatch(/bad_record_mac/);
+    const failed = await waitForEvent({ events: () => h.events().slice(n) }, (e) => e.kind === 'tls.failed');
+    expect(failed).toMatchObject({ afterHandshake: true, reason: 'malformed', alert: 'bad_record_mac', alertFrom: 'server' });
   });
 });
 
@@ -256,8 +177,61 @@ describe('renegotiation on the legacy engine (STARTTLS, so nothing but the refus
     const r = await runInteractive('gnutls-cli', ['--x509cafile', pki.caFile, '--rehandshake', '--starttls-proto=imap', '-p', String(h.port), '--priority', gnutlsPriority('VERS-TLS1.0', '+3DES-CBC:+SHA1'), 'localhost'], [{ waitFor: /$^/ }], 5000);
     expect(r.stdout + r.stderr).toMatch(/Received alert \[100\]/);
     const rejected = () => h.events().slice(n).filter((e): e is InputRejectedEvent => e.kind === 'input.rejected');
-    await waitForEvent({ events: rejected }, (e) => e.kind === 'input.rejected' && e.what === 'tls-record');
+    const closed = await waitForEvent({ events: () => h.events().slice(n) }, (e) => e.kind === 'tls.failed');
     expect(rejected().filter((e) => e.what === 'tls-renegotiation')).toHaveLength(MAX_RENEGOTIATION_ATTEMPTS + 1);
-    expect(rejected().find((e) => e.what === 'tls-record')!.detail).toMatch(/no_renegotiation/);
+    expect(closed).toMatchObject({ afterHandshake: true, alert: 'no_renegotiation', alertFrom: 'server' });
+  });
+});
+
+describe('fatal errors and renegotiation on the modern engine (OpenSSL)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness('implicit', { engine: 'modern' });
+  });
+  afterAll(() => h.close());
+
+  it('a wrong MAC on application data closes the connection at once and records tls.failed with bad_record_mac', async () => {
+    const p = await bitFlipProxy(h.port, 23);
+    const n = h.events().length;
+    const started = Date.now();
+    const r = await runInteractive('gnutls-cli', ['--insecure', '-p', String(p.port), '--priority', gnutlsPriority('VERS-TLS1.2', '+AES-128-CBC:+SHA1:+SIGN-ALL'), 'localhost'], [{ waitFor: GREETING, send: 'a1 NOOP\r\n' }, { waitFor: /$^/ }], 10_000);
+    p.server.close();
+    // gnutls-cli exits when the lab closes; before, the connection stayed open until a timeout.
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.stdout).not.toContain('a1 OK');
+    expect(r.stdout + r.stderr).toMatch(/Bad record MAC|alert/i);
+    const failed = await waitForEvent({ events: () => h.events().slice(n) }, (e) => e.kind === 'tls.failed');
+    expect(failed).toMatchObject({ afterHandshake: true, reason: 'malformed', alert: 'bad_record_mac', alertFrom: 'server' });
+    expect(h.events().slice(n).some((e) => e.kind === 'tls.established')).toBe(true);
+  });
+});
+
+describe('renegotiation on the modern engine (STARTTLS, so nothing but the refusal is in flight)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness('starttls', { engine: 'modern' });
+  });
+  afterAll(() => h.close());
+
+  it('client renegotiation gets no_renegotiation warnings from OpenSSL, each attempt is recorded, and the connection closes after MAX_RENEGOTIATION_ATTEMPTS', async () => {
+    const pki = testPki();
+    const n = h.events().length;
+    const r = await runInteractive('gnutls-cli', ['--x509cafile', pki.caFile, '--rehandshake', '--starttls-proto=imap', '-p', String(h.port), '--priority', gnutlsPriority('VERS-TLS1.2', '+AES-128-CBC:+SHA1:+SIGN-ALL'), 'localhost'], [{ waitFor: /$^/ }], 8000);
+    expect(r.stdout + r.stderr).toMatch(/Received alert \[100\]/);
+    const rejected = () => h.events().slice(n).filter((e): e is InputRejectedEvent => e.kind === 'input.rejected' && e.what === 'tls-renegotiation');
+    const closed = await waitForEvent({ events: () => h.events().slice(n) }, (e) => e.kind === 'tls.failed');
+    expect(rejected()).toHaveLength(MAX_RENEGOTIATION_ATTEMPTS + 1);
+    expect(rejected()[0].detail).toMatch(/no_renegotiation warning \(attempt 1\)/);
+    expect(closed).toMatchObject({ afterHandshake: true });
+  });
+
+  it('openssl s_client renegotiating once is refused and recorded; the client then gives up with its own alert', async () => {
+    const pki = testPki();
+    const n = h.events().length;
+    const r = await runInteractive('openssl', ['s_client', '-connect', `127.0.0.1:${h.port}`, '-starttls', 'imap', '-tls1_2', '-CAfile', pki.caFile], [{ waitFor: /Verify return code/, send: 'R\n' }, { waitFor: /no renegotiation/ }], 8000);
+    expect(r.stdout + r.stderr).toMatch(/RENEGOTIATING[\s\S]*no renegotiation/);
+    await waitForEvent({ events: () => h.events().slice(n) }, (e) => e.kind === 'input.rejected' && e.what === 'tls-renegotiation');
+    const ended = await waitForEvent({ events: () => h.events().slice(n) }, (e) => e.kind === 'tls.failed');
+    expect(ended).toMatchObject({ afterHandshake: true, reason: 'client-closed', alert: 'handshake_failure', alertFrom: 'client' });
   });
 });

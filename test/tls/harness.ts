@@ -227,3 +227,82 @@ export function gnutlsSession(port: number, priority: string, starttls: boolean,
     { waitFor: 'a2 OK' },
   ]);
 }
+
+export interface RawResult {
+  data: Buffer;
+  closedByServer: boolean;
+}
+
+/** Send bytes, then collect what the server answers until it closes (or `ms` pass). */
+export function raw(port: number, chunks: Buffer[], ms = 3000, endAfter = false, until?: (data: Buffer) => boolean): Promise<RawResult> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    const got: Buffer[] = [];
+    let done = false;
+    const finish = (closedByServer: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(t);
+      s.destroy();
+      resolve({ data: Buffer.concat(got), closedByServer });
+    };
+    const t = setTimeout(() => finish(false), ms);
+    s.on('data', (d) => {
+      got.push(d);
+      if (until?.(Buffer.concat(got))) finish(false);
+    });
+    s.on('end', () => finish(true));
+    s.on('close', () => finish(true));
+    s.on('error', () => finish(true));
+    s.on('connect', () => {
+      for (const c of chunks) s.write(c);
+      if (endAfter) s.end();
+    });
+  });
+}
+
+/** The fatal alert records in a server answer: [level, description] pairs. */
+export function alerts(data: Buffer): number[] {
+  const out: number[] = [];
+  for (let o = 0; o + 5 <= data.length; ) {
+    const len = data.readUInt16BE(o + 3);
+    if (data[o] === 21 && len === 2) out.push(data[o + 6]);
+    o += 5 + len;
+  }
+  return out;
+}
+
+/** The tls.failed of a connection opened after event index `from` (earlier ones may still be
+ * settling in the background). */
+export function failedFor(h: Harness, from: number): Promise<LabEvent> {
+  const old = new Set(h.events().slice(0, from).map((e) => e.conn));
+  return waitForEvent({ events: () => h.events().slice(from) }, (e) => e.kind === 'tls.failed' && !old.has(e.conn));
+}
+
+
+/**
+ * A man in the middle between gnutls-cli and the lab that flips one bit in the client's first
+ * encrypted record of the given content type (22: its Finished; 23: its first command).
+ */
+export function bitFlipProxy(target: number, contentType: 22 | 23): Promise<{ port: number; server: Server }> {
+  return startRelay(target, (u) => {
+    let buf = Buffer.alloc(0);
+    let sawCcs = false;
+    let flipped = false;
+    return (d) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 5 && buf.length >= 5 + buf.readUInt16BE(3)) {
+        const len = buf.readUInt16BE(3);
+        const rec = Buffer.from(buf.subarray(0, 5 + len));
+        buf = buf.subarray(5 + len);
+        if (rec[0] === 20) sawCcs = true;
+        if (sawCcs && !flipped && rec[0] === contentType) {
+          rec[rec.length - 1] ^= 0x01;
+          flipped = true;
+        }
+        u.write(rec);
+      }
+    };
+  });
+}
+

@@ -10,7 +10,7 @@ import type { LabOptions } from '../../lab/lab-types.js';
 import { readEvents, redactEvent } from '../../lab/recorder/index.js';
 import { isSaslMechanismName } from '../../lab/sasl/index.js';
 import type { SaslMechanismName } from '../../lab/sasl/types.js';
-import { UsageError, oneOf, parseFlags, parsePort } from '../usage.js';
+import { NETWORK_TRUST, UsageError, oneOf, parseFlags, parsePort } from '../usage.js';
 
 const FLAGS = {
   bind: { type: 'string' },
@@ -35,6 +35,7 @@ const FLAGS = {
   'smtp-max-size': { type: 'string' },
   'smtp-bare-lf': { type: 'string' },
   'smtp-mail-from': { type: 'string' },
+  network: { type: 'string' },
   json: { type: 'boolean' },
   ui: { type: 'boolean' },
   'ui-port': { type: 'string' },
@@ -95,6 +96,7 @@ function labOptionsFromArgv(argv: string[]): { options: Partial<LabOptions>; jso
     smtpMaxSize: parseSize(values['smtp-max-size']),
     smtpBareLf: values['smtp-bare-lf'] === undefined ? undefined : oneOf('smtp-bare-lf', values['smtp-bare-lf'], ['reject', 'accept'] as const, 'accept'),
     smtpMailFrom: values['smtp-mail-from'] === undefined ? undefined : oneOf('smtp-mail-from', values['smtp-mail-from'], ['strict', 'lenient'] as const, 'lenient'),
+    network: values.network === undefined ? undefined : oneOf('network', values.network, NETWORK_TRUST, 'trusted'),
   };
   for (const k of Object.keys(options) as Array<keyof LabOptions>) if (options[k] === undefined) delete options[k];
   return { options, json: values.json ?? false, ui: values.ui ?? false, uiPort: optionalPort('ui-port', values['ui-port']), notes };

@@ -9,7 +9,8 @@
  *   `recorder.flush()`, so the events that explain a response are in events.jsonl before the
  *   client can see it, and pipelined commands cost one write. That order is what shows a phone
  *   pipelining a command before it saw the previous result (QUIRKS.md command-before-auth-result).
- * - Secrets: byte ranges of a client unit, mapped to ranges of the recorded text (exports redact them).
+ * - Secrets: byte ranges of a client unit, kept by the recorder as ranges of the recorded text
+ *   (exports redact them); a unit longer than one event is recorded whole as several.
  * - Timers, the TLS upgrade (implicit on 993/465, STARTTLS), TLS or HTTP on a plaintext port,
  *   bytes pipelined after STARTTLS (discarded, CVE-2011-0411), close accounting (`conn.close`
  *   with who ended it and the byte counts) and back-pressure.
@@ -35,17 +36,6 @@ export const HTTP_REQUEST = /^(GET|POST|HEAD|PUT|OPTIONS|CONNECT|DELETE|PATCH) \
 /** A TLS handshake record (type 22, version 3.x) where protocol text should be. */
 export function looksLikeTlsHello(chunk: Buffer): boolean {
   return chunk[0] === 0x16 && (chunk.length < 2 || chunk[1] === 0x03);
-}
-
-/** Length in UTF-16 units of the UTF-8 decoding of raw[0:byteEnd]: maps byte offsets to `text` offsets. */
-function charOffset(raw: Buffer, byteEnd: number): number {
-  return raw.toString('utf8', 0, byteEnd).length;
-}
-
-/** Byte ranges of `raw` as ranges of its recorded `text`: the same numbers when `text` is all of raw and ASCII (one char per byte). */
-function textRanges(raw: Buffer, text: string | undefined, ranges: Array<[number, number]>): Array<[number, number]> {
-  if (text !== undefined && text.length === raw.length) return ranges;
-  return ranges.map(([from, to]) => [charOffset(raw, from), charOffset(raw, to)]);
 }
 
 /** What every connection needs from its server. */
@@ -170,11 +160,8 @@ export abstract class LabConnection {
    */
   protected recordIn(raw: Buffer, secrets?: Array<[number, number]>): void {
     this.endUnit();
-    const enc = encodeBytes(raw, this.settings.maxEventPayloadBytes);
-    const ev: EventInput = { kind: 'c2s', conn: this.id, ...enc };
-    if (this.tls) ev.tls = true;
-    if (secrets && secrets.length) ev.secrets = textRanges(raw, enc.text, secrets);
-    this.record(ev);
+    // A unit longer than one event is recorded whole, as several (the recorder cuts at line ends).
+    this.settings.recorder.recordBytes({ kind: 'c2s', conn: this.id, tls: this.tls }, raw, { secrets, maxEventBytes: this.settings.maxEventPayloadBytes });
   }
 
   /** A line that grew past the limit: its first bytes with the true length, and input.rejected. */
@@ -209,11 +196,7 @@ export abstract class LabConnection {
   private recordOutUnits(): Buffer[] {
     const units = this.outUnits;
     this.outUnits = [];
-    for (const data of units) {
-      const ev: EventInput = { kind: 's2c', conn: this.id, ...encodeBytes(data, this.settings.maxEventPayloadBytes) };
-      if (this.tls) ev.tls = true;
-      this.record(ev);
-    }
+    for (const data of units) this.settings.recorder.recordBytes({ kind: 's2c', conn: this.id, tls: this.tls }, data, { maxEventBytes: this.settings.maxEventPayloadBytes });
     return units;
   }
 

@@ -11,8 +11,9 @@
  * in a packet capture, or payloads past the recorder's cap): then a fail would be a guess.
  */
 import type { Attempt, AttemptStep, LabEvent, StepName, StepResult, TlsEngineName } from '../../api.js';
-import { AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf, type ClientItem, type ConnState, type ServerItem } from './conversation.js';
+import { AUTH_CANCELLED, AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf, type ClientItem, type ConnState, type ServerItem } from './conversation.js';
 import { addSeqs } from './evidence.js';
+import { refusedAfterHandshake } from './certificate-refusal.js';
 import { splitArgs } from './imap-syntax.js';
 
 export const STEP_ORDER: readonly StepName[] = ['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout'];
@@ -26,6 +27,7 @@ interface StepState {
 interface AttemptState {
   conn: string;
   proto: 'imap';
+  /** What the attempt tried: implicit TLS, STARTTLS (accepted by the server or a ClientHello seen, handshake or not), or none. */
   security: 'none' | 'starttls' | 'tls';
   implicitTls: boolean;
   mechanism?: string;
@@ -127,7 +129,7 @@ export class AttemptTracker {
     }
   }
 
-  onEvent(ev: LabEvent, _conn: ConnState | undefined): void {
+  onEvent(ev: LabEvent, conn: ConnState | undefined): void {
     if (ev.kind === 'note') {
       const test = (ev.data as { test?: { id?: unknown; security?: unknown; mechanism?: unknown } } | undefined)?.test;
       if (test && typeof test.id === 'string' && typeof test.mechanism === 'string' && (test.security === 'none' || test.security === 'starttls' || test.security === 'tls')) {
@@ -147,6 +149,8 @@ export class AttemptTracker {
         if (ev.variantLabel !== undefined) a.variantLabel = ev.variantLabel;
         break;
       case 'tls.hello':
+        // On a plaintext port a ClientHello means STARTTLS: the attempt used it, whether or not the handshake completes.
+        if (!a.implicitTls) a.security = 'starttls';
         addSeqs(a.steps.tls.evidence, [ev.seq]);
         break;
       case 'tls.established':
@@ -155,6 +159,9 @@ export class AttemptTracker {
         this.set(a, 'tls', 'pass', [ev.seq], `${ev.version} ${ev.cipher}`);
         break;
       case 'tls.failed':
+        // A fatal error on an established session does not undo the handshake step.
+        if (ev.afterHandshake) break;
+        if (!a.implicitTls) a.security = 'starttls';
         this.set(a, 'tls', 'fail', [ev.seq], ev.alert ? `${ev.reason} (${ev.alert})` : ev.reason);
         break;
       case 'auth':
@@ -164,6 +171,7 @@ export class AttemptTracker {
         break;
       case 'conn.close':
         if (a.implicitTls && a.steps.tls.result === 'skipped') this.set(a, 'tls', 'fail', [ev.seq], 'closed before TLS was established');
+        else if (conn && refusedAfterHandshake(conn)) this.set(a, 'tls', 'fail', [ev.seq], 'client-rejected-certificate (closed right after the handshake)');
         if (a.accept === 'pending') {
           this.set(a, 'client-accepted-auth', 'fail', [ev.seq], 'the connection closed without using the mailbox');
           a.accept = 'done';
@@ -237,9 +245,12 @@ export class AttemptTracker {
         }
       } else if (a.steps.auth.result !== 'pass') {
         a.mechanism = m;
-        this.set(a, 'auth', 'fail', item.line.seqs, `${shown(m)}: ${item.status} ${item.text.slice(0, 80)}`);
+        const note = cmd.marks.has(AUTH_CANCELLED) ? `${shown(m)}: cancelled by the phone (it sent "*") before any password was checked` : `${shown(m)}: ${item.status} ${item.text.slice(0, 80)}`;
+        this.set(a, 'auth', 'fail', item.line.seqs, note);
       }
     } else if (cmd.name === 'STARTTLS') {
+      // The server agreed to STARTTLS (RFC 3501 §6.2.1): the attempt's security is STARTTLS even if the handshake then fails.
+      if (ok && !a.implicitTls) a.security = 'starttls';
       if (ok) addSeqs(a.steps.tls.evidence, item.line.seqs);
       else this.set(a, 'tls', 'fail', item.line.seqs, `STARTTLS refused: ${item.status}`);
     } else if (cmd.name === 'SELECT' || cmd.name === 'EXAMINE') {

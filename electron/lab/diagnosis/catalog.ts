@@ -78,10 +78,19 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
     explanation: `The login with ${mech(String(d.mechanism ?? ''))}${d.user ? ` for user "${String(d.user)}"` : ''} was refused${d.serverSaid ? ` ("${String(d.serverSaid)}")` : ''}${times(d.count)}.`,
     recommendation: 'Check the account typed on the phone (user name and password, shown in the report) against the lab account.',
   }),
+  'auth-not-checked': (d) => notChecked(d),
   'cleartext-password': (d) => ({
-    title: 'The password was sent without encryption',
-    explanation: `The phone logged in with ${mechs(d.mechanisms)} on a connection without SSL/TLS: anyone on the network could read the password.`,
-    recommendation: 'Acceptable only on the lab network. For real use, turn on SSL (port 993) or STARTTLS on the phone.',
+    title: d.refused ? 'The server refused a password sent without encryption' : 'The password was sent without encryption',
+    explanation:
+      `The phone logged in with ${mechs(d.mechanisms)} on a connection without SSL/TLS` +
+      (d.refused
+        ? `, and the server refused it before checking it ("${String(d.refused)}"): it accepts passwords only over SSL/TLS.`
+        : d.network === 'untrusted'
+          ? ': anyone on this network could read the password.'
+          : ". That is fine on the lab's own network; on any other network anyone on it could read the password."),
+    recommendation: d.refused
+      ? 'Turn on SSL (port 993) or STARTTLS on the phone; the account details were not checked.'
+      : 'For use on the customer\'s own network, turn on SSL (port 993) or STARTTLS on the phone.',
   }),
   'no-mailbox-selected': (d) => ({
     title: 'The phone used mailbox commands without opening a mailbox',
@@ -97,7 +106,7 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
   }),
   'slow-client-gap': (d) => ({
     title: `The phone paused ${String(d.maxSeconds ?? '')} s before its next command`,
-    explanation: `After a server response the phone stayed silent for more than ${SLOW_CLIENT_GAP_MS / 1000} seconds (longest gap ${String(d.maxSeconds ?? '')} s). It was probably waiting for a timeout after something it did not understand.`,
+    explanation: `After ${gapAfter(d.gaps)} the phone stayed silent for more than ${SLOW_CLIENT_GAP_MS / 1000} seconds (longest gap ${String(d.maxSeconds ?? '')} s). It was probably waiting for a timeout after something it did not understand.`,
     recommendation: 'Look at the server response just before the pause: that is what confused the phone.',
   }),
   'protocol-violation': (d) => ({
@@ -105,14 +114,7 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
     explanation: `Offending data: ${samples(d.samples)}.`,
     recommendation: 'Report these bytes with the phone\'s model and firmware to the vendor; check the port and security settings on the phone.',
   }),
-  'tls-handshake-failed': (d) => ({
-    title: 'The secure (SSL/TLS) connection could not be set up',
-    explanation: `The phone started SSL/TLS but no secure session was established: ${tlsReason(d)}${times(d.count)}.`,
-    recommendation:
-      d.reason === 'client-rejected-certificate'
-        ? 'Install the lab CA certificate on the phone as a DER ".crt" file through the phone\'s browser (hand-off page), and trust it for Internet/mail.'
-        : 'Use the lab\'s legacy TLS engine for this phone, install the lab CA as a DER ".crt", and check the phone\'s certificate trust settings.',
-  }),
+  'tls-handshake-failed': (d) => tlsHandshakeText(d),
   'tls-no-command': (d) => ({
     title: 'The phone set up SSL/TLS and then sent nothing',
     explanation: `The secure connection was established, then the phone ${d.closedBy === 'timeout' ? 'stayed silent until the server timed out' : 'closed it'} without sending a single command${times(d.count)}. Seen on the Nokia 6233 on port 993 even with the CA installed: the phone may expect a client certificate.`,
@@ -137,11 +139,56 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
   }),
 };
 
+/** `auth-not-checked`: the words depend on why the server stopped before the password (auth-refusal.ts). */
+function notChecked(d: D): FindingText {
+  const first = (Array.isArray(d.samples) ? d.samples[0] : undefined) as
+    | { reason?: string; mechanism?: string; line?: string; serverSaid?: string; advertised?: boolean; emptyInitialResponse?: boolean }
+    | undefined;
+  const m = mech(String(first?.mechanism ?? ''));
+  const said = first?.serverSaid ? ` The server answered "${first.serverSaid}".` : '';
+  const line = first?.line !== undefined ? JSON.stringify(first.line) : 'the login command';
+  const notPassword = 'No password was checked, so do not change the account details.';
+  switch (first?.reason) {
+    case 'unsupported-mechanism':
+      return {
+        title: `The server does not offer the phone's login method (${m})`,
+        explanation: `The phone asked to log in with ${m}, which the server ${first.advertised ? 'announced but then refused' : 'does not offer (it was not in its list of methods)'}.${said} ${notPassword}`,
+        recommendation: `Choose another login method on the phone ("secure login" / "authentication" setting), or enable ${m} on the server (the lab: --mechanisms).`,
+      };
+    case 'server-problem':
+      return {
+        title: 'The server could not check the login',
+        explanation: `The server turned the ${m} login down because of a problem of its own, not the password.${said}`,
+        recommendation: 'Try again later or look at the server\'s logs; the phone\'s settings are not the cause.',
+      };
+    case 'refused-response':
+      return {
+        title: `The server did not accept the phone's ${m} login reply`,
+        explanation: `During the ${m} exchange the server refused the phone's reply as malformed, before checking the password.${said} ${notPassword}`,
+        recommendation: `Choose another login method on the phone than ${m}, or report the exchange (in the report) to the phone's vendor.`,
+      };
+    default:
+      return {
+        title: 'The server refused the login command before checking the password',
+        explanation: `The server did not accept the phone's login command ${line} as written${times(Array.isArray(d.samples) && d.samples.length > 1 ? d.samples.length : undefined)}.${said} ${notPassword}`,
+        recommendation: first?.emptyInitialResponse
+          ? `The line ends in a space with nothing after it (an empty initial response, which RFC 4959's grammar allows; GNU SASL clients such as mutt send it). Dovecot accepts it: use a server that does, or choose another login method on the phone than ${m}.`
+          : 'Choose another login method on the phone, and report the line (in the report) to the phone\'s vendor.',
+      };
+  }
+}
+
 function summariseThen(v: unknown): string {
   if (!Array.isArray(v) || v.length === 0) return 'stopped';
   const first = v[0] as { commands?: string[]; ended?: string };
   const cmds = first.commands && first.commands.length > 0 ? `sent ${first.commands.join(', ')}, then ` : '';
   return `${cmds}${first.ended ?? 'stopped'}`;
+}
+
+/** The server response before the first gap, quoted ("the server's "* BAD Invalid tag""), or a general phrase. */
+function gapAfter(v: unknown): string {
+  const first = Array.isArray(v) ? (v[0] as { after?: unknown } | undefined) : undefined;
+  return typeof first?.after === 'string' ? `the server's "${first.after}"` : 'an error response from the server';
 }
 
 function samples(v: unknown): string {
@@ -157,8 +204,10 @@ function samples(v: unknown): string {
 
 function tlsReason(d: D): string {
   switch (d.reason) {
-    case 'client-rejected-certificate':
+    case 'client-lacks-ca':
       return `the phone rejected the lab's certificate${d.alert ? ` (alert ${String(d.alert)})` : ''}: it does not trust the lab CA`;
+    case 'client-rejected-certificate':
+      return rejectionReason(d);
     case 'no-shared-cipher':
       return 'the phone and the server have no cipher in common';
     case 'protocol-version':
@@ -170,6 +219,60 @@ function tlsReason(d: D): string {
     default:
       return String(d.description ?? d.reason ?? 'unknown reason');
   }
+}
+
+const INSTALL_CA = 'Install the lab CA certificate on the phone as a DER ".crt" file through the phone\'s browser (hand-off page), and trust it for Internet/mail.';
+
+/** The certificate refusal in words: how the client said it, then the property it most likely refused. */
+function rejectionReason(d: D): string {
+  const how =
+    d.how === 'closed-after-handshake'
+      ? `the client completed the handshake, then ${d.closedBy === 'timeout' ? 'stayed silent until the lab timed out (a client waiting for someone to accept the certificate on screen does this)' : 'closed the connection without sending a command'}: it checked the lab's certificate after the handshake and refused it`
+      : d.how === 'closed-during-handshake'
+        ? 'the client received the lab\'s certificate and closed the connection without saying why: it refused the certificate'
+        : `the client holds a CA but refused the lab's certificate${d.alert ? ` (alert ${String(d.alert)})` : ''}`;
+  const names = list(d.certificateNames);
+  const parts: string[] = [];
+  for (const p of Array.isArray(d.refused) ? d.refused : []) {
+    if (p === 'sha1-signature') parts.push('the certificate it got is signed with SHA-1, which current TLS libraries (OpenSSL 3, GnuTLS, Node) refuse');
+    if (p === 'name') parts.push(`it asked for "${String(d.askedFor ?? '?')}", which the certificate does not cover${names ? ` (it covers ${names})` : ''}`);
+    if (p === 'dates') parts.push('it found the certificate outside its validity dates: the phone\'s clock is probably wrong');
+    if (p === 'trust') parts.push('most likely it does not trust the lab CA (not installed, or the CA of another lab)');
+    if (p === 'unknown') parts.push('it did not say which property; the name and signature look right, so check that it trusts this lab\'s CA and its clock');
+  }
+  return parts.length > 0 ? `${how}; ${parts.join('; ')}` : how;
+}
+
+function rejectionAdvice(d: D): string {
+  const refused = Array.isArray(d.refused) ? d.refused.map(String) : [];
+  const names = list(d.certificateNames);
+  const advice: string[] = [];
+  if (refused.includes('sha1-signature')) advice.push('Run the current lab version, which gives clients like this one its SHA-256 certificate; the CA itself does not need replacing.');
+  if (refused.includes('name')) advice.push(`Set the server address in the client to one the certificate covers${names ? ` (${names})` : ''}, or start the lab on the address the client uses.`);
+  if (refused.includes('dates')) advice.push('Set the phone\'s date and time correctly, then try again.');
+  if (refused.includes('trust') || refused.includes('unknown')) advice.push('Make the client trust this lab\'s CA: on a phone install ca.crt from the hand-off page; on a computer import ca.pem (mbsync: CertificateFile, mutt: ssl_ca_certificates_file, fetchmail: sslcertfile).');
+  return advice.join(' ') || INSTALL_CA;
+}
+
+function tlsHandshakeText(d: D): FindingText {
+  const explanation = `The phone started SSL/TLS but no secure session was established: ${tlsReason(d)}${times(d.count)}.`;
+  if (d.reason === 'client-lacks-ca') return { title: 'The secure (SSL/TLS) connection could not be set up', explanation, recommendation: INSTALL_CA };
+  if (d.reason === 'client-rejected-certificate') {
+    const refused = Array.isArray(d.refused) ? d.refused.map(String) : [];
+    const what = refused.includes('sha1-signature')
+      ? ': its SHA-1 signature'
+      : refused.includes('name')
+        ? ': the name is not in it'
+        : refused.includes('dates')
+          ? ': its dates'
+          : '';
+    return { title: `The client refused the lab's certificate${what}`, explanation: `The client started SSL/TLS but would not use the session: ${tlsReason(d)}${times(d.count)}.`, recommendation: rejectionAdvice(d) };
+  }
+  return {
+    title: 'The secure (SSL/TLS) connection could not be set up',
+    explanation,
+    recommendation: 'Use the lab\'s legacy TLS engine for this phone, install the lab CA as a DER ".crt", and check the phone\'s certificate trust settings.',
+  };
 }
 
 function certWhy(v: unknown): string {

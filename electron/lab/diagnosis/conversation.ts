@@ -48,6 +48,11 @@ export interface ItemSink {
 
 export const AUTH_COMMANDS: ReadonlySet<string> = new Set(['LOGIN', 'AUTHENTICATE']);
 
+/** Mark on an AUTHENTICATE: the client cancelled it with `*` (RFC 3501 §6.2.2). */
+export const AUTH_CANCELLED = 'auth-cancelled';
+/** Mark on an AUTHENTICATE: the client answered at least one challenge. */
+export const AUTH_ANSWERED = 'auth-answered';
+
 /** Most commands kept waiting for a response per connection (a client that never reads must not grow memory). */
 export const MAX_PENDING_COMMANDS = 256;
 
@@ -65,6 +70,14 @@ export class ConnState {
   tlsEstablishedSeq?: number;
   /** Client payload bytes received inside TLS. */
   tlsClientBytes = 0;
+  /** The lab's address the client connected to (conn.open `local`), without the port. */
+  localAddress?: string;
+  /** From tls.hello: the client's highest offered version, and the name it asked for. */
+  tlsHello?: { seq: number; maxVersion: string; sni?: string };
+  /** From tls.established: which server certificate it got and the names that one covers. */
+  tlsCertificate?: { certificate?: string; names?: string[] };
+  /** A tls.failed with afterHandshake: the session broke on a fatal TLS error. */
+  tlsErrorAfterHandshake = false;
   greeted = false;
   capabilities = new Set<string>();
   authenticated = false;
@@ -146,8 +159,10 @@ export class ConnState {
       } else if (cmd.name === 'IDLE') {
         this.idle = cmd;
       }
-    } else if (item.kind === 'sasl-response' && item.cancel) {
-      this.challengesOutstanding = 0;
+    } else if (item.kind === 'sasl-response') {
+      // Marks read by the rules and attempts when the tagged result comes (auth-refusal.ts).
+      item.auth.marks.add(item.cancel ? AUTH_CANCELLED : AUTH_ANSWERED);
+      if (item.cancel) this.challengesOutstanding = 0;
     }
   }
 

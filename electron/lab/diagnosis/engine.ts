@@ -8,11 +8,12 @@
  * log). `diagnose(events)` is the same engine fed the whole log, so the incremental result after
  * the last event equals the batch result by construction.
  */
-import type { Diagnosis, DeviceInfo, DeviceProfile, Finding, LabEvent, Verdict } from '../../api.js';
+import type { Diagnosis, DeviceInfo, DeviceProfile, Finding, LabEvent, NetworkTrust, Verdict } from '../../api.js';
 import { matchProfile } from '../profiles/index.js';
 import { resolve } from './resolution/index.js';
 import { decodeBytes } from '../recorder/bytes.js';
 import { AttemptTracker } from './attempts.js';
+import { addressOf } from './certificate-refusal.js';
 import { findingText } from './catalog.js';
 import { ConnState, type ClientItem, type ItemSink, type ServerItem } from './conversation.js';
 import { deviceFromUserAgent } from '../device/index.js';
@@ -26,6 +27,12 @@ export interface DiagnosisOptions {
    * the profile that matches the device, else from the generic one.
    */
   profiles?: readonly DeviceProfile[];
+  /**
+   * The network the phone used, overriding what `lab.start` recorded (`diagnose --network`).
+   * Without either: a lab session (it has `lab.start`) is on the lab's own, trusted network;
+   * anything else (a packet capture) may be any network, so it counts as untrusted.
+   */
+  network?: NetworkTrust;
 }
 
 export class IncrementalDiagnosis {
@@ -35,6 +42,8 @@ export class IncrementalDiagnosis {
   private readonly attempts = new AttemptTracker();
   private device: DeviceInfo | undefined;
   private stopped = false;
+  /** From lab.start: undefined until it is seen. */
+  private labNetwork: NetworkTrust | undefined;
   private count = 0;
   /** Exceptions thrown by rules (a bug, never a reason to lose the rest of the diagnosis). */
   readonly ruleErrors: Array<{ rule: string; seq: number; message: string }> = [];
@@ -46,11 +55,15 @@ export class IncrementalDiagnosis {
 
   constructor(private readonly options: DiagnosisOptions = {}) {
     const isStopped = () => this.stopped;
+    const network = () => options.network ?? this.labNetwork ?? 'untrusted';
     this.host = {
       store: this.store,
       conn: (id) => this.conns.get(id),
       get stopped() {
         return isStopped();
+      },
+      get network() {
+        return network();
       },
     };
     this.sink = {
@@ -99,15 +112,21 @@ export class IncrementalDiagnosis {
         conn!.port = ev.port;
         conn!.start = ev.t;
         if (ev.proto === 'imaps') conn!.security = 'tls';
+        if (ev.local) conn!.localAddress = addressOf(ev.local);
         this.attempts.ensure(ev.conn, ev.proto, ev.seq, ev.t);
         break;
       case 'tls.hello':
+        if (!conn) conn = this.connFor(ev.conn);
+        conn.tlsHello = { seq: ev.seq, maxVersion: ev.maxVersion, ...(ev.sni ? { sni: ev.sni } : {}) };
+        break;
       case 'tls.failed':
         if (!conn) conn = this.connFor(ev.conn);
+        if (ev.afterHandshake) conn.tlsErrorAfterHandshake = true;
         break;
       case 'tls.established':
         if (!conn) conn = this.connFor(ev.conn);
         conn.tlsEstablishedSeq = ev.seq;
+        conn.tlsCertificate = { certificate: ev.certificate, names: ev.certificateNames };
         conn.security = ev.mode === 'starttls' || (conn.proto !== 'imaps' && ev.mode !== 'implicit') ? 'starttls' : 'tls';
         break;
       case 'conn.close':
@@ -122,6 +141,9 @@ export class IncrementalDiagnosis {
         break;
       case 'device':
         this.device = mergeDevice(this.device, ev.device);
+        break;
+      case 'lab.start':
+        this.labNetwork = ev.settings?.network === 'untrusted' ? 'untrusted' : 'trusted';
         break;
       case 'lab.stop':
         this.stopped = true;

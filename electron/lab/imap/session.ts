@@ -4,7 +4,7 @@
  * in wire order, output after the recorder, timers, TLS, close accounting) is the shared
  * LabConnection (../connection/connection.ts). c2s is recorded per framed unit (a command line
  * fragment, a literal, a continuation line), s2c per command's response, so the file reads as a
- * conversation.
+ * conversation; a unit longer than one event is recorded whole as several (the recorder's `recordBytes`).
  */
 import type { Socket } from 'node:net';
 import type { EventInput, ListenerName } from '../../api.js';

@@ -12,7 +12,6 @@ import type { Socket } from 'node:net';
 import type { EventInput, ListenerName } from '../../api.js';
 import { HTTP_REQUEST, LabConnection, type FarewellCause } from '../connection/connection.js';
 import { LineFramer, type LineFrame } from '../connection/framer.js';
-import { MAX_EVENT_PAYLOAD_BYTES } from '../recorder/bytes.js';
 import { splitCommand } from './codec/command.js';
 import { DataDecoder } from './codec/data.js';
 import { formatReply } from './codec/reply.js';
@@ -321,8 +320,8 @@ export class SmtpSession extends LabConnection {
   }
 
   /**
-   * DATA bytes as they came, in events of at most the payload limit so that nothing is cut. Past
-   * a refusal (SIZE exceeded) only their count is recorded: they were dropped, not kept.
+   * DATA bytes as they came, whole (the recorder splits a long unit into several events). Past a
+   * refusal (SIZE exceeded) only their count is recorded: they were dropped, not kept.
    */
   private recordDataBytes(raw: Buffer, dropped: boolean): void {
     if (raw.length === 0) return;
@@ -333,8 +332,7 @@ export class SmtpSession extends LabConnection {
       this.record(ev);
       return;
     }
-    const step = this.opts.limits.maxEventPayloadBytes ?? MAX_EVENT_PAYLOAD_BYTES;
-    for (let at = 0; at < raw.length; at += step) this.recordIn(raw.subarray(at, at + step));
+    this.recordIn(raw);
   }
 
   private endData(d: DataState): void {

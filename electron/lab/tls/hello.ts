@@ -60,7 +60,8 @@ export interface ParsedClientHello {
   renegotiationInfo?: Buffer;
   /** The client signals RFC 5746 (extension or TLS_EMPTY_RENEGOTIATION_INFO_SCSV). */
   secureRenegotiation: boolean;
-  /** Highest version offered, all things considered. */
+  /** Highest version a server can negotiate with this hello: supported_versions when present,
+   * else client_version capped at TLS 1.2 (RFC 8446 §4.2.1). */
   maxVersion: number;
   /** The bytes that go into the handshake hash: the handshake message (record format) or the
    * SSLv2 message without its 2-byte header (RFC 5246 E.2). */
@@ -210,10 +211,24 @@ function parseExtension(out: ReturnType<typeof parseBody>, type: number, data: B
   }
 }
 
+/** The highest version the hello asks for, as written: supported_versions when present, else
+ * client_version (what JA4 fingerprints). */
+function offeredVersion(h: { clientVersion: number; supportedVersions?: number[] }): number {
+  const real = (h.supportedVersions ?? []).filter((v) => !isGrease(v));
+  if (real.length > 0) return Math.max(...real);
+  return h.clientVersion;
+}
+
+/** TLS 1.2: the most a hello without supported_versions can negotiate. */
+const TLS12 = 0x0303;
+
+/** The highest version a server can negotiate with this hello. RFC 8446 §4.2.1: TLS 1.3 is only
+ * negotiated through supported_versions; without it a server "MUST negotiate TLS 1.2 or prior …
+ * even if ClientHello.legacy_version is 0x0304 or later". */
 function maxOffered(clientVersion: number, supported?: number[]): number {
   const real = (supported ?? []).filter((v) => !isGrease(v));
   if (real.length > 0) return Math.max(...real);
-  return clientVersion;
+  return Math.min(clientVersion, TLS12);
 }
 
 function fail(failure: HelloFailure, alert: number, description: string): HelloParseResult {
@@ -384,7 +399,7 @@ function isAlnum(c: number): boolean {
 
 /** JA4 (FoxIO, TLS over TCP): t<ver><d|i><#ciphers><#exts><alpn>_<cipher hash>_<ext+sigalg hash>. */
 export function ja4(h: ParsedClientHello): string {
-  const ver = JA4_VERSIONS[h.maxVersion] ?? '00';
+  const ver = JA4_VERSIONS[h.format === 'sslv2' ? h.maxVersion : offeredVersion(h)] ?? '00';
   const sni = h.sni !== undefined ? 'd' : 'i';
   const ciphers = h.cipherSuites.filter((v) => !isGrease(v));
   const exts = h.extensions.map((e) => e.type).filter((v) => !isGrease(v));

@@ -22,7 +22,7 @@ export function tlsOffers(events: readonly LabEvent[]): TlsOffer[] {
   for (const ev of events) {
     if (ev.kind === 'conn.open') ports.set(ev.conn, ev.port);
     if (ev.kind === 'tls.established') outcome.set(ev.conn, `✓ agreed: ${ev.version} with ${describeSuite(ev.cipher)} (${ev.cipher}), ${ev.engine} engine${ev.mode ? `, ${ev.mode === 'implicit' ? 'SSL/TLS from the start' : 'STARTTLS'}` : ''}`);
-    if (ev.kind === 'tls.failed') outcome.set(ev.conn, `✗ failed: ${ev.reason}${ev.alert ? `, alert ${ev.alert}${ev.alertFrom ? ` sent by the ${ev.alertFrom === 'client' ? 'phone' : 'lab'}` : ''}` : ''}`);
+    if (ev.kind === 'tls.failed' && !ev.afterHandshake) outcome.set(ev.conn, `✗ failed: ${ev.reason}${ev.alert ? `, alert ${ev.alert}${ev.alertFrom ? ` sent by the ${ev.alertFrom === 'client' ? 'phone' : 'lab'}` : ''}` : ''}`);
   }
   for (const ev of events) {
     if (ev.kind !== 'tls.hello') continue;

@@ -12,6 +12,7 @@ import { randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { ParsedClientHello } from '../hello.js';
+import { MAX_RENEGOTIATION_ATTEMPTS } from '../limits.js';
 import { Alert, alertName, versionName } from '../names.js';
 import { reasonForClientAlert, type HandshakeReporter, type TlsFailureInfo } from '../report.js';
 import { finishedVerifyData, keyBlock, masterSecret } from './prf.js';
@@ -19,8 +20,12 @@ import { BadRecordMac, CipherState, keyBlockLength, MAX_CIPHERTEXT_RECORD, MAX_P
 import { decryptPremaster } from './rsa.js';
 import type { LegacySuite } from './suites.js';
 
-/** After this many refused renegotiation attempts on one connection, it is closed. */
-export const MAX_RENEGOTIATION_ATTEMPTS = 3;
+export { MAX_RENEGOTIATION_ATTEMPTS };
+/** Warning alerts in a row the engine ignores; one more gets a fatal unexpected_message. A
+ * stream of warnings is how "SSL Death Alert" (CVE-2016-8610) kept a server busy; OpenSSL stops
+ * at its fifth warning in a row (MAX_WARN_ALERT_COUNT), and so does this engine. Any other record
+ * in between starts the count again. */
+export const MAX_WARNING_ALERTS_IN_A_ROW = 4;
 /** Largest single handshake message accepted after the ClientHello (a ClientKeyExchange for a
  * 16384-bit key is 2 kB; nothing else the client may send is larger). */
 export const MAX_HANDSHAKE_MESSAGE = 16 * 1024;
@@ -45,7 +50,13 @@ export interface LegacyConfig {
   suites: readonly LegacySuite[];
   minVersion: number;
   maxVersion: number;
+  /** The highest version the listener as a whole speaks (TLS 1.3 when OpenSSL answers other
+   * hellos on it): what TLS_FALLBACK_SCSV is compared with (RFC 7507 §3). */
+  listenerMaxVersion: number;
   maxHandshakeBytes: number;
+  /** ServerHello, Certificate and ServerHelloDone each in its own record (default) or all three
+   * in one (what this engine did first; kept so the bench can compare both). */
+  serverFlight?: 'record-per-message' | 'one-record';
 }
 
 export interface LegacyResult {
@@ -119,6 +130,7 @@ export class LegacyConnection {
   private master: Buffer = Buffer.alloc(0) as Buffer;
   private handshakeBytes = 0;
   private renegotiations = 0;
+  private warningsInARow = 0;
   private stream?: LegacyTlsStream;
   private resolve!: (r: LegacyResult) => void;
   private reject!: (e: HandshakeFailure) => void;
@@ -161,13 +173,14 @@ export class LegacyConnection {
         description: `client offers ${versionName(hello.maxVersion)}; the legacy engine speaks ${versionName(cfg.minVersion)}–${versionName(cfg.maxVersion)}`,
       });
     }
-    // RFC 7507: a fallback retry below what we support means an attacker interfered.
-    if (hello.cipherSuites.includes(0x5600) && hello.clientVersion < cfg.maxVersion) {
+    // RFC 7507 §3: a fallback retry below what the server (the whole listener, not just this
+    // engine) supports means something between client and server interfered.
+    if (hello.cipherSuites.includes(0x5600) && hello.clientVersion < cfg.listenerMaxVersion) {
       return new HandshakeFailure({
         reason: 'protocol-version',
         alert: Alert.inappropriateFallback,
         alertFrom: 'server',
-        description: `TLS_FALLBACK_SCSV with ${versionName(hello.clientVersion)} while ${versionName(cfg.maxVersion)} is available`,
+        description: `TLS_FALLBACK_SCSV with ${versionName(hello.clientVersion)} while this listener speaks ${versionName(cfg.listenerMaxVersion)}`,
       });
     }
     if (!hello.compression.includes(0)) {
@@ -242,7 +255,11 @@ export class LegacyConnection {
     const certificate = handshakeMessage(HS_CERTIFICATE, Buffer.concat([u24(certs.length), certs]));
     const done = handshakeMessage(HS_SERVER_HELLO_DONE, Buffer.alloc(0));
     this.transcript.push(serverHello, certificate, done);
-    this.send(this.record(CT_HANDSHAKE, Buffer.concat([serverHello, certificate, done])));
+    // One message per record, as OpenSSL and GnuTLS send them: some clients (sslscan) read the
+    // ServerHello record and then wait for more before parsing the rest. Legal both ways
+    // (RFC 2246 §6.2.1); still one socket write, so one TCP segment on loopback either way.
+    const flight = this.cfg.serverFlight === 'one-record' ? [this.record(CT_HANDSHAKE, Buffer.concat([serverHello, certificate, done]))] : [serverHello, certificate, done].map((m) => this.record(CT_HANDSHAKE, m));
+    this.send(Buffer.concat(flight));
   }
 
   private sendAlert(level: 1 | 2, code: number): Buffer {
@@ -306,6 +323,7 @@ export class LegacyConnection {
 
   private handleRecord(type: number, fragment: Buffer): void {
     const data = this.readState ? this.readState.open(type, fragment) : fragment;
+    if (type !== CT_ALERT) this.warningsInARow = 0;
     switch (type) {
       case CT_CCS:
         if (this.state !== 'await-ccs' || data.length !== 1 || data[0] !== 1 || this.hsbuf.length > 0) {
@@ -361,13 +379,7 @@ export class LegacyConnection {
       if (type === HS_CLIENT_HELLO) {
         // RFC 5746 §4.4 / RFC 5246 §7.2.2: refuse renegotiation with a warning.
         this.renegotiations += 1;
-        this.report.recorder.record({
-          kind: 'input.rejected',
-          conn: this.report.conn,
-          what: 'tls-renegotiation',
-          detail: `client-initiated renegotiation refused with a no_renegotiation warning (attempt ${this.renegotiations})`,
-          bytes: msg.length,
-        });
+        this.report.renegotiationRefused(this.renegotiations, msg.length);
         if (this.renegotiations > MAX_RENEGOTIATION_ATTEMPTS) {
           this.fatal(Alert.noRenegotiation, 'malformed', `more than ${MAX_RENEGOTIATION_ATTEMPTS} renegotiation attempts`);
           return;
@@ -379,11 +391,18 @@ export class LegacyConnection {
       return;
     }
     if (this.state === 'await-cke' && type === HS_CLIENT_KEY_EXCHANGE) {
+      // RFC 2246 §7.4.7.1 / RFC 4346 §7.4.7.1: in TLS the EncryptedPreMasterSecret is a vector
+      // with a 2-byte length (only SSL 3.0 omits it, and this engine does not speak SSL 3.0). A
+      // prefix that disagrees with the body is a framing error, public before any secret is
+      // touched: decode_error at once. Everything after the prefix (ciphertext length, padding,
+      // version bytes) goes through the Bleichenbacher-safe path and fails only at Finished.
+      if (body.length < 2 || body.readUInt16BE(0) !== body.length - 2) {
+        const what = body.length < 2 ? `a ${body.length}-byte ClientKeyExchange has no length prefix` : `ClientKeyExchange length prefix ${body.readUInt16BE(0)} does not match its ${body.length - 2}-byte body`;
+        this.fatal(Alert.decodeError, 'malformed', what);
+        return;
+      }
       this.transcript.push(msg);
-      // RFC 2246 §7.4.7.1: opaque EncryptedPreMasterSecret<0..2^16-1> in TLS; SSL 3.0-style
-      // clients omit the length, so a body without a matching prefix is taken whole.
-      const enc = body.length >= 2 && body.readUInt16BE(0) === body.length - 2 ? body.subarray(2) : body;
-      const pre = decryptPremaster(this.cfg.key, enc, this.hello.clientVersion);
+      const pre = decryptPremaster(this.cfg.key, body.subarray(2), this.hello.clientVersion);
       this.master = masterSecret(pre, this.hello.random, this.serverRandom);
       const km = splitKeyBlock(this.suite, keyBlock(this.master, this.hello.random, this.serverRandom, keyBlockLength(this.suite)));
       const ivC = this.version >= TLS11 ? Buffer.alloc(this.suite.blockLength) : km.clientIv;
@@ -422,8 +441,15 @@ export class LegacyConnection {
       this.failHandshake({ reason: 'client-closed', alert: code, alertFrom: 'client', description: 'the client sent close_notify during the handshake' }, undefined);
       return;
     }
-    if (level === 1 && code !== Alert.closeNotify) return; // warnings: nothing to do
+    if (level === 1) {
+      this.warningsInARow += 1;
+      if (this.warningsInARow > MAX_WARNING_ALERTS_IN_A_ROW) {
+        this.fatal(Alert.unexpectedMessage, 'malformed', `more than ${MAX_WARNING_ALERTS_IN_A_ROW} warning alerts in a row (last: ${alertName(code)})`);
+      }
+      return; // a warning on its own: nothing to do
+    }
     if (this.state === 'established') {
+      this.report.failedAfterHandshake({ reason: 'client-closed', alert: code, alertFrom: 'client', description: `the client sent a fatal ${alertName(code)} alert` });
       this.stream?.push(null);
       this.destroySocket();
       this.state = 'closed';
@@ -439,7 +465,7 @@ export class LegacyConnection {
       this.failHandshake({ reason, alert: code, alertFrom: 'server', description }, code);
       return;
     }
-    this.report.recorder.record({ kind: 'input.rejected', conn: this.report.conn, what: 'tls-record', detail: `${description}; sent ${alertName(code)}` });
+    this.report.failedAfterHandshake({ reason, alert: code, alertFrom: 'server', description });
     this.state = 'closed';
     this.detach();
     this.endWith(this.sendAlert(2, code));
