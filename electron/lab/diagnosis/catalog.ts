@@ -170,7 +170,7 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
   }),
   'smtp-mail-from-syntax': (d) => ({
     title: 'The phone writes the sender or recipient address in a non-standard way',
-    explanation: `The phone sent ${samplesOf(d.samples)}, with ${list(d.problems)}${times(d.count)}.${d.serverSaid ? ` The server refused it ("${String(d.serverSaid)}").` : ' The lab accepted it.'}`,
+    explanation: `The phone sent ${samplesOf(d.samples)}, with ${list(d.problems)}${times(d.count)}.${d.serverSaid ? ` The server refused it ("${String(d.serverSaid)}").` : ' The lab did not object to it.'}`,
     recommendation: 'Usually harmless: most servers accept it. Strict servers (Postfix with strict_rfc821_envelopes = yes) refuse it with 501.',
   }),
   'smtp-pipelining-unadvertised': (d) => ({

@@ -36,5 +36,11 @@ export function smtp8bitWithout8bitmimeRule(): Rule {
     onSmtpClient(item, conn, host) {
       if (item.kind === 'content-end') check(item.content, conn, host);
     },
+    onEvent(ev, _conn, host) {
+      // The connection ended inside the message: its bytes are still what the device sent.
+      if (ev.kind !== 'conn.close') return;
+      const smtp = host.smtp(ev.conn);
+      if (smtp?.current) check(smtp.current, smtp, host);
+    },
   };
 }
