@@ -207,22 +207,36 @@ export interface LabErrorEvent extends EventBase {
 }
 
 /**
- * A message the phone submitted over SMTP and the lab accepted (250 after the final dot). It is
- * kept in the session (`path`, relative to the session directory, e.g. "messages/0001.eml") and
- * delivered to the lab INBOX; never relayed.
+ * A message the lab accepted over SMTP (DATA ended with "." and was answered 250). It is kept in
+ * the session (`path`, relative to the session folder) and, within the lab's bounds, delivered
+ * to the lab INBOX; the lab never relays it anywhere.
  */
 export interface SmtpMessageEvent extends EventBase {
   kind: 'smtp.message';
   conn: string;
-  /** The envelope sender (MAIL FROM), "" for the null sender. */
+  /** MAIL FROM reverse-path; "" for the null sender. */
   from: string;
-  /** The envelope recipients (RCPT TO) the lab accepted. */
+  /** RCPT TO forward-paths, in order. */
   to: string[];
-  /** Bytes of the message as stored (after dot-unstuffing). */
+  /** Bytes kept, after dot-unstuffing. */
   size: number;
-  messageId?: string;
-  subject?: string;
+  /** Header fields of the message, raw (encoded-words left as they are); null when absent. */
+  messageId: string | null;
+  subject: string | null;
+  /** e.g. "messages/0001.eml". */
   path: string;
+  /** Delivered to the lab INBOX (the phone's next check shows it). */
+  delivered: boolean;
+  /** INBOX UID when delivered. */
+  uid?: number;
+  /** Why it was kept on disk only. */
+  notDelivered?: string;
+  /** Lines that ended in a bare LF (RFC 5321 §2.3.8), when any. */
+  bareLfLines?: number;
+  /** BODY= of MAIL FROM (7BIT, 8BITMIME), when given. */
+  body?: string;
+  /** The authenticated user, when the client authenticated. */
+  user?: string;
 }
 
 /** A free-form note from the technician or the wizard (test plan step, setting changed, …). */
@@ -244,9 +258,9 @@ export type LabEvent =
   | HttpRequestEvent
   | DeviceEvent
   | ConnCloseEvent
-  | SmtpMessageEvent
   | InputRejectedEvent
   | LabErrorEvent
+  | SmtpMessageEvent
   | NoteEvent;
 
 export type LabEventKind = LabEvent['kind'];
