@@ -24,6 +24,11 @@ const EXPECTED: Record<string, { verdict: string; findings: FindingId[] }> = {
   'smtp-auth-equals-only.jsonl': { verdict: 'pass', findings: ['smtp-no-auth', 'cleartext-password'] },
   'smtp-bare-lf.jsonl': { verdict: 'pass', findings: ['smtp-bare-lf', 'cleartext-password'] },
   'scan-to-email-tls10.jsonl': { verdict: 'pass', findings: ['legacy-tls-only'] },
+  // Recorded from real, correct clients against the lab (test/simulate/smtp-peers.test.ts).
+  'swaks-cram-md5-starttls.jsonl': { verdict: 'pass', findings: [] },
+  'nodemailer-implicit-tls.jsonl': { verdict: 'pass', findings: [] },
+  // smtplib sends 8-bit content without BODY=8BITMIME: an info note only.
+  'smtplib-starttls-login.jsonl': { verdict: 'pass', findings: ['smtp-8bit-without-8bitmime'] },
   'smtp-oddities.jsonl': {
     verdict: 'pass',
     findings: [

@@ -186,7 +186,9 @@ describe('SMTP rules', () => {
     const body = ['C: DATA', 'S: 354 go', 'C: Subject: Grüße', 'C: ', 'C: München', 'C: .', 'S: 250 ok'];
     const d = diagnose(smtp([...GREET, ...CRAM_OK, 'C: MAIL FROM:<a@b.c>', 'S: 250 ok', 'C: RCPT TO:<x@y.z>', 'S: 250 ok', ...body, ...QUIT]));
     expect(ids(d)).toEqual(['smtp-8bit-without-8bitmime']);
-    expect(d.findings[0].data).toMatchObject({ lines: 2, offered: true, declared: null });
+    expect(d.findings[0]).toMatchObject({ severity: 'info', data: { lines: 2, offered: true, declared: null } });
+    const notOffered = diagnose(smtp(['S: 220 lab', 'C: EHLO x', 'S: 250-lab', 'S: 250 AUTH CRAM-MD5', ...CRAM_OK, 'C: MAIL FROM:<a@b.c>', 'S: 250 ok', 'C: RCPT TO:<x@y.z>', 'S: 250 ok', ...body, ...QUIT]));
+    expect(notOffered.findings[0]).toMatchObject({ id: 'smtp-8bit-without-8bitmime', severity: 'warning', data: { offered: false } });
     const declared = diagnose(smtp([...GREET, ...CRAM_OK, 'C: MAIL FROM:<a@b.c> BODY=8BITMIME', 'S: 250 ok', 'C: RCPT TO:<x@y.z>', 'S: 250 ok', ...body, ...QUIT]));
     expect(ids(declared)).toEqual([]);
   });

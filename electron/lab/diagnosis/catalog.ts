@@ -180,7 +180,7 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
   }),
   'smtp-8bit-without-8bitmime': (d) => ({
     title: 'The phone sent 8-bit characters without announcing them',
-    explanation: `${String(d.lines ?? '')} line(s) of the message contain bytes outside 7-bit ASCII, ${d.offered ? 'but the phone did not declare BODY=8BITMIME' : 'and the server had not offered 8BITMIME'}. Some servers bounce or mangle such messages.`,
+    explanation: `${String(d.lines ?? '')} line(s) of the message contain bytes outside 7-bit ASCII, ${d.offered ? 'but the phone did not declare BODY=8BITMIME. Most servers accept this (Postfix does by default); a strict one may refuse it.' : 'and the server had not offered 8BITMIME. Some servers bounce or mangle such messages.'}`,
     recommendation: 'Check the device\'s character set setting (choose UTF-8 or a MIME-encoded option if it has one).',
   }),
   'smtp-auth-without-tls-refused': (d) => ({

@@ -5,6 +5,10 @@
  *
  * Wire signature: a content line with an 8-bit byte, and the transaction's MAIL had no
  * BODY=8BITMIME or the EHLO reply had no 8BITMIME line. Usually the device's charset setting.
+ * A warning when the server did not offer 8BITMIME (it may bounce or mangle the message); only
+ * info when it did and the client just did not declare it: Python's smtplib `send_message`
+ * sends `Content-Transfer-Encoding: 8bit` that way (seen against the lab), and Postfix accepts
+ * it (`strict_8bitmime = no` by default).
  */
 import type { Rule, RuleHost } from './types.js';
 import { increment } from '../store.js';
@@ -18,7 +22,7 @@ function check(c: ContentSummary, conn: SmtpConn, host: RuleHost): void {
   if (offered && body === '8BITMIME') return;
   host.store.report({
     id: 'smtp-8bit-without-8bitmime',
-    severity: 'warning',
+    severity: offered ? 'info' : 'warning',
     conn: conn.id,
     evidence: [...(c.mail ? c.mail.line.seqs : []), ...c.eightBitSeqs],
     update(d) {
