@@ -13,6 +13,7 @@ import { loadOrCreateAccount } from './account.js';
 import { ensureLabCertificates, labCertificateHosts, markCertificatesInUse, type LabCertificates } from './certs/index.js';
 import { chooseLanAddress, HANDOFF_DEFAULT_PORT, startHandoffServer, type HandoffServer } from './handoff/index.js';
 import { createImapServer, type ImapServer } from './imap/server.js';
+import { imapVariants, VariantRotation } from './variants.js';
 import { DEFAULT_LIMITS, type ImapLimits } from './imap/options.js';
 import type { LabOptions, RunningLab } from './lab-types.js';
 import { createSeededStore, loadMailStore } from './mailbox/index.js';
@@ -144,6 +145,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     smtpBareLf: given.smtpBareLf ?? DEFAULT_SMTP_BEHAVIOUR.bareLf,
     smtpMailFrom: given.smtpMailFrom ?? DEFAULT_SMTP_BEHAVIOUR.mailFrom,
     profile: given.profile,
+    variants: given.variants ?? 'off',
   };
   const warnings: string[] = [];
   const warn = (m: string) => {
@@ -180,6 +182,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
       tlsAcceptor,
       limits: { ...DEFAULT_LIMITS, ...limits },
       version,
+      variants: options.variants === 'auto' ? new VariantRotation(imapVariants(options)) : null,
     },
     () => `c${++connCounter}`,
   );
@@ -248,6 +251,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     emptyLine: options.emptyLine,
     loginDisabledWithoutTls: options.loginDisabledWithoutTls,
     tls: options.tls,
+    variants: options.variants,
     greeting: options.greeting,
     smtp: {
       auth: options.smtpAuth,
