@@ -1,5 +1,5 @@
 /** Plain words for what the diagnosis and the events say in codes. */
-import type { Attempt, DeviceInfo, Diagnosis, Finding, LabEvent, StepName, StepResult, Verdict } from '../../api.js';
+import type { Attempt, DeviceInfo, Diagnosis, Direction, DirectionVerdict, Finding, LabEvent, StepName, StepResult, Verdict } from '../../api.js';
 
 /** OpenSSL names of the suites old phones offer, which is what server logs (and the seed) show. */
 const OPENSSL_NAMES: Record<string, string> = {
@@ -87,6 +87,36 @@ export const VERDICT_WORDS: Record<Verdict, { mark: string; word: string; headli
   fail: { mark: '✗', word: 'FAIL', headline: 'Mail does not work on this phone as set up', sentence: 'The phone did not manage to read mail from the lab server. The pages below say why and what to do.' },
   inconclusive: { mark: '?', word: 'INCONCLUSIVE', headline: 'Not enough was seen to decide', sentence: 'The phone did not try enough for a verdict. Repeat the test with the phone set to check mail.' },
 };
+
+/** Both halves of the phone's mail, as the cover and the summary name them. */
+export const DIRECTION_WORDS: Record<Direction, { name: string; proto: string; result: Record<DirectionVerdict, { mark: string; word: string }> }> = {
+  receiving: {
+    name: 'Receiving mail',
+    proto: 'IMAP',
+    result: { pass: { mark: '✓', word: 'works' }, fail: { mark: '✗', word: 'does not work' }, untested: { mark: '–', word: 'not tested' } },
+  },
+  sending: {
+    name: 'Sending mail',
+    proto: 'SMTP',
+    result: { pass: { mark: '✓', word: 'works' }, fail: { mark: '✗', word: 'does not work' }, untested: { mark: '–', word: 'not tested' } },
+  },
+};
+
+/**
+ * The verdict sentence for the directions tested: the IMAP-only wording stays as it was; when
+ * the phone also sent (or only sent) mail, each half is named.
+ */
+export function verdictSentence(d: Pick<Diagnosis, 'verdict' | 'directions'>): string {
+  const dirs = d.directions ?? { receiving: 'untested', sending: 'untested' };
+  if (dirs.sending === 'untested') return VERDICT_WORDS[d.verdict].sentence;
+  const part = (dir: Direction) => {
+    const r = dirs[dir];
+    if (dir === 'receiving') return r === 'pass' ? 'read mail from the lab server' : r === 'fail' ? 'did not manage to read mail' : 'was not tested for reading mail';
+    return r === 'pass' ? 'sent a message the lab accepted' : r === 'fail' ? 'did not manage to send a message' : 'was not tested for sending';
+  };
+  const tail = d.verdict === 'fail' ? ' The pages below say why and what to do.' : '';
+  return `The phone ${part('receiving')}, and ${part('sending')}.${tail}`;
+}
 
 /**
  * Why an attempt failed, which is what a person wants to know about it: its first failing step,
