@@ -518,6 +518,18 @@ export interface ProfileField {
 
 export type ProfileFieldName = 'server' | 'port' | 'user' | 'password' | 'security' | 'mechanism';
 
+/**
+ * The phone's outgoing-mail (SMTP) settings screen: its own menu path and labels. `auth` is the
+ * switch that turns the SMTP login on ("SMTP authorisation" on Series 40).
+ */
+export interface OutgoingProfile {
+  menuPath: string[];
+  menuPathVerified: boolean;
+  fields: Partial<Record<ProfileFieldName | 'auth', ProfileField>>;
+  /** The phone's words for the login switch being on. */
+  authOn?: string;
+}
+
 /** A device profile: resources/profiles/<id>.json. */
 export interface DeviceProfile {
   id: string;
@@ -530,6 +542,8 @@ export interface DeviceProfile {
   menuPath: string[];
   menuPathVerified: boolean;
   fields: Record<ProfileFieldName, ProfileField>;
+  /** The outgoing-mail screen, where known; otherwise the wizard derives "Outgoing …" labels, unverified. */
+  outgoing?: OutgoingProfile;
   /** The phone's words for each security choice and each mechanism choice. */
   securityChoices: Partial<Record<'none' | 'starttls' | 'tls', string>>;
   mechanismChoices: Record<string, string>;
@@ -581,6 +595,8 @@ export interface TestPlanItem {
   mechanism: string;
   /** Why this test is in the plan. */
   why: string;
+  /** Reading mail (the default) or sending it: "send a mail from the phone". */
+  direction?: Direction;
 }
 
 export interface ScenarioInfo {
@@ -589,6 +605,8 @@ export interface ScenarioInfo {
   description?: string;
   /** Whether the scenario talks to the TLS port. */
   tls?: boolean;
+  /** The lab listener it talks to (imap when absent, imaps when `tls`). */
+  listener?: ListenerName;
 }
 
 export interface SessionSummary {

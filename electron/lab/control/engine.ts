@@ -49,8 +49,8 @@ export const DEMO_PAUSE_MS = 6000;
 export const PORT_SETS = {
   /** The lab's defaults: 143/993 when allowed, else its own unprivileged fallbacks. */
   standard: {},
-  high: { imapPort: 1143, imapsPort: 1993, httpPort: 8080 },
-  any: { imapPort: 0, imapsPort: 0, httpPort: 0 },
+  high: { imapPort: 1143, imapsPort: 1993, smtpPort: 1587, smtpsPort: 1465, httpPort: 8080 },
+  any: { imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, httpPort: 0 },
 } as const;
 
 /** Every mechanism, so any phone setting can be tested without restarting the lab. */
@@ -532,7 +532,7 @@ export class Engine {
     const ev = rec!.record({
       kind: 'note',
       text: `Test: ${test.title}`,
-      data: { test: { id: test.id, title: test.title, security: test.security, mechanism: test.mechanism } },
+      data: { test: { id: test.id, title: test.title, security: test.security, mechanism: test.mechanism, ...(test.direction ? { direction: test.direction } : {}) } },
     });
     return { seq: ev.seq };
   }
@@ -543,8 +543,9 @@ export class Engine {
     if (!this.deps.runScenario) fail('internal', 'the simulator module is not part of this build');
     const info = (this.deps.scenarios ?? []).find((s) => s.id === scenario);
     if (!info) fail('not-found', `no scenario '${scenario}'`);
-    const listener = info!.tls ? lab!.listeners.imaps : lab!.listeners.imap;
-    if (!listener) fail('conflict', `the lab has no ${info!.tls ? 'IMAPS' : 'IMAP'} listener for this scenario`);
+    const name = info!.listener ?? (info!.tls ? 'imaps' : 'imap');
+    const listener = lab!.listeners[name];
+    if (!listener) fail('conflict', `the lab has no ${name.toUpperCase()} listener for this scenario`);
     this.demoAbort?.abort();
     const abort = new AbortController();
     this.demoAbort = abort;
@@ -553,7 +554,7 @@ export class Engine {
       .runScenario!(scenario, {
         host,
         port: listener!.port,
-        tls: !!info!.tls,
+        tls: name === 'imaps',
         user: lab!.account.user,
         password: lab!.account.password,
         pauseMs: this.opts.demoPauseMs ?? DEMO_PAUSE_MS,

@@ -122,8 +122,10 @@ export class AttemptTracker {
 
   onEvent(ev: LabEvent, _conn: ConnState | undefined): void {
     if (ev.kind === 'note') {
-      const test = (ev.data as { test?: { id?: unknown; security?: unknown; mechanism?: unknown } } | undefined)?.test;
-      if (test && typeof test.id === 'string' && typeof test.mechanism === 'string' && (test.security === 'none' || test.security === 'starttls' || test.security === 'tls')) {
+      const test = (ev.data as { test?: { id?: unknown; security?: unknown; mechanism?: unknown; direction?: unknown } } | undefined)?.test;
+      // A sending test (SMTP) says nothing about how the phone reads mail meanwhile.
+      if (test?.direction === 'sending') this.currentTest = undefined;
+      else if (test && typeof test.id === 'string' && typeof test.mechanism === 'string' && (test.security === 'none' || test.security === 'starttls' || test.security === 'tls')) {
         this.currentTest = { id: test.id, security: test.security, mechanism: test.mechanism };
       }
       return;

@@ -43,6 +43,8 @@ export function bySeverity(findings: readonly Finding[]): Finding[] {
 }
 
 export const STEP_ORDER: StepName[] = ['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout'];
+/** The steps of a sending (SMTP) attempt, in protocol order (DESIGN.md). */
+export const SMTP_STEP_ORDER: StepName[] = ['connect', 'tls', 'ehlo', 'auth', 'client-accepted-auth', 'mail', 'rcpt', 'data', 'quit'];
 
 export const RESULT_MARK: Record<StepResult, string> = { pass: '✓', fail: '✗', skipped: '–' };
 export const RESULT_WORD: Record<StepResult, string> = { pass: 'passed', fail: 'failed', skipped: 'skipped' };
