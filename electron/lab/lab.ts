@@ -228,7 +228,15 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
         recorder,
         certs,
         urlHost: lan.address,
-        settings: { imapHost: lan.address, imapPort: listeners.imap?.port, imapsPort: listeners.imaps?.port, user: account.user, password: account.password },
+        settings: {
+          imapHost: lan.address,
+          imapPort: listeners.imap?.port,
+          imapsPort: listeners.imaps?.port,
+          smtpPort: listeners.smtp?.port,
+          smtpsPort: listeners.smtps?.port,
+          user: account.user,
+          password: account.password,
+        },
       });
       listeners.http = { host: handoff.host, port: handoff.port };
     }

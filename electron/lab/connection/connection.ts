@@ -55,14 +55,14 @@ export interface ConnectionSettings {
   tlsAcceptor: TlsAcceptor | null;
   /** Bytes kept per c2s/s2c event (encodeBytes). */
   maxEventPayloadBytes?: number;
-  /** Extra fields of the conn.open event: the server variant this connection gets (variants.ts). */
-  open?: { variant?: string; variantLabel?: string };
   /** Called once, when the connection is gone. */
   release(conn: LabConnection): void;
+  /** The server behaviour variant this connection is served with (`conn.open` fields). */
+  variant?: { id: string; label: string };
 }
 
-/** Why the lab ends a conversation, for the protocol's last line. */
-export type FarewellCause = 'timeout' | 'server' | 'error' | 'lab-stop';
+/** Why the lab ends a conversation, for the protocol's last line: 'timer' is the connection's own timer running out. */
+export type FarewellCause = 'timer' | 'timeout' | 'server' | 'error' | 'lab-stop';
 
 /** What the shared plumbing tells the client in the protocol's words. */
 export interface ProtocolWords {
@@ -104,7 +104,8 @@ export abstract class LabConnection {
     this.stream = socket;
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     const local = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
-    this.record({ kind: 'conn.open', conn: id, proto: listener, remote, local, port: socket.localPort ?? 0, ...settings.open });
+    const variant = settings.variant ? { variant: settings.variant.id, variantLabel: settings.variant.label } : {};
+    this.record({ kind: 'conn.open', conn: id, proto: listener, remote, local, port: socket.localPort ?? 0, ...variant });
     socket.setNoDelay(true);
     socket.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
     socket.on('close', () => this.finalize());
@@ -380,7 +381,7 @@ export abstract class LabConnection {
     this.timer = setTimeout(() => {
       try {
         this.closeInfo ??= { by: 'timeout', reason: why };
-        this.emit(this.farewell(why, 'timeout'));
+        this.emit(this.farewell(why, 'timer'));
         this.stopInput();
         this.endConnection();
       } catch (err) {

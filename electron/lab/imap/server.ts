@@ -16,7 +16,7 @@ export function createImapServer(options: ImapServerOptions, connId: () => strin
     maxConnections: options.limits.maxConnections,
     implicitTls: new Set(['imaps']),
     create: (socket, name, release) => {
-      // The server variant this phone gets on this connection (variants.ts), when variants are on.
+      // `--variants auto`: this connection's behaviour comes from the phone's rotation (variants.ts).
       const variant = options.variants?.pick(socket.remoteAddress ?? '?');
       return new ImapSession(connId(), socket, name, variant ? { ...options, ...variant.imap, variant } : options, release);
     },

@@ -47,8 +47,7 @@ export class ImapSession extends LabConnection {
     private readonly opts: ImapServerOptions,
     release: (session: LabConnection) => void,
   ) {
-    const open = opts.variant ? { variant: opts.variant.id, variantLabel: opts.variant.label } : undefined;
-    super(id, socket, listener, { recorder: opts.recorder, tlsAcceptor: opts.tlsAcceptor, maxEventPayloadBytes: opts.limits.maxEventPayloadBytes, release, open }, IMAP_WORDS);
+    super(id, socket, listener, { recorder: opts.recorder, tlsAcceptor: opts.tlsAcceptor, maxEventPayloadBytes: opts.limits.maxEventPayloadBytes, release, variant: opts.variant }, IMAP_WORDS);
     this.framer = this.newFramer();
     this.armTimer(this.opts.limits.preAuthTimeoutMs, 'authentication not completed in time', false);
   }
@@ -83,7 +82,7 @@ export class ImapSession extends LabConnection {
   }
 
   protected farewell(text: string, cause: FarewellCause): string {
-    return cause === 'timeout' ? `* BYE Autologout; ${text}\r\n` : `* BYE ${text}\r\n`;
+    return cause === 'timer' ? `* BYE Autologout; ${text}\r\n` : `* BYE ${text}\r\n`;
   }
 
   /** RFC 3501 §6.2.1: the state is kept across STARTTLS; only the framing starts afresh. */

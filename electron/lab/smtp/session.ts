@@ -30,7 +30,7 @@ const SMTP_WORDS = {
 };
 
 /** Enhanced status code of the 421 that ends a conversation, by cause (RFC 3463). */
-const FAREWELL_STATUS: Record<FarewellCause, string> = { timeout: '4.4.2', server: '4.7.0', error: '4.3.0', 'lab-stop': '4.3.2' };
+const FAREWELL_STATUS: Record<FarewellCause, string> = { timer: '4.4.2', timeout: '4.4.2', server: '4.7.0', error: '4.3.0', 'lab-stop': '4.3.2' };
 
 /** `AUTH <mechanism> <initial-response>`: the initial response is a secret. */
 const AUTH_WITH_IR = /^AUTH +\S+ +(?=\S)/i;
@@ -121,7 +121,7 @@ export class SmtpSession extends LabConnection {
   }
 
   protected farewell(text: string, cause: FarewellCause): string {
-    return formatReply(421, FAREWELL_STATUS[cause], `${this.opts.hostname} ${cause === 'timeout' ? `Error: ${text}` : text}`);
+    return formatReply(421, FAREWELL_STATUS[cause], `${this.opts.hostname} ${cause === 'timer' ? `Error: ${text}` : text}`);
   }
 
   /** RFC 3207 §4.2: after the handshake the client starts over with EHLO; everything learnt before is forgotten. */

@@ -61,9 +61,14 @@ export class MessageSpool {
     return this.spooledBytes >= this.limits.maxSpoolBytes;
   }
 
+  private dirMade = false;
+
   /** Start a message; write its bytes with `write`, then `commit` or `abort`. */
   begin(): SpoolWriter {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    if (!this.dirMade) {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      this.dirMade = true;
+    }
     this.partCounter += 1;
     return new SpoolWriter(this, join(this.dir, `incoming-${this.partCounter}.part`), this.limits.headerCaptureBytes);
   }
@@ -114,17 +119,16 @@ export class SpoolWriter {
 
   write(pieces: readonly Buffer[]): void {
     if (this.fd === null) return;
-    for (const p of pieces) {
-      if (this.headBytes < this.headLimit) {
-        const take = p.subarray(0, this.headLimit - this.headBytes);
-        // A copy: the piece is a view into a socket chunk that is reused or kept alive otherwise.
-        this.head.push(Buffer.from(take));
-        this.headBytes += take.length;
-      }
-      this.size += p.length;
-    }
     const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
-    if (data.length) writeSync(this.fd, data);
+    if (data.length === 0) return;
+    if (this.headBytes < this.headLimit) {
+      // A copy: the data is a view into a socket chunk that must not be kept alive.
+      const take = Buffer.from(data.subarray(0, this.headLimit - this.headBytes));
+      this.head.push(take);
+      this.headBytes += take.length;
+    }
+    this.size += data.length;
+    writeSync(this.fd, data);
   }
 
   commit(): CapturedMessage {

@@ -39,20 +39,26 @@ export class DataDecoder {
 
   push(chunk: Buffer): DataProgress {
     const pieces: Buffer[] = [];
-    const out = (b: Buffer) => {
-      if (b.length === 0) return;
-      pieces.push(b);
-      this.size += b.length;
+    // Content is copied out as few views as possible: one per run of bytes between removed dots.
+    let segStart = 0;
+    const flush = (end: number) => {
+      if (end > segStart) {
+        pieces.push(chunk.subarray(segStart, end));
+        this.size += end - segStart;
+      }
     };
+    const done = (consumed: number): DataProgress => ({ pieces, consumed, ended: true });
     let i = 0;
     const n = chunk.length;
     while (i < n) {
       if (this.dotCr) {
         this.dotCr = false;
-        if (chunk[i] === LF) return { pieces, consumed: i + 1, ended: true };
+        if (chunk[i] === LF) return done(i + 1);
         // ".\rX": the dot was stuffing; the CR is content.
-        out(CR_BYTE);
+        pieces.push(CR_BYTE);
+        this.size += 1;
         this.prevCr = true;
+        segStart = i;
         continue;
       }
       if (this.dotPending) {
@@ -60,35 +66,38 @@ export class DataDecoder {
         if (chunk[i] === CR) {
           this.dotCr = true;
           i += 1;
+          segStart = i;
           continue;
         }
         if (chunk[i] === LF) {
           this.bareLfLines += 1;
-          return { pieces, consumed: i + 1, ended: true };
+          return done(i + 1);
         }
         this.prevCr = false;
-        // fall through: the rest of the line is content
+        // the rest of the line is content
       } else if (this.lineStart) {
         this.lineStart = false;
         if (chunk[i] === DOT) {
+          // A leading dot is removed (RFC 5321 §4.5.2): end the run before it.
+          flush(i);
           this.dotPending = true;
           i += 1;
+          segStart = i;
           continue;
         }
       }
       const lf = chunk.indexOf(LF, i);
       if (lf < 0) {
-        out(chunk.subarray(i));
         this.prevCr = chunk[n - 1] === CR;
-        return { pieces, consumed: n, ended: false };
+        break;
       }
       const crBefore = lf > i ? chunk[lf - 1] === CR : this.prevCr;
       if (!crBefore) this.bareLfLines += 1;
-      out(chunk.subarray(i, lf + 1));
       i = lf + 1;
       this.lineStart = true;
       this.prevCr = false;
     }
+    flush(n);
     return { pieces, consumed: n, ended: false };
   }
 }
