@@ -15,6 +15,7 @@ import { AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf, type ClientItem, type Con
 import { addSeqs } from './evidence.js';
 import { splitArgs } from './imap-syntax.js';
 import { buildSteps, newSteps as stepsFor, setStep, type StepState } from './steps.js';
+import { AttemptSnapshots } from './tracker.js';
 
 export const STEP_ORDER: readonly StepName[] = ['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout'];
 
@@ -54,20 +55,9 @@ function newSteps(): Record<StepName, StepState> {
   return stepsFor(STEP_ORDER) as Record<StepName, StepState>;
 }
 
-export class AttemptTracker {
-  private readonly byConn = new Map<string, AttemptState>();
-  private readonly order: AttemptState[] = [];
-  /** Built attempts, rebuilt one by one as they change (see result()). */
-  private readonly snapshot: Attempt[] = [];
-  private readonly changed: AttemptState[] = [];
+export class AttemptTracker extends AttemptSnapshots<AttemptState> {
   /** The test the technician said is running (the latest `plan.select` note). */
   private currentTest: Attempt['planned'];
-
-  private dirty(a: AttemptState): void {
-    if (a.dirty) return;
-    a.dirty = true;
-    this.changed.push(a);
-  }
 
   /** Start tracking a connection that is IMAP (by listener, or by its traffic when conn.open is missing). */
   ensure(conn: string, proto: string | undefined, seq: number, t: string): void {
@@ -90,10 +80,7 @@ export class AttemptTracker {
     };
     if (this.currentTest) a.planned = { ...this.currentTest };
     this.set(a, 'connect', 'pass', [seq]);
-    this.byConn.set(conn, a);
-    this.order.push(a);
-    this.snapshot.push(undefined as unknown as Attempt);
-    this.dirty(a);
+    this.add(a);
   }
 
   /** Bytes of this connection were seen only as a size. */
@@ -104,19 +91,6 @@ export class AttemptTracker {
     this.dirty(a);
     for (const n of ['auth', 'client-accepted-auth', 'select', 'fetch', 'logout'] as const) {
       if (a.steps[n].result === 'skipped' && a.steps[n].note === undefined) a.steps[n].note = 'not visible: the bytes were encrypted or not recorded';
-    }
-  }
-
-  /** No attempt passed, and some could not be read: the session verdict is inconclusive. */
-  get anyOpaque(): boolean {
-    return this.order.some((a) => a.opaque);
-  }
-
-  touch(conn: string, t: string): void {
-    const a = this.byConn.get(conn);
-    if (a && !a.closed) {
-      a.end = t;
-      this.dirty(a);
     }
   }
 
@@ -252,21 +226,7 @@ export class AttemptTracker {
     setStep(a.steps[step], result, seqs, note);
   }
 
-  /**
-   * The attempts so far. An attempt that did not change since the last call is the same object
-   * as before (treat results as read-only), so a live timeline asking after every event pays
-   * for what changed, not for every connection of the session.
-   */
-  result(): Attempt[] {
-    for (const a of this.changed) {
-      this.snapshot[a.index] = this.build(a);
-      a.dirty = false;
-    }
-    this.changed.length = 0;
-    return this.snapshot.slice();
-  }
-
-  private build(a: AttemptState): Attempt {
+  protected build(a: AttemptState): Attempt {
     {
       const steps = buildSteps(STEP_ORDER, a.steps);
       const st = a.steps;

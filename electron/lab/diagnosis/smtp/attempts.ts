@@ -12,6 +12,7 @@ import type { Attempt, LabEvent, TlsEngineName } from '../../../api.js';
 import { isSmtpProto } from '../directions.js';
 import { addSeqs } from '../evidence.js';
 import { buildSteps, newSteps, setStep, type StepState } from '../steps.js';
+import { AttemptSnapshots } from '../tracker.js';
 import type { SmtpClientItem, SmtpConn, SmtpServerItem } from './conversation.js';
 import { parseExtensions, type Extensions } from './syntax.js';
 
@@ -50,18 +51,7 @@ function replyText(lines: readonly string[]): string {
   return lines[0]?.slice(0, 80) ?? '';
 }
 
-export class SmtpAttemptTracker {
-  private readonly byConn = new Map<string, SmtpAttemptState>();
-  private readonly order: SmtpAttemptState[] = [];
-  private readonly snapshot: Attempt[] = [];
-  private readonly changed: SmtpAttemptState[] = [];
-
-  private dirty(a: SmtpAttemptState): void {
-    if (a.dirty) return;
-    a.dirty = true;
-    this.changed.push(a);
-  }
-
+export class SmtpAttemptTracker extends AttemptSnapshots<SmtpAttemptState> {
   has(conn: string): boolean {
     return this.byConn.has(conn);
   }
@@ -87,10 +77,7 @@ export class SmtpAttemptTracker {
       dirty: false,
     };
     setStep(a.steps.connect, 'pass', [seq]);
-    this.byConn.set(conn, a);
-    this.order.push(a);
-    this.snapshot.push(undefined as unknown as Attempt);
-    this.dirty(a);
+    this.add(a);
   }
 
   markOpaque(conn: string): void {
@@ -99,19 +86,6 @@ export class SmtpAttemptTracker {
     a.opaque = true;
     this.dirty(a);
     for (const n of SMTP_STEP_ORDER) if (n !== 'connect' && n !== 'tls' && a.steps[n].result === 'skipped' && a.steps[n].note === undefined) a.steps[n].note = OPAQUE_NOTE;
-  }
-
-  /** Some attempt's bytes could not be read. */
-  get anyOpaque(): boolean {
-    return this.order.some((a) => a.opaque);
-  }
-
-  touch(conn: string, t: string): void {
-    const a = this.byConn.get(conn);
-    if (a && !a.closed) {
-      a.end = t;
-      this.dirty(a);
-    }
   }
 
   onEvent(ev: LabEvent, smtp: SmtpConn | undefined): void {
@@ -287,16 +261,7 @@ export class SmtpAttemptTracker {
     }
   }
 
-  result(): Attempt[] {
-    for (const a of this.changed) {
-      this.snapshot[a.index] = this.build(a);
-      a.dirty = false;
-    }
-    this.changed.length = 0;
-    return this.snapshot.slice();
-  }
-
-  private build(a: SmtpAttemptState): Attempt {
+  protected build(a: SmtpAttemptState): Attempt {
     const out: Attempt = {
       conn: a.conn,
       proto: 'smtp',
