@@ -318,7 +318,17 @@ export type EventInput = LabEvent extends infer E
 // ──────────────────────────── Diagnosis ────────────────────────────
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
-export type StepName = 'connect' | 'tls' | 'auth' | 'client-accepted-auth' | 'select' | 'fetch' | 'logout';
+/**
+ * Steps per protocol (DESIGN.md) — IMAP: connect, tls, auth, client-accepted-auth, select, fetch,
+ * logout; SMTP: connect, tls, ehlo, auth, client-accepted-auth, mail, rcpt, data, quit.
+ */
+export type StepName =
+  | 'connect' | 'tls' | 'auth' | 'client-accepted-auth' | 'select' | 'fetch' | 'logout'
+  | 'ehlo' | 'mail' | 'rcpt' | 'data' | 'quit';
+/** Which half of a phone's mail an attempt tests: reading (IMAP, POP3) or sending (SMTP). */
+export type Direction = MailDirection;
+/** A direction's verdict: `untested` when the phone made no attempt that way (or none could be read). */
+export type DirectionVerdict = 'pass' | 'fail' | 'untested';
 export type StepResult = 'pass' | 'fail' | 'skipped';
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -343,7 +353,17 @@ export type FindingId =
   | 'tls-no-command'
   | 'legacy-tls-only'
   | 'cert-fetched'
-  | 'cert-format-rejected';
+  | 'cert-format-rejected'
+  | 'smtp-no-auth'
+  | 'smtp-auth-failed'
+  | 'smtp-auth-before-ehlo'
+  | 'smtp-bare-lf'
+  | 'smtp-mail-from-syntax'
+  | 'smtp-pipelining-unadvertised'
+  | 'smtp-8bit-without-8bitmime'
+  | 'smtp-auth-without-tls-refused'
+  | 'smtp-message-too-large'
+  | 'smtp-data-incomplete';
 
 export interface AttemptStep {
   step: StepName;
@@ -357,6 +377,8 @@ export interface AttemptStep {
 export interface Attempt {
   conn: string;
   proto: 'imap' | 'smtp' | 'pop3';
+  /** IMAP and POP3 attempts are `receiving`, SMTP attempts `sending`. */
+  direction: Direction;
   security: 'none' | 'starttls' | 'tls';
   mechanism?: string;
   /** The lab port the phone connected to. */
@@ -389,7 +411,13 @@ export interface Finding {
 }
 
 export interface Diagnosis {
+  /**
+   * The session: `fail` when a tested direction failed, else `pass` when one passed, else
+   * `inconclusive` (nothing tested, or nothing readable).
+   */
   verdict: Verdict;
+  /** Per direction: `pass` when an attempt that way passed, `fail` when attempts exist and none passed. */
+  directions: Record<Direction, DirectionVerdict>;
   device?: DeviceInfo;
   attempts: Attempt[];
   findings: Finding[];
@@ -527,6 +555,18 @@ export interface ProfileField {
 
 export type ProfileFieldName = 'server' | 'port' | 'user' | 'password' | 'security' | 'mechanism';
 
+/**
+ * The phone's outgoing-mail (SMTP) settings screen: its own menu path and labels. `auth` is the
+ * switch that turns the SMTP login on ("SMTP authorisation" on Series 40).
+ */
+export interface OutgoingProfile {
+  menuPath: string[];
+  menuPathVerified: boolean;
+  fields: Partial<Record<ProfileFieldName | 'auth', ProfileField>>;
+  /** The phone's words for the login switch being on. */
+  authOn?: string;
+}
+
 /** A device profile: resources/profiles/<id>.json. */
 export interface DeviceProfile {
   id: string;
@@ -539,6 +579,8 @@ export interface DeviceProfile {
   menuPath: string[];
   menuPathVerified: boolean;
   fields: Record<ProfileFieldName, ProfileField>;
+  /** The outgoing-mail screen, where known; otherwise the wizard derives "Outgoing …" labels, unverified. */
+  outgoing?: OutgoingProfile;
   /** The phone's words for each security choice and each mechanism choice. */
   securityChoices: Partial<Record<'none' | 'starttls' | 'tls', string>>;
   mechanismChoices: Record<string, string>;
@@ -590,6 +632,8 @@ export interface TestPlanItem {
   mechanism: string;
   /** Why this test is in the plan. */
   why: string;
+  /** Reading mail (the default) or sending it: "send a mail from the phone". */
+  direction?: Direction;
 }
 
 export interface ScenarioInfo {
@@ -598,6 +642,8 @@ export interface ScenarioInfo {
   description?: string;
   /** Whether the scenario talks to the TLS port. */
   tls?: boolean;
+  /** The lab listener it talks to (imap when absent, imaps when `tls`). */
+  listener?: ListenerName;
 }
 
 export interface SessionSummary {

@@ -14,7 +14,8 @@ const steps = (accepted: 'pass' | 'fail') =>
 
 const CRAM_FAILED: Diagnosis = {
   verdict: 'fail',
-  attempts: [{ conn: 'c1', proto: 'imap', security: 'none', mechanism: 'CRAM-MD5', verdict: 'fail', start: '2026-11-29T10:00:00.000Z', steps: steps('fail') }],
+  directions: { receiving: 'fail', sending: 'untested' },
+  attempts: [{ conn: 'c1', proto: 'imap', direction: 'receiving', security: 'none', mechanism: 'CRAM-MD5', verdict: 'fail', start: '2026-11-29T10:00:00.000Z', steps: steps('fail') }],
   findings: [{ id: 'auth-success-ignored', severity: 'error', title: 'The server accepted the password; the phone did not notice', explanation: '', recommendation: 'Try another login method.', evidence: [8], conn: 'c1' }],
   resolution: {
     receiving: {
@@ -34,7 +35,8 @@ const CRAM_FAILED: Diagnosis = {
 const LOGIN_WORKS: Diagnosis = {
   ...CRAM_FAILED,
   verdict: 'pass',
-  attempts: [...CRAM_FAILED.attempts, { conn: 'c2', proto: 'imap', security: 'none', mechanism: 'LOGIN-COMMAND', verdict: 'pass', steps: steps('pass') }],
+  directions: { receiving: 'pass', sending: 'untested' },
+  attempts: [...CRAM_FAILED.attempts, { conn: 'c2', proto: 'imap', direction: 'receiving', security: 'none', mechanism: 'LOGIN-COMMAND', verdict: 'pass', steps: steps('pass') }],
   resolution: {
     receiving: {
       status: 'works',

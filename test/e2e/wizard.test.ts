@@ -173,6 +173,50 @@ describe('wizard in browser mode (Chromium)', () => {
     }
   });
 
+  it('demo mode, sending: the SMTP listeners, the plan\'s "send a mail" test, the captured message, Receiving / Sending', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mp-e2e-send-'));
+    const demo = await startControlServer({ port: 0, host: '127.0.0.1', dataDir, rendererDir: uiRendererDir, demoPauseMs: 50 });
+    const p = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    p.setDefaultTimeout(10_000);
+    p.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(`send ${m.type()}: ${m.text()}`);
+    });
+    try {
+      await p.goto(demo.url);
+      await p.getByRole('radio', { name: /Nokia 6233/ }).check();
+      await p.getByRole('checkbox', { name: /Demo mode/ }).check();
+      await p.locator('footer.nav button.primary').click();
+      await p.getByRole('button', { name: 'Start the lab' }).click();
+      const summary = p.getByTestId('lab-summary');
+      await summary.waitFor();
+      expect(await p.locator('main').textContent()).toMatch(/SMTP over SSL/);
+      await p.screenshot({ path: join(SHOTS, 'send-step-2.png') });
+      await p.locator('footer.nav button.primary').click(); // certificate
+      await p.getByRole('checkbox', { name: /Skip this step/ }).check();
+      await p.locator('footer.nav button.primary').click(); // configure
+      await p.getByRole('radio', { name: /Send a mail from the phone/ }).check();
+      expect(await p.getByTestId('values').textContent()).toMatch(/SMTP authorisation.*label unverified/);
+      await p.screenshot({ path: join(SHOTS, 'send-step-4.png') });
+      await p.locator('footer.nav button.primary').click(); // run
+      await p.getByRole('combobox', { name: /Simulated phone/ }).selectOption('nokia6233-smtp-cram-md5');
+      await p.getByRole('button', { name: 'Start the simulated phone' }).click();
+      const captured = p.getByTestId('captured');
+      await captured.waitFor({ timeout: 15_000 });
+      const text = (await captured.textContent()) ?? '';
+      expect(text).toContain('Test from the Nokia 6233 (CRAM-MD5)');
+      expect(text).toContain('Sent from my Nokia 6233.');
+      await expect.poll(() => p.locator('article.attempt').first().textContent(), { timeout: 10_000 }).toMatch(/✓ Quit/);
+      await p.screenshot({ path: join(SHOTS, 'send-step-5.png') });
+      await p.locator('footer.nav button.primary').click(); // results
+      await expect.poll(() => p.getByTestId('directions').textContent(), { timeout: 10_000 }).toMatch(/Sending mail \(SMTP\): ✓ works/);
+      expect(await p.getByTestId('matrix-sending').textContent()).toContain('✓ PASS');
+      await p.screenshot({ path: join(SHOTS, 'send-step-6.png'), fullPage: true });
+    } finally {
+      await p.close();
+      await demo.close();
+    }
+  });
+
   it('shows the lab of `mailprobe lab --ui` live: uiUrl in the ready line, a phone attempt appears', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'mp-e2e-cli-'));
     const argv = ['lab', '--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--http-port', '0', '--user', 'phone', '--password', 'tulip-42', '--data-dir', dataDir, '--ui'];

@@ -48,6 +48,7 @@ export function normaliseScenarios(raw: unknown): ScenarioInfo[] {
       title: s.title ?? s.name ?? (s.id as string),
       description: s.description ?? s.summary ?? s.source,
       tls: s.tls ?? s.listener === 'imaps',
+      ...(typeof s.listener === 'string' ? { listener: s.listener as ScenarioInfo['listener'] } : {}),
     }));
 }
 

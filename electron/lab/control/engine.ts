@@ -138,7 +138,7 @@ function readWizardFile(dir: string): WizardFile | undefined {
   }
 }
 
-const EMPTY_DIAGNOSIS: Diagnosis = { verdict: 'inconclusive', attempts: [], findings: [] };
+const EMPTY_DIAGNOSIS: Diagnosis = { verdict: 'inconclusive', directions: { receiving: 'untested', sending: 'untested' }, attempts: [], findings: [] };
 
 type Handler<M extends ApiMethod> = (params: ApiParams<M>) => Promise<ApiResult<M>> | ApiResult<M>;
 type Listener = (msg: ApiStreamMessage) => void;
@@ -532,7 +532,7 @@ export class Engine {
     const ev = rec!.record({
       kind: 'note',
       text: `Test: ${test.title}`,
-      data: { test: { id: test.id, title: test.title, security: test.security, mechanism: test.mechanism } },
+      data: { test: { id: test.id, title: test.title, security: test.security, mechanism: test.mechanism, ...(test.direction ? { direction: test.direction } : {}) } },
     });
     return { seq: ev.seq };
   }
@@ -543,8 +543,9 @@ export class Engine {
     if (!this.deps.runScenario) fail('internal', 'the simulator module is not part of this build');
     const info = (this.deps.scenarios ?? []).find((s) => s.id === scenario);
     if (!info) fail('not-found', `no scenario '${scenario}'`);
-    const listener = info!.tls ? lab!.listeners.imaps : lab!.listeners.imap;
-    if (!listener) fail('conflict', `the lab has no ${info!.tls ? 'IMAPS' : 'IMAP'} listener for this scenario`);
+    const name = info!.listener ?? (info!.tls ? 'imaps' : 'imap');
+    const listener = lab!.listeners[name];
+    if (!listener) fail('conflict', `the lab has no ${name.toUpperCase()} listener for this scenario`);
     this.demoAbort?.abort();
     const abort = new AbortController();
     this.demoAbort = abort;
@@ -553,7 +554,7 @@ export class Engine {
       .runScenario!(scenario, {
         host,
         port: listener!.port,
-        tls: !!info!.tls,
+        tls: name === 'imaps',
         user: lab!.account.user,
         password: lab!.account.password,
         pauseMs: this.opts.demoPauseMs ?? DEMO_PAUSE_MS,

@@ -10,19 +10,15 @@
  * or when none passed and some attempt's traffic could not be read (encrypted application data
  * in a packet capture, or payloads past the recorder's cap): then a fail would be a guess.
  */
-import type { Attempt, AttemptStep, LabEvent, StepName, StepResult, TlsEngineName } from '../../api.js';
+import type { Attempt, LabEvent, StepName, StepResult, TlsEngineName } from '../../api.js';
 import { AUTH_CANCELLED, AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf, type ClientItem, type ConnState, type ServerItem } from './conversation.js';
 import { addSeqs } from './evidence.js';
 import { refusedAfterHandshake } from './certificate-refusal.js';
 import { splitArgs } from './imap-syntax.js';
+import { buildSteps, newSteps as stepsFor, setStep, type StepState } from './steps.js';
+import { AttemptSnapshots } from './tracker.js';
 
 export const STEP_ORDER: readonly StepName[] = ['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout'];
-
-interface StepState {
-  result: StepResult;
-  evidence: number[];
-  note?: string;
-}
 
 interface AttemptState {
   conn: string;
@@ -58,25 +54,12 @@ function shown(m: string): string {
 const IMAP_PROTOS = new Set(['imap', 'imaps']);
 
 function newSteps(): Record<StepName, StepState> {
-  const s = {} as Record<StepName, StepState>;
-  for (const n of STEP_ORDER) s[n] = { result: 'skipped', evidence: [] };
-  return s;
+  return stepsFor(STEP_ORDER) as Record<StepName, StepState>;
 }
 
-export class AttemptTracker {
-  private readonly byConn = new Map<string, AttemptState>();
-  private readonly order: AttemptState[] = [];
-  /** Built attempts, rebuilt one by one as they change (see result()). */
-  private readonly snapshot: Attempt[] = [];
-  private readonly changed: AttemptState[] = [];
+export class AttemptTracker extends AttemptSnapshots<AttemptState> {
   /** The test the technician said is running (the latest `plan.select` note). */
   private currentTest: Attempt['planned'];
-
-  private dirty(a: AttemptState): void {
-    if (a.dirty) return;
-    a.dirty = true;
-    this.changed.push(a);
-  }
 
   /** Start tracking a connection that is IMAP (by listener, or by its traffic when conn.open is missing). */
   ensure(conn: string, proto: string | undefined, seq: number, t: string): void {
@@ -99,10 +82,7 @@ export class AttemptTracker {
     };
     if (this.currentTest) a.planned = { ...this.currentTest };
     this.set(a, 'connect', 'pass', [seq]);
-    this.byConn.set(conn, a);
-    this.order.push(a);
-    this.snapshot.push(undefined as unknown as Attempt);
-    this.dirty(a);
+    this.add(a);
   }
 
   /** Bytes of this connection were seen only as a size. */
@@ -116,23 +96,12 @@ export class AttemptTracker {
     }
   }
 
-  /** No attempt passed, and some could not be read: the session verdict is inconclusive. */
-  get anyOpaque(): boolean {
-    return this.order.some((a) => a.opaque);
-  }
-
-  touch(conn: string, t: string): void {
-    const a = this.byConn.get(conn);
-    if (a && !a.closed) {
-      a.end = t;
-      this.dirty(a);
-    }
-  }
-
   onEvent(ev: LabEvent, conn: ConnState | undefined): void {
     if (ev.kind === 'note') {
-      const test = (ev.data as { test?: { id?: unknown; security?: unknown; mechanism?: unknown } } | undefined)?.test;
-      if (test && typeof test.id === 'string' && typeof test.mechanism === 'string' && (test.security === 'none' || test.security === 'starttls' || test.security === 'tls')) {
+      const test = (ev.data as { test?: { id?: unknown; security?: unknown; mechanism?: unknown; direction?: unknown } } | undefined)?.test;
+      // A sending test (SMTP) says nothing about how the phone reads mail meanwhile.
+      if (test?.direction === 'sending') this.currentTest = undefined;
+      else if (test && typeof test.id === 'string' && typeof test.mechanism === 'string' && (test.security === 'none' || test.security === 'starttls' || test.security === 'tls')) {
         this.currentTest = { id: test.id, security: test.security, mechanism: test.mechanism };
       }
       return;
@@ -265,37 +234,15 @@ export class AttemptTracker {
   }
 
   private set(a: AttemptState, step: StepName, result: StepResult, seqs: readonly number[], note?: string): void {
-    const s = a.steps[step];
-    s.result = result;
-    addSeqs(s.evidence, seqs);
-    if (note !== undefined) s.note = note;
+    setStep(a.steps[step], result, seqs, note);
   }
 
-  /**
-   * The attempts so far. An attempt that did not change since the last call is the same object
-   * as before (treat results as read-only), so a live timeline asking after every event pays
-   * for what changed, not for every connection of the session.
-   */
-  result(): Attempt[] {
-    for (const a of this.changed) {
-      this.snapshot[a.index] = this.build(a);
-      a.dirty = false;
-    }
-    this.changed.length = 0;
-    return this.snapshot.slice();
-  }
-
-  private build(a: AttemptState): Attempt {
+  protected build(a: AttemptState): Attempt {
     {
-      const steps: AttemptStep[] = STEP_ORDER.map((n) => {
-        const s = a.steps[n];
-        const out: AttemptStep = { step: n, result: s.result, evidence: [...s.evidence] };
-        if (s.note !== undefined) out.note = s.note;
-        return out;
-      });
+      const steps = buildSteps(STEP_ORDER, a.steps);
       const st = a.steps;
       const pass = st.auth.result === 'pass' && st['client-accepted-auth'].result === 'pass' && (st.select.result === 'pass' || st.fetch.result === 'pass');
-      const out: Attempt = { conn: a.conn, proto: a.proto, security: a.security, steps, verdict: pass ? 'pass' : 'fail' };
+      const out: Attempt = { conn: a.conn, proto: a.proto, direction: 'receiving', security: a.security, steps, verdict: pass ? 'pass' : 'fail' };
       if (a.mechanism !== undefined) out.mechanism = a.mechanism;
       if (a.port !== undefined) out.port = a.port;
       if (a.tls !== undefined) out.tls = { ...a.tls };

@@ -1,5 +1,5 @@
 /** Plain words for what the diagnosis and the events say in codes. */
-import type { Attempt, DeviceInfo, Diagnosis, Finding, LabEvent, StepName, StepResult, Verdict } from '../../api.js';
+import type { Attempt, DeviceInfo, Diagnosis, Direction, DirectionVerdict, Finding, LabEvent, StepName, StepResult, Verdict } from '../../api.js';
 
 /** OpenSSL names of the suites old phones offer, which is what server logs (and the seed) show. */
 const OPENSSL_NAMES: Record<string, string> = {
@@ -72,6 +72,11 @@ export const STEP_WORDS: Record<StepName, { name: string; pass: string; fail: st
   select: { name: 'open inbox', pass: 'the phone opened the inbox', fail: 'the phone could not open the inbox', stopped: 'the phone never opened the inbox', short: 'inbox not opened', shortStopped: 'inbox never opened' },
   fetch: { name: 'download', pass: 'the phone downloaded messages', fail: 'the phone did not download messages', stopped: 'the phone stopped before downloading messages', short: 'no download', shortStopped: 'no download' },
   logout: { name: 'log out', pass: 'the phone logged out cleanly', fail: 'the phone did not log out cleanly', stopped: 'the phone did not log out', short: 'no clean logout', shortStopped: 'no logout' },
+  ehlo: { name: 'greet server', pass: 'the phone greeted the server and read what it offers', fail: 'the server refused the phone\'s greeting', stopped: 'the phone did not greet the server', short: 'greeting refused', shortStopped: 'no greeting' },
+  mail: { name: 'sender', pass: 'the server accepted the sender address', fail: 'the server refused the sender', stopped: 'the phone did not start a message', short: 'sender refused', shortStopped: 'no message started' },
+  rcpt: { name: 'recipient', pass: 'the server accepted the recipient', fail: 'the server refused the recipient', stopped: 'the phone named no recipient', short: 'recipient refused', shortStopped: 'no recipient' },
+  data: { name: 'message', pass: 'the server accepted the message', fail: 'the message was not accepted', stopped: 'the phone did not send the message', short: 'message refused', shortStopped: 'no message sent' },
+  quit: { name: 'quit', pass: 'the phone ended the session cleanly', fail: 'the phone did not end the session cleanly', stopped: 'the phone did not say goodbye', short: 'no clean quit', shortStopped: 'no quit' },
 };
 
 export const RESULT_MARK: Record<StepResult, string> = { pass: '✓', fail: '✗', skipped: '–' };
@@ -82,6 +87,36 @@ export const VERDICT_WORDS: Record<Verdict, { mark: string; word: string; headli
   fail: { mark: '✗', word: 'FAIL', headline: 'Mail does not work on this phone as set up', sentence: 'The phone did not manage to read mail from the lab server. The pages below say why and what to do.' },
   inconclusive: { mark: '?', word: 'INCONCLUSIVE', headline: 'Not enough was seen to decide', sentence: 'The phone did not try enough for a verdict. Repeat the test with the phone set to check mail.' },
 };
+
+/** Both halves of the phone's mail, as the cover and the summary name them. */
+export const DIRECTION_WORDS: Record<Direction, { name: string; proto: string; result: Record<DirectionVerdict, { mark: string; word: string }> }> = {
+  receiving: {
+    name: 'Receiving mail',
+    proto: 'IMAP',
+    result: { pass: { mark: '✓', word: 'works' }, fail: { mark: '✗', word: 'does not work' }, untested: { mark: '–', word: 'not tested' } },
+  },
+  sending: {
+    name: 'Sending mail',
+    proto: 'SMTP',
+    result: { pass: { mark: '✓', word: 'works' }, fail: { mark: '✗', word: 'does not work' }, untested: { mark: '–', word: 'not tested' } },
+  },
+};
+
+/**
+ * The verdict sentence for the directions tested: the IMAP-only wording stays as it was; when
+ * the phone also sent (or only sent) mail, each half is named.
+ */
+export function verdictSentence(d: Pick<Diagnosis, 'verdict' | 'directions'>): string {
+  const dirs = d.directions ?? { receiving: 'untested', sending: 'untested' };
+  if (dirs.sending === 'untested') return VERDICT_WORDS[d.verdict].sentence;
+  const part = (dir: Direction) => {
+    const r = dirs[dir];
+    if (dir === 'receiving') return r === 'pass' ? 'read mail from the lab server' : r === 'fail' ? 'did not manage to read mail' : 'was not tested for reading mail';
+    return r === 'pass' ? 'sent a message the lab accepted' : r === 'fail' ? 'did not manage to send a message' : 'was not tested for sending';
+  };
+  const tail = d.verdict === 'fail' ? ' The pages below say why and what to do.' : '';
+  return `The phone ${part('receiving')}, and ${part('sending')}.${tail}`;
+}
 
 /**
  * Why an attempt failed, which is what a person wants to know about it: its first failing step,

@@ -9,6 +9,11 @@ export const STEP_LABEL: Record<StepName, string> = {
   select: 'Opened the inbox',
   fetch: 'Downloaded mail',
   logout: 'Logged out',
+  ehlo: 'Greeted the server (EHLO)',
+  mail: 'Lab accepted the sender',
+  rcpt: 'Lab accepted the recipient',
+  data: 'Lab accepted the message',
+  quit: 'Said goodbye (QUIT)',
 };
 
 /** Short forms for the attempt cards, where space is tight. */
@@ -20,6 +25,11 @@ export const STEP_SHORT: Record<StepName, string> = {
   select: 'Opened inbox',
   fetch: 'Downloaded',
   logout: 'Logged out',
+  ehlo: 'EHLO',
+  mail: 'Sender',
+  rcpt: 'Recipient',
+  data: 'Message sent',
+  quit: 'Quit',
 };
 
 export function plural(n: number, one: string, many = one + 's'): string {
@@ -33,6 +43,8 @@ export function bySeverity(findings: readonly Finding[]): Finding[] {
 }
 
 export const STEP_ORDER: StepName[] = ['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout'];
+/** The steps of a sending (SMTP) attempt, in protocol order (DESIGN.md). */
+export const SMTP_STEP_ORDER: StepName[] = ['connect', 'tls', 'ehlo', 'auth', 'client-accepted-auth', 'mail', 'rcpt', 'data', 'quit'];
 
 export const RESULT_MARK: Record<StepResult, string> = { pass: '✓', fail: '✗', skipped: '–' };
 export const RESULT_WORD: Record<StepResult, string> = { pass: 'passed', fail: 'failed', skipped: 'skipped' };

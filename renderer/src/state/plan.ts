@@ -26,19 +26,62 @@ export function proposePlan(profile: DeviceProfile | undefined, withCertificate:
   const secureMech = mechs.includes('LOGIN-COMMAND') ? 'LOGIN-COMMAND' : 'AUTO';
   if (secs.includes('tls')) add('tls', secureMech, withCertificate ? 'Encrypted connection with a plain password: the safe way if the phone trusts the lab certificate.' : 'Needs the lab certificate on the phone (Certificate step), or the phone may refuse the connection.');
   if (secs.includes('starttls')) add('starttls', secureMech, 'Encryption negotiated on the normal port; some phones only offer this one.');
+  // The other half: the phone's outgoing server is the lab too (it captures, never relays).
+  plan.push({
+    id: SEND_TEST_ID,
+    title: 'Send a mail from the phone',
+    security: 'none',
+    mechanism: 'AUTO',
+    direction: 'sending',
+    why: 'Write a short mail on the phone (to any address) and send it. The lab keeps it and puts it in the inbox, so the next mail check shows it; it is never sent on.',
+  });
   return plan;
 }
 
+/** The plan's sending test. */
+export const SEND_TEST_ID = 'send-mail';
+
+export function isSending(test: TestPlanItem | undefined): boolean {
+  return test?.direction === 'sending';
+}
+
 export interface ValueRow {
-  field: ProfileFieldName;
+  field: ProfileFieldName | 'auth';
   label: string;
   value: string;
   verified: boolean;
   note?: string;
 }
 
+/** What to type on the phone's outgoing-mail screen: the profile's labels, else "Outgoing …" derived and unverified. */
+export function outgoingValues(status: LabStatus | undefined, profile: DeviceProfile | undefined): ValueRow[] {
+  const o = profile?.outgoing?.fields;
+  const listener = status?.listeners.smtp;
+  const derived = (field: ProfileFieldName, fallback: string) => {
+    const incoming = profile?.fields[field]?.label;
+    return incoming ? (/incoming/i.test(incoming) ? incoming.replace(/incoming/i, 'Outgoing') : `Outgoing ${incoming.toLowerCase()}`) : fallback;
+  };
+  const row = (field: ProfileFieldName | 'auth', fallback: string, value: string): ValueRow => ({
+    field,
+    label: o?.[field]?.label ?? (field === 'auth' ? fallback : derived(field, fallback)),
+    value,
+    // A label the profile does not give is a guess: never verified.
+    verified: o?.[field]?.verified ?? false,
+    note: o?.[field]?.note,
+  });
+  return [
+    row('server', 'Outgoing mail server', status?.address ?? listener?.host ?? '(start the lab first)'),
+    row('port', 'Outgoing port', listener ? String(listener.port) : '(no SMTP listener)'),
+    row('auth', 'SMTP authentication', profile?.outgoing?.authOn ?? 'On'),
+    row('user', 'Outgoing user name', status?.account?.user ?? '—'),
+    row('password', 'Outgoing password', status?.account?.password ?? '—'),
+    row('security', 'Outgoing security', profile?.securityChoices.none ?? SEC_TITLE.none),
+  ];
+}
+
 /** What to type on the phone for `test`, labelled as the phone labels it. */
 export function valuesFor(test: TestPlanItem, status: LabStatus | undefined, profile: DeviceProfile | undefined): ValueRow[] {
+  if (isSending(test)) return outgoingValues(status, profile);
   const f = profile?.fields;
   const listener = test.security === 'tls' ? status?.listeners.imaps : status?.listeners.imap;
   const row = (field: ProfileFieldName, fallback: string, value: string): ValueRow => ({
@@ -58,8 +101,9 @@ export function valuesFor(test: TestPlanItem, status: LabStatus | undefined, pro
   ];
 }
 
-/** The attempts that belong to a test (same security; same mechanism unless automatic). */
+/** The attempts that belong to a test (same security; same mechanism unless automatic); any SMTP attempt for the sending test. */
 export function attemptsFor(test: TestPlanItem, attempts: readonly Attempt[]): Attempt[] {
+  if (isSending(test)) return attempts.filter((a) => a.proto === 'smtp');
   return attempts.filter(
     (a) => a.proto === 'imap' && a.security === test.security && (test.mechanism === 'AUTO' || (a.mechanism ?? '').toUpperCase() === test.mechanism),
   );

@@ -5,8 +5,9 @@
  */
 import type { ApiStreamMessage, Diagnosis, HttpRequestEvent, LabEvent, LabStatus } from '../../../electron/api';
 import { rowsFor, type Row } from './transcript';
+import { MessageCapture } from './messages';
 
-const EMPTY: Diagnosis = { verdict: 'inconclusive', attempts: [], findings: [] };
+const EMPTY: Diagnosis = { verdict: 'inconclusive', directions: { receiving: 'untested', sending: 'untested' }, attempts: [], findings: [] };
 
 export interface CertFetch {
   seq: number;
@@ -18,6 +19,8 @@ export interface CertFetch {
 
 export class SessionStore {
   events: LabEvent[] = [];
+  /** The messages the phone sent (SMTP), as the lab captured them. */
+  messages = new MessageCapture();
   /** Transcript rows, all and per connection (a key for every connection seen). */
   rows: Row[] = [];
   rowsByConn = new Map<string, Row[]>();
@@ -71,6 +74,7 @@ export class SessionStore {
     switch (msg.type) {
       case 'reset':
         this.events = [];
+        this.messages = new MessageCapture();
         this.seqs = new Set();
         this.rows = [];
         this.rowsByConn = new Map();
@@ -110,6 +114,7 @@ export class SessionStore {
       }
       for (let r = start; r < this.rows.length; r++) rows.push(this.rows[r]);
     }
+    this.messages.add(ev);
     if (ev.kind === 'conn.close') this.closedConns.add(ev.conn);
     if (ev.kind === 'http.request') {
       if (!this.handoffVisit || (!this.handoffVisit.device?.model && ev.device?.model)) this.handoffVisit = ev;

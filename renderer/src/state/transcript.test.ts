@@ -52,8 +52,9 @@ describe('transcript rows', () => {
 });
 
 describe('test plan', () => {
-  it('proposes the seed’s order for a phone with a mechanism setting, TLS last', () => {
+  it('proposes the seed’s order for a phone with a mechanism setting, TLS last, then sending a mail', () => {
     const plan = proposePlan(undefined, false);
-    expect(plan.map((t) => `${t.security}/${t.mechanism}`)).toEqual(['none/CRAM-MD5', 'none/DIGEST-MD5', 'none/AUTO', 'none/LOGIN-COMMAND', 'tls/LOGIN-COMMAND', 'starttls/LOGIN-COMMAND']);
+    expect(plan.map((t) => `${t.security}/${t.mechanism}`)).toEqual(['none/CRAM-MD5', 'none/DIGEST-MD5', 'none/AUTO', 'none/LOGIN-COMMAND', 'tls/LOGIN-COMMAND', 'starttls/LOGIN-COMMAND', 'none/AUTO']);
+    expect(plan.at(-1)).toMatchObject({ id: 'send-mail', direction: 'sending', title: 'Send a mail from the phone' });
   });
 });

@@ -1,4 +1,4 @@
-import { proposePlan, testOutcome, valuesFor } from '../state/plan';
+import { isSending, proposePlan, testOutcome, valuesFor } from '../state/plan';
 import type { StepProps } from '../state/wizard';
 
 export function ConfigureStep({ store, profile, wizard, update }: StepProps) {
@@ -51,13 +51,13 @@ export function ConfigureStep({ store, profile, wizard, update }: StepProps) {
           <section aria-labelledby="values-h">
             <h3 id="values-h">Type these on the phone for “{test.title}”</h3>
             <p className="menu-path">
-              {(profile?.menuPath ?? ['Mail settings', 'Incoming server']).map((m, i) => (
+              {(isSending(test) ? (profile?.outgoing?.menuPath ?? ['Mail settings', 'Outgoing server']) : (profile?.menuPath ?? ['Mail settings', 'Incoming server'])).map((m, i) => (
                 <span key={i}>
                   {i > 0 ? <span aria-hidden="true"> › </span> : null}
                   {m}
                 </span>
               ))}
-              {profile && !profile.menuPathVerified ? <span className="badge warn">path unverified</span> : null}
+              {profile && !(isSending(test) ? profile.outgoing?.menuPathVerified : profile.menuPathVerified) ? <span className="badge warn">path unverified</span> : null}
             </p>
             <table className="values" data-testid="values">
               <thead>
@@ -79,6 +79,11 @@ export function ConfigureStep({ store, profile, wizard, update }: StepProps) {
                 ))}
               </tbody>
             </table>
+            {isSending(test) ? (
+              <p className="hint" data-testid="send-hint">
+                <span aria-hidden="true">✉</span> Then write a short mail on the phone, to any address, and send it. The lab keeps it (it never sends it on) and shows it on the Run step.
+              </p>
+            ) : null}
             {test.security === 'tls' && !store.certFetch && !wizard.certSkipped ? (
               <p className="hint">
                 <span aria-hidden="true">⚠</span> The phone has not fetched the lab certificate yet (Certificate step).

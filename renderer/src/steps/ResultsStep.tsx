@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { ReportExport, SessionSummary } from '../../../electron/api';
+import type { Attempt, ReportExport, SessionSummary, StepName } from '../../../electron/api';
 import { ResolutionCard } from '../components/ResolutionCard';
-import { RESULT_MARK, RESULT_WORD, SECURITY_LABEL, SEVERITY_WORD, STEP_LABEL, STEP_ORDER, bySeverity, mechanismLabel, plural, time } from '../components/labels';
+import { RESULT_MARK, RESULT_WORD, SECURITY_LABEL, SEVERITY_WORD, SMTP_STEP_ORDER, STEP_LABEL, STEP_ORDER, bySeverity, mechanismLabel, plural, time } from '../components/labels';
 import type { StepProps } from '../state/wizard';
 
 export function ResultsStep({ api, store, wizard, run, info, profile }: StepProps) {
@@ -40,6 +40,17 @@ export function ResultsStep({ api, store, wizard, run, info, profile }: StepProp
           {plural(d.attempts.length, 'attempt')}, {d.attempts.filter((a) => a.verdict === 'pass').length} passed
           {dev?.model ? ` · phone: ${[dev.vendor, dev.model].filter(Boolean).join(' ')}${dev.firmware ? ' firmware ' + dev.firmware : ''}` : ''}
         </span>
+      </p>
+      <p className="directions" data-testid="directions">
+        {(['receiving', 'sending'] as const).map((dir) => {
+          const r = d.directions?.[dir] ?? 'untested';
+          return (
+            <span key={dir} className={`direction ${r}`}>
+              {dir === 'receiving' ? 'Receiving mail (IMAP)' : 'Sending mail (SMTP)'}:{' '}
+              <strong>{r === 'pass' ? '✓ works' : r === 'fail' ? '✗ does not work' : '– not tested'}</strong>
+            </span>
+          );
+        })}
       </p>
       <ResolutionCard resolution={d.resolution} />
       <div className="actions-grid">
@@ -82,50 +93,18 @@ export function ResultsStep({ api, store, wizard, run, info, profile }: StepProp
       {d.attempts.length === 0 ? (
         <p className="empty-note">No attempts recorded.</p>
       ) : (
-        <div className="matrix-wrap">
-          <table className="matrix" data-testid="matrix">
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Time</th>
-                <th scope="col">Security</th>
-                <th scope="col">Login</th>
-                {STEP_ORDER.map((s) => (
-                  <th scope="col" key={s}>
-                    {STEP_LABEL[s]}
-                  </th>
-                ))}
-                <th scope="col">Result</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.attempts.map((a, i) => (
-                <tr key={a.conn} className={a.verdict === 'pass' ? 'is-pass' : 'is-fail'}>
-                  <td>{i + 1}</td>
-                  <td className="mono">{time(a.start).slice(0, 8)}</td>
-                  <td>{SECURITY_LABEL[a.security]}</td>
-                  <td>{mechanismLabel(a.mechanism)}</td>
-                  {STEP_ORDER.map((s) => {
-                    const st = a.steps.find((x) => x.step === s);
-                    return (
-                      <td key={s} className={`cell ${st?.result ?? 'none'}`} title={st?.note}>
-                        {st ? (
-                          <>
-                            <span aria-hidden="true">{RESULT_MARK[st.result]}</span>
-                            <span className="sr-only">{RESULT_WORD[st.result]}</span>
-                          </>
-                        ) : (
-                          ''
-                        )}
-                      </td>
-                    );
-                  })}
-                  <td className={`verdict ${a.verdict}`}>{a.verdict === 'pass' ? '✓ PASS' : '✗ FAIL'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <>
+          {(['receiving', 'sending'] as const).map((dir) => {
+            const mine = d.attempts.filter((a) => (a.direction ?? 'receiving') === dir);
+            if (mine.length === 0) return null;
+            return (
+              <div key={dir}>
+                {d.attempts.some((a) => a.direction === 'sending') ? <h4>{dir === 'receiving' ? 'Reading mail (IMAP)' : 'Sending mail (SMTP)'}</h4> : null}
+                <AttemptTable attempts={mine} order={dir === 'sending' ? SMTP_STEP_ORDER : STEP_ORDER} testId={dir === 'sending' ? 'matrix-sending' : 'matrix'} />
+              </div>
+            );
+          })}
+        </>
       )}
       <h3>Findings and what to do</h3>
       {d.findings.length === 0 ? <p className="empty-note">No findings.</p> : null}
@@ -163,5 +142,55 @@ export function ResultsStep({ api, store, wizard, run, info, profile }: StepProp
         </ul>
       </section>
     </div>
+  );
+}
+
+/** One table of attempts with the steps of their protocol (IMAP or SMTP). */
+function AttemptTable({ attempts, order, testId }: { attempts: readonly Attempt[]; order: readonly StepName[]; testId: string }) {
+  return (
+  <div className="matrix-wrap">
+    <table className="matrix" data-testid={testId}>
+      <thead>
+        <tr>
+          <th scope="col">#</th>
+          <th scope="col">Time</th>
+          <th scope="col">Security</th>
+          <th scope="col">Login</th>
+          {order.map((s) => (
+            <th scope="col" key={s}>
+              {STEP_LABEL[s]}
+            </th>
+          ))}
+          <th scope="col">Result</th>
+        </tr>
+      </thead>
+      <tbody>
+        {attempts.map((a, i) => (
+          <tr key={a.conn} className={a.verdict === 'pass' ? 'is-pass' : 'is-fail'}>
+            <td>{i + 1}</td>
+            <td className="mono">{time(a.start).slice(0, 8)}</td>
+            <td>{SECURITY_LABEL[a.security]}</td>
+            <td>{mechanismLabel(a.mechanism)}</td>
+            {order.map((s) => {
+              const st = a.steps.find((x) => x.step === s);
+              return (
+                <td key={s} className={`cell ${st?.result ?? 'none'}`} title={st?.note}>
+                  {st ? (
+                    <>
+                      <span aria-hidden="true">{RESULT_MARK[st.result]}</span>
+                      <span className="sr-only">{RESULT_WORD[st.result]}</span>
+                    </>
+                  ) : (
+                    ''
+                  )}
+                </td>
+              );
+            })}
+            <td className={`verdict ${a.verdict}`}>{a.verdict === 'pass' ? '✓ PASS' : '✗ FAIL'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </div>
   );
 }

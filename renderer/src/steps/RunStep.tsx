@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { ScenarioInfo } from '../../../electron/api';
 import { Timeline } from '../components/Timeline';
+import { CapturedMessages } from '../components/CapturedMessages';
 import { plural } from '../components/labels';
-import { proposePlan } from '../state/plan';
+import { isSending, proposePlan } from '../state/plan';
 import type { StepProps } from '../state/wizard';
 
 /** After this long on the Run step with no connection from the phone, say what to check. */
@@ -59,7 +60,7 @@ export function RunStep({ api, store, profile, wizard, update, run, info }: Step
           </div>
         ) : (
           <p className="callout" role="status">
-            <strong>Press “Retrieve” on the phone now.</strong>{' '}
+            <strong>{isSending(test) ? 'Send a mail from the phone now.' : 'Press “Retrieve” on the phone now.'}</strong>{' '}
             {test ? (
               <span>
                 Test: {test.title}. Every try appears below as it happens.
@@ -70,7 +71,7 @@ export function RunStep({ api, store, profile, wizard, update, run, info }: Step
         {silent && waiting ? (
           <p className="hint" role="alert">
             <span aria-hidden="true">⚠</span> No connection from the phone in {NO_CONNECTION_HINT_MS / 1000} s. Check that the phone is on the same Wi-Fi as this
-            computer, that it uses server {store.status?.address} and port {store.status?.listeners.imap?.port}, and: {store.status?.firewallHint}
+            computer, that it uses server {store.status?.address} and port {(isSending(test) ? store.status?.listeners.smtp : store.status?.listeners.imap)?.port}, and: {store.status?.firewallHint}
           </p>
         ) : null}
         <p className="counts" aria-live="polite">
@@ -79,6 +80,7 @@ export function RunStep({ api, store, profile, wizard, update, run, info }: Step
           {!running ? <span className="muted"> · the lab is not running{store.status?.state === 'replay' ? ' (showing a recorded session)' : ''}</span> : null}
         </p>
       </div>
+      <CapturedMessages messages={store.messages.list} />
       <Timeline store={store} />
     </div>
   );

@@ -18,7 +18,13 @@ export const RUNNING: LabStatus = {
   state: 'running',
   sessionId: 's1',
   sessionDir: '/tmp/mp/sessions/s1',
-  listeners: { imap: { host: '192.168.1.20', port: 1143 }, imaps: { host: '192.168.1.20', port: 1993 }, http: { host: '192.168.1.20', port: 8080 } },
+  listeners: {
+    imap: { host: '192.168.1.20', port: 1143 },
+    imaps: { host: '192.168.1.20', port: 1993 },
+    smtp: { host: '192.168.1.20', port: 1587 },
+    smtps: { host: '192.168.1.20', port: 1465 },
+    http: { host: '192.168.1.20', port: 8080 },
+  },
   handoffUrl: 'http://192.168.1.20:8080/c',
   account: { user: 'phone', password: 'tulip-42' },
   address: '192.168.1.20',
@@ -69,6 +75,27 @@ export class FakeApi implements MailprobeApi {
   emit(msg: ApiStreamMessage): void {
     this.listeners.forEach((fn) => fn(msg));
   }
+}
+
+/** The 6233 sending one message with CRAM-MD5 (seed: "SMTP authentication … works fine"), as lab events on c2. */
+export function sendEvents(startSeq = 1): LabEvent[] {
+  const t = (i: number) => new Date(Date.UTC(2026, 10, 29, 10, 1, 0, i * 10)).toISOString();
+  const raw = [
+    { kind: 'conn.open', conn: 'c2', proto: 'smtp', remote: '192.168.1.50:40001', local: '192.168.1.20:1587', port: 1587 },
+    { kind: 's2c', conn: 'c2', text: '220 lab ESMTP Mailprobe\r\n' },
+    { kind: 'c2s', conn: 'c2', text: 'EHLO Nokia6233\r\n' },
+    { kind: 's2c', conn: 'c2', text: '250-lab\r\n250 AUTH PLAIN LOGIN CRAM-MD5 DIGEST-MD5\r\n' },
+    { kind: 'c2s', conn: 'c2', text: 'MAIL FROM:<phone@lab.example>\r\n' },
+    { kind: 's2c', conn: 'c2', text: '250 2.1.0 Ok\r\n' },
+    { kind: 'c2s', conn: 'c2', text: 'RCPT TO:<friend@example.net>\r\n' },
+    { kind: 's2c', conn: 'c2', text: '250 2.1.5 Ok\r\n' },
+    { kind: 'c2s', conn: 'c2', text: 'DATA\r\n' },
+    { kind: 's2c', conn: 'c2', text: '354 End data with <CR><LF>.<CR><LF>\r\n' },
+    { kind: 'c2s', conn: 'c2', text: 'Subject: Hello from the 6233\r\nFrom: <phone@lab.example>\r\n\r\nSent from my Nokia.\r\n..a dot-stuffed line\r\n.\r\n' },
+    { kind: 'smtp.message', conn: 'c2', from: 'phone@lab.example', to: ['friend@example.net'], size: 98, messageId: null, subject: 'Hello from the 6233', path: 'messages/0001.eml', delivered: true, uid: 3 },
+    { kind: 's2c', conn: 'c2', text: '250 2.0.0 Ok: queued as 0001\r\n' },
+  ] as unknown as Array<Omit<LabEvent, 'seq' | 't'>>;
+  return raw.map((e, i) => ({ ...e, seq: startSeq + i, t: t(i) }) as LabEvent);
 }
 
 /** The seed's CRAM-MD5 exchange as lab events. */

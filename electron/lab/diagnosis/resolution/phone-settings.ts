@@ -32,6 +32,9 @@ export function securityWord(proto: TriedConfiguration['proto'], security: 'none
 }
 
 function label(profile: DeviceProfile | undefined, field: 'security' | 'mechanism' | 'port', fallback: string, outgoing: boolean): { label: string; verified: boolean } {
+  // The outgoing screen's own label where the profile has one (the 6233's "Outgoing port").
+  const own = outgoing ? profile?.outgoing?.fields[field] : undefined;
+  if (own) return { label: own.label, verified: own.verified };
   const f = profile?.fields[field];
   if (!f) return { label: outgoing ? `Outgoing ${fallback.toLowerCase()}` : fallback, verified: false };
   const text = outgoing ? (/incoming/i.test(f.label) ? f.label.replace(/incoming/i, 'Outgoing') : `Outgoing: ${f.label}`) : f.label;

@@ -10,7 +10,7 @@
  */
 import type { Rule, RuleMeta } from './types.js';
 import { PerConn } from './types.js';
-import { mechanismOf, AUTH_COMMANDS } from '../conversation.js';
+import { mechanismOf } from '../conversation.js';
 import { increment } from '../store.js';
 import { authRefusal } from '../auth-refusal.js';
 

@@ -4,7 +4,8 @@
  * warn against it; Cyrus and Dovecot refuse it with LOGINDISABLED unless allowed).
  *
  * Wire signature: `A1 LOGIN user pass` or `A1 AUTHENTICATE PLAIN|LOGIN` on a connection that is
- * neither implicit TLS (993) nor after a successful STARTTLS.
+ * neither implicit TLS (993) nor after a successful STARTTLS; on SMTP, `AUTH PLAIN|LOGIN` on a
+ * connection that is neither implicit TLS (465) nor after STARTTLS (RFC 4954 §4, §14).
  *
  * Severity (documented in ../README.md): on the lab's own network (trusted, the default, as
  * recorded in lab.start) this is what the technician set up, so it is info: a correct client
@@ -63,6 +64,23 @@ export function cleartextPasswordRule(): Rule {
         evidence: item.line.seqs,
         update(d) {
           d.refused = item.line.text.slice(0, 120);
+        },
+      });
+    },
+    onSmtpClient(item, smtp, host) {
+      if (item.kind !== 'command' || item.cmd.verb !== 'AUTH' || item.line.tls) return;
+      const mech = (item.cmd.args.split(' ')[0] ?? '').toUpperCase();
+      if (!CLEARTEXT.has(mech)) return;
+      const network = host.network;
+      host.store.report({
+        id: 'cleartext-password',
+        severity: network === 'untrusted' ? 'warning' : 'info',
+        conn: smtp.id,
+        evidence: item.line.seqs,
+        update(d) {
+          d.network = network;
+          addUnique(d, 'mechanisms', mech);
+          d.sending = true;
         },
       });
     },

@@ -1,7 +1,7 @@
 /** Page 1: who, what, when, the verdict, and whether secrets are hidden. */
 import type { ReportContext } from '../context.js';
 import { COLOR } from '../pdf.js';
-import { VERDICT_WORDS, deviceName, longDate, rankFindings } from '../words.js';
+import { DIRECTION_WORDS, VERDICT_WORDS, deviceName, longDate, rankFindings, verdictSentence } from '../words.js';
 import { drawAnswer } from './answer.js';
 
 const VERDICT_COLORS = {
@@ -65,24 +65,35 @@ export function drawCover(ctx: ReportContext): void {
   const innerW = w.width - 32;
   const top = rankFindings(diagnosis.findings)[0];
   const mainText = top && top.severity !== 'info' ? `Main finding: ${top.title}` : undefined;
-  const sh = w.heightOf(v.sentence, innerW, { size: 10 });
+  const sentence = verdictSentence(diagnosis);
+  const sh = w.heightOf(sentence, innerW, { size: 10 });
   const mh = mainText ? w.heightOf(mainText, innerW, { size: 10.5, font: 'bold' }) + 8 : 0;
+  // Both halves of the phone's mail, each with a mark and a word (DESIGN.md: verdict per direction).
   const vh = 84 + sh + mh + 10;
   w.box(w.x0, y, w.width, vh, c.bg, c.fg, 4);
   w.at('Overall result', w.x0 + 16, y + 12, { size: 9.5, color: COLOR.muted });
   w.at(`${v.mark}  ${v.word}`, w.x0 + 16, y + 28, { size: 24, font: 'bold', color: c.fg });
+  // Both halves of the phone's mail beside the verdict, each with a mark and a word (DESIGN.md).
+  (['receiving', 'sending'] as const).forEach((dir, i) => {
+    const words = DIRECTION_WORDS[dir];
+    const r = diagnosis.directions?.[dir] ?? 'untested';
+    const color = r === 'pass' ? COLOR.pass : r === 'fail' ? COLOR.fail : COLOR.muted;
+    const x = w.x0 + innerW / 2 - 30;
+    const ry = y + 16 + i * 18;
+    w.at(`${words.name} (${words.proto})`, x, ry, { size: 10, color: COLOR.muted });
+    w.at(`${words.result[r].mark} ${words.result[r].word}`, x + 140, ry, { size: 10.5, font: 'bold', color, width: w.x1 - 16 - (x + 140) });
+  });
   w.at(v.headline, w.x0 + 16, y + 60, { size: 12.5, font: 'bold', width: innerW });
   w.y = y + 82;
-  w.para(v.sentence, { x: w.x0 + 16, width: innerW, size: 10, gapAfter: 6 });
+  w.para(sentence, { x: w.x0 + 16, width: innerW, size: 10, gapAfter: 6 });
   if (mainText) w.para(mainText, { x: w.x0 + 16, width: innerW, size: 10.5, font: 'bold', color: c.fg, gapAfter: 0 });
   y += vh + 12;
-  y = drawAnswer(ctx, y);
 
   const errors = diagnosis.findings.filter((f) => f.severity === 'error').length;
   const warnings = diagnosis.findings.filter((f) => f.severity === 'warning').length;
   const plural = (n: number, one: string, many = one + 's') => `${n} ${n === 1 ? one : many}`;
   w.at(
-    `${plural(diagnosis.attempts.length, 'attempt')} to read mail · ${plural(errors, 'problem')} · ${plural(warnings, 'warning')} · ${plural(ctx.events.length, 'recorded event')}`,
+    `${plural(diagnosis.attempts.filter((a) => a.direction !== 'sending').length, 'attempt')} to read mail · ${plural(diagnosis.attempts.filter((a) => a.direction === 'sending').length, 'attempt')} to send · ${plural(errors, 'problem')} · ${plural(warnings, 'warning')} · ${plural(ctx.events.length, 'recorded event')}`,
     w.x0,
     y,
     { size: 9.5, color: COLOR.muted, width: w.width },
@@ -101,6 +112,9 @@ export function drawCover(ctx: ReportContext): void {
     w.at('For the technician only. Do not send it outside the shop; export a redacted copy for the customer.', w.x0 + 14, y + 26, { size: 9, width: w.width - 28 });
   }
   y += safeH + 12;
+  // The answer after the redaction notice, so a long answer (both directions) never pushes the
+  // notice off the cover.
+  y = drawAnswer(ctx, y);
   if (ctx.diagnosisError) {
     w.at(`⚠ The automatic diagnosis failed (${ctx.diagnosisError}); results below show only what the events say.`, w.x0, y, { size: 9, color: COLOR.warn, width: w.width });
     y += 16;

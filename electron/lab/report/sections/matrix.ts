@@ -50,17 +50,9 @@ export function cellWords(c: MatrixCell | undefined): { mark: string; word: stri
   return { mark: '✗', word, why: why || undefined, color: COLOR.fail, bg: COLOR.failBg };
 }
 
-export function drawMatrix(ctx: ReportContext): void {
-  const { w, diagnosis } = ctx;
-  w.sectionBreak();
-  w.heading('2. Results: what was tried');
-  if (diagnosis.attempts.length === 0) {
-    w.para('The phone did not connect to the mail server during this session: there is nothing to show here.');
-    return;
-  }
-  w.para('Each box is one way of connecting (rows: encryption; columns: how the phone sends the password). ✓ works means the phone logged in and read mail; ✗ fails means it did not, with the reason; – means it was not tried.', { size: 9.5, color: COLOR.muted, gapAfter: 10 });
-
-  const { securities, mechanisms, cells } = buildMatrix(diagnosis.attempts);
+function drawGrid(ctx: ReportContext, attempts: readonly Attempt[]): void {
+  const { w } = ctx;
+  const { securities, mechanisms, cells } = buildMatrix(attempts);
   const headW = 118;
   const colW = Math.min(130, (w.width - headW) / Math.max(1, mechanisms.length));
   const headH = 26;
@@ -74,7 +66,7 @@ export function drawMatrix(ctx: ReportContext): void {
   y += headH;
   for (const s of securities) {
     w.at(SECURITY_WORDS[s], w.x0 + 6, y + 10, { size: 9.5, font: 'bold', width: headW - 10 });
-    const proto = diagnosis.attempts.find((a) => a.security === s)?.proto ?? 'imap';
+    const proto = attempts.find((a) => a.security === s)?.proto ?? 'imap';
     w.at(securityWords({ security: s, proto }).replace(/^.*\(/, '(').replace(')', ')'), w.x0 + 6, y + 24, { size: 8, color: COLOR.muted, width: headW - 10 });
     mechanisms.forEach((m, i) => {
       const cw = cellWords(cells.get(`${s}|${m}`));
@@ -92,6 +84,26 @@ export function drawMatrix(ctx: ReportContext): void {
     y += rowH;
   }
   w.y = y + 18;
+
+}
+
+export function drawMatrix(ctx: ReportContext): void {
+  const { w, diagnosis } = ctx;
+  w.sectionBreak();
+  w.heading('2. Results: what was tried');
+  if (diagnosis.attempts.length === 0) {
+    w.para('The phone did not connect to the mail server during this session: there is nothing to show here.');
+    return;
+  }
+  w.para(`Each box is one way of connecting (rows: encryption; columns: how the phone sends the password). ✓ works means the phone logged in and read mail${diagnosis.attempts.some((a) => a.direction === 'sending') ? ' (for sending: the lab accepted its message)' : ''}; ✗ fails means it did not, with the reason; – means it was not tried.`, { size: 9.5, color: COLOR.muted, gapAfter: 10 });
+
+  // One grid per half of the phone's mail: IMAP and SMTP logins are different settings on the phone.
+  const dirs = (['receiving', 'sending'] as const).filter((d) => diagnosis.attempts.some((a) => (a.direction ?? 'receiving') === d));
+  for (const dir of dirs) {
+    const mine = diagnosis.attempts.filter((a) => (a.direction ?? 'receiving') === dir);
+    if (dirs.length > 1 || dir === 'sending') w.heading(dir === 'sending' ? 'Sending mail (SMTP)' : 'Reading mail (IMAP)', 2, 120);
+    drawGrid(ctx, mine);
+  }
 
   w.heading('Every attempt, step by step', 2, 60);
   const cols = { n: w.x0, when: w.x0 + 22, what: w.x0 + 82, steps: w.x0 + 230, result: w.x1 - 62 };
@@ -128,7 +140,7 @@ export function drawMatrix(ctx: ReportContext): void {
     const startT = a.start ?? ctx.eventsByConn.get(a.conn)?.[0]?.t;
     w.at(startT ? clock(Date.parse(startT)).slice(0, 8) : '', cols.when, y, { size: 9 });
     w.at(`${securityWords(a)}`, cols.what, y, { size: 8.5, width: cols.steps - cols.what - 6 });
-    w.at(`${mechanismWords(a.mechanism)} · ${a.conn}`, cols.what, y + 12, { size: 8, color: COLOR.muted, width: cols.steps - cols.what - 6 });
+    w.at(`${a.proto === 'smtp' ? 'SMTP · ' : ''}${mechanismWords(a.mechanism)} · ${a.conn}`, cols.what, y + 12, { size: 8, color: COLOR.muted, width: cols.steps - cols.what - 6 });
     w.y = y;
     w.para(stepsText, { x: cols.steps, width: stepsW, size: 8.5, gapAfter: 0 });
     const ok = a.verdict === 'pass';
@@ -147,4 +159,7 @@ export function drawMatrix(ctx: ReportContext): void {
   }
   w.y += 6;
   w.para('Steps: connect → encryption → password → phone saw login → open inbox → download → log out. ✓ passed, ✗ failed, – skipped.', { size: 8, color: COLOR.muted });
+  if (diagnosis.attempts.some((a) => a.direction === 'sending')) {
+    w.para('Sending (SMTP) steps: connect → encryption → greet server → password → phone saw login → sender → recipient → message → quit.', { size: 8, color: COLOR.muted });
+  }
 }

@@ -2,7 +2,7 @@
 import type { Attempt } from '../../../api.js';
 import type { ReportContext } from '../context.js';
 import { COLOR } from '../pdf.js';
-import { describeSuite, failureWords, firstFailure, mechanismWords, rankFindings, securityWords } from '../words.js';
+import { DIRECTION_WORDS, describeSuite, failureWords, firstFailure, mechanismWords, rankFindings, securityWords } from '../words.js';
 
 /** Recommendations that say nothing to do are not worth a line in "What to do". */
 const NOTHING_TO_DO = /^(nothing to do|none|no action)\.?$/i;
@@ -26,7 +26,7 @@ export function summaryLines(ctx: ReportContext): { works: string[]; fails: stri
   const fails: string[] = [];
 
   const passing = diagnosis.attempts.filter((a) => a.verdict === 'pass');
-  for (const a of passing) works.push(`Reading mail works with ${attemptName(a)}.`);
+  for (const a of passing) works.push(`${a.direction === 'sending' ? 'Sending' : 'Reading'} mail works with ${attemptName(a)}.`);
 
   const accepted = [...new Set(diagnosis.attempts.filter((a) => a.steps.some((s) => s.step === 'auth' && s.result === 'pass')).map((a) => mechanismWords(a.mechanism)))];
   if (accepted.length > 0 && passing.length === 0) {
@@ -41,11 +41,17 @@ export function summaryLines(ctx: ReportContext): { works: string[]; fails: stri
   if (certFetched && certFetched.kind === 'http.request') works.push(`The phone downloaded the lab's security certificate (${certFetched.path}).`);
   if (works.length === 0) works.push('Nothing worked in this session.');
 
+  const sends = diagnosis.attempts.some((a) => a.direction === 'sending');
   for (const a of diagnosis.attempts.filter((x) => x.verdict === 'fail')) {
     const f = firstFailure(a);
-    fails.push(`${attemptName(a)}: ${f ? failureWords(f) : 'the attempt did not finish'}${f?.note && !f.stopped ? ` (${f.note})` : ''}.`);
+    const what = sends ? `${a.direction === 'sending' ? 'Sending' : 'Reading'}, ${attemptName(a)}` : attemptName(a);
+    fails.push(`${what}: ${f ? failureWords(f) : 'the attempt did not finish'}${f?.note && !f.stopped ? ` (${f.note})` : ''}.`);
   }
-  if (fails.length === 0) fails.push(diagnosis.attempts.length === 0 ? 'The phone made no attempt to read mail in this session.' : 'Nothing: every attempt worked.');
+  if (fails.length === 0) fails.push(diagnosis.attempts.length === 0 ? 'The phone made no attempt to read or send mail in this session.' : 'Nothing: every attempt worked.');
+  // What the lab captured: the message the phone sent (the round trip to its inbox).
+  for (const ev of events) {
+    if (ev.kind === 'smtp.message') works.push(`The lab received the message "${ev.subject ?? '(no subject)'}" from ${ev.from || '<>'} (${ev.size.toLocaleString('en-US')} bytes)${ev.delivered ? ' and put it in the phone\'s inbox' : ''}.`);
+  }
 
   const ranked = rankFindings(diagnosis.findings);
   // Advice from problems and warnings; notes only when there is nothing more pressing.
@@ -63,6 +69,17 @@ export function drawSummary(ctx: ReportContext): void {
   w.newPage();
   w.heading('1. Summary in plain words');
   const { works, fails, todo } = summaryLines(ctx);
+  // Both halves first, so "works" below is never read as "everything works".
+  const y = w.y;
+  (['receiving', 'sending'] as const).forEach((dir, i) => {
+    const words = DIRECTION_WORDS[dir];
+    const r = ctx.diagnosis.directions?.[dir] ?? 'untested';
+    const color = r === 'pass' ? COLOR.pass : r === 'fail' ? COLOR.fail : COLOR.muted;
+    const x = w.x0 + i * (w.width / 2 + 8);
+    w.at(`${words.name} (${words.proto}):`, x, y, { size: 10.5, color: COLOR.muted });
+    w.at(`${words.result[r].mark} ${words.result[r].word}`, x + 140, y, { size: 11, font: 'bold', color, width: w.width / 2 - 142 });
+  });
+  w.y = y + 24;
   const block = (title: string, mark: string, color: string, items: string[], numbered = false) => {
     w.heading(`${mark}  ${title}`, 2, 40);
     items.forEach((item, i) => {

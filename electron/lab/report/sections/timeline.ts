@@ -54,6 +54,8 @@ function noteFor(ev: LabEvent): { text: string; tone: Tone } | undefined {
       return { text: `phone says it is ${[ev.device.vendor, ev.device.model].filter(Boolean).join(' ')}`, tone: 'neutral' };
     case 'note':
       return { text: ev.text, tone: 'neutral' };
+    case 'smtp.message':
+      return { text: `✓ message captured: "${ev.subject ?? '(no subject)'}", ${ev.size.toLocaleString('en-US')} bytes, to ${ev.to.join(', ')}`, tone: 'pass' };
     default:
       return undefined;
   }
