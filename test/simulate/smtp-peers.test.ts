@@ -71,10 +71,11 @@ describe('correct SMTP clients get a sending pass with no false finding', () => 
     expect(o.diagnosis.findings).toEqual([]);
   });
 
-  it('swaks, PLAIN in clear: only cleartext-password', async () => {
+  it('swaks, PLAIN in clear: a pass, the cleartext password only noted (the lab network is trusted)', async () => {
     const o = await observe(lab, () => swaks(['--port', smtpPort(), '--auth', 'PLAIN']));
     sent(o, 'PLAIN', 'none');
-    expect(serious(o.diagnosis)).toEqual(['cleartext-password']);
+    expect(serious(o.diagnosis)).toEqual([]);
+    expect(o.diagnosis.findings.map((f) => `${f.id}:${f.severity}`)).toEqual(['cleartext-password:info']);
   });
 
   it('Python smtplib: starttls, login, send_message with UTF-8 text', async () => {
