@@ -1,9 +1,10 @@
 /**
- * `npm run bench:certs`: the lab CA plus a server certificate, made N times (fresh directory
- * each run, so both RSA keys are generated), median and p90, next to OpenSSL doing the same
- * work in the same run: `openssl req -x509 -newkey rsa:2048` for the CA, `openssl req -new
- * -newkey rsa:2048` + `openssl x509 -req` for the server certificate, and the two DER
- * conversions (`openssl x509 -outform DER`) that give ca.crt and server.crt.
+ * `npm run bench:certs`: the lab CA plus its two server certificates (SHA-256 and SHA-1, one
+ * server key), made N times (fresh directory each run, so both RSA keys are generated), median
+ * and p90, next to OpenSSL doing the same work in the same run: `openssl req -x509 -newkey
+ * rsa:2048` for the CA, `openssl req -new -newkey rsa:2048` + two `openssl x509 -req` (-sha256,
+ * -sha1) for the server certificates, and the three DER conversions (`openssl x509 -outform
+ * DER`) that give ca.crt, server.crt and server-sha1.crt.
  *
  * RSA key generation dominates both and varies a lot from run to run (prime search), hence the
  * median. Usage: npm run bench:certs [-- RUNS]
@@ -27,7 +28,7 @@ function stats(ms: number[]): { median: number; p90: number; min: number } {
 async function ours(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'mp-bench-certs-'));
   const t0 = performance.now();
-  await ensureLabCertificates({ outDir: dir, hosts: HOSTS, profile: 'legacy' });
+  await ensureLabCertificates({ outDir: dir, hosts: HOSTS });
   const ms = performance.now() - t0;
   rmSync(dir, { recursive: true, force: true });
   return ms;
@@ -36,11 +37,11 @@ async function ours(): Promise<number> {
 async function oursInMemory(): Promise<number> {
   const t0 = performance.now();
   const caKeys = await generateRsaKeyPair();
-  const ca = buildCaCertificate({ keys: caKeys, profile: 'legacy' });
+  const ca = buildCaCertificate({ keys: caKeys });
   const keys = await generateRsaKeyPair();
-  const srv = buildServerCertificate({ keys, ca, caKeys, hosts: parseHosts(HOSTS), profile: 'legacy' });
+  const hosts = parseHosts(HOSTS);
   certToDer(ca);
-  certToDer(srv);
+  for (const hash of ['sha256', 'sha1'] as const) certToDer(buildServerCertificate({ keys, ca, caKeys, hosts, hash }));
   return performance.now() - t0;
 }
 
@@ -57,10 +58,12 @@ function openssl(): number {
   run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('ca.key'), '-out', p('ca.pem'), '-sha1', '-days', '3650',
     '-subj', '/CN=Mailprobe Lab CA/O=Mailprobe', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   run(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=192.168.1.20/O=Mailprobe']);
-  run(['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-CAcreateserial', '-sha1', '-days', '730',
-    '-extfile', p('server.ext'), '-out', p('server.pem')]);
+  for (const [hash, name] of [['-sha256', 'server'], ['-sha1', 'server-sha1']]) {
+    run(['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-CAcreateserial', hash, '-days', '730',
+      '-extfile', p('server.ext'), '-out', p(`${name}.pem`)]);
+  }
   run(['x509', '-in', p('ca.pem'), '-outform', 'DER', '-out', p('ca.crt')]);
-  run(['x509', '-in', p('server.pem'), '-outform', 'DER', '-out', p('server.crt')]);
+  for (const name of ['server', 'server-sha1']) run(['x509', '-in', p(`${name}.pem`), '-outform', 'DER', '-out', p(`${name}.crt`)]);
   const ms = performance.now() - t0;
   rmSync(dir, { recursive: true, force: true });
   return ms;
@@ -84,10 +87,10 @@ const fmt = (name: string, ms: number[]) => {
 const version = execFileSync('openssl', ['version']).toString().trim();
 process.stdout.write(
   [
-    `CA + server certificate (RSA 2048 both, SHA-1, SANs), ${RUNS} runs, node ${process.version}, ${version}`,
-    fmt('mailprobe ensureLabCertificates (keys, certs, 6 files)', a),
+    `CA (SHA-1) + server certificates (SHA-256 and SHA-1, one key; RSA 2048, SANs), ${RUNS} runs, node ${process.version}, ${version}`,
+    fmt('mailprobe ensureLabCertificates (keys, certs, 8 files)', a),
     fmt('mailprobe in memory, keys one after the other, no files', b),
-    fmt('openssl req -x509 -newkey + req -new + x509 -req + 2 DER', c),
+    fmt('openssl req -x509 -newkey + req -new + 2 x509 -req + 3 DER', c),
     `ratio (ensureLabCertificates / openssl, medians): ${(stats(a).median / stats(c).median).toFixed(2)}`,
   ].join('\n') + '\n',
 );

@@ -110,6 +110,13 @@ export interface TlsHelloEvent extends EventBase {
 
 export type TlsEngineName = 'modern' | 'legacy';
 
+/**
+ * Which of the lab's two server certificates a connection was given (electron/lab/tls/README.md,
+ * "Which certificate"): `sha1` for clients of the SHA-1 era (2006 phones cannot check SHA-256),
+ * `sha256` for everyone else (OpenSSL 3, GnuTLS and Node refuse SHA-1 in a chain).
+ */
+export type ServedCertificate = 'sha1' | 'sha256';
+
 export interface TlsEstablishedEvent extends EventBase {
   kind: 'tls.established';
   conn: string;
@@ -119,11 +126,20 @@ export interface TlsEstablishedEvent extends EventBase {
   engine: TlsEngineName;
   /** "implicit" (port 993) or "starttls". */
   mode?: 'implicit' | 'starttls';
+  /** The server certificate sent (absent in captures and in sessions of older versions). */
+  certificate?: ServedCertificate;
+  /** The names and addresses that certificate covers (its subjectAltName entries). */
+  certificateNames?: string[];
 }
 
 export type TlsFailureReason =
   | 'no-shared-cipher'
   | 'protocol-version'
+  /** The client's alert unknown_ca: it does not hold the lab CA. */
+  | 'client-lacks-ca'
+  /** It holds a CA but refused this certificate (bad_certificate, unsupported_certificate,
+   * certificate_unknown, certificate_expired, certificate_revoked), or it closed right after a
+   * modern handshake without a command (a check done after the handshake: mbsync, mutt). */
   | 'client-rejected-certificate'
   | 'client-closed'
   | 'malformed'
@@ -141,6 +157,9 @@ export interface TlsFailedEvent extends EventBase {
   /** The session had been established (`tls.established` came first): a fatal error later on,
    * such as a record with a bad MAC; the connection was closed. */
   afterHandshake?: true;
+  /** The server certificate sent before the failure, when it got that far. */
+  certificate?: ServedCertificate;
+  certificateNames?: string[];
 }
 
 export interface AuthEvent extends EventBase {

@@ -14,6 +14,8 @@ const USAGE = `usage:
                      [--mechanisms LIST] [--empty-line strict|lenient] [--tls modern|legacy|auto]
                      [--variants off|auto] [--json] [--ui] [--ui-port N]
   mailprobe cert     --out DIR --host NAME_OR_IP... [--profile legacy|modern] [--new-ca] [--data-dir DIR]
+                     (writes the lab CA and BOTH server certificates, SHA-256 and SHA-1; the lab
+                     serves each client the one it can check; --profile no longer chooses)
   mailprobe diagnose SESSION_DIR | events.jsonl | capture.pcap  [--json]
   mailprobe report   SESSION_DIR --out report.pdf [--include-secrets]
                      [--technician NAME] [--ticket ID] [--paper a4|letter]

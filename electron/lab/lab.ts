@@ -138,6 +138,8 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   let releaseCertificates: (() => void) | undefined;
   if (!certs && (wantsTls || wanted.http !== null)) {
     certs = await ensureLabCertificates({ dataDir, hosts: labCertificateHosts(lan.address, host) });
+    // e.g. an older version's SHA-256 CA re-signed with SHA-1: phones need the new ca.crt.
+    for (const w of certs.warnings ?? []) warn(w);
     // While this lab runs, `mailprobe cert --new-ca` must not swap the CA under it.
     releaseCertificates = markCertificatesInUse(certs.dir);
   }

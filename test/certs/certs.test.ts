@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
@@ -42,13 +42,13 @@ describe('the hosts of the lab certificate', () => {
 });
 
 describe('lab certificates', () => {
-  it('creates a legacy CA and server certificate that openssl reads from DER and verifies', async () => {
+  it('creates a SHA-1 CA and both server certificates (SHA-256 and SHA-1, one key) that openssl reads from DER and verifies', async () => {
     const dir = tmp();
     const c = await ensureLabCertificates({ outDir: dir, hosts: ['192.168.1.20', 'Lab.Local'] });
     expect(c.caCreated).toBe(true);
-    expect(c.profile).toBe('legacy');
+    expect(c.caSignature).toBe('sha1');
     expect(c.hosts).toEqual(['192.168.1.20', 'lab.local']);
-    for (const f of ['ca.crt', 'ca.pem', 'ca.key', 'server.crt', 'server.pem', 'server.key']) expect(existsSync(join(dir, f))).toBe(true);
+    for (const f of ['ca.crt', 'ca.pem', 'ca.key', 'server.crt', 'server.pem', 'server-sha1.crt', 'server-sha1.pem', 'server.key']) expect(existsSync(join(dir, f))).toBe(true);
     expect(statSync(join(dir, 'ca.key')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'server.key')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(dir, 'ca.crt')).equals(c.caCertDer)).toBe(true);
@@ -56,7 +56,13 @@ describe('lab certificates', () => {
 
     const server = await x509Text(join(dir, 'server.crt'));
     expect(server).toContain('Version: 3');
-    expect(server).toContain('Signature Algorithm: sha1WithRSAEncryption');
+    expect(server).toContain('Signature Algorithm: sha256WithRSAEncryption');
+    const sha1Server = await x509Text(join(dir, 'server-sha1.crt'));
+    expect(sha1Server).toContain('Signature Algorithm: sha1WithRSAEncryption');
+    // Same key, same names: only the signature differs.
+    const modulus = (t: string) => /Modulus:([\s\S]*?)Exponent/.exec(t)![1];
+    expect(modulus(sha1Server)).toBe(modulus(server));
+    expect(sha1Server).toContain('IP Address:192.168.1.20, DNS:lab.local');
     expect(server).toContain('Public-Key: (2048 bit)');
     expect(server).toMatch(/Subject: CN ?= ?192\.168\.1\.20/);
     expect(server).toContain('IP Address:192.168.1.20, DNS:lab.local');
@@ -64,6 +70,7 @@ describe('lab certificates', () => {
     expect(server).toMatch(/Key Usage: critical\s+Digital Signature, Key Encipherment/);
     expect(server).toContain('CA:FALSE');
     const ca = await x509Text(join(dir, 'ca.crt'));
+    expect(ca).toContain('Signature Algorithm: sha1WithRSAEncryption');
     expect(ca).toMatch(/Basic Constraints: critical\s+CA:TRUE/);
     expect(ca).toContain('Certificate Sign, CRL Sign');
     // Valid from a day back: a phone whose clock is behind still accepts it.
@@ -71,11 +78,17 @@ describe('lab certificates', () => {
     expect(Date.now() - Date.parse(notBefore)).toBeGreaterThan(DAY - 60_000);
 
     const caPem = await caPemFromDer(dir);
-    const srvPem = join(dir, 'server-from-der.pem');
-    await run('openssl', ['x509', '-inform', 'DER', '-in', join(dir, 'server.crt'), '-out', srvPem]);
-    const v = await run('openssl', ['verify', '-auth_level', '0', '-CAfile', caPem, srvPem]);
-    expect(v.stdout + v.stderr).toContain(': OK');
-    expect(v.code).toBe(0);
+    for (const [der, level] of [['server.crt', '2'], ['server-sha1.crt', '0']]) {
+      // The SHA-256 one at security level 2 (above OpenSSL 3's default 1) under the SHA-1 CA: the
+      // trust anchor's own signature is not checked. The SHA-1 one only where SHA-1 is allowed.
+      const srvPem = join(dir, `${der}-from-der.pem`);
+      await run('openssl', ['x509', '-inform', 'DER', '-in', join(dir, der), '-out', srvPem]);
+      const v = await run('openssl', ['verify', '-auth_level', level, '-CAfile', caPem, srvPem]);
+      expect(v.stdout + v.stderr, der).toContain(': OK');
+      expect(v.code).toBe(0);
+    }
+    const weak = await run('openssl', ['verify', '-auth_level', '1', '-CAfile', caPem, join(dir, 'server-sha1.pem')]);
+    expect(weak.stdout + weak.stderr).toContain('CA signature digest algorithm too weak');
     const fp = await run('openssl', ['x509', '-inform', 'DER', '-in', join(dir, 'ca.crt'), '-noout', '-fingerprint', '-sha1']);
     expect(fp.stdout).toContain(c.caSha1);
   });
@@ -115,18 +128,71 @@ describe('lab certificates', () => {
     expect(repaired.caSha1).toBe(a.caSha1);
   });
 
-  it('modern profile signs with SHA-256 and verifies at OpenSSL default security level', async () => {
+  it('upgrades a directory of an older version: its SHA-1 server.pem becomes the SHA-256 one, the CA stays', async () => {
     const dir = tmp();
-    const c = await ensureLabCertificates({ outDir: dir, hosts: ['localhost'], profile: 'modern' });
-    expect(c.profile).toBe('modern');
+    const a = await ensureLabCertificates({ outDir: dir, hosts: ['localhost'] });
+    // What the old default profile left: server.pem signed with SHA-1, no server-sha1 files.
+    writeFileSync(join(dir, 'server.pem'), readFileSync(join(dir, 'server-sha1.pem')));
+    writeFileSync(join(dir, 'server.crt'), readFileSync(join(dir, 'server-sha1.crt')));
+    for (const f of ['server-sha1.pem', 'server-sha1.crt']) rmSync(join(dir, f));
+    const b = await ensureLabCertificates({ outDir: dir, hosts: ['localhost'] });
+    expect(b.caCreated).toBe(false);
+    expect(b.caResigned).toBe(false);
+    expect(b.caSha256).toBe(a.caSha256); // phones that installed the CA keep it
+    expect(b.serverIssued).toBe(true);
     expect(await x509Text(join(dir, 'server.crt'))).toContain('sha256WithRSAEncryption');
-    const v = await run('openssl', ['verify', '-CAfile', await caPemFromDer(dir), join(dir, 'server.pem')]);
-    expect(v.code, v.stderr).toBe(0);
-    // Switching the same directory to legacy keeps the CA but warns that it is SHA-256.
-    const back = await ensureLabCertificates({ outDir: dir, hosts: ['localhost'], profile: 'legacy' });
-    expect(back.caCreated).toBe(false);
-    expect(back.serverIssued).toBe(true);
-    expect(back.warnings?.join(' ')).toMatch(/SHA-256/);
+    expect(await x509Text(join(dir, 'server-sha1.crt'))).toContain('sha1WithRSAEncryption');
+    const v = await run('openssl', ['verify', '-CAfile', join(dir, 'ca.pem'), join(dir, 'server.pem')]);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+  });
+
+  it('re-signs a SHA-256 CA of an older version with SHA-1 under the same key and name; the old ca.pem still verifies', async () => {
+    const dir = tmp();
+    // An older version's `--profile modern` CA: RSA 2048, self-signed with SHA-256.
+    const at = (f: string) => (f.startsWith('/') ? f : join(dir, f));
+    const ossl = (args: string[]) => run('openssl', args.map((a) => (/\.(pem|key)$/.test(a) ? at(a) : a)));
+    expect((await ossl(['genrsa', '-traditional', '-out', 'ca.key', '2048'])).code).toBe(0);
+    const mk = await ossl(['req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', '3650', '-subj', '/CN=Mailprobe Lab CA 0A1B2C/O=Mailprobe', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'ca.pem']);
+    expect(mk.code, mk.stderr).toBe(0);
+    const oldCa = join(dir, 'old-ca.pem');
+    writeFileSync(oldCa, readFileSync(join(dir, 'ca.pem')));
+    const c = await ensureLabCertificates({ outDir: dir, hosts: ['localhost'] });
+    expect(c.caCreated).toBe(false);
+    expect(c.caResigned).toBe(true);
+    expect(c.caSignature).toBe('sha1');
+    expect(c.caName).toBe('Mailprobe Lab CA 0A1B2C');
+    expect(c.warnings?.join(' ')).toMatch(/re-signed with SHA-1 under the same key and name/);
+    const ca = await x509Text(join(dir, 'ca.crt'));
+    expect(ca).toContain('Signature Algorithm: sha1WithRSAEncryption');
+    expect(ca).toMatch(/Subject: CN ?= ?Mailprobe Lab CA 0A1B2C, O ?= ?Mailprobe/);
+    const pub = async (f: string) => (await ossl(['x509', '-in', f, '-noout', '-pubkey'])).stdout;
+    expect(await pub('ca.pem')).toBe(await pub(oldCa));
+    // A computer that trusted the old CA verifies the new server certificate; so does the new CA.
+    for (const anchor of [oldCa, join(dir, 'ca.pem')]) {
+      const v = await ossl(['verify', '-CAfile', anchor, 'server.pem']);
+      expect(v.code, v.stdout + v.stderr).toBe(0);
+    }
+    // Nothing left to do on the next run.
+    const again = await ensureLabCertificates({ outDir: dir, hosts: ['localhost'] });
+    expect(again.caResigned).toBe(false);
+    expect(again.caSha256).toBe(c.caSha256);
+    expect(again.serverIssued).toBe(false);
+  });
+
+  it('a lab started on a data directory with such a CA says so in its warnings', async () => {
+    const dataDir = tmp('mp-old-ca-');
+    const certDir = join(dataDir, 'certs');
+    mkdirSync(certDir, { recursive: true, mode: 0o700 });
+    expect((await run('openssl', ['genrsa', '-traditional', '-out', join(certDir, 'ca.key'), '2048'])).code).toBe(0);
+    const mk = await run('openssl', ['req', '-x509', '-new', '-key', join(certDir, 'ca.key'), '-sha256', '-days', '3650', '-subj', '/CN=Mailprobe Lab CA 0D0D0D/O=Mailprobe', '-addext', 'basicConstraints=critical,CA:TRUE', '-out', join(certDir, 'ca.pem')]);
+    expect(mk.code, mk.stderr).toBe(0);
+    const lab = await startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: null, dataDir });
+    try {
+      expect(lab.warnings.join(' ')).toMatch(/re-signed with SHA-1 under the same key and name/);
+      expect(await x509Text(join(certDir, 'ca.crt'))).toContain('Signature Algorithm: sha1WithRSAEncryption');
+    } finally {
+      await lab.stop();
+    }
   });
 
   it('refuses wildcards and junk before writing anything', async () => {
@@ -230,12 +296,18 @@ describe('mailprobe cert', () => {
     const sha1 = (await run('openssl', ['x509', '-inform', 'DER', '-in', join(dir, 'ca.crt'), '-noout', '-fingerprint', '-sha1'])).stdout.split('=')[1].trim();
     expect(r.out).toContain(sha1);
     expect(r.out).toMatch(/SHA-256 [0-9A-F:]{95}/);
-    for (const f of ['ca.crt', 'ca.pem', 'ca.key', 'server.crt', 'server.pem', 'server.key']) expect(r.out).toContain(join(dir, f));
+    for (const f of ['ca.crt', 'ca.pem', 'ca.key', 'server.crt', 'server.pem', 'server-sha1.crt', 'server-sha1.pem', 'server.key']) expect(r.out).toContain(join(dir, f));
+    // --profile modern no longer means "one SHA-256 certificate": the output says both were written.
+    expect(r.out).toMatch(/note: --profile modern no longer chooses one signature: both server certificates were written/);
+    expect(r.out).toMatch(/SHA-256 for current clients and SHA-1 for phones/);
+    expect(await x509Text(join(dir, 'server.crt'))).toContain('sha256WithRSAEncryption');
+    expect(await x509Text(join(dir, 'server-sha1.crt'))).toContain('sha1WithRSAEncryption');
     expect(await x509Text(join(dir, 'server.crt'))).toContain('IP Address:10.0.0.5, DNS:phone.lab, IP Address:0:0:0:0:0:0:0:1');
     const again = await cli(['--out', dir, '--host', '10.0.0.5', '--new-ca']);
     expect(again.code).toBe(0);
     expect(again.out).toContain('created');
     expect(again.out).not.toContain(sha1);
+    expect(again.out).not.toContain('note: --profile');
   });
 
   it('exits 2 with one line on bad usage', async () => {

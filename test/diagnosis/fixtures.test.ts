@@ -14,6 +14,12 @@ const EXPECTED: Record<string, { verdict: string; findings: FindingId[] }> = {
   'nokia6234-full-body.jsonl': { verdict: 'pass', findings: ['cleartext-password', 'full-body-download'] },
   'symbian-s60.jsonl': { verdict: 'pass', findings: ['cleartext-password', 'cert-fetched', 'full-body-download'] },
   'well-behaved-starttls.jsonl': { verdict: 'pass', findings: [] },
+  // Real clients against the lab (test/fixtures/capture-certificate-refusals.sh): mbsync and mutt
+  // trusting another CA check the certificate after the handshake and close without a command.
+  'mbsync-wrong-ca.jsonl': { verdict: 'fail', findings: ['tls-handshake-failed'] },
+  'mutt-wrong-ca.jsonl': { verdict: 'fail', findings: ['tls-handshake-failed'] },
+  // …and mbsync trusting the lab CA syncs (its whole-message download is full-body-download's call).
+  'mbsync-lab-ca.jsonl': { verdict: 'pass', findings: ['full-body-download'] },
   'oddities.jsonl': {
     verdict: 'fail',
     findings: ['digest-final-response-missing', 'auth-failed', 'empty-line-after-auth', 'login-prompt-mismatch', 'cert-format-rejected', 'sasl-ir-unadvertised', 'cleartext-password', 'protocol-violation'],
@@ -93,7 +99,41 @@ describe('diagnosis of the seed fixtures', () => {
     expect(f.data).toMatchObject({ maxVersion: 'TLSv1' });
     expect(f.explanation).toContain('TLS_RSA_WITH_RC4_128_MD5');
     const tls = d.findings.find((x) => x.id === 'tls-handshake-failed')!;
-    expect(tls.data).toMatchObject({ reason: 'client-rejected-certificate', alert: 'unknown_ca' });
+    // Recorded by an earlier version as client-rejected-certificate: the unknown_ca alert decides.
+    expect(tls.data).toMatchObject({ reason: 'client-lacks-ca', alert: 'unknown_ca' });
+    expect(tls.title).toBe('The secure (SSL/TLS) connection could not be set up');
+    expect(tls.explanation).toContain("the phone rejected the lab's certificate (alert unknown_ca): it does not trust the lab CA");
+    expect(tls.recommendation).toMatch(/^Install the lab CA certificate on the phone as a DER ".crt" file/);
     expect(d.attempts[0].steps.find((s) => s.step === 'tls')!.result).toBe('fail');
+  });
+
+  it('reports mbsync and mutt closing right after the handshake as a certificate refusal, not the 6233\'s tls-no-command', () => {
+    for (const name of ['mbsync-wrong-ca.jsonl', 'mutt-wrong-ca.jsonl']) {
+      const d = diagnose(fixture(name));
+      const f = d.findings.find((x) => x.id === 'tls-handshake-failed')!;
+      expect(f.data, name).toMatchObject({ reason: 'client-rejected-certificate', how: 'closed-after-handshake', refused: ['trust'], certificate: 'sha256', count: 2 });
+      expect(f.title).toBe("The client refused the lab's certificate");
+      expect(f.explanation).toMatch(/checked the lab's certificate after the handshake and refused it; most likely it does not trust the lab CA/);
+      expect(f.explanation).not.toMatch(/client certificate/);
+      expect(f.recommendation).toMatch(/trust this lab's CA/);
+      // IMAPS and STARTTLS alike; evidence: the hello, the established session and the close.
+      expect(d.attempts.map((a) => a.security)).toEqual(['tls', 'starttls']);
+      for (const a of d.attempts) expect(a.steps.find((s) => s.step === 'tls')).toMatchObject({ result: 'fail', note: 'client-rejected-certificate (closed right after the handshake)' });
+      expect(f.evidence.length).toBe(6);
+    }
+    // mutt waited for a person at its certificate prompt: the close came 1.5 s after the handshake.
+    const mutt = fixture('mutt-wrong-ca.jsonl');
+    const est = mutt.find((e) => e.kind === 'tls.established')!;
+    const close = mutt.find((e) => e.kind === 'conn.close' && e.conn === est.conn)!;
+    expect(Date.parse(close.t) - Date.parse(est.t)).toBeGreaterThan(1000);
+  });
+
+  it('still reports the seed 6233 (TLS 1.0) sending nothing after the handshake as tls-no-command, word for word', () => {
+    const d = diagnose(fixture('nokia6233-993-ca-no-command.jsonl'));
+    const f = d.findings.find((x) => x.id === 'tls-no-command')!;
+    expect(f.title).toBe('The phone set up SSL/TLS and then sent nothing');
+    expect(f.explanation).toMatch(/the phone may expect a client certificate/);
+    expect(ids(d)).not.toContain('tls-handshake-failed');
+    expect(d.attempts[0].steps.find((s) => s.step === 'tls')!.result).toBe('pass');
   });
 });

@@ -24,7 +24,9 @@ describe('capture input', () => {
     expect(events.find((e) => e.kind === 'tls.hello')).toMatchObject({ maxVersion: 'TLSv1', cipherSuites: expect.arrayContaining(['TLS_RSA_WITH_RC4_128_MD5']) });
     const d = diagnose(events);
     expect(ids(d)).toEqual(['legacy-tls-only', 'tls-handshake-failed']);
-    expect(d.findings.find((f) => f.id === 'tls-handshake-failed')!.data).toMatchObject({ reason: 'client-rejected-certificate', alert: 'unknown_ca' });
+    const f = d.findings.find((x) => x.id === 'tls-handshake-failed')!;
+    expect(f.data).toMatchObject({ reason: 'client-lacks-ca', alert: 'unknown_ca' });
+    expect(f.recommendation).toMatch(/Install the lab CA certificate on the phone as a DER ".crt"/);
   });
 
   it('sees a TLS 1.0 RC4-MD5 session established and left without a command (993 with the CA)', () => {

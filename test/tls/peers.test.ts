@@ -171,7 +171,7 @@ print(m.noop())
     const before = h.events().length;
     await runInteractive('openssl', ['s_client', '-connect', `127.0.0.1:${h.port}`, '-tls1_2', '-CAfile', pki.otherCaFile, '-verify_return_error'], [{ waitFor: /$^/ }], 5000);
     const f = (await waitForEvent({ events: () => h.events().slice(before) }, (e) => e.kind === 'tls.failed')) as TlsFailedEvent;
-    expect(f).toMatchObject({ reason: 'client-rejected-certificate', alert: 'unknown_ca', alertFrom: 'client' });
+    expect(f).toMatchObject({ reason: 'client-lacks-ca', alert: 'unknown_ca', alertFrom: 'client' });
   });
 
   it('records the refusal when a 2006-style client rejects the certificate on the legacy engine', async () => {
@@ -180,8 +180,9 @@ print(m.noop())
     const r = await runInteractive('gnutls-cli', ['--x509cafile', pki.otherCaFile, '-p', String(h.port), '--priority', gnutlsPriority('VERS-TLS1.0', '+3DES-CBC:+SHA1'), 'localhost'], [{ waitFor: /$^/ }], 5000);
     expect(r.stdout + r.stderr).toMatch(/verification of server certificate failed/i);
     const f = (await waitForEvent({ events: () => h.events().slice(before) }, (e) => e.kind === 'tls.failed')) as TlsFailedEvent;
-    expect(f).toMatchObject({ reason: 'client-rejected-certificate', alertFrom: 'client' });
-    expect(['bad_certificate', 'unknown_ca']).toContain(f.alert);
+    expect(f).toMatchObject({ alertFrom: 'client' });
+    // unknown_ca → the client lacks the CA; bad_certificate → it refused this certificate.
+    expect(f.alert === 'unknown_ca' ? 'client-lacks-ca' : f.alert === 'bad_certificate' ? 'client-rejected-certificate' : f.alert).toBe(f.reason);
   });
 });
 

@@ -2,20 +2,24 @@
  * Building the lab's certificates with node-forge; RSA keys come from Node's native generator
  * (forge's pure-JS generator takes seconds, the native one a fraction of a second).
  *
- * Profiles (issue 4):
- *  - `legacy`: RSA 2048, sha1WithRSAEncryption. Phones of 2006 (Nokia Series 40 5th edition,
- *    Symbian 9.1) verify PKCS#1 v1.5 signatures with MD5 or SHA-1 only: a SHA-256-signed CA
- *    "contains an error" on import or fails the chain check in the TLS handshake. Legacy is the
- *    default because the phones Mailprobe exists for are of that age.
- *  - `modern`: the same certificates signed with SHA-256, for current clients that refuse SHA-1
- *    (OpenSSL 3 at its default security level rejects SHA-1 signatures in a chain).
- * Both are X.509 v3 with basicConstraints, keyUsage and (server) extendedKeyUsage serverAuth, and
+ * Signatures:
+ *  - The CA signs itself with SHA-1 (sha1WithRSAEncryption). Phones of 2006 (Nokia Series 40
+ *    5th edition, Symbian 9.1) verify PKCS#1 v1.5 signatures with MD5 or SHA-1 only: a
+ *    SHA-256-signed CA "contains an error" on import. Current verifiers do not check the
+ *    signature of the trust anchor itself (OpenSSL 3 `check_auth_level` skips the last element
+ *    of the chain; GnuTLS and Node alike), so the same CA serves modern clients too: proved by
+ *    test/certs/verify.test.ts with openssl, Python, Node, GnuTLS and curl.
+ *  - Two server certificates for the same key and names: one signed with SHA-1 for those phones,
+ *    one with SHA-256 for everyone else (OpenSSL 3 at its default security level rejects a SHA-1
+ *    signature anywhere below the trust anchor: "CA signature digest algorithm too weak").
+ *    The TLS acceptor picks one per connection (tls/certificate-choice.ts).
+ * All are X.509 v3 with basicConstraints, keyUsage and (server) extendedKeyUsage serverAuth, and
  * start a day back so a phone whose clock is a few hours behind still accepts them.
  */
 import { createHash, createPrivateKey, generateKeyPair, randomBytes, sign as nativeSign, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
-import type { CertProfile } from './types.js';
+import type { SignatureHash } from './types.js';
 import type { HostEntry } from './hosts.js';
 
 export const RSA_KEY_BITS = 2048;
@@ -25,10 +29,12 @@ export const BACKDATE_MS = 24 * 60 * 60 * 1000;
 export const CA_VALIDITY_DAYS = 3650;
 export const SERVER_VALIDITY_DAYS = 730;
 
-export const SIGNATURE_OIDS: Record<CertProfile, string> = {
-  legacy: forge.pki.oids.sha1WithRSAEncryption,
-  modern: forge.pki.oids.sha256WithRSAEncryption,
+export const SIGNATURE_OIDS: Record<SignatureHash, string> = {
+  sha1: forge.pki.oids.sha1WithRSAEncryption,
+  sha256: forge.pki.oids.sha256WithRSAEncryption,
 };
+/** The CA's self-signature: what a 2006 phone can read (see above). */
+export const CA_SIGNATURE: SignatureHash = 'sha1';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -69,18 +75,17 @@ function randomSerialHex(): string {
  * Sign as forge's `cert.sign` does (same TBSCertificate, same fields set), but with Node's native
  * RSA: forge's JavaScript private-key operation costs ~20 ms per certificate, OpenSSL's well under 1.
  */
-function signCertificate(cert: forge.pki.Certificate, keys: KeyPair, profile: CertProfile): void {
-  const oid = SIGNATURE_OIDS[profile];
+function signCertificate(cert: forge.pki.Certificate, keys: KeyPair, hash: SignatureHash): void {
+  const oid = SIGNATURE_OIDS[hash];
   const c = cert as forge.pki.Certificate & { tbsCertificate: forge.asn1.Asn1; md: forge.md.MessageDigest };
   c.signatureOid = oid;
   c.siginfo.algorithmOid = oid;
   // getTBSCertificate is public in forge's JavaScript but missing from @types/node-forge.
   c.tbsCertificate = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
   const tbs = forge.asn1.toDer(c.tbsCertificate).getBytes();
-  const hash = profile === 'legacy' ? 'sha1' : 'sha256';
   c.signature = nativeSign(hash, Buffer.from(tbs, 'binary'), keys.keyObject).toString('binary');
   // forge's verify() reuses an updated digest when present, as after its own sign().
-  c.md = (profile === 'legacy' ? forge.md.sha1.create() : forge.md.sha256.create()).update(tbs);
+  c.md = (hash === 'sha1' ? forge.md.sha1.create() : forge.md.sha256.create()).update(tbs);
 }
 
 function validity(cert: forge.pki.Certificate, now: Date, days: number): void {
@@ -90,10 +95,17 @@ function validity(cert: forge.pki.Certificate, now: Date, days: number): void {
 
 export interface CaParams {
   keys: KeyPair;
-  profile: CertProfile;
   now?: Date;
   /** Subject CN; a short random suffix is added so two labs' CAs tell apart on a phone's list. */
   commonName?: string;
+}
+
+function caExtensions(cert: forge.pki.Certificate): void {
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
 }
 
 export function buildCaCertificate(p: CaParams): forge.pki.Certificate {
@@ -109,12 +121,27 @@ export function buildCaCertificate(p: CaParams): forge.pki.Certificate {
   ];
   cert.setSubject(attrs);
   cert.setIssuer(attrs);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  signCertificate(cert, p.keys, p.profile);
+  caExtensions(cert);
+  signCertificate(cert, p.keys, CA_SIGNATURE);
+  return cert;
+}
+
+/**
+ * The same CA signed again with CA_SIGNATURE: same key, subject, key identifier and validity,
+ * a new serial (an issuer+serial pair must never name two different certificates: NSS refuses
+ * that). Everything the old CA signed still verifies under the new one and the other way round,
+ * so a computer that trusts the old ca.pem keeps working; only the fingerprint changes.
+ */
+export function resignCaCertificate(old: forge.pki.Certificate, keys: KeyPair): forge.pki.Certificate {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  cert.serialNumber = randomSerialHex();
+  cert.validity.notBefore = old.validity.notBefore;
+  cert.validity.notAfter = old.validity.notAfter;
+  cert.setSubject(old.subject.attributes);
+  cert.setIssuer(old.subject.attributes);
+  caExtensions(cert);
+  signCertificate(cert, keys, CA_SIGNATURE);
   return cert;
 }
 
@@ -123,7 +150,7 @@ export interface ServerParams {
   ca: forge.pki.Certificate;
   caKeys: KeyPair;
   hosts: readonly HostEntry[];
-  profile: CertProfile;
+  hash: SignatureHash;
   now?: Date;
 }
 
@@ -152,7 +179,7 @@ export function buildServerCertificate(p: ServerParams): forge.pki.Certificate {
     // forge's `keyIdentifier: true` would hash this certificate's own key: give the CA's.
     { name: 'authorityKeyIdentifier', keyIdentifier: p.ca.generateSubjectKeyIdentifier().getBytes() },
   ]);
-  signCertificate(cert, p.caKeys, p.profile);
+  signCertificate(cert, p.caKeys, p.hash);
   return cert;
 }
 
@@ -169,10 +196,10 @@ export function fingerprint(der: Buffer, algo: 'sha1' | 'sha256'): string {
   return createHash(algo).update(der).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
 }
 
-/** The profile a certificate was signed with, or undefined for anything else (MD5, ECDSA…). */
-export function profileOf(cert: forge.pki.Certificate): CertProfile | undefined {
-  if (cert.signatureOid === SIGNATURE_OIDS.legacy) return 'legacy';
-  if (cert.signatureOid === SIGNATURE_OIDS.modern) return 'modern';
+/** The hash a certificate was signed with, or undefined for anything else (MD5, SHA-384…). */
+export function signatureHashOf(cert: forge.pki.Certificate): SignatureHash | undefined {
+  if (cert.signatureOid === SIGNATURE_OIDS.sha1) return 'sha1';
+  if (cert.signatureOid === SIGNATURE_OIDS.sha256) return 'sha256';
   return undefined;
 }
 

@@ -1,34 +1,44 @@
 /**
  * `ensureLabCertificates`: the lab's own CA (created once in <dataDir>/certs and reused, so a
- * phone configured once keeps working) and a server certificate for the addresses the phone
- * will use, reissued when that set changes or the certificate is about to expire (issue 4).
+ * phone configured once keeps working) and two server certificates for the addresses the phone
+ * will use — one signed with SHA-256, one with SHA-1, same key and names (build.ts says why) —
+ * reissued when that set changes or a certificate is about to expire.
  *
- * Files: ca.crt and server.crt (DER, what the phone's browser installs: the seed's 6233 says a
- * PEM file "contains an error"), ca.pem and server.pem (for computers and node:tls), ca.key and
- * server.key (PKCS#1 PEM, mode 0600).
+ * Files: ca.crt, server.crt and server-sha1.crt (DER, what a phone's browser installs: the seed's
+ * 6233 says a PEM file "contains an error"), ca.pem, server.pem and server-sha1.pem (for
+ * computers and node:tls), ca.key and server.key (PKCS#1 PEM, mode 0600). server.crt/.pem is
+ * the SHA-256 one (older versions wrote a SHA-1 one there under the default profile: it is
+ * reissued on the first run).
+ *
+ * A CA written by an older version with `--profile modern` is signed with SHA-256, which 2006
+ * phones cannot read: it is re-signed with SHA-1 under the same key and name (build.ts,
+ * resignCaCertificate), so nothing that trusted it stops working, and a warning says phones
+ * need the new ca.crt.
  */
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { defaultDataDir } from '../paths.js';
 import {
+  CA_SIGNATURE,
   buildCaCertificate,
   buildServerCertificate,
   certToDer,
   fingerprint,
   generateRsaKeyPair,
   keyPairFromPem,
-  profileOf,
   publicKeysMatch,
+  resignCaCertificate,
   sanHosts,
+  signatureHashOf,
   type KeyPair,
 } from './build.js';
 import { parseHosts, sameHostSet, type HostEntry } from './hosts.js';
 import { withCertLock } from './lock.js';
 import { CERT_FILE_MODE, KEY_FILE_MODE, certPaths, ensureDir, readOptional, writeAtomic, writeIfChanged } from './store.js';
-import type { CertProfile, EnsureCertificatesOptions, LabCertificates } from './types.js';
+import type { CertProfile, EnsureCertificatesOptions, LabCertificates, SignatureHash } from './types.js';
 
-export type { CertProfile, EnsureCertificatesOptions, LabCertificates } from './types.js';
+export type { CertProfile, EnsureCertificatesOptions, LabCertificates, SignatureHash } from './types.js';
 export { CertificateHostError, parseHosts, parseHost, labCertificateHosts } from './hosts.js';
 export { markCertificatesInUse, labsUsingCertificates, IN_USE_DIR } from './in-use.js';
 export { CERT_FILES, KEY_FILE_MODE, CERT_FILE_MODE } from './store.js';
@@ -42,9 +52,9 @@ export {
   LOCK_WRITE_GRACE_MS,
   lockPathFor,
 } from './lock.js';
-export { RSA_KEY_BITS, BACKDATE_MS, CA_VALIDITY_DAYS, SERVER_VALIDITY_DAYS, fingerprint } from './build.js';
+export { RSA_KEY_BITS, BACKDATE_MS, CA_VALIDITY_DAYS, SERVER_VALIDITY_DAYS, CA_SIGNATURE, fingerprint } from './build.js';
 
-export const DEFAULT_PROFILE: CertProfile = 'legacy';
+/** The values `mailprobe cert --profile` still accepts (types.ts, CertProfile). */
 export const CERT_PROFILES: readonly CertProfile[] = ['legacy', 'modern'];
 /** A server certificate expiring within this many days is reissued. */
 export const SERVER_RENEW_BEFORE_DAYS = 30;
@@ -68,9 +78,6 @@ export function ensureLabCertificates(opts: EnsureCertificatesOptions): Promise<
   let hosts: HostEntry[];
   try {
     hosts = parseHosts(opts.hosts);
-    if (opts.profile !== undefined && !CERT_PROFILES.includes(opts.profile)) {
-      throw new TypeError(`unknown certificate profile '${String(opts.profile)}' (legacy or modern)`);
-    }
   } catch (err) {
     return Promise.reject(err);
   }
@@ -91,18 +98,31 @@ interface LoadedCert {
   keys: KeyPair;
 }
 
-function loadPair(certPath: string, keyPath: string): LoadedCert | undefined {
-  const pem = readOptional(certPath)?.toString('utf8');
+function loadKey(keyPath: string): KeyPair | undefined {
   const keyPem = readOptional(keyPath)?.toString('utf8');
-  if (!pem || !keyPem) return undefined;
+  if (!keyPem) return undefined;
   try {
-    const cert = forge.pki.certificateFromPem(pem);
-    const keys = keyPairFromPem(keyPem);
-    if (!publicKeysMatch(cert.publicKey as forge.pki.rsa.PublicKey, keys.publicKey)) return undefined;
-    return { cert, pem, keys };
+    return keyPairFromPem(keyPem);
   } catch {
     return undefined; // unreadable or not RSA: regenerate rather than serve something broken
   }
+}
+
+function loadCert(certPath: string, keys: KeyPair): LoadedCert | undefined {
+  const pem = readOptional(certPath)?.toString('utf8');
+  if (!pem) return undefined;
+  try {
+    const cert = forge.pki.certificateFromPem(pem);
+    if (!publicKeysMatch(cert.publicKey as forge.pki.rsa.PublicKey, keys.publicKey)) return undefined;
+    return { cert, pem, keys };
+  } catch {
+    return undefined;
+  }
+}
+
+function loadPair(certPath: string, keyPath: string): LoadedCert | undefined {
+  const keys = loadKey(keyPath);
+  return keys && loadCert(certPath, keys);
 }
 
 function expiresWithin(cert: forge.pki.Certificate, now: Date, days: number): boolean {
@@ -126,33 +146,44 @@ async function ensureLocked(dir: string, hosts: HostEntry[], opts: EnsureCertifi
   });
 }
 
+/** The two server certificates: file names and signature. */
+const SERVER_CERTS: ReadonlyArray<{ hash: SignatureHash; pem: 'serverPem' | 'serverSha1Pem'; der: 'serverCrt' | 'serverSha1Crt' }> = [
+  { hash: 'sha256', pem: 'serverPem', der: 'serverCrt' },
+  { hash: 'sha1', pem: 'serverSha1Pem', der: 'serverSha1Crt' },
+];
+
 /** Only ever called holding the directory's lock: everything it decides is read from disk here,
  * after the lock was taken, since another process may have just created the CA. */
 async function ensureUnlocked(dir: string, hosts: HostEntry[], opts: EnsureCertificatesOptions, warnings: string[]): Promise<LabCertificates> {
   const now = opts.now ?? new Date();
-  const profile = opts.profile ?? DEFAULT_PROFILE;
   const paths = certPaths(dir);
 
   // ── The CA: reused unless asked, broken, or about to expire.
   let ca = opts.newCa ? undefined : loadPair(paths.caPem, paths.caKey);
   if (ca && expiresWithin(ca.cert, now, CA_RENEW_BEFORE_DAYS)) ca = undefined;
   let caCreated = false;
-  // A new CA means a new server certificate too: generate both keys at once (two cores, half the wait).
+  let caResigned = false;
+  // A new CA means new server certificates too: generate both keys at once (two cores, half the wait).
   let serverKeys: Promise<KeyPair> | undefined;
   if (!ca) {
     serverKeys = generateRsaKeyPair();
     serverKeys.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
     const keys = await generateRsaKeyPair();
-    const cert = buildCaCertificate({ keys, profile, now });
+    const cert = buildCaCertificate({ keys, now });
     ca = { cert, pem: forge.pki.certificateToPem(cert), keys };
     caCreated = true;
     // Key first: a CA certificate on disk without its key would be replaced on the next run.
     writeAtomic(paths.caKey, keys.privateKeyPem, KEY_FILE_MODE);
     writeAtomic(paths.caPem, ca.pem, CERT_FILE_MODE);
-  }
-  const caProfile = profileOf(ca.cert) ?? profile;
-  if (profile === 'legacy' && caProfile !== 'legacy') {
-    warnings.push('the reused CA is signed with SHA-256, which 2006-era phones cannot verify; run with --new-ca to replace it (phones must install the new one)');
+  } else if (signatureHashOf(ca.cert) !== CA_SIGNATURE) {
+    // An older version's `--profile modern` CA (SHA-256): unreadable by the phones this lab is for.
+    const cert = resignCaCertificate(ca.cert, ca.keys);
+    ca = { cert, pem: forge.pki.certificateToPem(cert), keys: ca.keys };
+    caResigned = true;
+    writeAtomic(paths.caPem, ca.pem, CERT_FILE_MODE);
+    warnings.push(
+      'the CA on disk was signed with SHA-256, which 2006-era phones cannot read; it was re-signed with SHA-1 under the same key and name: computers that trust the old ca.pem keep working, but a phone needs the new ca.crt (new fingerprint)',
+    );
   }
   const caDer = certToDer(ca.cert);
   writeIfChanged(paths.caCrt, caDer, CERT_FILE_MODE);
@@ -160,32 +191,40 @@ async function ensureUnlocked(dir: string, hosts: HostEntry[], opts: EnsureCerti
   // may need putting right. A new one was written above with the right mode.
   if (!caCreated) chmodSync(paths.caKey, KEY_FILE_MODE);
 
-  // ── The server certificate: reissued when anything about it no longer fits. The host SET is
-  // compared, not the order: the same addresses in another order keep the certificate (and its
-  // CN, the first host it was issued for), so a phone that already trusts it is not disturbed.
-  let server = caCreated ? undefined : loadPair(paths.serverPem, paths.serverKey);
-  if (
-    server &&
-    (!signedBy(ca.cert, server.cert) ||
-      !sameHostSet(sanHosts(server.cert), hosts) ||
-      profileOf(server.cert) !== profile ||
-      expiresWithin(server.cert, now, SERVER_RENEW_BEFORE_DAYS) ||
-      server.cert.validity.notBefore.getTime() > now.getTime())
-  ) {
-    server = undefined;
-  }
-  let serverIssued = false;
-  if (!server) {
-    const keys = await (serverKeys ?? generateRsaKeyPair());
-    const cert = buildServerCertificate({ keys, ca: ca.cert, caKeys: ca.keys, hosts, profile, now });
-    server = { cert, pem: forge.pki.certificateToPem(cert), keys };
-    serverIssued = true;
+  // ── The server certificates: one key, two signatures; each reissued when anything about it no
+  // longer fits. The host SET is compared, not the order: the same addresses in another order keep
+  // the certificate (and its CN, the first host it was issued for).
+  let keys = caCreated ? undefined : loadKey(paths.serverKey);
+  let keyCreated = false;
+  if (!keys) {
+    keys = await (serverKeys ?? generateRsaKeyPair());
+    keyCreated = true;
     writeAtomic(paths.serverKey, keys.privateKeyPem, KEY_FILE_MODE);
-    writeAtomic(paths.serverPem, server.pem, CERT_FILE_MODE);
+  } else chmodSync(paths.serverKey, KEY_FILE_MODE);
+  const caCert = ca.cert;
+  const caKeys = ca.keys;
+  const fits = (c: LoadedCert, hash: SignatureHash): boolean =>
+    signedBy(caCert, c.cert) &&
+    sameHostSet(sanHosts(c.cert), hosts) &&
+    signatureHashOf(c.cert) === hash &&
+    !expiresWithin(c.cert, now, SERVER_RENEW_BEFORE_DAYS) &&
+    c.cert.validity.notBefore.getTime() <= now.getTime();
+  let serverIssued = false;
+  const served = {} as Record<SignatureHash, LoadedCert & { der: Buffer }>;
+  for (const s of SERVER_CERTS) {
+    let c = keyCreated ? undefined : loadCert(paths[s.pem], keys);
+    if (c && !fits(c, s.hash)) c = undefined;
+    if (!c) {
+      const cert = buildServerCertificate({ keys, ca: caCert, caKeys, hosts, hash: s.hash, now });
+      c = { cert, pem: forge.pki.certificateToPem(cert), keys };
+      serverIssued = true;
+      writeAtomic(paths[s.pem], c.pem, CERT_FILE_MODE);
+    }
+    const der = certToDer(c.cert);
+    writeIfChanged(paths[s.der], der, CERT_FILE_MODE);
+    served[s.hash] = { ...c, der };
   }
-  const serverDer = certToDer(server.cert);
-  writeIfChanged(paths.serverCrt, serverDer, CERT_FILE_MODE);
-  if (!serverIssued) chmodSync(paths.serverKey, KEY_FILE_MODE);
+  const server = served.sha256;
 
   const cn = ca.cert.subject.getField('CN') as { value?: string } | null;
   return {
@@ -193,15 +232,17 @@ async function ensureUnlocked(dir: string, hosts: HostEntry[], opts: EnsureCerti
     caCertPem: ca.pem,
     caCertDer: caDer,
     serverCertPem: server.pem,
-    serverCertDer: serverDer,
-    serverKeyPem: server.keys.privateKeyPem,
+    serverCertDer: server.der,
+    serverSha1CertPem: served.sha1.pem,
+    serverSha1CertDer: served.sha1.der,
+    serverKeyPem: keys.privateKeyPem,
     caSha1: fingerprint(caDer, 'sha1'),
     caSha256: fingerprint(caDer, 'sha256'),
     hosts: sanHosts(server.cert).map((h) => h.host),
-    profile: profileOf(server.cert) ?? profile,
-    caProfile,
+    caSignature: signatureHashOf(ca.cert) ?? CA_SIGNATURE,
     caName: cn?.value,
     caCreated,
+    caResigned,
     serverIssued,
     files: paths,
     warnings,

@@ -12,6 +12,8 @@ export const CERT_FILES = {
   caKey: 'ca.key',
   serverCrt: 'server.crt',
   serverPem: 'server.pem',
+  serverSha1Crt: 'server-sha1.crt',
+  serverSha1Pem: 'server-sha1.pem',
   serverKey: 'server.key',
 } as const;
 

@@ -13,6 +13,7 @@
 import type { Attempt, AttemptStep, LabEvent, StepName, StepResult, TlsEngineName } from '../../api.js';
 import { AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf, type ClientItem, type ConnState, type ServerItem } from './conversation.js';
 import { addSeqs } from './evidence.js';
+import { closedAfterModernHandshake } from './certificate-refusal.js';
 import { splitArgs } from './imap-syntax.js';
 
 export const STEP_ORDER: readonly StepName[] = ['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout'];
@@ -127,7 +128,7 @@ export class AttemptTracker {
     }
   }
 
-  onEvent(ev: LabEvent, _conn: ConnState | undefined): void {
+  onEvent(ev: LabEvent, conn: ConnState | undefined): void {
     if (ev.kind === 'note') {
       const test = (ev.data as { test?: { id?: unknown; security?: unknown; mechanism?: unknown } } | undefined)?.test;
       if (test && typeof test.id === 'string' && typeof test.mechanism === 'string' && (test.security === 'none' || test.security === 'starttls' || test.security === 'tls')) {
@@ -166,6 +167,7 @@ export class AttemptTracker {
         break;
       case 'conn.close':
         if (a.implicitTls && a.steps.tls.result === 'skipped') this.set(a, 'tls', 'fail', [ev.seq], 'closed before TLS was established');
+        else if (conn && closedAfterModernHandshake(conn)) this.set(a, 'tls', 'fail', [ev.seq], 'client-rejected-certificate (closed right after the handshake)');
         if (a.accept === 'pending') {
           this.set(a, 'client-accepted-auth', 'fail', [ev.seq], 'the connection closed without using the mailbox');
           a.accept = 'done';

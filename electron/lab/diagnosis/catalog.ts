@@ -105,14 +105,7 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
     explanation: `Offending data: ${samples(d.samples)}.`,
     recommendation: 'Report these bytes with the phone\'s model and firmware to the vendor; check the port and security settings on the phone.',
   }),
-  'tls-handshake-failed': (d) => ({
-    title: 'The secure (SSL/TLS) connection could not be set up',
-    explanation: `The phone started SSL/TLS but no secure session was established: ${tlsReason(d)}${times(d.count)}.`,
-    recommendation:
-      d.reason === 'client-rejected-certificate'
-        ? 'Install the lab CA certificate on the phone as a DER ".crt" file through the phone\'s browser (hand-off page), and trust it for Internet/mail.'
-        : 'Use the lab\'s legacy TLS engine for this phone, install the lab CA as a DER ".crt", and check the phone\'s certificate trust settings.',
-  }),
+  'tls-handshake-failed': (d) => tlsHandshakeText(d),
   'tls-no-command': (d) => ({
     title: 'The phone set up SSL/TLS and then sent nothing',
     explanation: `The secure connection was established, then the phone ${d.closedBy === 'timeout' ? 'stayed silent until the server timed out' : 'closed it'} without sending a single command${times(d.count)}. Seen on the Nokia 6233 on port 993 even with the CA installed: the phone may expect a client certificate.`,
@@ -157,8 +150,10 @@ function samples(v: unknown): string {
 
 function tlsReason(d: D): string {
   switch (d.reason) {
-    case 'client-rejected-certificate':
+    case 'client-lacks-ca':
       return `the phone rejected the lab's certificate${d.alert ? ` (alert ${String(d.alert)})` : ''}: it does not trust the lab CA`;
+    case 'client-rejected-certificate':
+      return rejectionReason(d);
     case 'no-shared-cipher':
       return 'the phone and the server have no cipher in common';
     case 'protocol-version':
@@ -170,6 +165,60 @@ function tlsReason(d: D): string {
     default:
       return String(d.description ?? d.reason ?? 'unknown reason');
   }
+}
+
+const INSTALL_CA = 'Install the lab CA certificate on the phone as a DER ".crt" file through the phone\'s browser (hand-off page), and trust it for Internet/mail.';
+
+/** The certificate refusal in words: how the client said it, then the property it most likely refused. */
+function rejectionReason(d: D): string {
+  const how =
+    d.how === 'closed-after-handshake'
+      ? `the client completed the handshake, then ${d.closedBy === 'timeout' ? 'stayed silent until the lab timed out (a client waiting for someone to accept the certificate on screen does this)' : 'closed the connection without sending a command'}: it checked the lab's certificate after the handshake and refused it`
+      : d.how === 'closed-during-handshake'
+        ? 'the client received the lab\'s certificate and closed the connection without saying why: it refused the certificate'
+        : `the client holds a CA but refused the lab's certificate${d.alert ? ` (alert ${String(d.alert)})` : ''}`;
+  const names = list(d.certificateNames);
+  const parts: string[] = [];
+  for (const p of Array.isArray(d.refused) ? d.refused : []) {
+    if (p === 'sha1-signature') parts.push('the certificate it got is signed with SHA-1, which current TLS libraries (OpenSSL 3, GnuTLS, Node) refuse');
+    if (p === 'name') parts.push(`it asked for "${String(d.askedFor ?? '?')}", which the certificate does not cover${names ? ` (it covers ${names})` : ''}`);
+    if (p === 'dates') parts.push('it found the certificate outside its validity dates: the phone\'s clock is probably wrong');
+    if (p === 'trust') parts.push('most likely it does not trust the lab CA (not installed, or the CA of another lab)');
+    if (p === 'unknown') parts.push('it did not say which property; the name and signature look right, so check that it trusts this lab\'s CA and its clock');
+  }
+  return parts.length > 0 ? `${how}; ${parts.join('; ')}` : how;
+}
+
+function rejectionAdvice(d: D): string {
+  const refused = Array.isArray(d.refused) ? d.refused.map(String) : [];
+  const names = list(d.certificateNames);
+  const advice: string[] = [];
+  if (refused.includes('sha1-signature')) advice.push('Run the current lab version, which gives clients like this one its SHA-256 certificate; the CA itself does not need replacing.');
+  if (refused.includes('name')) advice.push(`Set the server address in the client to one the certificate covers${names ? ` (${names})` : ''}, or start the lab on the address the client uses.`);
+  if (refused.includes('dates')) advice.push('Set the phone\'s date and time correctly, then try again.');
+  if (refused.includes('trust') || refused.includes('unknown')) advice.push('Make the client trust this lab\'s CA: on a phone install ca.crt from the hand-off page; on a computer import ca.pem (mbsync: CertificateFile, mutt: ssl_ca_certificates_file, fetchmail: sslcertfile).');
+  return advice.join(' ') || INSTALL_CA;
+}
+
+function tlsHandshakeText(d: D): FindingText {
+  const explanation = `The phone started SSL/TLS but no secure session was established: ${tlsReason(d)}${times(d.count)}.`;
+  if (d.reason === 'client-lacks-ca') return { title: 'The secure (SSL/TLS) connection could not be set up', explanation, recommendation: INSTALL_CA };
+  if (d.reason === 'client-rejected-certificate') {
+    const refused = Array.isArray(d.refused) ? d.refused.map(String) : [];
+    const what = refused.includes('sha1-signature')
+      ? ': its SHA-1 signature'
+      : refused.includes('name')
+        ? ': the name is not in it'
+        : refused.includes('dates')
+          ? ': its dates'
+          : '';
+    return { title: `The client refused the lab's certificate${what}`, explanation: `The client started SSL/TLS but would not use the session: ${tlsReason(d)}${times(d.count)}.`, recommendation: rejectionAdvice(d) };
+  }
+  return {
+    title: 'The secure (SSL/TLS) connection could not be set up',
+    explanation,
+    recommendation: 'Use the lab\'s legacy TLS engine for this phone, install the lab CA as a DER ".crt", and check the phone\'s certificate trust settings.',
+  };
 }
 
 function certWhy(v: unknown): string {

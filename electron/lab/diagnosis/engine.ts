@@ -13,6 +13,7 @@ import { matchProfile } from '../profiles/index.js';
 import { resolve } from './resolution/index.js';
 import { decodeBytes } from '../recorder/bytes.js';
 import { AttemptTracker } from './attempts.js';
+import { addressOf } from './certificate-refusal.js';
 import { findingText } from './catalog.js';
 import { ConnState, type ClientItem, type ItemSink, type ServerItem } from './conversation.js';
 import { deviceFromUserAgent } from '../device/index.js';
@@ -99,15 +100,24 @@ export class IncrementalDiagnosis {
         conn!.port = ev.port;
         conn!.start = ev.t;
         if (ev.proto === 'imaps') conn!.security = 'tls';
+        if (ev.local) conn!.localAddress = addressOf(ev.local);
         this.attempts.ensure(ev.conn, ev.proto, ev.seq, ev.t);
         break;
       case 'tls.hello':
+        if (!conn) conn = this.connFor(ev.conn);
+        conn.tlsHello = { seq: ev.seq, maxVersion: ev.maxVersion, ...(ev.sni ? { sni: ev.sni } : {}) };
+        break;
       case 'tls.failed':
         if (!conn) conn = this.connFor(ev.conn);
+        if (ev.afterHandshake && ev.alertFrom !== 'client') conn.tlsRefusedAfterHandshake = true;
+        break;
+      case 'input.rejected':
+        if (conn && ev.what === 'tls-renegotiation') conn.tlsRefusedAfterHandshake = true;
         break;
       case 'tls.established':
         if (!conn) conn = this.connFor(ev.conn);
         conn.tlsEstablishedSeq = ev.seq;
+        conn.tlsCertificate = { certificate: ev.certificate, names: ev.certificateNames };
         conn.security = ev.mode === 'starttls' || (conn.proto !== 'imaps' && ev.mode !== 'implicit') ? 'starttls' : 'tls';
         break;
       case 'conn.close':

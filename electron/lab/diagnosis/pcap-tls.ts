@@ -8,7 +8,7 @@ import type { EventInput } from '../../api.js';
 import { helloEvent, parseClientHello } from '../tls/hello.js';
 import { alertName, cipherSuiteName, versionName } from '../tls/names.js';
 // One reading of alerts for live sessions and captures alike (tls/report.ts).
-import { reasonForClientAlert } from '../tls/report.js';
+import { isCertificateReason, reasonForClientAlert } from '../tls/report.js';
 
 /** Most bytes buffered per direction while waiting for a whole record. */
 const MAX_RECORD_BUFFER = 20 * 1024;
@@ -86,7 +86,8 @@ export class TlsStreamWatcher {
       out.push({
         kind: 'tls.failed',
         conn: this.conn,
-        reason: side === 'server' && reasonForClientAlert(desc) === 'client-rejected-certificate' ? 'internal' : reasonForClientAlert(desc),
+        // A certificate alert from the server would be about a client certificate: not the phone's refusal.
+        reason: side === 'server' && isCertificateReason(reasonForClientAlert(desc)) ? 'internal' : reasonForClientAlert(desc),
         alert: alertName(desc),
         alertFrom: side,
       });

@@ -90,7 +90,7 @@ export function describeEvent(ev: LabEvent): string {
     case 'tls.hello':
       return `TLS ClientHello: highest ${ev.maxVersion}, ${ev.cipherSuites.length} cipher suites (first: ${ev.cipherSuites.slice(0, 3).map(describeSuite).join(', ')}${ev.cipherSuites.length > 3 ? ', …' : ''}), SNI ${ev.sni ?? 'none'}`;
     case 'tls.established':
-      return `TLS established: ${ev.version}, ${describeSuite(ev.cipher)} (${ev.engine} engine${ev.mode ? ', ' + ev.mode : ''})`;
+      return `TLS established: ${ev.version}, ${describeSuite(ev.cipher)} (${ev.engine} engine${ev.mode ? ', ' + ev.mode : ''}${ev.certificate ? `, ${ev.certificate === 'sha1' ? 'SHA-1' : 'SHA-256'} certificate` : ''})`;
     case 'tls.failed':
       return `TLS failed: ${ev.reason}${ev.alert ? `, alert ${ev.alert}${ev.alertFrom ? ' from ' + ev.alertFrom : ''}` : ''}${ev.description ? ` (${ev.description})` : ''}`;
     case 'auth':

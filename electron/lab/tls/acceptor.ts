@@ -5,6 +5,9 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
+import type { ServedCertificate } from '../../api.js';
+import { chooseCertificate } from './certificate-choice.js';
+import { certificateInfo, type CertificateInfo } from './certificate-info.js';
 import { chooseEngine } from './choose.js';
 import { helloEvent, MAX_CLIENT_HELLO_BYTES, parseClientHello, type ParsedClientHello } from './hello.js';
 import { HandshakeFailure, LegacyConnection, type LegacyConfig } from './legacy/engine.js';
@@ -33,16 +36,24 @@ function pemBlocks(pem: string): Buffer[] {
 function identityFrom(opts: TlsAcceptorOptions): TlsIdentity {
   if (opts.identity) return opts.identity;
   if (opts.certificates) {
-    return { keyPem: opts.certificates.serverKeyPem, certPem: opts.certificates.serverCertPem, caPem: opts.certificates.caCertPem };
+    const c = opts.certificates;
+    return { keyPem: c.serverKeyPem, certPem: c.serverCertPem, caPem: c.caCertPem, sha1CertPem: c.serverSha1CertPem };
   }
   throw new TypeError('createTlsAcceptor: `identity` or `certificates` is required');
 }
 
 const VERSION_CODES = { TLSv1: TLS10, 'TLSv1.1': TLS11 } as const;
 
+/** One server certificate as both engines serve it. */
+interface ServedIdentity {
+  info: CertificateInfo;
+  modern: SecureContext;
+  legacy: LegacyConfig | null;
+}
+
 class Acceptor implements TlsAcceptor {
-  private readonly modern: SecureContext;
-  private readonly legacy: LegacyConfig | null;
+  /** The primary certificate first, then the SHA-1 one when given. */
+  private readonly identities: ServedIdentity[];
   private readonly legacyWhyNot?: string;
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
@@ -50,7 +61,6 @@ class Acceptor implements TlsAcceptor {
 
   constructor(private readonly opts: TlsAcceptorOptions) {
     const id = identityFrom(opts);
-    this.modern = modernContext(id);
     this.timeoutMs = opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
     this.maxBytes = opts.maxHandshakeBytes ?? MAX_HANDSHAKE_BYTES;
     const names = opts.legacySuites ?? DEFAULT_LEGACY_SUITE_ORDER;
@@ -60,26 +70,36 @@ class Acceptor implements TlsAcceptor {
       return s;
     });
     const key = createPrivateKey(id.keyPem);
-    if (key.asymmetricKeyType !== 'rsa') {
-      // The legacy engine does RSA key exchange only; an ECDSA lab certificate rules it out.
-      this.legacy = null;
-      this.legacyWhyNot = `the lab key is ${key.asymmetricKeyType}, the legacy engine needs RSA`;
-    } else {
-      const chain = pemBlocks(id.certPem);
-      for (const ca of pemBlocks(id.caPem ?? '')) if (!chain.some((c) => c.equals(ca))) chain.push(ca);
+    // The legacy engine does RSA key exchange only; an ECDSA lab certificate rules it out.
+    if (key.asymmetricKeyType !== 'rsa') this.legacyWhyNot = `the lab key is ${key.asymmetricKeyType}, the legacy engine needs RSA`;
+    const serve = (certPem: string): ServedIdentity => {
+      const chain = pemBlocks(certPem);
       if (chain.length === 0) throw new TypeError('createTlsAcceptor: no certificate in certPem');
       new X509Certificate(chain[0]); // fail now, not on the first phone, if it is unreadable
-      this.legacy = {
-        key,
-        chain,
-        suites: this.suites,
-        minVersion: VERSION_CODES[opts.legacyMinVersion ?? 'TLSv1'],
-        maxVersion: VERSION_CODES[opts.legacyMaxVersion ?? 'TLSv1.1'],
-        listenerMaxVersion: (opts.engine ?? 'auto') === 'legacy' ? VERSION_CODES[opts.legacyMaxVersion ?? 'TLSv1.1'] : MODERN_MAX_VERSION_CODE,
-        maxHandshakeBytes: this.maxBytes,
-        serverFlight: opts.legacyServerFlight,
+      for (const ca of pemBlocks(id.caPem ?? '')) if (!chain.some((c) => c.equals(ca))) chain.push(ca);
+      return {
+        info: certificateInfo(chain[0]),
+        modern: modernContext({ ...id, certPem }),
+        legacy: this.legacyWhyNot
+          ? null
+          : {
+              key,
+              chain,
+              suites: this.suites,
+              minVersion: VERSION_CODES[opts.legacyMinVersion ?? 'TLSv1'],
+              maxVersion: VERSION_CODES[opts.legacyMaxVersion ?? 'TLSv1.1'],
+              listenerMaxVersion: (opts.engine ?? 'auto') === 'legacy' ? VERSION_CODES[opts.legacyMaxVersion ?? 'TLSv1.1'] : MODERN_MAX_VERSION_CODE,
+              maxHandshakeBytes: this.maxBytes,
+              serverFlight: opts.legacyServerFlight,
+            },
       };
-    }
+    };
+    this.identities = [serve(id.certPem), ...(id.sha1CertPem ? [serve(id.sha1CertPem)] : [])];
+  }
+
+  /** The certificate the rule (certificate-choice.ts) asks for, or the primary one if it is not here. */
+  private identityFor(wanted: ServedCertificate): ServedIdentity {
+    return this.identities.find((i) => i.info.certificate === wanted) ?? this.identities[0];
   }
 
   accept(socket: Socket, ctx: TlsAcceptContext): Promise<TlsSession> {
@@ -177,18 +197,23 @@ class Acceptor implements TlsAcceptor {
     ctx.recorder.record(helloEvent(ctx.conn, hello));
     ctx.recorder.flush();
     const decision = chooseEngine(hello, this.opts.engine ?? 'auto', this.suites.map((s) => s.id));
+    const identity = this.identityFor(chooseCertificate(hello).certificate);
+    report.served = identity.info;
+    const writtenBefore = socket.bytesWritten;
+    report.certificateSent = () => socket.bytesWritten > writtenBefore;
     if (decision.engine === 'legacy') {
-      if (!this.legacy) {
+      const legacy = identity.legacy;
+      if (!legacy) {
         const info: TlsFailureInfo = { reason: 'internal', alert: Alert.handshakeFailure, alertFrom: 'server', description: this.legacyWhyNot ?? 'legacy engine unavailable' };
         report.failed(info);
         socket.end(Buffer.from([21, 3, 1, 0, 2, 2, Alert.handshakeFailure]), () => socket.destroy());
         failed(info);
         return;
       }
-      const started = LegacyConnection.start(socket, hello, raw.subarray(hello.consumed), this.legacy, report);
+      const started = LegacyConnection.start(socket, hello, raw.subarray(hello.consumed), legacy, report);
       if (started instanceof HandshakeFailure) {
         report.failed(started.info);
-        const version = Math.max(0x0300, Math.min(hello.clientVersion, this.legacy.maxVersion));
+        const version = Math.max(0x0300, Math.min(hello.clientVersion, legacy.maxVersion));
         const alert = started.info.alert ?? Alert.handshakeFailure;
         socket.end(Buffer.from([21, version >> 8, version & 0xff, 0, 2, 2, alert]), () => socket.destroy());
         setTimeout(() => socket.destroy(), 2000).unref();
@@ -202,7 +227,7 @@ class Acceptor implements TlsAcceptor {
       );
       return;
     }
-    const m = startModern(socket, raw, this.modern, report);
+    const m = startModern(socket, raw, identity.modern, report);
     setAbort((info) => m.abort(info));
     m.result.then(
       (r) => done({ stream: r.stream, version: r.version, cipher: r.cipher, engine: 'modern' }),

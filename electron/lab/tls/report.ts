@@ -5,6 +5,7 @@
  */
 import type { TlsEngineName, TlsFailureReason } from '../../api.js';
 import type { SessionRecorder } from '../recorder/recorder.js';
+import type { CertificateInfo } from './certificate-info.js';
 import { alertName } from './names.js';
 
 export interface TlsFailureInfo {
@@ -15,15 +16,20 @@ export interface TlsFailureInfo {
   description: string;
 }
 
-/** What a client's fatal alert during the handshake says about the failure. */
+/**
+ * What a client's fatal alert during the handshake says about the failure. RFC 5246 §7.2.2:
+ * unknown_ca means no trusted CA was found for the chain (the client lacks the lab CA); the
+ * others mean it found one but refused this certificate (its algorithm, name or dates).
+ */
 export function reasonForClientAlert(alert: number): TlsFailureReason {
   switch (alert) {
+    case 48: // unknown_ca
+      return 'client-lacks-ca';
     case 42: // bad_certificate
     case 43: // unsupported_certificate
     case 44: // certificate_revoked
     case 45: // certificate_expired
     case 46: // certificate_unknown
-    case 48: // unknown_ca
       return 'client-rejected-certificate';
     case 70: // protocol_version
     case 86: // inappropriate_fallback
@@ -39,8 +45,18 @@ export function reasonForClientAlert(alert: number): TlsFailureReason {
   }
 }
 
+/** Failures that happen only once the client has the certificate. */
+export function isCertificateReason(reason: TlsFailureReason): boolean {
+  return reason === 'client-lacks-ca' || reason === 'client-rejected-certificate';
+}
+
 export class HandshakeReporter {
   private settled = false;
+  /** The server certificate chosen for this connection (set by the acceptor before any engine runs). */
+  served?: CertificateInfo;
+  /** Whether the server's first flight (which carries the certificate) has gone out: a client
+   * that closes after it may have refused the certificate without an alert (GnuTLS does). */
+  certificateSent?: () => boolean;
 
   constructor(
     readonly recorder: SessionRecorder,
@@ -73,7 +89,11 @@ export class HandshakeReporter {
       reason: info.reason,
       ...(info.alert !== undefined ? { alert: alertName(info.alert), alertFrom: info.alertFrom ?? 'server' } : {}),
       description: info.description,
-      ...(afterHandshake ? { afterHandshake: true as const } : {}),
+      ...(afterHandshake
+        ? { afterHandshake: true as const }
+        : isCertificateReason(info.reason) || (info.reason === 'client-closed' && this.certificateSent?.())
+          ? this.servedFields()
+          : {}),
     });
     this.recorder.flush();
   }
@@ -93,8 +113,13 @@ export class HandshakeReporter {
   established(version: string, cipher: string, engine: TlsEngineName): boolean {
     if (this.settled) return false;
     this.settled = true;
-    this.recorder.record({ kind: 'tls.established', conn: this.conn, version, cipher, engine, mode: this.mode });
+    this.recorder.record({ kind: 'tls.established', conn: this.conn, version, cipher, engine, mode: this.mode, ...this.servedFields() });
     this.recorder.flush();
     return true;
+  }
+
+  private servedFields(): { certificate?: CertificateInfo['certificate']; certificateNames?: string[] } {
+    if (!this.served) return {};
+    return { ...(this.served.certificate ? { certificate: this.served.certificate } : {}), certificateNames: this.served.names };
   }
 }

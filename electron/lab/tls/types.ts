@@ -54,13 +54,19 @@ export interface TlsIdentity {
   certPem: string;
   /** The CA that issued certPem, sent as the chain's second element. */
   caPem?: string;
+  /**
+   * The same names and key signed with SHA-1, for clients of that era; certPem is then the
+   * SHA-256 one. Each connection gets one of the two (certificate-choice.ts); without it every
+   * connection gets certPem.
+   */
+  sha1CertPem?: string;
 }
 
 /** What `createTlsAcceptor` takes (electron/lab/tls/index.ts). */
 export interface TlsAcceptorOptions {
   /** Key and certificates. Either this or `certificates` (a LabCertificates from certs/). */
   identity?: TlsIdentity;
-  certificates?: { serverKeyPem: string; serverCertPem: string; caCertPem?: string };
+  certificates?: { serverKeyPem: string; serverCertPem: string; caCertPem?: string; serverSha1CertPem?: string };
   /** `--tls auto|modern|legacy`; default 'auto'. */
   engine?: TlsEngineChoice;
   /** Legacy suites by IANA name in server preference order (default DEFAULT_LEGACY_SUITE_ORDER). */

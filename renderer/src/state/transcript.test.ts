@@ -19,6 +19,16 @@ describe('transcript rows', () => {
     expect(out.map((r) => r.text)).toEqual(['Phone model chosen by the technician: Nokia 6233', 'Phone identified itself: Nokia E61 3.0633']);
   });
 
+  it('says which of the two server certificates a TLS session got', () => {
+    const out: Row[] = [];
+    rowsFor(ev({ kind: 'tls.established', conn: 'c1', version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', engine: 'modern', mode: 'implicit', certificate: 'sha256' }), 0, out);
+    rowsFor(ev({ kind: 'tls.established', conn: 'c2', version: 'TLSv1', cipher: 'TLS_RSA_WITH_RC4_128_MD5', engine: 'legacy', mode: 'implicit', certificate: 'sha1' }), 1, out);
+    expect(out.map((r) => r.text)).toEqual([
+      'TLS established: TLSv1.3, TLS_AES_256_GCM_SHA384 (modern engine, implicit, SHA-256 certificate)',
+      'TLS established: TLSv1, TLS_RSA_WITH_RC4_128_MD5 (legacy engine, implicit, SHA-1 certificate)',
+    ]);
+  });
+
   it('masks secrets and marks TLS', () => {
     const out: Row[] = [];
     rowsFor(ev({ kind: 'c2s', conn: 'c1', text: 'a1 LOGIN phone hunter2\r\n', secrets: [[15, 22]], tls: true }), 0, out);

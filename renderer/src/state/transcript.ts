@@ -46,7 +46,7 @@ export function describe(ev: LabEvent): { text: string; error?: boolean } {
     case 'tls.hello':
       return { text: `TLS ClientHello: up to ${ev.maxVersion}, ${ev.cipherSuites.length} cipher suites (${ev.cipherSuites.slice(0, 3).join(', ')}${ev.cipherSuites.length > 3 ? ', …' : ''})${ev.sni ? ', SNI ' + ev.sni : ''}` };
     case 'tls.established':
-      return { text: `TLS established: ${ev.version}, ${ev.cipher} (${ev.engine} engine${ev.mode ? ', ' + ev.mode : ''})` };
+      return { text: `TLS established: ${ev.version}, ${ev.cipher} (${ev.engine} engine${ev.mode ? ', ' + ev.mode : ''}${ev.certificate ? `, ${ev.certificate === 'sha1' ? 'SHA-1' : 'SHA-256'} certificate` : ''})` };
     case 'tls.failed':
       return { text: `TLS failed: ${ev.reason}${ev.alert ? ` (alert ${ev.alert} from ${ev.alertFrom ?? '?'})` : ''}${ev.description ? ' — ' + ev.description : ''}`, error: true };
     case 'auth':

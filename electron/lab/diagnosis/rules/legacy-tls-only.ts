@@ -16,8 +16,15 @@ const VERSION_RANK: Record<string, number> = {
 const SIGNALS = /^(TLS_EMPTY_RENEGOTIATION_INFO_SCSV|TLS_FALLBACK_SCSV|GREASE)$/;
 const WEAK = /(RC4|3DES|DES_CBC|DES40|EXPORT|_NULL_|WITH_NULL)/;
 
+/** The rank of a version name of tls.hello (TLSv1.2 → 4), undefined for one it does not know. */
+export function versionRank(maxVersion: string): number | undefined {
+  return VERSION_RANK[maxVersion] ?? VERSION_RANK[maxVersion.replace(/^TLS ?/, 'TLSv')];
+}
+
+export const TLS12_RANK = VERSION_RANK['TLSv1.2'];
+
 export function isLegacyOnly(maxVersion: string, suites: readonly string[]): { oldVersion: boolean; weakSuitesOnly: boolean } {
-  const rank = VERSION_RANK[maxVersion] ?? VERSION_RANK[maxVersion.replace(/^TLS ?/, 'TLSv')] ?? 99;
+  const rank = versionRank(maxVersion) ?? 99;
   const real = suites.filter((s) => !SIGNALS.test(s));
   return { oldVersion: rank <= 3, weakSuitesOnly: real.length > 0 && real.every((s) => WEAK.test(s)) };
 }
