@@ -121,11 +121,12 @@ describe('commands', () => {
     expect((await c.response('a1')).at(-1)).toMatch(/^a1 OK \[APPENDUID \d+ 1\] Completed$/);
     expect((await c.command('a2', 'APPEND Nowhere {1+}\r\nx')).at(-1)).toBe('a2 NO [TRYCREATE] Mailbox does not exist');
     expect((await c.command('b', 'SELECT Scratch')).at(-1)).toBe('b OK [READ-WRITE] Completed');
-    expect(await c.command('c', 'FETCH 1 (INTERNALDATE FLAGS)')).toEqual(['* 1 FETCH (INTERNALDATE "29-Nov-2026 09:00:00 +0000" FLAGS (\\Seen))', 'c OK Completed']);
+    // The first session to select the mailbox has the appended message as \Recent (RFC 3501 §2.3.2).
+    expect(await c.command('c', 'FETCH 1 (INTERNALDATE FLAGS)')).toEqual(['* 1 FETCH (INTERNALDATE "29-Nov-2026 09:00:00 +0000" FLAGS (\\Seen \\Recent))', 'c OK Completed']);
     expect((await c.command('d', 'COPY 1 Scratch')).at(-1)).toMatch(/^d OK \[COPYUID \d+ 1 2\] Completed$/);
     // Our own COPY into the selected mailbox is announced with EXISTS (before the tagged OK).
     expect(await c.command('e', 'NOOP')).toEqual(['e OK Completed']);
-    expect(await c.command('f', 'STORE 1:2 +FLAGS (\\Deleted)')).toEqual(['* 1 FETCH (FLAGS (\\Seen \\Deleted))', '* 2 FETCH (FLAGS (\\Seen \\Deleted))', 'f OK Completed']);
+    expect(await c.command('f', 'STORE 1:2 +FLAGS (\\Deleted)')).toEqual(['* 1 FETCH (FLAGS (\\Deleted \\Seen \\Recent))', '* 2 FETCH (FLAGS (\\Deleted \\Seen \\Recent))', 'f OK Completed']);
     expect(await c.command('g', 'UID EXPUNGE 2')).toEqual(['* 2 EXPUNGE', 'g OK Completed']);
     expect(await c.command('h', 'STORE 1 -FLAGS.SILENT (\\Deleted)')).toEqual(['h OK Completed']);
     expect(await c.command('i', 'EXPUNGE')).toEqual(['i OK Completed']);
@@ -143,7 +144,7 @@ describe('commands', () => {
     const a = await session('Shared');
     const b = await session();
     await b.command('b1', 'APPEND Shared {10+}\r\nSubject: x');
-    expect(await a.command('a1', 'NOOP')).toEqual(['* 1 EXISTS', 'a1 OK Completed']);
+    expect(await a.command('a1', 'NOOP')).toEqual(['* 1 EXISTS', '* 1 RECENT', 'a1 OK Completed']);
     await b.command('b2', 'SELECT Shared');
     await b.command('b3', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
     await b.command('b4', 'EXPUNGE');

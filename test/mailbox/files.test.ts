@@ -45,6 +45,7 @@ describe('Maildir', () => {
   it('writes the layout Dovecot reads: cur/new/tmp, :2, flags, Maildir++ folders, subscriptions', () => {
     const store = createSeededStore();
     store.create('Archive/2026');
+    store.setSubscribed('Archive/2026', true);
     store.copy('INBOX', [1], 'Archive/2026');
     const dir = join(tmp(), 'Maildir');
     writeMaildir(store, dir);
@@ -55,7 +56,9 @@ describe('Maildir', () => {
     expect(cur.filter((n) => n.endsWith(':2,F'))).toHaveLength(1);
     expect(readdirSync(join(dir, '.Drafts', 'cur'))[0]).toMatch(/:2,DS$/);
     expect(statSync(join(dir, '.Archive.2026', 'maildirfolder')).isFile()).toBe(true);
-    expect(readFileSync(join(dir, 'subscriptions'), 'utf8').split('\n')).toEqual(expect.arrayContaining(['Sent', 'Archive.2026']));
+    const subscriptions = readFileSync(join(dir, 'subscriptions'), 'utf8').split('\n');
+    expect(subscriptions).toEqual(expect.arrayContaining(['Sent', 'Archive.2026']));
+    expect(subscriptions).not.toContain('Archive'); // created as a parent, never subscribed
     const first = store.messages('INBOX')[0]!;
     const file = join(dir, 'cur', cur.find((n) => n.includes(`.M${first.uid}P`))!);
     expect(statSync(file).mtime.getTime()).toBe(first.internalDate.getTime());
@@ -84,6 +87,8 @@ describe('Maildir', () => {
     expect(inbox[0]!.internalDate.toISOString()).toBe('2023-11-14T22:15:00.000Z');
     expect([...inbox[2]!.flags]).toEqual([]);
     expect(s.messages('Archive/2024')[0]!.flags.has('\\Seen')).toBe(true);
+    // The folders that were there are subscribed, for phones that list only subscriptions (LSUB).
+    expect(s.subscriptions().sort()).toEqual(['Archive/2024', 'INBOX', 'Junk']);
   });
 
   it('writes only into a new or empty directory', () => {

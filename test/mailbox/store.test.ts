@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MailStore, StoreError, MAX_MAILBOXES, MAX_MAILBOX_NAME_BYTES, MAX_MESSAGE_BYTES, type MailboxChange, type StoreErrorCode } from '../../electron/lab/mailbox/index.js';
+import { MailStore, StoreError, MAX_KEYWORDS_PER_MAILBOX, MAX_MAILBOXES, MAX_SUBSCRIPTIONS, MAX_MAILBOX_NAME_BYTES, MAX_MESSAGE_BYTES, type MailboxChange, type StoreErrorCode } from '../../electron/lab/mailbox/index.js';
 
 const msg = (subject: string) => Buffer.from(`From: a@example.com\r\nSubject: ${subject}\r\n\r\nbody ${subject}\r\n`);
 const code = (fn: () => unknown): StoreErrorCode | undefined => {
@@ -144,11 +144,70 @@ describe('MailStore', () => {
     expect(s.list()).toHaveLength(MAX_MAILBOXES);
   });
 
-  it('subscribes and unsubscribes', () => {
+  it('subscribes and unsubscribes; CREATE subscribes nothing; a subscription outlives its mailbox', () => {
     const s = new MailStore();
+    expect(s.subscriptions()).toEqual(['INBOX', 'Drafts', 'Sent', 'Trash']);
     s.setSubscribed('Trash', false);
     expect(s.info('Trash')!.subscribed).toBe(false);
     expect(code(() => s.setSubscribed('Nope', true))).toBe('nonexistent');
+    s.create('a/b');
+    expect(s.info('a')!.subscribed).toBe(false);
+    expect(s.info('a/b')!.subscribed).toBe(false);
+    s.setSubscribed('a/b', true);
+    s.delete('a/b');
+    expect(s.subscriptions()).toContain('a/b');
+    s.setSubscribed('a/b', false); // unsubscribing works without the mailbox
+    s.setSubscribed('never-existed', false);
+    expect(s.subscriptions()).toEqual(['INBOX', 'Drafts', 'Sent']);
+  });
+
+  it(`keeps at most MAX_SUBSCRIPTIONS (${MAX_SUBSCRIPTIONS}) subscriptions, deleted mailboxes' included`, () => {
+    const s = new MailStore();
+    for (let i = s.list().length; i < MAX_SUBSCRIPTIONS; i++) {
+      s.create(`Box ${i}`);
+      s.setSubscribed(`Box ${i}`, true);
+    }
+    s.delete('Box 10');
+    s.create('Latecomer');
+    expect(code(() => s.setSubscribed('Latecomer', true))).toBe('invalid-name');
+    s.setSubscribed('Box 10', false);
+    s.setSubscribed('Latecomer', true);
+    expect(s.subscriptions()).toHaveLength(MAX_SUBSCRIPTIONS);
+  });
+
+  it('hands out \\Recent once: a claim takes every unclaimed UID, a look does not', () => {
+    const s = new MailStore();
+    s.append('INBOX', msg('a'));
+    s.append('INBOX', msg('b'));
+    expect(s.recent('INBOX', false)).toEqual([1, 2]);
+    expect(s.recent('INBOX', true)).toEqual([1, 2]);
+    expect(s.recent('INBOX', true)).toEqual([]);
+    s.append('INBOX', msg('c'));
+    s.copy('INBOX', [1], 'INBOX');
+    expect(s.recent('INBOX', false)).toEqual([3, 4]);
+    s.setFlags('INBOX', [3], 'add', ['\\Deleted']);
+    s.expunge('INBOX');
+    expect(s.recent('INBOX', true)).toEqual([4]);
+  });
+
+  it(`defines keywords per mailbox, keeps them when unused, and refuses more than MAX_KEYWORDS_PER_MAILBOX (${MAX_KEYWORDS_PER_MAILBOX})`, () => {
+    const s = new MailStore();
+    s.append('INBOX', msg('a'), ['\\Seen', '$Forwarded']);
+    s.setFlags('INBOX', [1], 'add', ['Work']);
+    s.setFlags('INBOX', [1], 'remove', ['Work', '$Forwarded']);
+    expect(s.keywords('INBOX')).toEqual(['$Forwarded', 'Work']);
+    s.copy('INBOX', [1], 'Sent');
+    expect(s.keywords('Sent')).toEqual([]);
+    s.setFlags('INBOX', [1], 'add', ['Copied']);
+    s.copy('INBOX', [1], 'Sent');
+    expect(s.keywords('Sent')).toEqual(['Copied']);
+    const many = Array.from({ length: MAX_KEYWORDS_PER_MAILBOX - 3 }, (_, i) => `k${i}`);
+    s.setFlags('INBOX', [1], 'add', many);
+    expect(s.keywords('INBOX')).toHaveLength(MAX_KEYWORDS_PER_MAILBOX);
+    expect(code(() => s.setFlags('INBOX', [1], 'add', ['one-more']))).toBe('too-many-keywords');
+    expect(code(() => s.append('INBOX', msg('b'), ['one-more']))).toBe('too-many-keywords');
+    expect(s.messages('INBOX')).toHaveLength(1);
+    expect(s.messages('INBOX')[0]!.flags.has('one-more')).toBe(false);
   });
 
   it(`refuses messages over the size limit (default ${MAX_MESSAGE_BYTES} bytes) as too-big`, () => {

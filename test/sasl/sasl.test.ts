@@ -135,6 +135,13 @@ describe('CRAM-MD5 (RFC 2195)', () => {
     expect(m3.next(b('tim xyz'))).toMatchObject({ type: 'error', reason: 'malformed', user: 'tim' });
     expect(createMechanism('CRAM-MD5', ctx())!.start(b('tim'))).toMatchObject({ type: 'error', reason: 'unexpected' });
   });
+
+  it('takes an empty initial response ("=") as none and sends its challenge, as Dovecot does', () => {
+    const m = createMechanism('CRAM-MD5', ctx({ nonce: () => '424242' }))!;
+    const first = m.start(Buffer.alloc(0));
+    expect(first.type).toBe('challenge');
+    expect(challengeText(first)).toMatch(/^<.*424242.*>$/);
+  });
 });
 
 describe('DIGEST-MD5 (RFC 2831)', () => {
@@ -197,6 +204,7 @@ describe('DIGEST-MD5 (RFC 2831)', () => {
       expect(m.next(b(garbage))).toMatchObject({ type: 'error', reason: 'malformed' });
     }
     expect(createMechanism('DIGEST-MD5', rfcCtx())!.start(b('x'))).toMatchObject({ type: 'error', reason: 'unexpected' });
+    expect(createMechanism('DIGEST-MD5', rfcCtx())!.start(Buffer.alloc(0))).toMatchObject({ type: 'challenge' });
   });
 
   it('parses directives with LWS, empty elements and quoted escapes', () => {

@@ -2,8 +2,12 @@
  * A session's view of its selected mailbox (RFC 3501 §2.3.1.2, §7.4.1): sequence numbers are
  * positions in this view, which changes only when the session tells the client (EXISTS,
  * EXPUNGE). Other sessions' changes are found by comparing with the store at sync points.
+ *
+ * The view also holds the session state RFC 3501 keeps per session: which messages are
+ * \Recent to this session (§2.3.2), and which keywords the client has been told about in
+ * FLAGS (§7.2.6), so that no FETCH shows a keyword before a FLAGS response has listed it.
  */
-import { StoreError, type MailStoreApi, type StoredMessage } from '../mailbox/types.js';
+import { StoreError, type Flag, type MailStoreApi, type StoredMessage } from '../mailbox/types.js';
 import { SequenceSet } from './seqset.js';
 
 export interface ViewEntry {
@@ -11,19 +15,76 @@ export interface ViewEntry {
   msg: StoredMessage;
 }
 
-export function flagsText(msg: StoredMessage): string {
-  return `(${[...msg.flags].join(' ')})`;
+/** RFC 3501 §2.3.2 system flags, in the order responses list them (Dovecot's order). */
+const SYSTEM_FLAGS: readonly Flag[] = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
+
+/** A message's flags in response order: system flags, \Recent when `recent`, then flag-extensions and keywords as stored. */
+function orderedFlags(msg: StoredMessage, recent: boolean): Flag[] {
+  const out = SYSTEM_FLAGS.filter((f) => msg.flags.has(f));
+  const system = out.length;
+  if (recent) out.push('\\Recent');
+  if (msg.flags.size > system) for (const f of msg.flags) if (!SYSTEM_FLAGS.includes(f)) out.push(f);
+  return out;
 }
+
+/** What the view compares to notice another session's flag change. */
+const flagsKey = (msg: StoredMessage) => orderedFlags(msg, false).join(' ');
 
 export class MailboxView {
   uids: number[] = [];
   private flagSnap = new Map<number, string>();
+  /** UIDs that are \Recent to this session. */
+  private readonly recentUids = new Set<number>();
+  /** Keywords listed in the last FLAGS response this session sent. */
+  private announced: readonly Flag[];
 
   constructor(private readonly store: MailStoreApi, readonly name: string, readonly readOnly: boolean) {
     for (const m of store.messages(name)) {
       this.uids.push(m.uid);
-      this.flagSnap.set(m.uid, flagsText(m));
+      this.flagSnap.set(m.uid, flagsKey(m));
     }
+    // RFC 3501 §2.3.2: a read-write SELECT takes the recent messages for itself; EXAMINE only looks (§6.3.2).
+    for (const uid of store.recent(name, !readOnly)) this.recentUids.add(uid);
+    this.announced = store.keywords(name);
+  }
+
+  /** Messages \Recent to this session (SELECT's RECENT, SEARCH RECENT). */
+  get recentCount(): number {
+    return this.recentUids.size;
+  }
+
+  isRecent(msg: StoredMessage): boolean {
+    return this.recentUids.has(msg.uid);
+  }
+
+  /** A message's flags as this session shows them, \Recent included: "(\Seen \Recent $Label1)". */
+  flagsText(msg: StoredMessage): string {
+    return `(${orderedFlags(msg, this.recentUids.has(msg.uid)).join(' ')})`;
+  }
+
+  /** The FLAGS and PERMANENTFLAGS responses (RFC 3501 §7.2.6, §7.1), for SELECT and after a new keyword. */
+  flagsResponses(): string[] {
+    const flags = [...SYSTEM_FLAGS, ...this.announced].join(' ');
+    return [`FLAGS (${flags})`, this.readOnly ? 'OK [PERMANENTFLAGS ()] Read-only mailbox' : `OK [PERMANENTFLAGS (${flags} \\*)] Flags permitted`];
+  }
+
+  /**
+   * When the mailbox defines keywords this session has not listed yet (its own STORE or APPEND,
+   * or another session's), the FLAGS and PERMANENTFLAGS responses that list them, as Dovecot
+   * sends them; nothing otherwise. Call before any response that may show such a keyword.
+   */
+  keywordUpdate(): string[] {
+    let defined: readonly Flag[];
+    try {
+      defined = this.store.keywords(this.name);
+    } catch (err) {
+      if (!(err instanceof StoreError)) throw err;
+      return [];
+    }
+    // Keywords are only ever added; comparing them all also catches a mailbox deleted and created again under this view.
+    if (defined.length === this.announced.length && defined.every((k, i) => k === this.announced[i])) return [];
+    this.announced = defined;
+    return this.flagsResponses();
   }
 
   get count(): number {
@@ -81,7 +142,7 @@ export class MailboxView {
 
   /** The session told the client about these flags itself (STORE, FETCH setting \Seen). */
   noteFlags(msg: StoredMessage): void {
-    this.flagSnap.set(msg.uid, flagsText(msg));
+    this.flagSnap.set(msg.uid, flagsKey(msg));
   }
 
   /** The session expunged these UIDs and will send the EXPUNGE responses: returns their sequence numbers in sending order. */
@@ -93,6 +154,7 @@ export class MailboxView {
       seqs.push(i + 1);
       this.uids.splice(i, 1);
       this.flagSnap.delete(uid);
+      this.recentUids.delete(uid);
     }
     return seqs;
   }
@@ -102,13 +164,14 @@ export class MailboxView {
    * EXPUNGE may not be sent during FETCH, STORE or SEARCH (RFC 3501 §7.4.1): `allowExpunge`.
    */
   sync(allowExpunge: boolean): string[] {
-    const lines: string[] = [];
+    const lines = this.keywordUpdate();
     const cur = this.current();
     if (allowExpunge) {
       for (let i = this.uids.length - 1; i >= 0; i--) {
         if (!cur.has(this.uids[i])) {
           lines.push(`${i + 1} EXPUNGE`);
           this.flagSnap.delete(this.uids[i]);
+          this.recentUids.delete(this.uids[i]);
           this.uids.splice(i, 1);
         }
       }
@@ -116,24 +179,28 @@ export class MailboxView {
     this.uids.forEach((u, i) => {
       const msg = cur.get(u);
       if (!msg) return;
-      const f = flagsText(msg);
-      if (this.flagSnap.get(u) !== f) {
-        this.flagSnap.set(u, f);
-        lines.push(`${i + 1} FETCH (FLAGS ${f})`);
+      const key = flagsKey(msg);
+      if (this.flagSnap.get(u) !== key) {
+        this.flagSnap.set(u, key);
+        lines.push(`${i + 1} FETCH (FLAGS ${this.flagsText(msg)})`);
       }
     });
     const known = new Set(this.uids);
-    let added = false;
+    const added: number[] = [];
     for (const m of cur.values()) {
       if (!known.has(m.uid)) {
         this.uids.push(m.uid);
-        this.flagSnap.set(m.uid, flagsText(m));
-        added = true;
+        this.flagSnap.set(m.uid, flagsKey(m));
+        added.push(m.uid);
       }
     }
-    if (added) {
+    if (added.length > 0) {
       this.uids.sort((a, b) => a - b);
-      lines.push(`${this.uids.length} EXISTS`);
+      // RFC 3501 §2.3.2: the first session told about a new message has it as \Recent; a
+      // read-write one takes it from the others. RECENT goes with EXISTS (§7.3.2).
+      const isNew = new Set(added);
+      for (const uid of this.store.recent(this.name, !this.readOnly)) if (isNew.has(uid)) this.recentUids.add(uid);
+      lines.push(`${this.uids.length} EXISTS`, `${this.recentUids.size} RECENT`);
     }
     return lines;
   }

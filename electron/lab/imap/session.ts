@@ -347,10 +347,11 @@ export class ImapSession {
       return ranges.length ? ranges : undefined;
     }
     if (cmd === 'AUTHENTICATE') {
-      const ir = / (\S+)$/.exec(textNoMarker.slice(start));
+      // White space after the initial response is tolerated by AUTHENTICATE: the secret is the word before it.
+      const ir = / (\S+)\s*$/.exec(textNoMarker.slice(start));
       if (!ir || ir.index === undefined) return undefined;
       const irStart = start + ir.index + 1;
-      return [[irStart, textNoMarker.length]];
+      return [[irStart, irStart + ir[1].length]];
     }
     return undefined;
   }

@@ -97,6 +97,8 @@ export function loadMailStore(path: string, opts: LoadOptions = {}): MailStore {
       // Maildir++: ".Sent" is "Sent", ".Archive.2024" is "Archive/2024".
       const name = sub.slice(1).split('.').join('/');
       if (!store.info(name)) store.create(name, SPECIAL_USE_BY_NAME[name.toLowerCase()]);
+      // A loaded folder is there to be seen: subscribed, for phones that list only subscriptions (LSUB).
+      store.setSubscribed(name, true);
       loadMaildirFolder(store, name, join(path, sub), limits);
     }
     return store;

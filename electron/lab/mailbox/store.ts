@@ -23,6 +23,10 @@ export const MAX_MESSAGE_BYTES = 50 * 1024 * 1024;
 export const MAX_MAILBOX_NAME_BYTES = 255;
 /** Most mailboxes one store holds (CREATE beyond it is refused as 'invalid-name'). */
 export const MAX_MAILBOXES = 1000;
+/** Most keywords one mailbox defines (a STORE or APPEND naming more is refused as 'too-many-keywords'). */
+export const MAX_KEYWORDS_PER_MAILBOX = 256;
+/** Most subscriptions the account keeps (SUBSCRIBE beyond it is refused as 'invalid-name'). */
+export const MAX_SUBSCRIPTIONS = MAX_MAILBOXES;
 
 /** RFC 6154 special-use attributes of the default mailboxes. */
 export const DEFAULT_MAILBOXES: ReadonlyArray<{ name: string; specialUse?: string }> = [
@@ -57,7 +61,10 @@ interface Mailbox {
   name: string;
   uidValidity: number;
   uidNext: number;
-  subscribed: boolean;
+  /** UIDs from here on are \Recent: no session has claimed them yet (RFC 3501 §2.3.2). */
+  firstRecentUid: number;
+  /** Keywords defined in the mailbox, in the order first seen. */
+  keywords: Set<Flag>;
   specialUse?: string;
   messages: MessageRecord[];
 }
@@ -73,9 +80,17 @@ export interface MailStoreOptions {
 /** "\Recent" is session state (RFC 3501 §2.3.2) and never stored. */
 const cleanFlags = (flags: readonly Flag[]) => flags.filter((f) => f.toLowerCase() !== '\\recent');
 
+/** Mailbox names in LIST order: INBOX first, then by code unit. */
+export const compareMailboxNames = (a: string, b: string): number => (a === 'INBOX' ? -1 : b === 'INBOX' ? 1 : a < b ? -1 : a > b ? 1 : 0);
+
+/** A keyword is any flag that is not a system flag (RFC 3501 §2.3.2: those start with a backslash). */
+const isKeyword = (flag: Flag) => !flag.startsWith('\\');
+
 export class MailStore implements MailStoreApi {
   readonly delimiter = '/' as const;
   private readonly boxes = new Map<string, Mailbox>();
+  /** Subscribed names, kept apart from the mailboxes: a subscription outlives its mailbox (RFC 3501 §6.3.6). */
+  private readonly subscribed = new Set<string>();
   private readonly listeners = new Set<(change: MailboxChange) => void>();
   private nextUidValidity: number;
   readonly maxMessageBytes: number;
@@ -83,10 +98,12 @@ export class MailStore implements MailStoreApi {
   constructor(opts: MailStoreOptions = {}) {
     this.nextUidValidity = opts.uidValidity ?? Math.floor(Date.now() / 1000);
     this.maxMessageBytes = opts.maxMessageBytes ?? MAX_MESSAGE_BYTES;
-    if (opts.defaultMailboxes === false) {
-      this.addBox('INBOX');
-    } else {
-      for (const d of DEFAULT_MAILBOXES) this.addBox(d.name, d.specialUse);
+    // The mailboxes the lab starts with are subscribed, so that a phone that lists only
+    // subscribed folders (LSUB) sees them; mailboxes created later are not (as in Dovecot).
+    const initial = opts.defaultMailboxes === false ? [{ name: 'INBOX' }] : DEFAULT_MAILBOXES;
+    for (const d of initial) {
+      this.addBox(d.name, d.specialUse);
+      this.subscribed.add(d.name);
     }
   }
 
@@ -107,7 +124,7 @@ export class MailStore implements MailStoreApi {
   }
 
   private addBox(name: string, specialUse?: string): Mailbox {
-    const box: Mailbox = { name, uidValidity: this.nextUidValidity++, uidNext: 1, subscribed: true, messages: [] };
+    const box: Mailbox = { name, uidValidity: this.nextUidValidity++, uidNext: 1, firstRecentUid: 1, keywords: new Set(), messages: [] };
     if (specialUse) box.specialUse = specialUse;
     this.boxes.set(name, box);
     return box;
@@ -138,13 +155,13 @@ export class MailStore implements MailStoreApi {
   private infoOf(box: Mailbox): MailboxInfo {
     const attributes = [this.hasChildren(box.name) ? '\\HasChildren' : '\\HasNoChildren'];
     if (box.specialUse) attributes.push(box.specialUse);
-    return { name: box.name, uidValidity: box.uidValidity, uidNext: box.uidNext, subscribed: box.subscribed, attributes };
+    return { name: box.name, uidValidity: box.uidValidity, uidNext: box.uidNext, subscribed: this.subscribed.has(box.name), attributes };
   }
 
   /** All mailboxes, INBOX first, then by name. */
   list(): MailboxInfo[] {
     return [...this.boxes.values()]
-      .sort((a, b) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .sort((a, b) => compareMailboxNames(a.name, b.name))
       .map((b) => this.infoOf(b));
   }
 
@@ -189,7 +206,10 @@ export class MailStore implements MailStoreApi {
       const target = this.box(dest);
       const moved = src.messages;
       src.messages = [];
-      for (const m of moved) target.messages.push(new MessageRecord(target.uidNext++, new Set(m.flags), m.internalDate, m.raw));
+      for (const m of moved) {
+        this.defineKeywords(target, [...m.flags], false);
+        target.messages.push(new MessageRecord(target.uidNext++, new Set(m.flags), m.internalDate, m.raw));
+      }
       for (const m of moved) this.emit({ type: 'expunge', mailbox: 'INBOX', uid: m.uid });
       if (moved.length > 0) this.emit({ type: 'exists', mailbox: target.name, count: target.messages.length });
       return;
@@ -210,17 +230,51 @@ export class MailStore implements MailStoreApi {
   }
 
   setSubscribed(name: string, subscribed: boolean): void {
-    this.box(name).subscribed = subscribed;
+    const n = MailStore.normalize(name);
+    if (!subscribed) {
+      this.subscribed.delete(n);
+      return;
+    }
+    this.box(n);
+    if (!this.subscribed.has(n) && this.subscribed.size >= MAX_SUBSCRIPTIONS) throw new StoreError('invalid-name', `too many subscriptions (limit ${MAX_SUBSCRIPTIONS})`);
+    this.subscribed.add(n);
+  }
+
+  subscriptions(): string[] {
+    return [...this.subscribed];
+  }
+
+  recent(name: string, claim: boolean): number[] {
+    const box = this.box(name);
+    const uids: number[] = [];
+    for (let i = box.messages.length - 1; i >= 0 && box.messages[i]!.uid >= box.firstRecentUid; i--) uids.push(box.messages[i]!.uid);
+    if (claim) box.firstRecentUid = box.uidNext;
+    return uids.reverse();
+  }
+
+  keywords(name: string): readonly string[] {
+    return [...this.box(name).keywords];
+  }
+
+  /** Define the keywords among `flags` in `box`; refuses (before any change) what would pass the limit. */
+  private defineKeywords(box: Mailbox, flags: readonly Flag[], enforceLimit: boolean): void {
+    const fresh = new Set(flags.filter((f) => isKeyword(f) && !box.keywords.has(f)));
+    if (enforceLimit && box.keywords.size + fresh.size > MAX_KEYWORDS_PER_MAILBOX) {
+      throw new StoreError('too-many-keywords', `mailbox "${box.name}" would define more than ${MAX_KEYWORDS_PER_MAILBOX} keywords`);
+    }
+    for (const f of fresh) box.keywords.add(f);
   }
 
   append(name: string, raw: Buffer, flags: Flag[] = [], internalDate: Date = new Date()): number {
     const box = this.box(name);
     if (raw.length > this.maxMessageBytes) throw new StoreError('too-big', `message of ${raw.length} bytes exceeds the limit of ${this.maxMessageBytes}`);
+    const clean = cleanFlags(flags);
+    this.defineKeywords(box, clean, true);
     const uid = box.uidNext++;
     // The store owns its bytes: `raw` may be a view into a larger buffer (an APPEND literal is a
     // slice of the socket chunk it arrived in), which must not be kept alive with the message.
     const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : Buffer.from(raw);
-    box.messages.push(new MessageRecord(uid, new Set(cleanFlags(flags)), internalDate, own));
+    box.messages.push(new MessageRecord(uid, new Set(clean), internalDate, own));
     this.emit({ type: 'exists', mailbox: box.name, count: box.messages.length });
     return uid;
   }
@@ -229,6 +283,7 @@ export class MailStore implements MailStoreApi {
     const box = this.box(name);
     const wanted = new Set(uids);
     const clean = cleanFlags(flags);
+    if (mode !== 'remove') this.defineKeywords(box, clean, true);
     const changed: StoredMessage[] = [];
     for (const m of box.messages) {
       if (!wanted.has(m.uid)) continue;
@@ -252,6 +307,8 @@ export class MailStore implements MailStoreApi {
     for (const m of src.messages) {
       if (!wanted.has(m.uid)) continue;
       const uid = dest.uidNext++;
+      // Copies carry their keywords (RFC 3501 §6.4.7 keeps flags); the limit binds what clients name, not what they copy.
+      this.defineKeywords(dest, [...m.flags], false);
       dest.messages.push(new MessageRecord(uid, new Set(m.flags), m.internalDate, m.raw));
       pairs.push([m.uid, uid]);
     }

@@ -98,7 +98,7 @@ export type MailboxChange =
   | { type: 'flags'; mailbox: string; uid: number; flags: Flag[] };
 
 /** Typed failures of store operations; the IMAP layer maps each 1:1 to a NO response. */
-export type StoreErrorCode = 'nonexistent' | 'already-exists' | 'cannot-delete-inbox' | 'has-children' | 'invalid-name' | 'too-big';
+export type StoreErrorCode = 'nonexistent' | 'already-exists' | 'cannot-delete-inbox' | 'has-children' | 'invalid-name' | 'too-big' | 'too-many-keywords';
 
 export class StoreError extends Error {
   override name = 'StoreError';
@@ -119,13 +119,32 @@ export interface MailStoreApi {
   info(name: string): MailboxInfo | undefined;
   /** Messages in UID order. Throws StoreError('nonexistent'). */
   messages(name: string): readonly StoredMessage[];
+  /** Creates the mailbox and any missing parents, none of them subscribed (RFC 3501 §6.3.3). */
   create(name: string): void;
+  /** Deletes the mailbox; its subscription stays (RFC 3501 §6.3.6: never removed unilaterally). */
   delete(name: string): void;
   rename(from: string, to: string): void;
+  /**
+   * Subscribing needs an existing mailbox (RFC 3501 §6.3.6 lets the server check; Dovecot
+   * does); unsubscribing works on any name, so that a deleted mailbox can be unsubscribed.
+   */
   setSubscribed(name: string, subscribed: boolean): void;
+  /** The subscribed names, existing or not (LSUB, RFC 3501 §6.3.9). */
+  subscriptions(): string[];
+  /**
+   * RFC 3501 §2.3.2 \Recent: the UIDs no session has been told about yet. With `claim`, the
+   * calling session takes them (a read-write SELECT, or the first session to announce new
+   * messages) and no later session sees them as recent; EXAMINE and STATUS only look.
+   */
+  recent(name: string, claim: boolean): number[];
+  /**
+   * The keywords defined in a mailbox (RFC 3501 §7.2.6 FLAGS): every keyword a message in it
+   * ever carried, in the order first seen; they stay defined when no message carries them (as in Dovecot).
+   */
+  keywords(name: string): readonly string[];
   /** Returns the new message's UID. */
   append(name: string, raw: Buffer, flags?: Flag[], internalDate?: Date): number;
-  /** Replace, add or remove flags on the given UIDs; returns the messages changed. */
+  /** Replace, add or remove flags on the given UIDs; returns the messages changed. Throws StoreError('too-many-keywords'). */
   setFlags(name: string, uids: number[], mode: 'replace' | 'add' | 'remove', flags: Flag[]): StoredMessage[];
   copy(from: string, uids: number[], to: string): Array<[fromUid: number, toUid: number]>;
   /** Removes \Deleted messages (all, or only the given UIDs: UID EXPUNGE); returns their UIDs. */

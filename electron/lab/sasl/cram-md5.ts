@@ -30,7 +30,9 @@ export class CramMd5Mechanism implements SaslServerMechanism {
 
   start(initial: Buffer | null): SaslStep {
     if (this.state !== 'new') return this.finish({ type: 'error', reason: 'unexpected', message: 'CRAM-MD5 already started' });
-    if (initial !== null) return this.finish({ type: 'error', reason: 'unexpected', message: 'CRAM-MD5 takes no initial response' });
+    // The server speaks first (RFC 2195 §2); an empty initial response ("=") says nothing and is
+    // taken as none, as Dovecot does. Anything in it is a client error.
+    if (initial !== null && initial.length > 0) return this.finish({ type: 'error', reason: 'unexpected', message: 'CRAM-MD5 takes no initial response' });
     this.challenge = cramChallenge(this.ctx.nonce(), this.ctx.now(), this.ctx.hostname);
     this.state = 'awaiting';
     return { type: 'challenge', data: Buffer.from(this.challenge), note: this.challenge };

@@ -140,7 +140,8 @@ export class DigestMd5Mechanism implements SaslServerMechanism {
   start(initial: Buffer | null): SaslStep {
     if (this.state !== 'new') return this.finish({ type: 'error', reason: 'unexpected', message: 'DIGEST-MD5 already started' });
     // Initial responses exist only for "subsequent authentication" (§2.2), which the lab does not offer.
-    if (initial !== null) return this.finish({ type: 'error', reason: 'unexpected', message: 'DIGEST-MD5 takes no initial response here' });
+    // An empty one ("=") says nothing and is taken as none, as for CRAM-MD5.
+    if (initial !== null && initial.length > 0) return this.finish({ type: 'error', reason: 'unexpected', message: 'DIGEST-MD5 takes no initial response here' });
     this.nonce = this.ctx.nonce();
     this.state = 'response';
     const text = this.challengeText();

@@ -42,7 +42,10 @@ export const authenticate: CommandModule = {
     let initial: Buffer | null = null;
     if (r.maybe(' ')) {
       const ir = r.restOfLine();
-      if (ir === '=') initial = Buffer.alloc(0);
+      // Only white space after the name is no initial response: mutt's GNU SASL sends
+      // "AUTHENTICATE CRAM-MD5 "; Dovecot 2.3 answers it, and "PLAIN ", as if the space were not there.
+      if (ir.trim() === '') initial = null;
+      else if (ir.trim() === '=') initial = Buffer.alloc(0);
       else {
         initial = decode(ir);
         if (initial === null) throw new ImapBad('Invalid base64 in initial response');

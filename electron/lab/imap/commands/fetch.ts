@@ -8,7 +8,7 @@ import type { CommandReader } from '../codec/reader.js';
 import { ResponseWriter, writeBodyStructure, writeEnvelope } from '../codec/encoder.js';
 import { formatInternalDate } from '../dates.js';
 import { ImapBad } from '../errors.js';
-import { flagsText } from '../mailbox-view.js';
+import type { MailboxView } from '../mailbox-view.js';
 import type { CommandModule } from './types.js';
 
 export type FetchItem =
@@ -112,6 +112,8 @@ export const fetch: CommandModule = {
     const store = session.store;
     const setsSeen = !view.readOnly && items.some((i) => i.kind === 'section' && !i.peek);
     const wantsFlags = items.some((i) => i.kind === 'FLAGS');
+    // Another session may have added a keyword since this one last synced: FLAGS first (RFC 3501 §7.2.6).
+    if (wantsFlags || setsSeen) for (const line of view.keywordUpdate()) session.emit(`* ${line}\r\n`);
     for (const { seq, msg } of view.resolve(set, uid)) {
       let seenChanged = false;
       if (setsSeen && !msg.flags.has('\\Seen')) {
@@ -130,11 +132,11 @@ export const fetch: CommandModule = {
       }
       for (const item of items) {
         sep();
-        writeItem(w, item, msg, store.section.bind(store));
+        writeItem(w, item, msg, view, store.section.bind(store));
       }
       if (seenChanged && !wantsFlags) {
         sep();
-        w.raw(`FLAGS ${flagsText(msg)}`);
+        w.raw(`FLAGS ${view.flagsText(msg)}`);
       }
       if (seenChanged || wantsFlags) view.noteFlags(msg);
       w.raw(')\r\n');
@@ -143,13 +145,13 @@ export const fetch: CommandModule = {
   },
 };
 
-function writeItem(w: ResponseWriter, item: FetchItem, msg: StoredMessage, section: (m: StoredMessage, s: SectionSpec) => Buffer): void {
+function writeItem(w: ResponseWriter, item: FetchItem, msg: StoredMessage, view: MailboxView, section: (m: StoredMessage, s: SectionSpec) => Buffer): void {
   switch (item.kind) {
     case 'UID':
       w.raw(`UID ${msg.uid}`);
       return;
     case 'FLAGS':
-      w.raw(`FLAGS ${flagsText(msg)}`);
+      w.raw(`FLAGS ${view.flagsText(msg)}`);
       return;
     case 'INTERNALDATE':
       w.raw(`INTERNALDATE "${formatInternalDate(msg.internalDate)}"`);

@@ -1,11 +1,13 @@
 /**
- * SEARCH (RFC 3501 §6.4.4): the keys clients use: flags, addresses and text (case-insensitive
- * substring over the raw header/body bytes), dates, sizes, UID and sequence sets, NOT, OR,
- * parenthesised groups. CHARSET US-ASCII/UTF-8 accepted; others NO [BADCHARSET].
+ * SEARCH (RFC 3501 §6.4.4): the keys clients use: flags (\Recent as this session sees it),
+ * addresses and text (case-insensitive substring over the raw header/body bytes; addresses
+ * also over the parsed address list, as Dovecot matches them), dates, sizes, UID and sequence
+ * sets, NOT, OR, parenthesised groups. CHARSET US-ASCII/UTF-8 accepted; others NO [BADCHARSET].
  */
-import type { StoredMessage } from '../../mailbox/types.js';
+import { parseAddressList } from '../../mailbox/address.js';
+import type { EnvelopeAddress, StoredMessage } from '../../mailbox/types.js';
 import type { CommandReader } from '../codec/reader.js';
-import { dayOf, parseDate } from '../dates.js';
+import { dayOf, headerDay, parseDate } from '../dates.js';
 import { ImapBad, ImapNo } from '../errors.js';
 import type { MailboxView, ViewEntry } from '../mailbox-view.js';
 import { SequenceSet } from '../seqset.js';
@@ -28,7 +30,6 @@ const FLAG_KEYS: Record<string, [string, boolean]> = {
   UNDRAFT: ['\\Draft', false],
   UNFLAGGED: ['\\Flagged', false],
   UNSEEN: ['\\Seen', false],
-  OLD: ['\\Recent', false],
 };
 
 function headerBlock(m: StoredMessage): string {
@@ -44,9 +45,38 @@ function contains(hay: string, needle: string): boolean {
   return hay.includes(needle);
 }
 
-function sentDate(m: StoredMessage): number | null {
-  const d = m.envelope.date ? new Date(m.envelope.date) : null;
-  return d && !Number.isNaN(d.getTime()) ? dayOf(d) : null;
+/** The day the Date header names, in its own time zone (RFC 3501 §6.4.4 disregards time and timezone). */
+function sentDay(m: StoredMessage): number | null {
+  return m.envelope.date ? headerDay(m.envelope.date) : null;
+}
+
+/**
+ * An address list written the way Dovecot normalises it for searching: `Name <local@domain>`,
+ * groups as `group: … ;`, comments and routes dropped. So `<user (comment)@ (comment) domain.org>`
+ * is found by "user@domain.org", and `user@domain.org (Real Name)` by "real name".
+ */
+function addressText(list: EnvelopeAddress[]): string {
+  const parts: string[] = [];
+  for (const a of list) {
+    if (a.host === null) {
+      parts.push(a.mailbox === null ? ';' : `${a.mailbox}:`); // group end, group start (RFC 3501 §7.4.2)
+      continue;
+    }
+    parts.push(`${a.name ? a.name + ' ' : ''}<${a.mailbox}@${a.host}>`);
+  }
+  return parts.join(', ').toLowerCase();
+}
+
+/** FROM/TO/CC/BCC: the substring in a field as written, or in its parsed addresses. */
+function addressMatch(m: StoredMessage, field: string, needle: string): boolean {
+  const f = field.toLowerCase();
+  for (const [name, value] of m.mime.headers) {
+    if (name.toLowerCase() !== f) continue;
+    if (value.toLowerCase().includes(needle)) return true;
+    const list = parseAddressList(value);
+    if (list && addressText(list).includes(needle)) return true;
+  }
+  return false;
 }
 
 function str(r: CommandReader): string {
@@ -71,9 +101,12 @@ function parseKey(r: CommandReader, view: MailboxView, depth: number): Pred {
   switch (key) {
     case 'ALL':
       return () => true;
-    case 'NEW':
     case 'RECENT':
-      return () => false; // the lab reports 0 RECENT
+      return (e) => view.isRecent(e.msg);
+    case 'OLD':
+      return (e) => !view.isRecent(e.msg);
+    case 'NEW':
+      return (e) => view.isRecent(e.msg) && !e.msg.flags.has('\\Seen');
     case 'NOT': {
       r.sp();
       const p = parseKey(r, view, depth + 1);
@@ -89,12 +122,16 @@ function parseKey(r: CommandReader, view: MailboxView, depth: number): Pred {
     case 'FROM':
     case 'TO':
     case 'CC':
-    case 'BCC':
+    case 'BCC': {
+      r.sp();
+      const s = str(r);
+      const field = key.toLowerCase();
+      return (e) => addressMatch(e.msg, field, s);
+    }
     case 'SUBJECT': {
       r.sp();
       const s = str(r);
-      const field = key === 'SUBJECT' ? 'subject' : key.toLowerCase();
-      return (e) => headerValues(e.msg, field).some((v) => contains(v, s));
+      return (e) => headerValues(e.msg, 'subject').some((v) => contains(v, s));
     }
     case 'HEADER': {
       r.sp();
@@ -136,7 +173,7 @@ function parseKey(r: CommandReader, view: MailboxView, depth: number): Pred {
       const sent = key.startsWith('SENT');
       const op = key.replace('SENT', '');
       return (e) => {
-        const d = sent ? sentDate(e.msg) : dayOf(e.msg.internalDate);
+        const d = sent ? sentDay(e.msg) : dayOf(e.msg.internalDate);
         if (d === null) return false;
         return op === 'BEFORE' ? d < day : op === 'ON' ? d === day : d >= day;
       };

@@ -2,8 +2,6 @@
 import { storeCall, normalizeMailbox } from './util.js';
 import type { CommandContext, CommandModule } from './types.js';
 
-const SYSTEM_FLAGS = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
-
 export function openMailbox({ r, session }: CommandContext, readOnly: boolean): string {
   r.sp();
   const name = normalizeMailbox(r.astring());
@@ -19,10 +17,10 @@ export function openMailbox({ r, session }: CommandContext, readOnly: boolean): 
   const view = session.select(info.name, readOnly);
   const entries = view.all();
   const firstUnseen = entries.find((e) => !e.msg.flags.has('\\Seen'));
-  session.emit(`* FLAGS (${SYSTEM_FLAGS})\r\n`);
-  session.emit(`* OK [PERMANENTFLAGS (${readOnly ? '' : SYSTEM_FLAGS + ' \\*'})] Flags permitted\r\n`);
+  // FLAGS lists the keywords the mailbox defines too (RFC 3501 §7.2.6), so that none shows up in a FETCH unannounced.
+  for (const line of view.flagsResponses()) session.emit(`* ${line}\r\n`);
   session.emit(`* ${view.count} EXISTS\r\n`);
-  session.emit('* 0 RECENT\r\n');
+  session.emit(`* ${view.recentCount} RECENT\r\n`);
   if (firstUnseen) session.emit(`* OK [UNSEEN ${firstUnseen.seq}] First unseen\r\n`);
   session.emit(`* OK [UIDVALIDITY ${info.uidValidity}] UIDs valid\r\n`);
   session.emit(`* OK [UIDNEXT ${info.uidNext}] Predicted next UID\r\n`);

@@ -1,4 +1,4 @@
-/** STATUS (RFC 3501 §6.3.10). RECENT is always 0: the lab has no notion of "new since last session". */
+/** STATUS (RFC 3501 §6.3.10). RECENT counts the messages no session has claimed as \Recent yet (§2.3.2). */
 import { ResponseWriter } from '../codec/encoder.js';
 import { ImapBad } from '../errors.js';
 import { normalizeMailbox, storeCall } from './util.js';
@@ -22,7 +22,7 @@ export const status: CommandModule = {
           parts.push(`MESSAGES ${msgs.length}`);
           break;
         case 'RECENT':
-          parts.push('RECENT 0');
+          parts.push(`RECENT ${session.store.recent(name, false).length}`);
           break;
         case 'UIDNEXT':
           parts.push(`UIDNEXT ${info.uidNext}`);

@@ -1,4 +1,8 @@
-/** SUBSCRIBE (RFC 3501 §6.3.6); UNSUBSCRIBE (unsubscribe.ts) shares it. */
+/**
+ * SUBSCRIBE (RFC 3501 §6.3.6); UNSUBSCRIBE (unsubscribe.ts) shares it. Subscribing needs an
+ * existing mailbox; unsubscribing any name succeeds (a deleted mailbox stays subscribed until
+ * the client says otherwise, §6.3.6), as in Dovecot.
+ */
 import { storeCall } from './util.js';
 import type { CommandContext, CommandModule } from './types.js';
 

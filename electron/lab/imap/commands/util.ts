@@ -28,6 +28,8 @@ export function storeCall<T>(fn: () => T, tryCreate = false): T {
         throw new ImapNo('Invalid mailbox name', 'CANNOT');
       case 'too-big':
         throw new ImapNo('Message too big', 'TOOBIG');
+      case 'too-many-keywords':
+        throw new ImapNo('Too many keywords in this mailbox', 'LIMIT');
     }
   }
 }
