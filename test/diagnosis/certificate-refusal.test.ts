@@ -181,4 +181,12 @@ describe('the refusal rules on the shapes real clients leave (events)', () => {
     expect(d.findings[0].data).toMatchObject({ how: 'closed-after-handshake', closedBy: 'timeout', refused: ['trust'] });
     expect(d.findings[0].explanation).toMatch(/stayed silent until the lab timed out/);
   });
+
+  it('not a modern client whose session broke on a fatal TLS error after the handshake (a bad record is not a certificate check)', () => {
+    const established = { kind: 'tls.established', conn: 'c1', version: 'TLSv1.2', cipher: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', engine: 'modern', mode: 'implicit', certificate: 'sha256', certificateNames: NAMES } as const;
+    const broke = failed('malformed', { alert: 'bad_record_mac', alertFrom: 'server', afterHandshake: true });
+    const d = diagnose(session([open(), hello('TLSv1.2', 'localhost'), established, broke, close()] as never));
+    expect(d.findings.map((f) => f.id)).not.toContain('tls-handshake-failed');
+    expect(d.attempts[0].steps.find((s) => s.step === 'tls')!.result).toBe('pass');
+  });
 });

@@ -13,7 +13,7 @@
 import type { Attempt, AttemptStep, LabEvent, StepName, StepResult, TlsEngineName } from '../../api.js';
 import { AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf, type ClientItem, type ConnState, type ServerItem } from './conversation.js';
 import { addSeqs } from './evidence.js';
-import { closedAfterModernHandshake } from './certificate-refusal.js';
+import { refusedAfterHandshake } from './certificate-refusal.js';
 import { splitArgs } from './imap-syntax.js';
 
 export const STEP_ORDER: readonly StepName[] = ['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout'];
@@ -167,7 +167,7 @@ export class AttemptTracker {
         break;
       case 'conn.close':
         if (a.implicitTls && a.steps.tls.result === 'skipped') this.set(a, 'tls', 'fail', [ev.seq], 'closed before TLS was established');
-        else if (conn && closedAfterModernHandshake(conn)) this.set(a, 'tls', 'fail', [ev.seq], 'client-rejected-certificate (closed right after the handshake)');
+        else if (conn && refusedAfterHandshake(conn)) this.set(a, 'tls', 'fail', [ev.seq], 'client-rejected-certificate (closed right after the handshake)');
         if (a.accept === 'pending') {
           this.set(a, 'client-accepted-auth', 'fail', [ev.seq], 'the connection closed without using the mailbox');
           a.accept = 'done';

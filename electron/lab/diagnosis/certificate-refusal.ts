@@ -52,7 +52,13 @@ export function offeredModernTls(conn: ConnState | undefined): boolean {
 
 /** TLS established, then the connection ended with no byte from the client inside it, from a client that offered TLS 1.2+. */
 export function closedAfterModernHandshake(conn: ConnState): boolean {
-  return conn.tlsEstablishedSeq !== undefined && conn.tlsClientBytes === 0 && !conn.tlsRefusedAfterHandshake && offeredModernTls(conn);
+  return conn.tlsEstablishedSeq !== undefined && conn.tlsClientBytes === 0 && offeredModernTls(conn);
+}
+
+/** …and nothing else explains the close: no fatal TLS error after the handshake (a bad record is
+ * protocol-violation's, not a certificate check). */
+export function refusedAfterHandshake(conn: ConnState): boolean {
+  return closedAfterModernHandshake(conn) && !conn.tlsErrorAfterHandshake;
 }
 
 function suspects(conn: ConnState | undefined, alert: string | undefined, certificate: string | undefined, names: string[] | undefined, how: CertificateRefusal['how']): { refused: RefusedProperty[]; askedFor?: string } {

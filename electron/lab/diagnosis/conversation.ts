@@ -65,15 +65,14 @@ export class ConnState {
   tlsEstablishedSeq?: number;
   /** Client payload bytes received inside TLS. */
   tlsClientBytes = 0;
-  /** The client sent TLS records after the handshake that the lab refused (a renegotiation
-   * attempt, a record with a bad MAC…): it did not just close after checking the certificate. */
-  tlsRefusedAfterHandshake = false;
   /** The lab's address the client connected to (conn.open `local`), without the port. */
   localAddress?: string;
   /** From tls.hello: the client's highest offered version, and the name it asked for. */
   tlsHello?: { seq: number; maxVersion: string; sni?: string };
   /** From tls.established: which server certificate it got and the names that one covers. */
   tlsCertificate?: { certificate?: string; names?: string[] };
+  /** A tls.failed with afterHandshake: the session broke on a fatal TLS error. */
+  tlsErrorAfterHandshake = false;
   greeted = false;
   capabilities = new Set<string>();
   authenticated = false;

@@ -109,10 +109,12 @@ export class IncrementalDiagnosis {
         break;
       case 'tls.failed':
         if (!conn) conn = this.connFor(ev.conn);
-        if (ev.afterHandshake && ev.alertFrom !== 'client') conn.tlsRefusedAfterHandshake = true;
+        if (ev.afterHandshake) conn.tlsErrorAfterHandshake = true;
         break;
       case 'input.rejected':
-        if (conn && ev.what === 'tls-renegotiation') conn.tlsRefusedAfterHandshake = true;
+        // A refused renegotiation is the client speaking TLS after the handshake, not a
+        // certificate check followed by a close.
+        if (conn && ev.what === 'tls-renegotiation') conn.tlsErrorAfterHandshake = true;
         break;
       case 'tls.established':
         if (!conn) conn = this.connFor(ev.conn);

@@ -15,6 +15,7 @@ export { HANDSHAKE_TIMEOUT_MS, MAX_HANDSHAKE_BYTES } from './acceptor.js';
 export { MAX_CLIENT_HELLO_BYTES, parseClientHello, helloEvent, ja3String, ja4 } from './hello.js';
 export type { ParsedClientHello, HelloParseResult } from './hello.js';
 export { chooseEngine } from './choose.js';
+export { chooseCertificate } from './certificate-choice.js';
 export { MAX_RENEGOTIATION_ATTEMPTS } from './limits.js';
 export { MAX_WARNING_ALERTS_IN_A_ROW } from './legacy/engine.js';
 export { DEFAULT_LEGACY_SUITE_ORDER, LEGACY_SUITES } from './legacy/suites.js';

@@ -89,11 +89,8 @@ export class HandshakeReporter {
       reason: info.reason,
       ...(info.alert !== undefined ? { alert: alertName(info.alert), alertFrom: info.alertFrom ?? 'server' } : {}),
       description: info.description,
-      ...(afterHandshake
-        ? { afterHandshake: true as const }
-        : isCertificateReason(info.reason) || (info.reason === 'client-closed' && this.certificateSent?.())
-          ? this.servedFields()
-          : {}),
+      ...(afterHandshake ? { afterHandshake: true as const } : {}),
+      ...(!afterHandshake && (isCertificateReason(info.reason) || (info.reason === 'client-closed' && this.certificateSent?.())) ? this.servedFields() : {}),
     });
     this.recorder.flush();
   }

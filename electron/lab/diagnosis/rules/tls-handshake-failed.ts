@@ -13,7 +13,7 @@
  */
 import type { Rule } from './types.js';
 import { addUnique, increment } from '../store.js';
-import { closedAfterModernHandshake, refusalAfterHandshake, refusalFromFailure, type CertificateRefusal } from '../certificate-refusal.js';
+import { refusalAfterHandshake, refusedAfterHandshake, refusalFromFailure, type CertificateRefusal } from '../certificate-refusal.js';
 
 function recordRefusal(d: Record<string, unknown>, r: CertificateRefusal): void {
   d.how = r.how;
@@ -28,7 +28,7 @@ export function tlsHandshakeFailedRule(): Rule {
   return {
     id: 'tls-handshake-failed',
     onEvent(ev, conn, host) {
-      if (ev.kind === 'conn.close' && conn && closedAfterModernHandshake(conn)) {
+      if (ev.kind === 'conn.close' && conn && refusedAfterHandshake(conn)) {
         const refusal = refusalAfterHandshake(conn);
         const by = ev.by;
         host.store.report({
