@@ -23,7 +23,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js', '**/*.cjs', 'bin/**', 'bench/**', 'test/**', '.ci/**'],
+    files: ['**/*.js', '**/*.cjs', 'bin/**', 'bench/**', 'test/**', 'scripts/**', '.ci/**'],
     languageOptions: { globals: { ...globals.node } },
   },
   {

@@ -4,7 +4,7 @@
  * JSON output, the report. Pure types and plain data: no imports, no Node, no DOM, so both
  * the Node side and the web side compile it.
  *
- * Stable formats (../shared/DESIGN.md): events.jsonl lines are `LabEvent`s, `diagnose --json`
+ * Stable formats (docs/events.md, docs/diagnosis.md): events.jsonl lines are `LabEvent`s, `diagnose --json`
  * prints a `Diagnosis`. Add fields freely; never rename or repurpose one.
  */
 
@@ -25,6 +25,13 @@ export interface ListenerAddress {
   host: string;
   port: number;
 }
+
+/**
+ * Whether the network between the phone and the lab is one the technician trusts (the lab's own
+ * Wi-Fi: the default) or not (a shop or customer network). It sets how loudly the diagnosis
+ * speaks about passwords sent in clear. Recorded in `lab.start` settings as `network`.
+ */
+export type NetworkTrust = 'trusted' | 'untrusted';
 
 export interface LabStartEvent extends EventBase {
   kind: 'lab.start';
@@ -72,10 +79,17 @@ export interface BytesEvent extends EventBase {
   /** true when the bytes travelled inside TLS (recorded in clear). */
   tls?: true;
   /**
-   * Set when the payload was cut to the recording limit: the original length in bytes.
-   * The recorded part is a prefix, followed by nothing (the marker is this field).
+   * Set when the payload was cut: the original length in bytes. Only bad input (a command line
+   * past the server's limit) and the session file's overall cap cut payloads; the recorded part
+   * is a prefix (empty past the cap), followed by nothing (the marker is this field).
    */
   truncated?: number;
+  /**
+   * This payload continues the previous c2s/s2c event of the same connection and direction:
+   * one unit of traffic (a response, a literal) longer than one event holds, recorded whole as
+   * several events in wire order. Readers that show events as lines treat it as more of the same.
+   */
+  continued?: true;
   /**
    * Character ranges [start, end) of `text` (or the whole payload when `b64`) that are
    * secrets: passwords, AUTHENTICATE payloads, LOGIN arguments. Exports redact them.
@@ -274,7 +288,7 @@ export type StepName = 'connect' | 'tls' | 'auth' | 'client-accepted-auth' | 'se
 export type StepResult = 'pass' | 'fail' | 'skipped';
 export type Severity = 'error' | 'warning' | 'info';
 
-/** Stable finding ids from ../shared/QUIRKS.md. */
+/** Stable finding ids (the catalogue: docs/findings.md). */
 export type FindingId =
   | 'empty-line-after-auth'
   | 'empty-line'
@@ -285,6 +299,7 @@ export type FindingId =
   | 'sasl-ir-unadvertised'
   | 'login-prompt-mismatch'
   | 'auth-failed'
+  | 'auth-not-checked'
   | 'cleartext-password'
   | 'no-mailbox-selected'
   | 'full-body-download'

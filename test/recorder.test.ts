@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LabEvent } from '../electron/api.js';
 import { SessionRecorder, readEvents, encodeBytes, decodeBytes, redactEvent, REDACTED, MAX_EVENT_PAYLOAD_BYTES } from '../electron/lab/recorder/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mp-rec-'));
@@ -35,6 +36,68 @@ describe('session recorder', () => {
     expect(evs[4]).toMatchObject({ kind: 'c2s', text: '', truncated: 100 });
     expect(evs.filter((e) => e.kind === 'c2s' && e.text === 'x'.repeat(100))).toHaveLength(2);
     expect(readFileSync(rec.file, 'utf8').length).toBeLessThan(2 * 200 + 3 * 100);
+  });
+});
+
+type Bytes = Extract<LabEvent, { kind: 'c2s' | 's2c' }>;
+const bytesOf = (evs: LabEvent[]) => evs.filter((e): e is Bytes => e.kind === 'c2s' || e.kind === 's2c');
+const joined = (evs: Bytes[]) => Buffer.concat(evs.map((e) => decodeBytes(e)));
+
+describe('recording a unit of traffic whole', () => {
+  it('records a response longer than one event as several, in order, cut after line ends', () => {
+    const rec = new SessionRecorder({ dataDir: tmp() });
+    const lines = Array.from({ length: 3000 }, (_, i) => `* ${i + 1} FETCH (BODY[] {40}\r\n${'x'.repeat(38)}\r\n)\r\n`);
+    const data = Buffer.from(lines.join('') + 'f1 OK Completed\r\n');
+    expect(data.length).toBeGreaterThan(2 * MAX_EVENT_PAYLOAD_BYTES);
+    rec.recordBytes({ kind: 's2c', conn: 'c1' }, data);
+    rec.close();
+    const evs = bytesOf(readEvents(rec.dir));
+    expect(evs.length).toBeGreaterThanOrEqual(3);
+    expect(joined(evs).equals(data)).toBe(true);
+    for (const [i, e] of evs.entries()) {
+      expect(e.truncated).toBeUndefined();
+      expect(Buffer.byteLength(e.text!)).toBeLessThanOrEqual(MAX_EVENT_PAYLOAD_BYTES);
+      expect(e.text!.endsWith('\n')).toBe(true);
+      expect(e.continued).toBe(i === 0 ? undefined : true);
+    }
+  });
+
+  it('cuts a line longer than an event between UTF-8 characters, so every part stays text', () => {
+    const rec = new SessionRecorder({ dataDir: tmp() });
+    const data = Buffer.from('é'.repeat(100) + '\r\n'); // 202 bytes, no line end before the last
+    rec.recordBytes({ kind: 'c2s', conn: 'c1', tls: true }, data, { maxEventBytes: 63 });
+    rec.close();
+    const evs = bytesOf(readEvents(rec.dir));
+    expect(evs.length).toBe(4);
+    expect(evs.every((e) => e.text !== undefined && e.tls === true)).toBe(true);
+    expect(evs.map((e) => e.text).join('')).toBe(data.toString('utf8'));
+  });
+
+  it('keeps binary parts exact and maps secret ranges onto the part that holds them', () => {
+    const rec = new SessionRecorder({ dataDir: tmp() });
+    const secret = 'hunter2-hunter2';
+    const data = Buffer.from(`a1 LOGIN bob ${secret}\r\n`);
+    const from = data.indexOf(secret);
+    rec.recordBytes({ kind: 'c2s', conn: 'c1' }, data, { secrets: [[from, from + secret.length]], maxEventBytes: 16 });
+    const bin = Buffer.from([0, 1, 2, 0xff, 0x0a, 3, 4, 5]);
+    rec.recordBytes({ kind: 's2c', conn: 'c1' }, bin, { maxEventBytes: 3 });
+    rec.close();
+    const evs = bytesOf(readEvents(rec.dir));
+    const login = evs.filter((e) => e.kind === 'c2s');
+    expect(joined(login).equals(data)).toBe(true);
+    const redacted = login.map((e) => redactEvent(e) as Bytes).map((e) => e.text).join('');
+    expect(redacted).not.toMatch(/hunter/);
+    expect(redacted.startsWith('a1 LOGIN bob ')).toBe(true);
+    expect(joined(evs.filter((e) => e.kind === 's2c')).equals(bin)).toBe(true);
+  });
+
+  it('past the session cap, the parts keep their sizes and their order marks', () => {
+    const rec = new SessionRecorder({ dataDir: tmp(), maxRecordedBytes: 100 });
+    rec.recordBytes({ kind: 's2c', conn: 'c1' }, Buffer.from('y'.repeat(300)), { maxEventBytes: 100 });
+    rec.close();
+    const evs = bytesOf(readEvents(rec.dir));
+    expect(evs.map((e) => e.truncated ?? Buffer.byteLength(e.text!))).toEqual([100, 100, 100]);
+    expect(evs.slice(1).every((e) => e.text === '' && e.continued === true)).toBe(true);
   });
 });
 

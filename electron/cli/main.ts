@@ -12,11 +12,11 @@ const USAGE = `usage:
                      [--http-port N] [--data-dir DIR] [--mailbox MBOX_OR_MAILDIR] [--profile DEVICE]
                      [--user U] [--password P]
                      [--mechanisms LIST] [--empty-line strict|lenient] [--tls modern|legacy|auto]
-                     [--variants off|auto] [--json] [--ui] [--ui-port N]
+                     [--variants off|auto] [--network trusted|untrusted] [--json] [--ui] [--ui-port N]
   mailprobe cert     --out DIR --host NAME_OR_IP... [--profile legacy|modern] [--new-ca] [--data-dir DIR]
                      (writes the lab CA and BOTH server certificates, SHA-256 and SHA-1; the lab
                      serves each client the one it can check; --profile no longer chooses)
-  mailprobe diagnose SESSION_DIR | events.jsonl | capture.pcap  [--json]
+  mailprobe diagnose SESSION_DIR | events.jsonl | capture.pcap  [--json] [--network trusted|untrusted]
   mailprobe report   SESSION_DIR --out report.pdf [--include-secrets]
                      [--technician NAME] [--ticket ID] [--paper a4|letter]
   mailprobe sessions [--data-dir DIR] [--json]

@@ -36,3 +36,6 @@ export function oneOf<T extends string>(flag: string, value: string | undefined,
   }
   return value as T;
 }
+
+/** `--network` values (lab and diagnose): the lab's own network, or one the technician does not trust. */
+export const NETWORK_TRUST = ['trusted', 'untrusted'] as const;

@@ -3,7 +3,7 @@
  * (electron/lab/lab.ts) and its adapters (the CLI's `lab` command, Electron main, the
  * browser-mode control server, tests).
  */
-import type { ListenerAddress, ListenerName } from '../api.js';
+import type { ListenerAddress, ListenerName, NetworkTrust } from '../api.js';
 import type { SessionRecorder } from './recorder/recorder.js';
 import type { TlsEngineChoice } from './tls/types.js';
 import type { SaslMechanismName } from './sasl/types.js';
@@ -27,6 +27,8 @@ export interface LabOptions {
   /** Advertise LOGINDISABLED (and refuse LOGIN / AUTH PLAIN/LOGIN) before TLS. */
   loginDisabledWithoutTls: boolean;
   tls: TlsEngineChoice;
+  /** The lab's own network (default) or one the technician does not trust; recorded in lab.start for the diagnosis. */
+  network: NetworkTrust;
   greeting: string;
   /** Device profile id from resources/profiles, if the technician picked one. */
   profile?: string;

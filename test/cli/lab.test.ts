@@ -9,12 +9,24 @@ import { bitmapToPng, terminalQrToBitmap } from '../handoff/png.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../electron/api.js';
-import { readEvents } from '../../electron/lab/recorder/index.js';
+import { diagnose } from '../../electron/lab/diagnosis/index.js';
+import { decodeBytes, readEvents } from '../../electron/lab/recorder/index.js';
 import { RawClient } from '../support/raw-client.js';
-import { runCli, spawnLab } from '../support/cli.js';
+import { runCli, spawnLab, type LabProcess } from '../support/cli.js';
 import { tempDir, waitFor } from '../support/lab.js';
 
 const base = (dir: string) => ['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0', '--data-dir', dir];
+
+/** Send `next()` every `everyMs` until `seen` has arrived, then SIGKILL the lab with answers still flowing. */
+async function killWhileFlowing(lab: LabProcess, c: RawClient, next: () => string, everyMs: number, seen: string): Promise<void> {
+  const pump = setInterval(() => c.send(next()), everyMs);
+  const deadline = Date.now() + 10_000;
+  while (!c.received().includes(seen) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  lab.child.kill('SIGKILL');
+  clearInterval(pump);
+  await lab.exited;
+  await c.closedByServer().catch(() => '');
+}
 
 describe('mailprobe lab', () => {
   it('prints ready, streams events with --json, stops cleanly on SIGTERM', async () => {
@@ -68,7 +80,7 @@ describe('mailprobe lab', () => {
   });
 
   it('exit code 2 and one line for bad options', async () => {
-    for (const args of [['--imap-port', '70000'], ['--mechanisms', 'NTLM'], ['--empty-line', 'maybe'], ['--frobnicate'], ['--tls', 'ssl3'], ['--profile', 'nokia-3310']]) {
+    for (const args of [['--imap-port', '70000'], ['--mechanisms', 'NTLM'], ['--empty-line', 'maybe'], ['--frobnicate'], ['--tls', 'ssl3'], ['--profile', 'nokia-3310'], ['--network', 'public']]) {
       const r = await runCli(['lab', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -94,19 +106,37 @@ describe('mailprobe lab', () => {
     await c.command('k3', 'SELECT INBOX');
     // Pipelined NOOPs and FETCHes, and a kill while the answers are flowing.
     let n = 0;
-    const pump = setInterval(() => c.send(`p${n++} NOOP\r\np${n++} FETCH 1:3 (FLAGS ENVELOPE)\r\n`), 2);
-    const deadline = Date.now() + 10_000;
-    while (!c.received().includes('p21 OK') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    lab.child.kill('SIGKILL');
-    clearInterval(pump);
-    await lab.exited;
-    await c.closedByServer().catch(() => '');
+    await killWhileFlowing(lab, c, () => `p${n++} NOOP\r\np${n++} FETCH 1:3 (FLAGS ENVELOPE)\r\n`, 2, 'p21 OK');
     const got = c.received().toString('utf8');
     const evs = readEvents(lab.ready.sessionDir);
     const conn = evs.find((e) => e.kind === 'conn.open')!.conn;
     const recorded = evs.filter((e) => e.kind === 's2c' && e.conn === conn).map((e) => (e.kind === 's2c' ? e.text ?? '' : '')).join('');
     expect(got).toContain('p1 OK Completed');
     expect(recorded.startsWith(got)).toBe(true);
+  });
+
+  it('after SIGKILL while responses longer than one event are flowing, the file holds every byte the client saw, in order', async () => {
+    const dir = tempDir();
+    const lab = await spawnLab([...base(dir), '--network', 'untrusted']);
+    const start = readEvents(lab.ready.sessionDir).find((e) => e.kind === 'lab.start') as Extract<LabEvent, { kind: 'lab.start' }>;
+    // The technician's word on the network is in the session, for diagnose to read later.
+    expect(start.settings.network).toBe('untrusted');
+    const c = await RawClient.connect(lab.ready.listeners.imap.port);
+    await c.line();
+    await c.command('k1', `LOGIN phone ${start.account.password}`);
+    await c.command('k2', 'SELECT INBOX');
+    let n = 0;
+    // Each answer is one ~79 KB response: several events per response.
+    await killWhileFlowing(lab, c, () => `b${n++} FETCH 1:* (BODY.PEEK[])\r\n`, 5, 'b3 OK');
+    const got = c.received();
+    const evs = readEvents(lab.ready.sessionDir);
+    const recorded = Buffer.concat(evs.filter((e) => e.kind === 's2c').map((e) => decodeBytes(e as Extract<LabEvent, { kind: 's2c' }>)));
+    expect(got.toString('utf8')).toContain('b3 OK Completed');
+    expect(recorded.subarray(0, got.length).equals(got)).toBe(true);
+    expect(evs.some((e) => e.kind === 's2c' && e.continued)).toBe(true);
+    const d = diagnose(evs);
+    expect(d.findings.find((f) => f.id === 'cleartext-password')?.severity).toBe('warning');
+    expect(diagnose(evs, { network: 'trusted' }).findings.find((f) => f.id === 'cleartext-password')?.severity).toBe('info');
   });
 
   it('keeps the default account (short user, 6-digit password) in a 0600 file across runs', async () => {

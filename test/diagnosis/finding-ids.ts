@@ -11,6 +11,7 @@ export const FINDING_IDS: readonly FindingId[] = [
   'sasl-ir-unadvertised',
   'login-prompt-mismatch',
   'auth-failed',
+  'auth-not-checked',
   'cleartext-password',
   'no-mailbox-selected',
   'full-body-download',

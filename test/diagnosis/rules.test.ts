@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { EventInput } from '../../electron/api.js';
 import { FINDING_IDS } from './finding-ids.js';
 import { diagnose } from '../../electron/lab/diagnosis/index.js';
 import { createRules } from '../../electron/lab/diagnosis/rules/index.js';
-import { MAX_LISTED_NAMES, SLOW_CLIENT_GAP_MS } from '../../electron/lab/diagnosis/constants.js';
+import { FULL_BODY_WARN_CHECKS, MAX_LISTED_NAMES, SLOW_CLIENT_GAP_MS } from '../../electron/lab/diagnosis/constants.js';
 import { conversation, ids, session } from './helpers.js';
 
 const LOGIN_OK = ['S: * OK ready', 'C: a1 login joe secret', 'S: a1 OK done'];
@@ -44,19 +45,39 @@ describe('rules', () => {
     expect(ids(d)).toEqual(['cleartext-password']);
   });
 
-  it('reports a gap longer than SLOW_CLIENT_GAP_MS, but not a shorter one, nor silence during IDLE', () => {
-    const mk = (gap: number, idle: boolean) =>
+  it('reports a gap longer than SLOW_CLIENT_GAP_MS after a response the client may not have understood, but not a shorter one, nor silence during IDLE', () => {
+    const mk = (gap: number, reply: string, idle = false) =>
       session([
         { kind: 'conn.open', conn: 'c1', proto: 'imap', remote: 'r', local: 'l', port: 143 },
         [0, { kind: 's2c', conn: 'c1', text: '* OK ready\r\n' }],
         [10, { kind: 'c2s', conn: 'c1', text: idle ? 'A1 IDLE\r\n' : 'A1 NOOP\r\n' }],
-        [20, { kind: 's2c', conn: 'c1', text: idle ? '+ idling\r\n' : 'A1 OK\r\n' }],
+        [20, { kind: 's2c', conn: 'c1', text: idle ? '+ idling\r\n' : reply }],
         [20 + gap, { kind: 'c2s', conn: 'c1', text: idle ? 'DONE\r\n' : 'A2 NOOP\r\n' }],
         [40 + gap, { kind: 's2c', conn: 'c1', text: idle ? 'A1 OK\r\n' : 'A2 OK\r\n' }],
       ]);
-    expect(ids(diagnose(mk(SLOW_CLIENT_GAP_MS + 1000, false)))).toEqual(['slow-client-gap']);
-    expect(ids(diagnose(mk(SLOW_CLIENT_GAP_MS - 1000, false)))).toEqual([]);
-    expect(ids(diagnose(mk(SLOW_CLIENT_GAP_MS * 6, true)))).toEqual([]);
+    const long = SLOW_CLIENT_GAP_MS + 1000;
+    for (const reply of ['A1 BAD Invalid command\r\n', 'A1 NO Not now\r\n', '* BAD Invalid tag\r\n', '+ go ahead\r\n']) {
+      const d = diagnose(mk(long, reply));
+      expect(ids(d), reply).toEqual(['slow-client-gap']);
+      expect(d.findings[0].explanation).toContain(reply.trim());
+    }
+    expect(ids(diagnose(mk(SLOW_CLIENT_GAP_MS - 1000, 'A1 BAD Invalid command\r\n')))).toEqual([]);
+    // A person reading mail after a completed command, even for a minute: not a finding.
+    expect(ids(diagnose(mk(60_000, 'A1 OK NOOP completed\r\n')))).toEqual([]);
+    expect(ids(diagnose(mk(60_000, '* 3 EXISTS\r\nA1 OK NOOP completed\r\n')))).toEqual([]);
+    expect(ids(diagnose(mk(SLOW_CLIENT_GAP_MS * 6, '', true)))).toEqual([]);
+  });
+
+  it('does not count the go-ahead for a literal as an unexpected continuation, however long the client takes', () => {
+    const d = diagnose(session([
+      { kind: 'conn.open', conn: 'c1', proto: 'imap', remote: 'r', local: 'l', port: 143 },
+      [0, { kind: 's2c', conn: 'c1', text: '* OK ready\r\n' }],
+      [10, { kind: 'c2s', conn: 'c1', text: 'A1 LOGIN {3}\r\n' }],
+      [20, { kind: 's2c', conn: 'c1', text: '+ Ready for literal data\r\n' }],
+      [20 + SLOW_CLIENT_GAP_MS * 3, { kind: 'c2s', conn: 'c1', text: 'joe secret\r\n' }],
+      [30 + SLOW_CLIENT_GAP_MS * 3, { kind: 's2c', conn: 'c1', text: 'A1 OK done\r\n' }],
+    ]));
+    expect(ids(d)).not.toContain('slow-client-gap');
   });
 
   it('reads LOGIN arguments sent as literals (Symbian) and still sees the password in clear', () => {
@@ -104,6 +125,31 @@ describe('rules', () => {
       { kind: 'lab.stop', reason: 'x' },
     ]);
     expect(ids(diagnose(fetchedLater))).toEqual(['cert-fetched']);
+  });
+
+  it('full-body-download: one download of every message is info whatever its size; again on the next check, a warning', () => {
+    // What mbsync or offlineimap do on a first sync: every body once, here 2 × 40 KB.
+    const body = 'x'.repeat(40_000);
+    const check = (conn: string): EventInput[] => [
+      { kind: 'conn.open', conn, proto: 'imap', remote: '127.0.0.1:5000', local: '127.0.0.1:143', port: 143 },
+      { kind: 's2c', conn, text: '* OK ready\r\n' },
+      { kind: 'c2s', conn, text: 'a1 AUTHENTICATE CRAM-MD5\r\n' },
+      { kind: 's2c', conn, text: '+ PDEyMzQ+\r\n' },
+      { kind: 'c2s', conn, text: 'am9lIDAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVm\r\n' },
+      { kind: 's2c', conn, text: 'a1 OK done\r\n' },
+      { kind: 'c2s', conn, text: 'a2 SELECT INBOX\r\n' },
+      { kind: 's2c', conn, text: '* 2 EXISTS\r\na2 OK [READ-WRITE] done\r\n' },
+      { kind: 'c2s', conn, text: 'a3 FETCH 1:2 (BODY.PEEK[])\r\n' },
+      { kind: 's2c', conn, text: `* 1 FETCH (BODY[] {${body.length}}\r\n${body})\r\n* 2 FETCH (BODY[] {${body.length}}\r\n${body})\r\na3 OK done\r\n` },
+      { kind: 'c2s', conn, text: 'a4 LOGOUT\r\n' },
+      { kind: 's2c', conn, text: '* BYE\r\na4 OK bye\r\n' },
+      { kind: 'conn.close', conn, by: 'client', bytesIn: 0, bytesOut: 0 },
+    ];
+    const once = diagnose(session(check('c1'))).findings.find((f) => f.id === 'full-body-download')!;
+    expect(once).toMatchObject({ severity: 'info', data: { bytes: 80_000, checks: 1 } });
+    const checks = Array.from({ length: FULL_BODY_WARN_CHECKS }, (_, i) => check(`c${i + 1}`)).flat();
+    const again = diagnose(session(checks)).findings.find((f) => f.id === 'full-body-download')!;
+    expect(again).toMatchObject({ severity: 'warning', data: { bytes: 80_000 * FULL_BODY_WARN_CHECKS, checks: FULL_BODY_WARN_CHECKS } });
   });
 
   it('gives inconclusive with no attempt, fail when no attempt passed', () => {

@@ -6,6 +6,7 @@ import type { Diagnosis, LabEvent, Severity } from '../../electron/api.js';
 import { diagnose, IncrementalDiagnosis } from '../../electron/lab/diagnosis/index.js';
 import { startLab } from '../../electron/lab/lab.js';
 import type { LabOptions } from '../../electron/lab/lab-types.js';
+import { readEvents } from '../../electron/lab/recorder/index.js';
 
 export const PASSWORD = 'secret42';
 
@@ -24,8 +25,11 @@ export interface Observed {
 
 /** Run `fn` and diagnose the events the lab recorded meanwhile, once every connection has closed. */
 export async function observe(lab: Lab, fn: () => Promise<unknown>): Promise<Observed> {
-  const events: LabEvent[] = [];
+  // The session's lab.start comes first, as in the saved session: it says which network the lab is on.
+  lab.recorder.flush();
+  const events: LabEvent[] = readEvents(lab.sessionDir).filter((e) => e.kind === 'lab.start');
   const live = new IncrementalDiagnosis();
+  for (const ev of events) live.push(ev);
   const off = lab.recorder.subscribe((ev) => {
     events.push(ev);
     live.push(ev);

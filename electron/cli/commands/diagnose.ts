@@ -1,5 +1,5 @@
 /**
- * `mailprobe diagnose SESSION_DIR | events.jsonl | capture.pcap [--json]`
+ * `mailprobe diagnose SESSION_DIR | events.jsonl | capture.pcap [--json] [--network trusted|untrusted]`
  * Prints the readable timeline (attempts with ✓/✗ steps, findings with advice), or with --json
  * the Diagnosis of DESIGN.md. Exit 0 whatever the verdict (a failing phone is not a failing
  * command); 2 with one line when the input is missing or unreadable.
@@ -12,7 +12,7 @@ import { defaultProfilesDir } from '../../lab/package-root.js';
 import { loadProfiles } from '../../lab/profiles/index.js';
 import { eventsFromTsharkFields, tsharkArgs } from '../../lab/diagnosis/pcap.js';
 import { readEvents } from '../../lab/recorder/index.js';
-import { UsageError, parseFlags } from '../usage.js';
+import { NETWORK_TRUST, UsageError, oneOf, parseFlags } from '../usage.js';
 
 /** pcap (both byte orders, µs and ns) and pcapng magic numbers. */
 const PCAP_MAGICS = ['a1b2c3d4', 'd4c3b2a1', 'a1b23c4d', '4d3cb2a1', '0a0d0d0a'];
@@ -53,10 +53,12 @@ function loadEvents(input: string): LabEvent[] {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' } });
+  const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' }, network: { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError('expected one SESSION_DIR, events.jsonl or capture.pcap');
+  // Without the flag: what the lab recorded in lab.start (its own network unless the technician said otherwise).
+  const network = values.network === undefined ? undefined : oneOf('network', values.network, NETWORK_TRUST, 'trusted');
   const events = loadEvents(positionals[0]);
-  const d = diagnose(events, { profiles: loadProfiles(defaultProfilesDir()) });
+  const d = diagnose(events, { network, profiles: loadProfiles(defaultProfilesDir()) });
   process.stdout.write(values.json ? JSON.stringify(d, null, 2) + '\n' : formatDiagnosis(d));
   return 0;
 }

@@ -10,7 +10,7 @@ import type { LabOptions } from '../../lab/lab-types.js';
 import { readEvents, redactEvent } from '../../lab/recorder/index.js';
 import { isSaslMechanismName } from '../../lab/sasl/index.js';
 import type { SaslMechanismName } from '../../lab/sasl/types.js';
-import { UsageError, oneOf, parseFlags, parsePort } from '../usage.js';
+import { NETWORK_TRUST, UsageError, oneOf, parseFlags, parsePort } from '../usage.js';
 
 const FLAGS = {
   bind: { type: 'string' },
@@ -28,6 +28,7 @@ const FLAGS = {
   'empty-line': { type: 'string' },
   variants: { type: 'string' },
   tls: { type: 'string' },
+  network: { type: 'string' },
   json: { type: 'boolean' },
   ui: { type: 'boolean' },
   'ui-port': { type: 'string' },
@@ -78,6 +79,7 @@ function labOptionsFromArgv(argv: string[]): { options: Partial<LabOptions>; jso
     variants: values.variants === undefined ? undefined : oneOf('variants', values.variants, ['off', 'auto'] as const, 'off'),
     emptyLine: values['empty-line'] === undefined ? undefined : oneOf('empty-line', values['empty-line'], ['strict', 'lenient'] as const, 'strict'),
     tls: values.tls === undefined ? undefined : oneOf('tls', values.tls, ['modern', 'legacy', 'auto'] as const, 'auto'),
+    network: values.network === undefined ? undefined : oneOf('network', values.network, NETWORK_TRUST, 'trusted'),
   };
   for (const k of Object.keys(options) as Array<keyof LabOptions>) if (options[k] === undefined) delete options[k];
   return { options, json: values.json ?? false, ui: values.ui ?? false, uiPort: optionalPort('ui-port', values['ui-port']), notes };

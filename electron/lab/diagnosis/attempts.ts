@@ -11,7 +11,7 @@
  * in a packet capture, or payloads past the recorder's cap): then a fail would be a guess.
  */
 import type { Attempt, AttemptStep, LabEvent, StepName, StepResult, TlsEngineName } from '../../api.js';
-import { AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf, type ClientItem, type ConnState, type ServerItem } from './conversation.js';
+import { AUTH_CANCELLED, AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf, type ClientItem, type ConnState, type ServerItem } from './conversation.js';
 import { addSeqs } from './evidence.js';
 import { refusedAfterHandshake } from './certificate-refusal.js';
 import { splitArgs } from './imap-syntax.js';
@@ -27,6 +27,7 @@ interface StepState {
 interface AttemptState {
   conn: string;
   proto: 'imap';
+  /** What the attempt tried: implicit TLS, STARTTLS (accepted by the server or a ClientHello seen, handshake or not), or none. */
   security: 'none' | 'starttls' | 'tls';
   implicitTls: boolean;
   mechanism?: string;
@@ -148,6 +149,8 @@ export class AttemptTracker {
         if (ev.variantLabel !== undefined) a.variantLabel = ev.variantLabel;
         break;
       case 'tls.hello':
+        // On a plaintext port a ClientHello means STARTTLS: the attempt used it, whether or not the handshake completes.
+        if (!a.implicitTls) a.security = 'starttls';
         addSeqs(a.steps.tls.evidence, [ev.seq]);
         break;
       case 'tls.established':
@@ -158,6 +161,7 @@ export class AttemptTracker {
       case 'tls.failed':
         // A fatal error on an established session does not undo the handshake step.
         if (ev.afterHandshake) break;
+        if (!a.implicitTls) a.security = 'starttls';
         this.set(a, 'tls', 'fail', [ev.seq], ev.alert ? `${ev.reason} (${ev.alert})` : ev.reason);
         break;
       case 'auth':
@@ -241,9 +245,12 @@ export class AttemptTracker {
         }
       } else if (a.steps.auth.result !== 'pass') {
         a.mechanism = m;
-        this.set(a, 'auth', 'fail', item.line.seqs, `${shown(m)}: ${item.status} ${item.text.slice(0, 80)}`);
+        const note = cmd.marks.has(AUTH_CANCELLED) ? `${shown(m)}: cancelled by the phone (it sent "*") before any password was checked` : `${shown(m)}: ${item.status} ${item.text.slice(0, 80)}`;
+        this.set(a, 'auth', 'fail', item.line.seqs, note);
       }
     } else if (cmd.name === 'STARTTLS') {
+      // The server agreed to STARTTLS (RFC 3501 §6.2.1): the attempt's security is STARTTLS even if the handshake then fails.
+      if (ok && !a.implicitTls) a.security = 'starttls';
       if (ok) addSeqs(a.steps.tls.evidence, item.line.seqs);
       else this.set(a, 'tls', 'fail', item.line.seqs, `STARTTLS refused: ${item.status}`);
     } else if (cmd.name === 'SELECT' || cmd.name === 'EXAMINE') {

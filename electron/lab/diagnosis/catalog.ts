@@ -78,10 +78,19 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
     explanation: `The login with ${mech(String(d.mechanism ?? ''))}${d.user ? ` for user "${String(d.user)}"` : ''} was refused${d.serverSaid ? ` ("${String(d.serverSaid)}")` : ''}${times(d.count)}.`,
     recommendation: 'Check the account typed on the phone (user name and password, shown in the report) against the lab account.',
   }),
+  'auth-not-checked': (d) => notChecked(d),
   'cleartext-password': (d) => ({
-    title: 'The password was sent without encryption',
-    explanation: `The phone logged in with ${mechs(d.mechanisms)} on a connection without SSL/TLS: anyone on the network could read the password.`,
-    recommendation: 'Acceptable only on the lab network. For real use, turn on SSL (port 993) or STARTTLS on the phone.',
+    title: d.refused ? 'The server refused a password sent without encryption' : 'The password was sent without encryption',
+    explanation:
+      `The phone logged in with ${mechs(d.mechanisms)} on a connection without SSL/TLS` +
+      (d.refused
+        ? `, and the server refused it before checking it ("${String(d.refused)}"): it accepts passwords only over SSL/TLS.`
+        : d.network === 'untrusted'
+          ? ': anyone on this network could read the password.'
+          : ". That is fine on the lab's own network; on any other network anyone on it could read the password."),
+    recommendation: d.refused
+      ? 'Turn on SSL (port 993) or STARTTLS on the phone; the account details were not checked.'
+      : 'For use on the customer\'s own network, turn on SSL (port 993) or STARTTLS on the phone.',
   }),
   'no-mailbox-selected': (d) => ({
     title: 'The phone used mailbox commands without opening a mailbox',
@@ -97,7 +106,7 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
   }),
   'slow-client-gap': (d) => ({
     title: `The phone paused ${String(d.maxSeconds ?? '')} s before its next command`,
-    explanation: `After a server response the phone stayed silent for more than ${SLOW_CLIENT_GAP_MS / 1000} seconds (longest gap ${String(d.maxSeconds ?? '')} s). It was probably waiting for a timeout after something it did not understand.`,
+    explanation: `After ${gapAfter(d.gaps)} the phone stayed silent for more than ${SLOW_CLIENT_GAP_MS / 1000} seconds (longest gap ${String(d.maxSeconds ?? '')} s). It was probably waiting for a timeout after something it did not understand.`,
     recommendation: 'Look at the server response just before the pause: that is what confused the phone.',
   }),
   'protocol-violation': (d) => ({
@@ -130,11 +139,56 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
   }),
 };
 
+/** `auth-not-checked`: the words depend on why the server stopped before the password (auth-refusal.ts). */
+function notChecked(d: D): FindingText {
+  const first = (Array.isArray(d.samples) ? d.samples[0] : undefined) as
+    | { reason?: string; mechanism?: string; line?: string; serverSaid?: string; advertised?: boolean; emptyInitialResponse?: boolean }
+    | undefined;
+  const m = mech(String(first?.mechanism ?? ''));
+  const said = first?.serverSaid ? ` The server answered "${first.serverSaid}".` : '';
+  const line = first?.line !== undefined ? JSON.stringify(first.line) : 'the login command';
+  const notPassword = 'No password was checked, so do not change the account details.';
+  switch (first?.reason) {
+    case 'unsupported-mechanism':
+      return {
+        title: `The server does not offer the phone's login method (${m})`,
+        explanation: `The phone asked to log in with ${m}, which the server ${first.advertised ? 'announced but then refused' : 'does not offer (it was not in its list of methods)'}.${said} ${notPassword}`,
+        recommendation: `Choose another login method on the phone ("secure login" / "authentication" setting), or enable ${m} on the server (the lab: --mechanisms).`,
+      };
+    case 'server-problem':
+      return {
+        title: 'The server could not check the login',
+        explanation: `The server turned the ${m} login down because of a problem of its own, not the password.${said}`,
+        recommendation: 'Try again later or look at the server\'s logs; the phone\'s settings are not the cause.',
+      };
+    case 'refused-response':
+      return {
+        title: `The server did not accept the phone's ${m} login reply`,
+        explanation: `During the ${m} exchange the server refused the phone's reply as malformed, before checking the password.${said} ${notPassword}`,
+        recommendation: `Choose another login method on the phone than ${m}, or report the exchange (in the report) to the phone's vendor.`,
+      };
+    default:
+      return {
+        title: 'The server refused the login command before checking the password',
+        explanation: `The server did not accept the phone's login command ${line} as written${times(Array.isArray(d.samples) && d.samples.length > 1 ? d.samples.length : undefined)}.${said} ${notPassword}`,
+        recommendation: first?.emptyInitialResponse
+          ? `The line ends in a space with nothing after it (an empty initial response, which RFC 4959's grammar allows; GNU SASL clients such as mutt send it). Dovecot accepts it: use a server that does, or choose another login method on the phone than ${m}.`
+          : 'Choose another login method on the phone, and report the line (in the report) to the phone\'s vendor.',
+      };
+  }
+}
+
 function summariseThen(v: unknown): string {
   if (!Array.isArray(v) || v.length === 0) return 'stopped';
   const first = v[0] as { commands?: string[]; ended?: string };
   const cmds = first.commands && first.commands.length > 0 ? `sent ${first.commands.join(', ')}, then ` : '';
   return `${cmds}${first.ended ?? 'stopped'}`;
+}
+
+/** The server response before the first gap, quoted ("the server's "* BAD Invalid tag""), or a general phrase. */
+function gapAfter(v: unknown): string {
+  const first = Array.isArray(v) ? (v[0] as { after?: unknown } | undefined) : undefined;
+  return typeof first?.after === 'string' ? `the server's "${first.after}"` : 'an error response from the server';
 }
 
 function samples(v: unknown): string {

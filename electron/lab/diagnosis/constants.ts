@@ -19,10 +19,12 @@ export const MAX_LINE_BYTES = 16 * 1024;
 export const MAX_LITERAL_KEEP = 1024;
 
 /**
- * `full-body-download` becomes a warning (rather than info) past this many body bytes in the session,
- * or when whole bodies are fetched on two or more connections ("on every check", seed reply 4: ~100 KB).
+ * `full-body-download` becomes a warning (rather than info) when whole bodies are fetched on this
+ * many connections: "on every check" (seed reply 4: ~100 KB each time). One download of every
+ * message, however large, is what a first sync does (mbsync, offlineimap, getmail, fetchmail):
+ * info, with the byte count.
  */
-export const FULL_BODY_WARN_BYTES = 64 * 1024;
+export const FULL_BODY_WARN_CHECKS = 2;
 
 /** `cert-format-rejected`: the DER certificate fetched this many times or more means the phone keeps refusing it. */
 export const CERT_REFETCH_LIMIT = 3;

@@ -48,6 +48,11 @@ export interface ItemSink {
 
 export const AUTH_COMMANDS: ReadonlySet<string> = new Set(['LOGIN', 'AUTHENTICATE']);
 
+/** Mark on an AUTHENTICATE: the client cancelled it with `*` (RFC 3501 §6.2.2). */
+export const AUTH_CANCELLED = 'auth-cancelled';
+/** Mark on an AUTHENTICATE: the client answered at least one challenge. */
+export const AUTH_ANSWERED = 'auth-answered';
+
 /** Most commands kept waiting for a response per connection (a client that never reads must not grow memory). */
 export const MAX_PENDING_COMMANDS = 256;
 
@@ -154,8 +159,10 @@ export class ConnState {
       } else if (cmd.name === 'IDLE') {
         this.idle = cmd;
       }
-    } else if (item.kind === 'sasl-response' && item.cancel) {
-      this.challengesOutstanding = 0;
+    } else if (item.kind === 'sasl-response') {
+      // Marks read by the rules and attempts when the tagged result comes (auth-refusal.ts).
+      item.auth.marks.add(item.cancel ? AUTH_CANCELLED : AUTH_ANSWERED);
+      if (item.cancel) this.challengesOutstanding = 0;
     }
   }
 

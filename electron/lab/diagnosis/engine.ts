@@ -8,7 +8,7 @@
  * log). `diagnose(events)` is the same engine fed the whole log, so the incremental result after
  * the last event equals the batch result by construction.
  */
-import type { Diagnosis, DeviceInfo, DeviceProfile, Finding, LabEvent, Verdict } from '../../api.js';
+import type { Diagnosis, DeviceInfo, DeviceProfile, Finding, LabEvent, NetworkTrust, Verdict } from '../../api.js';
 import { matchProfile } from '../profiles/index.js';
 import { resolve } from './resolution/index.js';
 import { decodeBytes } from '../recorder/bytes.js';
@@ -27,6 +27,12 @@ export interface DiagnosisOptions {
    * the profile that matches the device, else from the generic one.
    */
   profiles?: readonly DeviceProfile[];
+  /**
+   * The network the phone used, overriding what `lab.start` recorded (`diagnose --network`).
+   * Without either: a lab session (it has `lab.start`) is on the lab's own, trusted network;
+   * anything else (a packet capture) may be any network, so it counts as untrusted.
+   */
+  network?: NetworkTrust;
 }
 
 export class IncrementalDiagnosis {
@@ -36,6 +42,8 @@ export class IncrementalDiagnosis {
   private readonly attempts = new AttemptTracker();
   private device: DeviceInfo | undefined;
   private stopped = false;
+  /** From lab.start: undefined until it is seen. */
+  private labNetwork: NetworkTrust | undefined;
   private count = 0;
   /** Exceptions thrown by rules (a bug, never a reason to lose the rest of the diagnosis). */
   readonly ruleErrors: Array<{ rule: string; seq: number; message: string }> = [];
@@ -47,11 +55,15 @@ export class IncrementalDiagnosis {
 
   constructor(private readonly options: DiagnosisOptions = {}) {
     const isStopped = () => this.stopped;
+    const network = () => options.network ?? this.labNetwork ?? 'untrusted';
     this.host = {
       store: this.store,
       conn: (id) => this.conns.get(id),
       get stopped() {
         return isStopped();
+      },
+      get network() {
+        return network();
       },
     };
     this.sink = {
@@ -134,6 +146,9 @@ export class IncrementalDiagnosis {
         break;
       case 'device':
         this.device = mergeDevice(this.device, ev.device);
+        break;
+      case 'lab.start':
+        this.labNetwork = ev.settings?.network === 'untrusted' ? 'untrusted' : 'trusted';
         break;
       case 'lab.stop':
         this.stopped = true;

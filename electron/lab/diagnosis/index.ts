@@ -2,7 +2,7 @@
  * The diagnosis engine's public API (issue 5): used by the CLI (`mailprobe diagnose`), the
  * report and the UI. Pure functions over events, no I/O.
  */
-export { diagnose, IncrementalDiagnosis } from './engine.js';
+export { diagnose, IncrementalDiagnosis, type DiagnosisOptions } from './engine.js';
 export { formatDiagnosis, type FormatOptions } from './format.js';
 export { findingText, type FindingText } from './catalog.js';
 export { STEP_ORDER } from './attempts.js';

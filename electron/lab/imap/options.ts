@@ -31,7 +31,7 @@ export interface ImapLimits {
   /** Longest single IDLE command. */
   idleCommandMaxMs: number;
   maxBadCommands: number;
-  /** Bytes kept per c2s/s2c event (encodeBytes). */
+  /** Largest payload of one c2s/s2c event; longer units are recorded as several events (recorder.recordBytes). */
   maxEventPayloadBytes?: number;
 }
 

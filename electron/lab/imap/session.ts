@@ -6,7 +6,8 @@
  * written in one socket write at the end, after `recorder.flush()`, so the events that explain
  * a response are in events.jsonl before the client can see it, and pipelined commands cost one
  * write. c2s is recorded per framed unit (a command line fragment, a literal, a continuation
- * line), s2c per command's response, so the file reads as a conversation.
+ * line), s2c per command's response, so the file reads as a conversation; a unit longer than
+ * one event is recorded whole as several (the shared recorder's `recordBytes`).
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -32,17 +33,6 @@ type CloseBy = 'client' | 'server' | 'timeout' | 'error' | 'lab-stop';
 
 /** HTTP request line on the IMAP port: a browser pointed at the lab, or a proxy probe. */
 const HTTP_REQUEST = /^(GET|POST|HEAD|PUT|OPTIONS|CONNECT|DELETE|PATCH) \S+ HTTP\/\d/;
-
-/** Length in UTF-16 units of the UTF-8 decoding of raw[0:byteEnd]: maps byte offsets to `text` offsets. */
-function charOffset(raw: Buffer, byteEnd: number): number {
-  return raw.toString('utf8', 0, byteEnd).length;
-}
-
-/** Byte ranges of `raw` as ranges of its recorded `text`: the same numbers when `text` is all of raw and ASCII (one char per byte). */
-function textRanges(raw: Buffer, text: string | undefined, ranges: Array<[number, number]>): Array<[number, number]> {
-  if (text !== undefined && text.length === raw.length) return ranges;
-  return ranges.map(([from, to]) => [charOffset(raw, from), charOffset(raw, to)]);
-}
 
 export class ImapSession {
   state: SessionState = 'not-authenticated';
@@ -224,11 +214,7 @@ export class ImapSession {
    */
   private recordIn(raw: Buffer, secrets?: Array<[number, number]>): void {
     this.endUnit();
-    const enc = encodeBytes(raw, this.opts.limits.maxEventPayloadBytes);
-    const ev: EventInput = { kind: 'c2s', conn: this.id, ...enc };
-    if (this.tls) ev.tls = true;
-    if (secrets && secrets.length) ev.secrets = textRanges(raw, enc.text, secrets);
-    this.record(ev);
+    this.opts.recorder.recordBytes({ kind: 'c2s', conn: this.id, tls: this.tls }, raw, { secrets, maxEventBytes: this.opts.limits.maxEventPayloadBytes });
   }
 
   private onLine(frame: LineFrame): boolean {
@@ -515,11 +501,7 @@ export class ImapSession {
   private recordOutUnits(): Buffer[] {
     const units = this.outUnits;
     this.outUnits = [];
-    for (const data of units) {
-      const ev: EventInput = { kind: 's2c', conn: this.id, ...encodeBytes(data, this.opts.limits.maxEventPayloadBytes) };
-      if (this.tls) ev.tls = true;
-      this.record(ev);
-    }
+    for (const data of units) this.opts.recorder.recordBytes({ kind: 's2c', conn: this.id, tls: this.tls }, data, { maxEventBytes: this.opts.limits.maxEventPayloadBytes });
     return units;
   }
 

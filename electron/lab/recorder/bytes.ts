@@ -1,10 +1,16 @@
 /**
  * How bytes are written into c2s/s2c events (DESIGN.md): as text where printable, base64
- * otherwise, cut to a bounded size with the original length kept as the marker.
+ * otherwise. A payload longer than one event holds is recorded whole as several events in
+ * order (`continued` on all but the first); only bad input is cut, with the original length
+ * kept as the marker (`truncated`).
  */
 import type { BytesEvent } from '../../api.js';
 
-/** The most bytes one c2s/s2c event keeps; a 2 MB line is recorded as its first 64 KiB. */
+/**
+ * The most payload bytes one c2s/s2c event holds. A longer unit of traffic (imapflow's 79 KB
+ * `FETCH 1:* BODY[]` response, an APPEND literal) is split into events of at most this size;
+ * a 2 MB line the server refuses is recorded as its first part only.
+ */
 export const MAX_EVENT_PAYLOAD_BYTES = 64 * 1024;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -14,7 +20,7 @@ const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
 export type EncodedBytes = Pick<BytesEvent, 'text' | 'b64' | 'truncated'>;
 
-/** Encode a payload for an event, cutting it to `limit` bytes. */
+/** Encode a payload for an event, cutting it to `limit` bytes (bad input only: legitimate traffic goes through payloadPieces). */
 export function encodeBytes(data: Uint8Array, limit = MAX_EVENT_PAYLOAD_BYTES): EncodedBytes {
   const cut = data.length > limit;
   // Cutting may split a UTF-8 sequence; then the prefix is recorded as base64, which is exact.
@@ -37,4 +43,50 @@ export function decodeBytes(ev: Pick<BytesEvent, 'text' | 'b64'>): Buffer {
   if (ev.text !== undefined) return Buffer.from(ev.text, 'utf8');
   if (ev.b64 !== undefined) return Buffer.from(ev.b64, 'base64');
   return Buffer.alloc(0);
+}
+
+/** Where the next piece of `data` from `pos` ends: after the last LF that fits, else on a UTF-8 character boundary. */
+function pieceEnd(data: Uint8Array, pos: number, max: number): number {
+  const limit = pos + max;
+  if (limit >= data.length) return data.length;
+  // Whole lines where possible, so every event reads as lines in the transcripts.
+  for (let i = limit - 1; i >= pos; i--) if (data[i] === 0x0a) return i + 1;
+  // One line longer than an event: cut between characters, not inside one (10xxxxxx bytes continue a character).
+  let cut = limit;
+  while (cut > limit - 3 && cut > pos + 1 && (data[cut] & 0xc0) === 0x80) cut--;
+  return (data[cut] & 0xc0) === 0x80 ? limit : cut;
+}
+
+/** A payload cut into event-sized pieces, in order; `start` is each piece's byte offset in `data`. */
+export function payloadPieces(data: Uint8Array, max = MAX_EVENT_PAYLOAD_BYTES): Array<{ start: number; bytes: Uint8Array }> {
+  const size = Math.max(1, Math.floor(max));
+  if (data.length <= size) return [{ start: 0, bytes: data }];
+  const out: Array<{ start: number; bytes: Uint8Array }> = [];
+  for (let pos = 0; pos < data.length; ) {
+    const end = pieceEnd(data, pos, size);
+    out.push({ start: pos, bytes: data.subarray(pos, end) });
+    pos = end;
+  }
+  return out;
+}
+
+/** Length in UTF-16 units of the UTF-8 decoding of raw[0:byteEnd]: maps byte offsets to `text` offsets. */
+function charOffset(raw: Uint8Array, byteEnd: number): number {
+  return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8', 0, byteEnd).length;
+}
+
+/**
+ * Secret byte ranges of a whole payload, as ranges of one piece's recorded `text` (the same
+ * numbers when the text is ASCII): the part of each range that falls in [start, start + length).
+ */
+export function secretRangesOfPiece(secrets: ReadonlyArray<[number, number]>, start: number, bytes: Uint8Array, text: string | undefined): Array<[number, number]> {
+  const end = start + bytes.length;
+  const local: Array<[number, number]> = [];
+  for (const [from, to] of secrets) {
+    const a = Math.max(from, start);
+    const b = Math.min(to, end);
+    if (b > a) local.push([a - start, b - start]);
+  }
+  if (local.length === 0 || (text !== undefined && text.length === bytes.length)) return local;
+  return local.map(([a, b]) => [charOffset(bytes, a), charOffset(bytes, b)]);
 }

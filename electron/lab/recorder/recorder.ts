@@ -12,12 +12,27 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventInput, LabEvent } from '../../api.js';
+import { encodeBytes, MAX_EVENT_PAYLOAD_BYTES, payloadPieces, secretRangesOfPiece } from './bytes.js';
 import { EVENTS_FILE } from './read.js';
 
 /** Past this many bytes of events.jsonl, c2s/s2c payloads are no longer kept (sizes still are). */
 export const MAX_RECORDED_BYTES = 512 * 1024 * 1024;
 
 export type EventListener = (ev: LabEvent) => void;
+
+/** What a unit of traffic is, for `recordBytes`: direction, connection, whether it travelled inside TLS. */
+export interface BytesOrigin {
+  kind: 'c2s' | 's2c';
+  conn: string;
+  tls?: boolean;
+}
+
+export interface RecordBytesOptions {
+  /** Byte ranges [start, end) of the payload that are secrets (passwords, AUTHENTICATE data). */
+  secrets?: ReadonlyArray<[number, number]>;
+  /** Largest payload of one event (MAX_EVENT_PAYLOAD_BYTES). */
+  maxEventBytes?: number;
+}
 
 export interface RecorderOptions {
   /** Where sessions live: the session goes to <dataDir>/sessions/<id>. */
@@ -79,6 +94,7 @@ export class SessionRecorder {
       const size = input.truncated ?? (input.text !== undefined ? Buffer.byteLength(input.text) : Buffer.from(input.b64 ?? '', 'base64').length);
       this.droppedPayloadBytes += size;
       body = { kind: input.kind, conn: input.conn, tls: input.tls, text: '', truncated: size };
+      if (input.continued) body.continued = true;
     }
     this.seq += 1;
     const ev = { seq: this.seq, t: this.now().toISOString(), ...body } as LabEvent;
@@ -96,6 +112,29 @@ export class SessionRecorder {
       }
     }
     return ev;
+  }
+
+  /**
+   * Record one unit of traffic (a command line, a literal, one command's response) whole: as
+   * one c2s/s2c event, or, past `maxEventBytes`, as several in order, each after the first
+   * marked `continued`, cut after a line end where one fits (so each event reads as whole
+   * lines) and never inside a UTF-8 character. Shared by every protocol session (IMAP, SMTP,
+   * POP3), so what a client sent or was sent is never cut short by the event size.
+   */
+  recordBytes(origin: BytesOrigin, data: Uint8Array, opts: RecordBytesOptions = {}): LabEvent[] {
+    const out: LabEvent[] = [];
+    for (const piece of payloadPieces(data, opts.maxEventBytes ?? MAX_EVENT_PAYLOAD_BYTES)) {
+      const enc = encodeBytes(piece.bytes, Infinity);
+      const ev: EventInput = { kind: origin.kind, conn: origin.conn, ...enc };
+      if (origin.tls) ev.tls = true;
+      if (piece.start > 0) ev.continued = true;
+      if (opts.secrets && opts.secrets.length) {
+        const ranges = secretRangesOfPiece(opts.secrets, piece.start, piece.bytes, enc.text);
+        if (ranges.length) ev.secrets = ranges;
+      }
+      out.push(this.record(ev));
+    }
+    return out;
   }
 
   /** Write everything queued so far. Call right before sending bytes to a peer. */

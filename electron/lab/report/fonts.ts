@@ -1,6 +1,6 @@
 /**
  * The TrueType fonts embedded in the report. pdfkit's standard fonts are WinAnsi only: ✓, ✗,
- * arrows and non-Latin text silently become other glyphs (shared/PEERS.md), so the report
+ * arrows and non-Latin text silently become other glyphs (seen with pdfkit 0.x), so the report
  * ships DejaVu Sans (licence in resources/fonts/LICENSE-DejaVu.txt) and embeds it.
  */
 import { existsSync } from 'node:fs';

@@ -48,7 +48,18 @@ export function cutLine(text: string, max = MAX_LINE_CHARS): string {
   return text.slice(0, max) + ` … [cut: ${(text.length - max).toLocaleString('en-US')} more characters]`;
 }
 
+/** First line of an event that continues the previous one (a unit longer than one event, recorded as several). */
+export function continuedNote(ev: Extract<LabEvent, { kind: 'c2s' | 's2c' }>): string {
+  const bytes = ev.truncated ?? (ev.text !== undefined ? Buffer.byteLength(ev.text, 'utf8') : decodeBytes(ev).length);
+  return `[continued: ${bytes.toLocaleString('en-US')} more bytes of the same ${ev.kind === 's2c' ? 'response' : 'data from the phone'}]`;
+}
+
 function bytesLines(ev: Extract<LabEvent, { kind: 'c2s' | 's2c' }>, password?: string): string[] {
+  const lines = payloadLines(ev, password);
+  return ev.continued ? [continuedNote(ev), ...lines] : lines;
+}
+
+function payloadLines(ev: Extract<LabEvent, { kind: 'c2s' | 's2c' }>, password?: string): string[] {
   const tlsNote = ev.tls ? ' (inside TLS)' : '';
   const truncNote = ev.truncated !== undefined ? `[recorded: the first part of ${ev.truncated.toLocaleString('en-US')} bytes]` : undefined;
   if (ev.text === undefined) {

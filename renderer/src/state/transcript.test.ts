@@ -42,6 +42,13 @@ describe('transcript rows', () => {
     expect(out).toHaveLength(MAX_LINES_PER_EVENT + 1);
     expect(out.at(-1)?.text).toBe(`… ${100 - MAX_LINES_PER_EVENT} more lines`);
   });
+
+  it('shows an event that continues the previous one (a response longer than one event) as more of the same', () => {
+    const out: Row[] = [];
+    rowsFor(ev({ kind: 's2c', conn: 'c1', text: '* 1 FETCH (BODY[] {5}\r\n' }), 0, out);
+    rowsFor(ev({ seq: 2, kind: 's2c', conn: 'c1', text: 'hello)\r\nf1 OK Completed\r\n', continued: true }), 1, out);
+    expect(out.map((r) => r.text)).toEqual(['* 1 FETCH (BODY[] {5}', '… continued: more of the same response', 'hello)', 'f1 OK Completed']);
+  });
 });
 
 describe('test plan', () => {

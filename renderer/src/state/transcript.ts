@@ -75,6 +75,9 @@ export function rowsFor(ev: LabEvent, i: number, out: Row[]): void {
   if (ev.kind === 'c2s' || ev.kind === 's2c') {
     const who: Who = ev.kind === 'c2s' ? 'phone' : 'lab';
     const tls = ev.tls === true;
+    // One response (or literal) longer than an event holds is recorded as several: say so, so
+    // the rows below do not read as a new message.
+    if (ev.continued) out.push({ i, who, tls, text: `… continued: more of the same ${ev.kind === 's2c' ? 'response' : 'data'}` });
     if (ev.text === undefined) {
       const size = Math.floor(((ev.b64?.length ?? 0) * 3) / 4);
       out.push({ i, who, tls, text: ev.secrets?.length ? SECRET_MASK : `‹${size} binary bytes›` });

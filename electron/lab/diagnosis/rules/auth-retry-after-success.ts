@@ -7,9 +7,19 @@
  *   C: A3 LOGIN "..." "..."          S: A3 BAD Already logged in
  */
 import { MAX_LISTED_NAMES } from '../constants.js';
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { AUTH_COMMANDS, mechanismOf } from '../conversation.js';
 import { addUnique, increment } from '../store.js';
+
+export const meta: RuleMeta = {
+  id: 'auth-retry-after-success',
+  area: 'Authentication',
+  severity: { warning: 'another AUTHENTICATE or LOGIN on a connection that is already logged in' },
+  signature: 'AUTHENTICATE or LOGIN sent after the server accepted an earlier login on the same connection.',
+  wire: ['S: A1 OK Success (no protection)', 'C: A2 AUTHENTICATE CRAM-MD5', 'S: A2 BAD Already authenticated', 'C: A3 LOGIN "…" "…"', 'S: A3 BAD Already logged in'],
+  source: 'The reference case: the Nokia 6233 in "Automatic" mode tries DIGEST-MD5, then CRAM-MD5, then LOGIN (Cyrus\'s answers shown).',
+  example: { mechanisms: ['CRAM-MD5', 'LOGIN-COMMAND'], count: 2 },
+};
 
 export function authRetryAfterSuccessRule(): Rule {
   return {

@@ -10,7 +10,7 @@
  * noticing it. Decided only once the connection shows it (LOGOUT, another auth, close), so a
  * live timeline never shows it early.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { PerConn } from './types.js';
 import { AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf } from '../conversation.js';
 import { addSeqs } from '../evidence.js';
@@ -23,6 +23,19 @@ interface State {
   mechanism: string;
   after: string[];
 }
+
+export const meta: RuleMeta = {
+  id: 'auth-success-ignored',
+  area: 'Authentication',
+  severity: { error: 'a successful login that the phone did not act on' },
+  signature:
+    "The server's tagged OK to AUTHENTICATE or LOGIN, then the client never opens a mailbox (SELECT, EXAMINE, LIST, …): " +
+    'it ends with NOOP, EXPUNGE, CLOSE or LOGOUT, closes the connection, or starts another login. ' +
+    'Decided only once the connection shows it; a mailbox command sent ahead of the result counts as noticing it.',
+  wire: ['S: A0 OK Success (no protection)', 'C: A1 NOOP', 'C: A2 EXPUNGE', 'C: A3 CLOSE', 'C: A4 LOGOUT'],
+  source: 'The reference case: the Nokia 6233 with CRAM-MD5 and with DIGEST-MD5; the server logged "User logged in" while the phone reported an error.',
+  example: { mechanisms: ['CRAM-MD5'], then: [{ conn: 'c1', commands: ['NOOP', 'EXPUNGE', 'CLOSE'], ended: 'logged out' }] },
+};
 
 export function authSuccessIgnoredRule(): Rule {
   const st = new PerConn<State>(() => ({ phase: 'none', earlyAccept: false, evidence: [], mechanism: '', after: [] }));

@@ -6,7 +6,7 @@
  * `ca.cer`, `ca.der`, or a path ending so).
  */
 import type { HttpRequestEvent } from '../../../api.js';
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { increment } from '../store.js';
 
 export function certKind(ev: HttpRequestEvent): 'der' | 'pem' | 'page' | null {
@@ -17,6 +17,16 @@ export function certKind(ev: HttpRequestEvent): 'der' | 'pem' | 'page' | null {
   if (served === 'page') return 'page';
   return null;
 }
+
+export const meta: RuleMeta = {
+  id: 'cert-fetched',
+  area: 'TLS and certificates',
+  severity: { info: "the phone's browser downloaded the lab CA" },
+  signature: 'An `http.request` answered 200 with the DER certificate (`ca.crt`, `ca.cer`, `ca.der`, or a path ending so); the User-Agent names model and firmware.',
+  wire: ['GET /ca.crt  User-Agent: Nokia6233/2.0 (05.10) Profile/MIDP-2.0 Configuration/CLDC-1.1'],
+  source: 'The reference case: the 6233 installs a CA only from its browser, as DER, with a `.crt` name.',
+  example: { path: '/ca.crt', userAgent: 'Nokia6233/2.0 (05.10) Profile/MIDP-2.0 Configuration/CLDC-1.1' },
+};
 
 export function certFetchedRule(): Rule {
   return {

@@ -7,10 +7,19 @@
  * `application/x-x509-ca-cert`; "Error safetymodule"), Symbian's installer accepting only DER.
  */
 import type { LabEvent } from '../../../api.js';
-import type { Rule, RuleHost } from './types.js';
+import type { Rule, RuleHost, RuleMeta } from './types.js';
 import { CERT_REFETCH_LIMIT } from '../constants.js';
 import { certKind } from './cert-fetched.js';
 import { addUnique } from '../store.js';
+
+export const meta: RuleMeta = {
+  id: 'cert-format-rejected',
+  area: 'TLS and certificates',
+  severity: { warning: 'the certificate did not get onto the phone' },
+  signature: `The phone fetched the PEM form; or the DER form ${CERT_REFETCH_LIMIT} times or more; or it opened the hand-off page and never fetched the certificate (decided when the session stops or the phone comes back on an IMAP port).`,
+  source: 'The reference case and its readers: a PEM certificate "contains an error", the 6233 needs a `.crt` name and application/x-x509-ca-cert, "Error safetymodule". Symbian\'s certificate installer takes DER only.',
+  example: { why: ['pem'] },
+};
 
 export function certFormatRejectedRule(): Rule {
   const derSeqs: number[] = [];

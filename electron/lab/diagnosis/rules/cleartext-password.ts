@@ -5,12 +5,33 @@
  *
  * Wire signature: `A1 LOGIN user pass` or `A1 AUTHENTICATE PLAIN|LOGIN` on a connection that is
  * neither implicit TLS (993) nor after a successful STARTTLS.
+ *
+ * Severity (documented in ../README.md): on the lab's own network (trusted, the default, as
+ * recorded in lab.start) this is what the technician set up, so it is info: a correct client
+ * logging in with LOGIN there must get a clean pass. On a network the technician marked
+ * untrusted (`mailprobe lab --network untrusted`, `diagnose --network untrusted`, or a capture
+ * with no lab.start) it is a warning. When the server refused the login for it
+ * (`NO [PRIVACYREQUIRED]`, RFC 5530; LOGINDISABLED, RFC 3501 §6.2.3) it is a warning on any
+ * network: it is why the login failed.
  */
-import type { Rule } from './types.js';
-import { mechanismOf } from '../conversation.js';
+import type { Rule, RuleMeta } from './types.js';
+import { AUTH_COMMANDS, mechanismOf } from '../conversation.js';
 import { addUnique } from '../store.js';
 
 const CLEARTEXT = new Set(['LOGIN-COMMAND', 'PLAIN', 'LOGIN']);
+
+/** RFC 5530 response code: the server requires privacy (TLS) before this login. */
+const PRIVACY_REQUIRED = /^\[PRIVACYREQUIRED\b/i;
+
+export const meta: RuleMeta = {
+  id: 'cleartext-password',
+  area: 'Authentication',
+  severity: { info: 'on the lab\'s own network (trusted, the default): what the technician set up', warning: 'on a network marked untrusted, or when the server refused the login for it (PRIVACYREQUIRED, LOGINDISABLED)' },
+  signature: 'LOGIN, AUTHENTICATE PLAIN or AUTHENTICATE LOGIN on a connection that is neither implicit TLS (993) nor after a successful STARTTLS.',
+  wire: ['C: A1 LOGIN phone 123456     (no TLS)'],
+  source: 'RFC 3501 §6.2.3 and RFC 4616 §6 warn against it; Cyrus and Dovecot advertise LOGINDISABLED without TLS unless allowed. The reference case\'s owner found plain LOGIN the only login that worked.',
+  example: { mechanisms: ['LOGIN-COMMAND'] },
+};
 
 export function cleartextPasswordRule(): Rule {
   return {
@@ -20,13 +41,28 @@ export function cleartextPasswordRule(): Rule {
       if (item.cmd.name !== 'LOGIN' && item.cmd.name !== 'AUTHENTICATE') return;
       const mech = mechanismOf(item.cmd);
       if (!CLEARTEXT.has(mech)) return;
+      const network = host.network;
+      host.store.report({
+        id: 'cleartext-password',
+        severity: network === 'untrusted' ? 'warning' : 'info',
+        conn: conn.id,
+        evidence: item.line.seqs,
+        update(d) {
+          d.network = network;
+          addUnique(d, 'mechanisms', mech);
+        },
+      });
+    },
+    onServer(item, conn, host) {
+      if (item.kind !== 'tagged' || item.status !== 'NO' || !item.cmd || !AUTH_COMMANDS.has(item.cmd.name)) return;
+      if (!PRIVACY_REQUIRED.test(item.text) || !host.store.has('cleartext-password')) return;
       host.store.report({
         id: 'cleartext-password',
         severity: 'warning',
         conn: conn.id,
         evidence: item.line.seqs,
         update(d) {
-          addUnique(d, 'mechanisms', mech);
+          d.refused = item.line.text.slice(0, 120);
         },
       });
     },

@@ -9,9 +9,19 @@
  * empty inbox. The lab answers in order, so here it works; the finding says so.
  */
 import { MAX_LISTED_NAMES } from '../constants.js';
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { mechanismOf } from '../conversation.js';
 import { addUnique } from '../store.js';
+
+export const meta: RuleMeta = {
+  id: 'command-before-auth-result',
+  area: 'Authentication',
+  severity: { warning: 'a command sent while the login was still being checked (the lab answers it in order)' },
+  signature: 'A command arrives before the tagged response to LOGIN or AUTHENTICATE, outside the SASL exchange itself.',
+  wire: ['C: A1 AUTHENTICATE LOGIN … (last response)', 'C: A2 SELECT INBOX     (before "A1 OK")'],
+  source: 'A reader of the reference case, with a Nokia on AUTH=LOGIN/PLAIN: the phone selects the inbox before the login is confirmed, the server ignores it and the phone shows no mail.',
+  example: { commands: ['SELECT'], mechanism: 'LOGIN', serverAnswered: 'OK' },
+};
 
 export function commandBeforeAuthResultRule(): Rule {
   return {

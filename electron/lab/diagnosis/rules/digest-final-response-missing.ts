@@ -8,8 +8,18 @@
  *   C: (nothing until timeout / close)   or   C: A2 NOOP
  * The seed's 6233 does send the empty line correctly; that is not a quirk.
  */
-import type { Rule, RuleHost } from './types.js';
+import type { Rule, RuleHost, RuleMeta } from './types.js';
 import { PerConn } from './types.js';
+
+export const meta: RuleMeta = {
+  id: 'digest-final-response-missing',
+  area: 'Authentication',
+  severity: { error: 'the DIGEST-MD5 exchange never ends' },
+  signature: "After the server's `+ <base64 rspauth=…>` the client sends nothing, or a non-empty line, instead of the empty response RFC 2831 requires.",
+  wire: ['S: + cnNwYXV0aD0…      (rspauth=…)', 'C: (nothing until the timeout)   or   C: A2 NOOP'],
+  source: 'RFC 2831 §2.1.3 ("the client … responds with an empty response"). The reference case\'s 6233 does send it; a client that does not hangs until a timeout.',
+  example: { clientDid: 'sent nothing; the server ended the exchange' },
+};
 
 export function digestFinalResponseMissingRule(): Rule {
   const st = new PerConn<{ waiting: number[] | null }>(() => ({ waiting: null }));

@@ -9,6 +9,7 @@ import { digestFinalResponseMissingRule } from './digest-final-response-missing.
 import { saslIrUnadvertisedRule } from './sasl-ir-unadvertised.js';
 import { loginPromptMismatchRule } from './login-prompt-mismatch.js';
 import { authFailedRule } from './auth-failed.js';
+import { authNotCheckedRule } from './auth-not-checked.js';
 import { cleartextPasswordRule } from './cleartext-password.js';
 import { noMailboxSelectedRule } from './no-mailbox-selected.js';
 import { fullBodyDownloadRule } from './full-body-download.js';
@@ -34,6 +35,7 @@ export function createRules(): Rule[] {
     saslIrUnadvertisedRule(),
     loginPromptMismatchRule(),
     authFailedRule(),
+    authNotCheckedRule(),
     cleartextPasswordRule(),
     noMailboxSelectedRule(),
     fullBodyDownloadRule(),

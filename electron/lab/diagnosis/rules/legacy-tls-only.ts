@@ -5,7 +5,7 @@
  * Wire signature: a `tls.hello` event; the Nokia 6233 negotiated TLSv1 RC4-MD5 with Cyrus
  * (seed). Current Dovecot (TLS 1.2 minimum since 2.3.15) and OpenSSL 3 defaults refuse it.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 
 /** Version names as tls.hello reports them, ordered. */
 const VERSION_RANK: Record<string, number> = {
@@ -28,6 +28,15 @@ export function isLegacyOnly(maxVersion: string, suites: readonly string[]): { o
   const real = suites.filter((s) => !SIGNALS.test(s));
   return { oldVersion: rank <= 3, weakSuitesOnly: real.length > 0 && real.every((s) => WEAK.test(s)) };
 }
+
+export const meta: RuleMeta = {
+  id: 'legacy-tls-only',
+  area: 'TLS and certificates',
+  severity: { warning: 'a ClientHello that current servers refuse' },
+  signature: "The ClientHello's highest version is TLS 1.1 or lower, or every real suite it offers is RC4, 3DES, DES, export or NULL; lists what it offered.",
+  source: 'The reference case: the 6233 negotiated TLSv1 with RC4-MD5. Dovecot has required TLS 1.2 by default since 2.3.15, and OpenSSL 3 refuses these suites at its default security level.',
+  example: { maxVersion: 'TLSv1', weakSuitesOnly: false, cipherSuites: ['TLS_RSA_WITH_RC4_128_MD5', 'TLS_RSA_WITH_RC4_128_SHA', 'TLS_RSA_WITH_3DES_EDE_CBC_SHA', 'TLS_RSA_WITH_AES_128_CBC_SHA'] },
+};
 
 export function legacyTlsOnlyRule(): Rule {
   return {

@@ -7,10 +7,20 @@
  *   S: + VXNlciBOYW1lAA==       ("User Name\0")
  *   C: *                       (cancel), or the connection closes
  */
-import type { Rule, RuleHost } from './types.js';
+import type { Rule, RuleHost, RuleMeta } from './types.js';
 import { PerConn } from './types.js';
 
 const STANDARD = /^(username|password):?$/i;
+
+export const meta: RuleMeta = {
+  id: 'login-prompt-mismatch',
+  area: 'Authentication',
+  severity: { error: 'the phone cancelled the login at an unexpected prompt' },
+  signature: 'The client cancels AUTHENTICATE LOGIN (`*`, or closes the connection) after a challenge other than `Username:` / `Password:`.',
+  wire: ['S: + VXNlciBOYW1lAA==     ("User Name")', 'C: *'],
+  source: 'The SASL LOGIN mechanism (draft-murchison-sasl-login) names the prompts `Username:` and `Password:`; Symbian S60 matches them literally.',
+  example: { prompt: 'User Name' },
+};
 
 export function loginPromptMismatchRule(): Rule {
   const st = new PerConn<{ odd: { seqs: number[]; prompt: string } | null }>(() => ({ odd: null }));

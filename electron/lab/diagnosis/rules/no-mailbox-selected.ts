@@ -8,13 +8,23 @@
  * A SELECT still awaiting its answer counts as selected (pipelining clients such as Symbian).
  */
 import { MAX_LISTED_COMMANDS } from '../constants.js';
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { addUnique } from '../store.js';
 
 export const SELECTED_STATE_COMMANDS: ReadonlySet<string> = new Set([
   'EXPUNGE', 'CLOSE', 'FETCH', 'SEARCH', 'STORE', 'COPY', 'MOVE', 'CHECK', 'UNSELECT',
   'UID FETCH', 'UID SEARCH', 'UID STORE', 'UID COPY', 'UID MOVE', 'UID EXPUNGE', 'SORT', 'THREAD', 'UID SORT', 'UID THREAD',
 ]);
+
+export const meta: RuleMeta = {
+  id: 'no-mailbox-selected',
+  area: 'State and traffic',
+  severity: { warning: 'mailbox commands refused because none was open (a symptom)' },
+  signature: 'EXPUNGE, CLOSE, FETCH, SEARCH, STORE, COPY or MOVE (and their UID forms) while no mailbox is selected. A SELECT still waiting for its answer counts as selected.',
+  wire: ['C: A2 EXPUNGE', 'S: A2 BAD Please select a mailbox first', 'C: A3 CLOSE', 'S: A3 BAD Please select a mailbox first'],
+  source: 'RFC 3501 §6.4 (selected state only). The reference case: the 6233 after misreading its successful login.',
+  example: { commands: ['EXPUNGE', 'CLOSE'] },
+};
 
 export function noMailboxSelectedRule(): Rule {
   return {

@@ -5,9 +5,18 @@
  * its limit, TLS bytes on the plaintext port, a refused TLS renegotiation, …), and a fatal TLS
  * error the lab raised on an established session (`tls.failed` with `afterHandshake`).
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { VIOLATION_SAMPLE_BYTES } from '../constants.js';
 import { pushBounded } from '../store.js';
+
+export const meta: RuleMeta = {
+  id: 'protocol-violation',
+  area: 'State and traffic',
+  severity: { warning: 'bytes that are not IMAP, or that the lab refused' },
+  signature: "A client line the IMAP grammar rejects, other than an empty line (no valid tag, no command name, an unknown command, an unterminated quoted string), with the offending bytes; and whatever the lab refused (`input.rejected`: a line past its limit, TLS or HTTP on the plaintext port, …).",
+  source: 'RFC 3501 §9 (formal syntax).',
+  example: { samples: [{ conn: 'c1', bytes: 'GET / HTTP/1.1', problem: 'http-on-imap-port: an HTTP request arrived on the IMAP port' }] },
+};
 
 export function protocolViolationRule(): Rule {
   return {

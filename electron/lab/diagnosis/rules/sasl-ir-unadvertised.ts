@@ -6,8 +6,18 @@
  * last CAPABILITY list the server sent on this connection. Strict servers answer BAD;
  * Dovecot and Cyrus accept it.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { splitArgs } from '../imap-syntax.js';
+
+export const meta: RuleMeta = {
+  id: 'sasl-ir-unadvertised',
+  area: 'Authentication',
+  severity: { warning: 'an initial response the server did not offer' },
+  signature: 'AUTHENTICATE with its initial response on the same line when the last CAPABILITY list the server sent on the connection had no SASL-IR.',
+  wire: ['C: 1 AUTHENTICATE PLAIN AGpvZQBzZWNyZXQ='],
+  source: 'RFC 4959 §3 (the client MUST NOT send one unless SASL-IR is advertised); Symbian S60 mail does. Strict servers answer BAD; Dovecot and Cyrus accept it.',
+  example: { mechanism: 'PLAIN', capabilitiesSeen: true },
+};
 
 export function saslIrUnadvertisedRule(): Rule {
   return {

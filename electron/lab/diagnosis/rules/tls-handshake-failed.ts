@@ -11,7 +11,7 @@
  * (../certificate-refusal.ts says which property the client most likely refused).
  * Seed: the Nokia 6233 on port 993 without the CA installed ("imaps TLS negotiation failed").
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { addUnique, increment } from '../store.js';
 import { refusalAfterHandshake, refusedAfterHandshake, refusalFromFailure, type CertificateRefusal } from '../certificate-refusal.js';
 
@@ -23,6 +23,15 @@ function recordRefusal(d: Record<string, unknown>, r: CertificateRefusal): void 
   if (r.certificate !== undefined) d.certificate = r.certificate;
   if (r.certificateNames !== undefined) d.certificateNames = r.certificateNames.slice(0, 20);
 }
+
+export const meta: RuleMeta = {
+  id: 'tls-handshake-failed',
+  area: 'TLS and certificates',
+  severity: { error: 'the ClientHello arrived and no TLS session followed' },
+  signature: "A `tls.failed` event from the lab's TLS acceptor, with its reason: no-shared-cipher, protocol-version, client-lacks-ca (the client's alert unknown_ca: it does not hold the lab CA), client-rejected-certificate (bad_certificate, certificate_unknown, unsupported_certificate, certificate_expired: it holds a CA but refuses this certificate — its signature, name or dates; also a client that offered TLS 1.2+ and closed right after the handshake, checking the certificate afterwards as mbsync and mutt do), client-closed or timeout.",
+  source: 'The reference case: the 6233 on port 993 before its CA certificate was installed (Cyrus logged "imaps TLS negotiation failed").',
+  example: { reason: 'client-rejected-certificate', alert: 'unknown_ca', alertFrom: 'client' },
+};
 
 export function tlsHandshakeFailedRule(): Rule {
   return {

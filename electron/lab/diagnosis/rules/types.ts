@@ -4,7 +4,7 @@
  * packet boundaries. They are incremental: each handler does bounded work for one item and
  * keeps per-connection state it drops when the connection closes.
  */
-import type { FindingId, LabEvent } from '../../../api.js';
+import type { FindingId, LabEvent, NetworkTrust, Severity } from '../../../api.js';
 import type { ClientItem, ConnState, ServerItem } from '../conversation.js';
 import type { FindingStore } from '../store.js';
 
@@ -13,6 +13,8 @@ export interface RuleHost {
   conn(id: string): ConnState | undefined;
   /** lab.stop was seen: the session is over. */
   readonly stopped: boolean;
+  /** The network the phone used (DiagnosisOptions.network, else lab.start's setting). */
+  readonly network: NetworkTrust;
 }
 
 export interface Rule {
@@ -21,6 +23,27 @@ export interface Rule {
   onEvent?(ev: LabEvent, conn: ConnState | undefined, host: RuleHost): void;
   onClient?(item: ClientItem, conn: ConnState, host: RuleHost): void;
   onServer?(item: ServerItem, conn: ConnState, host: RuleHost): void;
+}
+
+/**
+ * What a rule module says of its finding, for the catalogue (docs/findings.md, written by
+ * `npm run docs:findings`; a test fails when it is stale). Title and advice are not repeated
+ * here: the catalogue renders catalog.ts's words with `example`, as a technician reads them.
+ */
+export interface RuleMeta {
+  readonly id: FindingId;
+  /** The catalogue section: "Authentication", "State and traffic", "TLS and certificates", … */
+  readonly area: string;
+  /** Each severity the rule reports, and when. */
+  readonly severity: Readonly<Partial<Record<Severity, string>>>;
+  /** What shows it on the wire, in words. */
+  readonly signature: string;
+  /** A transcript of it (`S:` / `C:` lines), where one is known. */
+  readonly wire?: readonly string[];
+  /** Where the signature comes from: the reference case, an RFC section, a server's answers. */
+  readonly source: string;
+  /** The facts (`Finding.data`) of a typical finding, to render its title and advice. */
+  readonly example: Readonly<Record<string, unknown>>;
 }
 
 /** Per-connection state of one rule, dropped on conn.close. */
