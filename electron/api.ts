@@ -249,6 +249,39 @@ export interface LabErrorEvent extends EventBase {
   stack?: string;
 }
 
+/**
+ * A message the lab accepted over SMTP (DATA ended with "." and was answered 250). It is kept in
+ * the session (`path`, relative to the session folder) and, within the lab's bounds, delivered
+ * to the lab INBOX; the lab never relays it anywhere.
+ */
+export interface SmtpMessageEvent extends EventBase {
+  kind: 'smtp.message';
+  conn: string;
+  /** MAIL FROM reverse-path; "" for the null sender. */
+  from: string;
+  /** RCPT TO forward-paths, in order. */
+  to: string[];
+  /** Bytes kept, after dot-unstuffing. */
+  size: number;
+  /** Header fields of the message, raw (encoded-words left as they are); null when absent. */
+  messageId: string | null;
+  subject: string | null;
+  /** e.g. "messages/0001.eml". */
+  path: string;
+  /** Delivered to the lab INBOX (the phone's next check shows it). */
+  delivered: boolean;
+  /** INBOX UID when delivered. */
+  uid?: number;
+  /** Why it was kept on disk only. */
+  notDelivered?: string;
+  /** Lines that ended in a bare LF (RFC 5321 §2.3.8), when any. */
+  bareLfLines?: number;
+  /** BODY= of MAIL FROM (7BIT, 8BITMIME), when given. */
+  body?: string;
+  /** The authenticated user, when the client authenticated. */
+  user?: string;
+}
+
 /** A free-form note from the technician or the wizard (test plan step, setting changed, …). */
 export interface NoteEvent extends EventBase {
   kind: 'note';
@@ -270,6 +303,7 @@ export type LabEvent =
   | ConnCloseEvent
   | InputRejectedEvent
   | LabErrorEvent
+  | SmtpMessageEvent
   | NoteEvent;
 
 export type LabEventKind = LabEvent['kind'];

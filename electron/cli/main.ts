@@ -12,6 +12,9 @@ const USAGE = `usage:
                      [--http-port N] [--data-dir DIR] [--mailbox MBOX_OR_MAILDIR] [--profile DEVICE]
                      [--user U] [--password P]
                      [--mechanisms LIST] [--empty-line strict|lenient] [--tls modern|legacy|auto]
+                     [--smtp-auth required|optional|off] [--smtp-mechanisms LIST] [--smtp-auth-tls-only]
+                     [--smtp-auth-equals-line] [--smtp-max-size BYTES] [--smtp-bare-lf reject|accept]
+                     [--smtp-mail-from strict|lenient]
                      [--variants off|auto] [--network trusted|untrusted] [--json] [--ui] [--ui-port N]
   mailprobe cert     --out DIR --host NAME_OR_IP... [--profile legacy|modern] [--new-ca] [--data-dir DIR]
                      (writes the lab CA and BOTH server certificates, SHA-256 and SHA-1; the lab

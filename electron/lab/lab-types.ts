@@ -7,6 +7,7 @@ import type { ListenerAddress, ListenerName, NetworkTrust } from '../api.js';
 import type { SessionRecorder } from './recorder/recorder.js';
 import type { TlsEngineChoice } from './tls/types.js';
 import type { SaslMechanismName } from './sasl/types.js';
+import type { SmtpAuthPolicy } from './smtp/options.js';
 import type { VariantMode } from './variants.js';
 
 export interface LabOptions {
@@ -15,6 +16,9 @@ export interface LabOptions {
   /** 0 picks a free port; undefined means the listener's default. null disables the listener. */
   imapPort: number | null;
   imapsPort: number | null;
+  /** SMTP submission with STARTTLS (587) and implicit TLS (465, RFC 8314). */
+  smtpPort: number | null;
+  smtpsPort: number | null;
   httpPort: number | null;
   dataDir: string;
   /** An mbox file or a Maildir to serve instead of the seeded mailbox. */
@@ -30,6 +34,20 @@ export interface LabOptions {
   /** The lab's own network (default) or one the technician does not trust; recorded in lab.start for the diagnosis. */
   network: NetworkTrust;
   greeting: string;
+  /** `--smtp-auth`: AUTH required before MAIL (the default, as on submission servers), optional, or not offered. */
+  smtpAuth: SmtpAuthPolicy;
+  /** SASL mechanisms offered over SMTP (default: the same as IMAP). */
+  smtpMechanisms: SaslMechanismName[];
+  /** AUTH only inside TLS (Postfix's smtpd_tls_auth_only). */
+  smtpAuthTlsOnly: boolean;
+  /** Also send the pre-standard `250-AUTH=…` line (Postfix's broken_sasl_auth_clients). */
+  smtpLegacyAuthLine: boolean;
+  /** SIZE (RFC 1870): the largest message accepted, in bytes. */
+  smtpMaxSize: number;
+  /** A bare LF in DATA: refuse the message (550 5.5.2) or accept it. */
+  smtpBareLf: 'reject' | 'accept';
+  /** `MAIL FROM:` syntax: exactly `MAIL FROM:<addr>`, or also with a space / without brackets. */
+  smtpMailFrom: 'strict' | 'lenient';
   /** Device profile id from resources/profiles, if the technician picked one. */
   profile?: string;
   /** `auto`: vary the server's behaviour from one connection of a phone to the next (variants.ts). */

@@ -1,8 +1,9 @@
 /**
  * `startLab`: the engine's orchestration, called in-process by the CLI (`mailprobe lab`),
  * Electron main, the browser-mode control server and tests. It opens the session recorder,
- * the account, the mail store, the certificates and TLS acceptor, the IMAP/IMAPS listeners and
- * the HTTP hand-off server, records `lab.start`, and gives back a handle to stop it all.
+ * the account, the mail store, the certificates and TLS acceptor, the IMAP/IMAPS and SMTP/SMTPS
+ * listeners and the HTTP hand-off server, records `lab.start`, and gives back a handle to stop it
+ * all.
  */
 import { loadProfiles } from './profiles/index.js';
 import { defaultProfilesDir, packageVersion } from './package-root.js';
@@ -22,16 +23,26 @@ import { SessionRecorder } from './recorder/recorder.js';
 import { SASL_MECHANISMS } from './sasl/types.js';
 import { createTlsAcceptor } from './tls/index.js';
 import type { TlsAcceptor } from './tls/types.js';
+import { createSmtpServer, type SmtpServer } from './smtp/server.js';
+import { DEFAULT_SMTP_BEHAVIOUR, DEFAULT_SMTP_LIMITS, type SmtpLimits } from './smtp/options.js';
+import { join } from 'node:path';
 
 export const DEFAULT_GREETING = 'Mailprobe lab IMAP4rev1 server ready';
 
 /** Preferred ports, then the unprivileged fallbacks tried when they cannot be bound (then a free port). */
-export const DEFAULT_PORTS = { imap: [143, 1143], imaps: [993, 1993] } as const;
+export const DEFAULT_PORTS = { imap: [143, 1143], imaps: [993, 1993], smtp: [587, 1587], smtps: [465, 1465] } as const;
+
+/** Text after `220 <hostname> ESMTP` in the SMTP greeting. */
+export const DEFAULT_SMTP_GREETING = 'Mailprobe lab (captures mail, never relays)';
+
+/** Folder of a session where accepted SMTP messages are kept. */
+export const MESSAGES_DIR = 'messages';
 
 /** Options beyond LabOptions, for tests and embedders. */
 export interface LabExtras {
   /** Smaller limits make abuse tests fast. */
   limits?: Partial<ImapLimits>;
+  smtpLimits?: Partial<SmtpLimits>;
   /** Serve this store instead of the seeded one or --mailbox. */
   store?: MailStoreApi;
   /** Ready-made certificates (tests share one CA instead of generating one per lab). */
@@ -42,6 +53,7 @@ export interface LabExtras {
 
 export interface StartedLab extends RunningLab {
   imap: ImapServer;
+  smtp: SmtpServer;
   handoff?: HandoffServer;
   store: MailStoreApi;
   warnings: string[];
@@ -66,16 +78,16 @@ async function openStore(opts: LabOptions, extras: LabExtras): Promise<MailStore
 }
 
 /** Listen on the first port that works: the given one, else the fallbacks, else a free one. */
-async function listenWithFallback(
-  imap: ImapServer,
-  name: 'imap' | 'imaps',
+async function listenWithFallback<Name extends keyof typeof DEFAULT_PORTS>(
+  server: { listen(name: Name, port: number, host: string): Promise<ListenerAddress> },
+  name: Name,
   requested: number | undefined,
   host: string,
   warn: (m: string) => void,
 ): Promise<ListenerAddress> {
   if (requested !== undefined) {
     try {
-      return await imap.listen(name, requested, host);
+      return await server.listen(name, requested, host);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       throw new Error(`cannot listen on ${host}:${requested} for ${name} (${code === 'EADDRINUSE' ? 'port in use' : code === 'EACCES' ? 'permission denied' : code})`);
@@ -85,7 +97,7 @@ async function listenWithFallback(
   let lastErr: unknown;
   for (const port of candidates) {
     try {
-      const addr = await imap.listen(name, port, host);
+      const addr = await server.listen(name, port, host);
       if (port !== DEFAULT_PORTS[name][0]) {
         warn(`${name}: port ${DEFAULT_PORTS[name][0]} is not available (${(lastErr as NodeJS.ErrnoException)?.code ?? 'in use'}); listening on ${addr.port}`);
       }
@@ -98,7 +110,7 @@ async function listenWithFallback(
 }
 
 export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): Promise<StartedLab> {
-  const { limits, store: _store, certificates: _certs, onWarning, ...given } = partial;
+  const { limits, smtpLimits, store: _store, certificates: _certs, onWarning, ...given } = partial;
   // First, before anything is created: an unknown profile id is refused.
   const chosen = profileDevice(given.profile);
   const dataDir = given.dataDir ?? defaultDataDir();
@@ -107,22 +119,32 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   const host = hostname();
   // Ports as asked: a number (0 = any free port), undefined (the default, with fallbacks), or
   // null (listener off). `options` gets the ports actually bound once the listeners are up.
-  const wanted = { imap: given.imapPort, imaps: given.imapsPort, http: given.httpPort };
+  const wanted = { imap: given.imapPort, imaps: given.imapsPort, smtp: given.smtpPort, smtps: given.smtpsPort, http: given.httpPort };
+  const mechanisms = given.mechanisms ?? [...SASL_MECHANISMS];
   const options: LabOptions = {
     bind: lan.listen,
     imapPort: null,
     imapsPort: null,
+    smtpPort: null,
+    smtpsPort: null,
     httpPort: null,
     dataDir,
     mailbox: given.mailbox,
     user: account.user,
     password: account.password,
-    mechanisms: given.mechanisms ?? [...SASL_MECHANISMS],
+    mechanisms,
     emptyLine: given.emptyLine ?? 'strict',
     loginDisabledWithoutTls: given.loginDisabledWithoutTls ?? false,
     tls: given.tls ?? 'auto',
     network: given.network ?? 'trusted',
     greeting: given.greeting ?? DEFAULT_GREETING,
+    smtpAuth: given.smtpAuth ?? DEFAULT_SMTP_BEHAVIOUR.auth,
+    smtpMechanisms: given.smtpMechanisms ?? mechanisms,
+    smtpAuthTlsOnly: given.smtpAuthTlsOnly ?? DEFAULT_SMTP_BEHAVIOUR.authRequiresTls,
+    smtpLegacyAuthLine: given.smtpLegacyAuthLine ?? DEFAULT_SMTP_BEHAVIOUR.legacyAuthLine,
+    smtpMaxSize: given.smtpMaxSize ?? smtpLimits?.maxMessageBytes ?? DEFAULT_SMTP_LIMITS.maxMessageBytes,
+    smtpBareLf: given.smtpBareLf ?? DEFAULT_SMTP_BEHAVIOUR.bareLf,
+    smtpMailFrom: given.smtpMailFrom ?? DEFAULT_SMTP_BEHAVIOUR.mailFrom,
     profile: given.profile,
     variants: given.variants ?? 'off',
   };
@@ -134,7 +156,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   if (lan.warning) warn(lan.warning);
 
   const store = await openStore(options, partial);
-  const wantsTls = wanted.imaps !== null || wanted.imap !== null;
+  const wantsTls = wanted.imaps !== null || wanted.imap !== null || wanted.smtp !== null || wanted.smtps !== null;
   let certs: LabCertificates | undefined = partial.certificates;
   let releaseCertificates: (() => void) | undefined;
   if (!certs && (wantsTls || wanted.http !== null)) {
@@ -167,6 +189,25 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     },
     () => `c${++connCounter}`,
   );
+  const smtp = createSmtpServer(
+    {
+      store,
+      recorder,
+      spoolDir: join(recorder.dir, MESSAGES_DIR),
+      account,
+      hostname: host || 'mailprobe',
+      greeting: DEFAULT_SMTP_GREETING,
+      tlsAcceptor,
+      limits: { ...DEFAULT_SMTP_LIMITS, ...smtpLimits, maxMessageBytes: options.smtpMaxSize },
+      mechanisms: options.smtpMechanisms,
+      auth: options.smtpAuth,
+      authRequiresTls: options.smtpAuthTlsOnly,
+      legacyAuthLine: options.smtpLegacyAuthLine,
+      bareLf: options.smtpBareLf,
+      mailFrom: options.smtpMailFrom,
+    },
+    () => `c${++connCounter}`,
+  );
 
   const listeners: Partial<Record<ListenerName, ListenerAddress>> = {};
   let handoff: HandoffServer | undefined;
@@ -177,6 +218,12 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     if (wanted.imaps !== null && tlsAcceptor) {
       listeners.imaps = await listenWithFallback(imap, 'imaps', wanted.imaps, options.bind, warn);
     }
+    if (wanted.smtp !== null) {
+      listeners.smtp = await listenWithFallback(smtp, 'smtp', wanted.smtp, options.bind, warn);
+    }
+    if (wanted.smtps !== null && tlsAcceptor) {
+      listeners.smtps = await listenWithFallback(smtp, 'smtps', wanted.smtps, options.bind, warn);
+    }
     if (wanted.http !== null && certs) {
       handoff = await startHandoffServer({
         host: options.bind,
@@ -184,12 +231,20 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
         recorder,
         certs,
         urlHost: lan.address,
-        settings: { imapHost: lan.address, imapPort: listeners.imap?.port, imapsPort: listeners.imaps?.port, user: account.user, password: account.password },
+        settings: {
+          imapHost: lan.address,
+          imapPort: listeners.imap?.port,
+          imapsPort: listeners.imaps?.port,
+          smtpPort: listeners.smtp?.port,
+          smtpsPort: listeners.smtps?.port,
+          user: account.user,
+          password: account.password,
+        },
       });
       listeners.http = { host: handoff.host, port: handoff.port };
     }
   } catch (err) {
-    await imap.close();
+    await Promise.all([imap.close(), smtp.close()]);
     await handoff?.close();
     releaseCertificates?.();
     recorder.close();
@@ -198,6 +253,8 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   // The concrete values, now that the ports are known.
   options.imapPort = listeners.imap?.port ?? null;
   options.imapsPort = listeners.imaps?.port ?? null;
+  options.smtpPort = listeners.smtp?.port ?? null;
+  options.smtpsPort = listeners.smtps?.port ?? null;
   options.httpPort = listeners.http?.port ?? null;
 
   const settings: Record<string, unknown> = {
@@ -208,6 +265,15 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     variants: options.variants,
     network: options.network,
     greeting: options.greeting,
+    smtp: {
+      auth: options.smtpAuth,
+      mechanisms: options.smtpMechanisms,
+      authTlsOnly: options.smtpAuthTlsOnly,
+      legacyAuthLine: options.smtpLegacyAuthLine,
+      maxSize: options.smtpMaxSize,
+      bareLf: options.smtpBareLf,
+      mailFrom: options.smtpMailFrom,
+    },
     bind: options.bind,
     address: lan.address,
   };
@@ -219,6 +285,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   if (chosen) recorder.record({ kind: 'device', device: chosen });
   recorder.flush();
   imap.open();
+  smtp.open();
 
   let stopping: Promise<void> | null = null;
   const lab: StartedLab = {
@@ -229,12 +296,13 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     account,
     options,
     imap,
+    smtp,
     handoff,
     store,
     warnings,
     stop(reason = 'stopped') {
       stopping ??= (async () => {
-        await Promise.all([imap.close(), handoff?.close()]);
+        await Promise.all([imap.close(), smtp.close(), handoff?.close()]);
         releaseCertificates?.();
         recorder.record({ kind: 'lab.stop', reason });
         recorder.close();

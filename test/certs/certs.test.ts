@@ -330,7 +330,7 @@ describe('mailprobe cert', () => {
 describe('a running lab and --new-ca', () => {
   it('refuses to replace the CA a running lab serves, and allows it once the lab has stopped', async () => {
     const dataDir = tmp('mp-inuse-');
-    const lab = await startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: 0, dataDir });
+    const lab = await startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, httpPort: 0, dataDir });
     const certDir = join(dataDir, 'certs');
     const before = readFileSync(join(certDir, 'ca.crt'));
     // Another process (a lab killed with SIGKILL) left a mark: it does not count once it is gone.

@@ -15,7 +15,7 @@ import { RawClient } from '../support/raw-client.js';
 import { runCli, spawnLab, type LabProcess } from '../support/cli.js';
 import { tempDir, waitFor } from '../support/lab.js';
 
-const base = (dir: string) => ['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0', '--data-dir', dir];
+const base = (dir: string) => ['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--http-port', '0', '--data-dir', dir];
 
 /** Send `next()` every `everyMs` until `seen` has arrived, then SIGKILL the lab with answers still flowing. */
 async function killWhileFlowing(lab: LabProcess, c: RawClient, next: () => string, everyMs: number, seen: string): Promise<void> {
@@ -32,7 +32,7 @@ describe('mailprobe lab', () => {
   it('prints ready, streams events with --json, stops cleanly on SIGTERM', async () => {
     const dir = tempDir();
     const lab = await spawnLab([...base(dir), '--json', '--user', 'nokia', '--password', '2468', '--empty-line', 'lenient', '--profile', 'nokia-6233']);
-    expect(Object.keys(lab.ready.listeners).sort()).toEqual(['http', 'imap', 'imaps']);
+    expect(Object.keys(lab.ready.listeners).sort()).toEqual(['http', 'imap', 'imaps', 'smtp', 'smtps']);
     expect(lab.ready.sessionDir.startsWith(join(dir, 'sessions'))).toBe(true);
     expect(lab.ready.handoffUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/c$/);
     const first = JSON.parse(await lab.waitLine((l) => l.includes('"lab.start"'))) as LabEvent;
@@ -88,11 +88,41 @@ describe('mailprobe lab', () => {
     }
   });
 
-  it('says on stderr that SMTP is not built when an SMTP port is given', async () => {
-    const lab = await spawnLab([...base(tempDir()), '--smtp-port', '2525']);
-    expect(lab.stderr()).toContain('--smtp-port ignored: the SMTP listener is not built yet');
+  it('serves SMTP on the ports given: smtp/smtps in the ready line, conn.open proto smtp, the settings in lab.start', async () => {
+    const lab = await spawnLab([...base(tempDir()), '--json', '--smtp-auth', 'optional', '--smtp-max-size', '4096', '--smtp-bare-lf', 'reject']);
+    const smtp = lab.ready.listeners.smtp;
+    const c = await RawClient.connect(smtp.port);
+    expect(await c.line()).toMatch(/^220 \S+ ESMTP /);
+    c.send('EHLO phone\r\n');
+    let l: string;
+    const ehlo: string[] = [];
+    do ehlo.push((l = await c.line()));
+    while (l.startsWith('250-'));
+    expect(ehlo).toContain('250-SIZE 4096');
+    const open = JSON.parse(await lab.waitLine((x) => x.includes('"conn.open"'))) as LabEvent;
+    expect(open).toMatchObject({ proto: 'smtp', port: smtp.port });
+    const start = JSON.parse(await lab.waitLine((x) => x.includes('"lab.start"'))) as LabEvent;
+    expect(start).toMatchObject({ settings: { smtp: { auth: 'optional', maxSize: 4096, bareLf: 'reject' } } });
+    c.close();
     lab.child.kill('SIGINT');
     expect(await lab.exited).toBe(0);
+  });
+
+  it('lab --help names the SMTP flags', async () => {
+    const r = await runCli(['lab', '--help']);
+    expect(r.code).toBe(0);
+    for (const f of ['--smtp-port N', '--smtps-port N', '--smtp-auth required|optional|off', '--smtp-mechanisms LIST', '--smtp-auth-tls-only', '--smtp-auth-equals-line', '--smtp-max-size BYTES', '--smtp-bare-lf reject|accept', '--smtp-mail-from strict|lenient']) {
+      expect(r.stdout).toContain(f);
+    }
+  });
+
+  it('exit code 2 and one line for bad SMTP options', async () => {
+    for (const args of [['--smtp-port', '70000'], ['--smtp-auth', 'maybe'], ['--smtp-mechanisms', 'NTLM'], ['--smtp-max-size', '12k'], ['--smtp-bare-lf', 'fix'], ['--smtp-mail-from', 'loose']]) {
+      const r = await runCli(['lab', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^mailprobe lab: --smtp-/);
+    }
   });
 
   it('after SIGKILL mid-session, every response the client received is in events.jsonl', async () => {

@@ -28,7 +28,7 @@ describe('the resolution in the wizard (Chromium)', () => {
     mkdirSync(SHOTS, { recursive: true });
     const [rendererDir, started, b] = await Promise.all([
       buildRenderer(),
-      startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: 0, dataDir: mkdtempSync(join(tmpdir(), 'mp-e2e-res-')), profile: 'nokia-6233' }),
+      startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, httpPort: 0, dataDir: mkdtempSync(join(tmpdir(), 'mp-e2e-res-')), profile: 'nokia-6233' }),
       chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
     ]);
     lab = started;

@@ -33,7 +33,7 @@ describe('wizard in browser mode (Chromium)', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'mp-e2e-'));
     const [rendererDir, started, b] = await Promise.all([
       buildRenderer(),
-      startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: 0, dataDir }),
+      startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, httpPort: 0, dataDir }),
       chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
     ]);
     lab = started;
@@ -175,7 +175,7 @@ describe('wizard in browser mode (Chromium)', () => {
 
   it('shows the lab of `mailprobe lab --ui` live: uiUrl in the ready line, a phone attempt appears', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'mp-e2e-cli-'));
-    const argv = ['lab', '--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--http-port', '0', '--user', 'phone', '--password', 'tulip-42', '--data-dir', dataDir, '--ui'];
+    const argv = ['lab', '--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--http-port', '0', '--user', 'phone', '--password', 'tulip-42', '--data-dir', dataDir, '--ui'];
     const script = `const { main } = await import('./electron/cli/main.ts'); process.exitCode = await main(${JSON.stringify(argv)});`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     const c = await browser.newPage({ viewport: { width: 1366, height: 768 } });

@@ -3,13 +3,12 @@
  * memory, and the lab keeps serving others. Limits are shrunk through options to keep this fast.
  */
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../electron/api.js';
 import type { StartedLab } from '../../electron/lab/lab.js';
 import { MAX_EVENT_PAYLOAD_BYTES, decodeBytes } from '../../electron/lab/recorder/index.js';
 import { MAX_LINE_BYTES, MAX_LITERALS_PER_COMMAND, MAX_PREAUTH_LITERAL_BYTES, REJECTED_SAMPLE_BYTES } from '../../electron/lab/imap/limits.js';
-import { RawClient } from '../support/raw-client.js';
+import { RawClient, dropAndDrain, idleConnections } from '../support/raw-client.js';
 import { TEST_PASSWORD, TEST_USER, closeOf, connOf, eventsOf, startTestLab, waitForEvent } from '../support/lab.js';
 
 let lab: StartedLab;
@@ -182,19 +181,10 @@ describe('hostile and broken input', () => {
 
 describe('limits', () => {
   it('1000 idle connections are greeted and a real client is still served', async () => {
-    const sockets = await Promise.all(
-      Array.from({ length: 1000 }, () => new Promise<import('node:net').Socket>((resolve, reject) => {
-        const s = connect({ port, host: '127.0.0.1' });
-        s.once('data', () => resolve(s));
-        s.once('error', reject);
-      })),
-    );
+    const sockets = await idleConnections(port, 1000);
     expect(lab.imap.sessions.size).toBeGreaterThanOrEqual(1000);
     await stillServes();
-    for (const s of sockets) s.destroy();
-    const deadline = Date.now() + 5000;
-    while (lab.imap.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(lab.imap.sessions.size).toBe(0);
+    expect(await dropAndDrain(sockets, lab.imap.sessions)).toBe(0);
   });
 
   it('max connections: one more gets "* BYE Too many connections"', async () => {

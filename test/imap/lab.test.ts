@@ -61,7 +61,7 @@ describe('startLab', () => {
     } finally {
       await lab.stop();
     }
-    const r = await runCli(['lab', '--bind', '127.0.0.1', '--imap-port', '0', '--http-port', '0', '--imaps-port', '0', '--data-dir', tempDir(), '--mailbox', '/nonexistent/box']);
+    const r = await runCli(['lab', '--bind', '127.0.0.1', '--imap-port', '0', '--http-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--data-dir', tempDir(), '--mailbox', '/nonexistent/box']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^mailprobe lab: .*\/nonexistent\/box/);
   });

@@ -22,7 +22,7 @@ export function dovecotAvailable(): boolean {
   return existsSync(DOVECOT_BIN);
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {
@@ -38,7 +38,7 @@ function chownTree(path: string): void {
   if (statSync(path).isDirectory()) for (const e of readdirSync(path)) chownTree(join(path, e));
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const { connect } = await import('node:net');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -50,7 +50,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
       s.on('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`dovecot did not listen on ${port}`);
+    if (Date.now() > deadline) throw new Error(`nothing listened on ${port} in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

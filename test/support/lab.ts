@@ -31,6 +31,9 @@ export async function startTestLab(opts: Partial<LabOptions> & LabExtras = {}): 
     bind: '127.0.0.1',
     imapPort: 0,
     imapsPort: 0,
+    // SMTP listeners only where a test asks for them (smtpPort: 0), so that IMAP tests bind nothing more.
+    smtpPort: null,
+    smtpsPort: null,
     httpPort: null,
     dataDir: tempDir(),
     user: TEST_USER,

@@ -106,3 +106,22 @@ export class RawClient {
     this.socket.destroy();
   }
 }
+
+/** `n` connections that each got their first bytes (the greeting) and then say nothing. */
+export function idleConnections(port: number, n: number, host = '127.0.0.1'): Promise<Socket[]> {
+  return Promise.all(
+    Array.from({ length: n }, () => new Promise<Socket>((resolve, reject) => {
+      const s = connect({ port, host });
+      s.once('data', () => resolve(s));
+      s.once('error', reject);
+    })),
+  );
+}
+
+/** Destroy the sockets and wait (bounded) until the server's session set is empty. */
+export async function dropAndDrain(sockets: Socket[], sessions: { size: number }, timeoutMs = 5000): Promise<number> {
+  for (const s of sockets) s.destroy();
+  const deadline = Date.now() + timeoutMs;
+  while (sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return sessions.size;
+}

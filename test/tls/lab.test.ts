@@ -25,7 +25,7 @@ interface Lab {
 
 async function lab(tls: 'auto' | 'legacy'): Promise<Lab> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mailprobe-tls-lab-'));
-  const l = await startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: null, dataDir, user: 'phone', password: 'secret', tls });
+  const l = await startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, httpPort: null, dataDir, user: 'phone', password: 'secret', tls });
   const events: LabEvent[] = [];
   l.recorder.subscribe((e) => events.push(e));
   return { lab: l, events, imap: l.listeners.imap!.port, imaps: l.listeners.imaps!.port, caFile: join(dataDir, 'certs', 'ca.pem') };

@@ -28,6 +28,13 @@ const FLAGS = {
   'empty-line': { type: 'string' },
   variants: { type: 'string' },
   tls: { type: 'string' },
+  'smtp-auth': { type: 'string' },
+  'smtp-mechanisms': { type: 'string' },
+  'smtp-auth-tls-only': { type: 'boolean' },
+  'smtp-auth-equals-line': { type: 'boolean' },
+  'smtp-max-size': { type: 'string' },
+  'smtp-bare-lf': { type: 'string' },
+  'smtp-mail-from': { type: 'string' },
   network: { type: 'string' },
   json: { type: 'boolean' },
   ui: { type: 'boolean' },
@@ -38,14 +45,21 @@ function optionalPort(flag: string, value: string | undefined): number | undefin
   return value === undefined ? undefined : parsePort(flag, value, 0);
 }
 
-function parseMechanisms(value: string | undefined): SaslMechanismName[] | undefined {
+function parseMechanisms(value: string | undefined, flag = 'mechanisms'): SaslMechanismName[] | undefined {
   if (value === undefined) return undefined;
   const names = value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
-  if (names.length === 0) throw new UsageError('--mechanisms needs a comma-separated list, e.g. CRAM-MD5,PLAIN');
+  if (names.length === 0) throw new UsageError(`--${flag} needs a comma-separated list, e.g. CRAM-MD5,PLAIN`);
   for (const n of names) {
-    if (!isSaslMechanismName(n)) throw new UsageError(`--mechanisms: unknown mechanism '${n}' (PLAIN, LOGIN, CRAM-MD5, DIGEST-MD5)`);
+    if (!isSaslMechanismName(n)) throw new UsageError(`--${flag}: unknown mechanism '${n}' (PLAIN, LOGIN, CRAM-MD5, DIGEST-MD5)`);
   }
   return [...new Set(names)] as SaslMechanismName[];
+}
+
+/** `--smtp-max-size`: a whole number of bytes, at least 1 KiB (a message needs its header). */
+function parseSize(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value) || Number(value) < 1024) throw new UsageError(`--smtp-max-size must be a number of bytes of at least 1024, got '${value}'`);
+  return Number(value);
 }
 
 /** The flags as LabOptions. */
@@ -53,12 +67,6 @@ function labOptionsFromArgv(argv: string[]): { options: Partial<LabOptions>; jso
   const { values, positionals } = parseFlags(argv, FLAGS, true);
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const notes: string[] = [];
-  for (const f of ['smtp-port', 'smtps-port'] as const) {
-    if (values[f] !== undefined) {
-      parsePort(f, values[f], 0);
-      notes.push(`--${f} ignored: the SMTP listener is not built yet`);
-    }
-  }
   if (values.user !== undefined && (values.user === '' || /[\s"\\]/.test(values.user))) {
     throw new UsageError('--user must be non-empty, without spaces, quotes or backslashes');
   }
@@ -79,6 +87,15 @@ function labOptionsFromArgv(argv: string[]): { options: Partial<LabOptions>; jso
     variants: values.variants === undefined ? undefined : oneOf('variants', values.variants, ['off', 'auto'] as const, 'off'),
     emptyLine: values['empty-line'] === undefined ? undefined : oneOf('empty-line', values['empty-line'], ['strict', 'lenient'] as const, 'strict'),
     tls: values.tls === undefined ? undefined : oneOf('tls', values.tls, ['modern', 'legacy', 'auto'] as const, 'auto'),
+    smtpPort: optionalPort('smtp-port', values['smtp-port']),
+    smtpsPort: optionalPort('smtps-port', values['smtps-port']),
+    smtpAuth: values['smtp-auth'] === undefined ? undefined : oneOf('smtp-auth', values['smtp-auth'], ['required', 'optional', 'off'] as const, 'required'),
+    smtpMechanisms: parseMechanisms(values['smtp-mechanisms'], 'smtp-mechanisms'),
+    smtpAuthTlsOnly: values['smtp-auth-tls-only'],
+    smtpLegacyAuthLine: values['smtp-auth-equals-line'],
+    smtpMaxSize: parseSize(values['smtp-max-size']),
+    smtpBareLf: values['smtp-bare-lf'] === undefined ? undefined : oneOf('smtp-bare-lf', values['smtp-bare-lf'], ['reject', 'accept'] as const, 'accept'),
+    smtpMailFrom: values['smtp-mail-from'] === undefined ? undefined : oneOf('smtp-mail-from', values['smtp-mail-from'], ['strict', 'lenient'] as const, 'lenient'),
     network: values.network === undefined ? undefined : oneOf('network', values.network, NETWORK_TRUST, 'trusted'),
   };
   for (const k of Object.keys(options) as Array<keyof LabOptions>) if (options[k] === undefined) delete options[k];

@@ -47,10 +47,10 @@ export const DEMO_PAUSE_MS = 6000;
 
 /** Port sets the technician can choose: the phone accepts any port typed in its settings. */
 export const PORT_SETS = {
-  /** The lab's defaults: 143/993 when allowed, else its own unprivileged fallbacks. */
+  /** The lab's defaults: 143/993 and 587/465 when allowed, else its own unprivileged fallbacks. */
   standard: {},
-  high: { imapPort: 1143, imapsPort: 1993, httpPort: 8080 },
-  any: { imapPort: 0, imapsPort: 0, httpPort: 0 },
+  high: { imapPort: 1143, imapsPort: 1993, smtpPort: 1587, smtpsPort: 1465, httpPort: 8080 },
+  any: { imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, httpPort: 0 },
 } as const;
 
 /** Every mechanism, so any phone setting can be tested without restarting the lab. */

@@ -11,6 +11,9 @@ export interface HandoffSettings {
   imapHost: string;
   imapPort?: number;
   imapsPort?: number;
+  /** Outgoing mail: submission with STARTTLS, and implicit TLS. */
+  smtpPort?: number;
+  smtpsPort?: number;
   user: string;
   password: string;
   labName?: string;
@@ -51,6 +54,8 @@ export function renderPage(settings: HandoffSettings, certs: LabCertificates): s
   lines.push(`Server: ${e(settings.imapHost)}<br/>`);
   if (settings.imapPort !== undefined) lines.push(`IMAP port: ${settings.imapPort}<br/>`);
   if (settings.imapsPort !== undefined) lines.push(`SSL port: ${settings.imapsPort}<br/>`);
+  if (settings.smtpPort !== undefined) lines.push(`Outgoing (SMTP) port: ${settings.smtpPort}<br/>`);
+  if (settings.smtpsPort !== undefined) lines.push(`Outgoing SSL port: ${settings.smtpsPort}<br/>`);
   lines.push(`User: ${e(settings.user)}<br/>`);
   lines.push(`Password: ${e(settings.password)}</p>`);
   lines.push(`<p>Computers: <a href="/ca.pem">CA as PEM</a></p>`);

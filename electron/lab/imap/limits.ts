@@ -37,5 +37,5 @@ export const IDLE_COMMAND_MAX_MS = 30 * 60 * 1000;
 /** Consecutive commands answered BAD before the lab says BYE (Dovecot does the same, with 20). */
 export const MAX_BAD_COMMANDS = 20;
 
-/** Bytes of the offending input kept in an input.rejected event's sample. */
-export const REJECTED_SAMPLE_BYTES = 64;
+/** Bytes of the offending input kept in an input.rejected event's sample (shared by every protocol). */
+export { REJECTED_SAMPLE_BYTES } from '../connection/connection.js';

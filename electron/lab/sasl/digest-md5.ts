@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { SaslContext, SaslServerMechanism, SaslStep } from './types.js';
 import { DUMMY_SECRET, MAX_SASL_RESPONSE_BYTES, decodeUtf8, secretEquals } from './util.js';
 
-/** The service a digest-uri must name (RFC 2831 §2.1.2 "digest-uri", IMAP's registered service name). */
+/** The service a digest-uri must name by default (RFC 2831 §2.1.2 "digest-uri", IMAP's registered service name); SMTP passes "smtp" (RFC 4954 §4). */
 export const DIGEST_SERVICE = 'imap';
 
 export interface ParseDirectivesOptions {
@@ -186,10 +186,11 @@ export class DigestMd5Mechanism implements SaslServerMechanism {
     if (charset !== undefined && charset.toLowerCase() !== 'utf-8') return malformed(`DIGEST-MD5 charset=${charset}`, username);
     if (!/^[0-9a-fA-F]{32}$/.test(resp)) return malformed('DIGEST-MD5 response value is not 32 hex digits', username);
     // digest-uri = serv-type "/" host [ "/" serv-name ]: any host is accepted (the phone may know
-    // the lab by IP or by name) but the service must be IMAP.
+    // the lab by IP or by name) but the service must be the protocol's (imap, smtp).
     const uriParts = digestUri.split('/');
+    const service = this.ctx.service ?? DIGEST_SERVICE;
     if (uriParts.length < 2 || uriParts.length > 3 || !uriParts[1]) return malformed(`DIGEST-MD5 digest-uri "${digestUri}" is not serv-type/host`, username);
-    if (uriParts[0]!.toLowerCase() !== DIGEST_SERVICE) return malformed(`DIGEST-MD5 digest-uri "${digestUri}" names service ${uriParts[0]}, not imap`, username);
+    if (uriParts[0]!.toLowerCase() !== service) return malformed(`DIGEST-MD5 digest-uri "${digestUri}" names service ${uriParts[0]}, not ${service}`, username);
     const authzid = d.get('authzid');
     const expected = this.ctx.passwordFor(username);
     const { response: want, rspauth } = digestResponse({

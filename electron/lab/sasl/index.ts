@@ -35,3 +35,4 @@ export function createMechanism(name: string, ctx: SaslContext): SaslServerMecha
       return undefined;
   }
 }
+export { accountSaslContext, decodeSaslResponse } from './wire.js';

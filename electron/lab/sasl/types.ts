@@ -43,6 +43,8 @@ export interface SaslContext {
   nonce(): string;
   /** Clock for CRAM-MD5's timestamp challenge (RFC 2195 §2): injected for the same reason. */
   now(): Date;
+  /** The service DIGEST-MD5's digest-uri must name: "imap" (the default) or "smtp" (RFC 4954 §4). */
+  service?: string;
 }
 
 export type SaslMechanismName = 'PLAIN' | 'LOGIN' | 'CRAM-MD5' | 'DIGEST-MD5';

@@ -4,9 +4,9 @@
  * "*" to cancel, the tagged result, the `auth` event. Continuation lines are recorded as
  * secrets. Success is answered in Cyrus's words, "OK Success (no protection)", as in the seed.
  */
-import { randomBytes } from 'node:crypto';
 import { createMechanism } from '../../sasl/index.js';
 import type { SaslContext, SaslServerMechanism, SaslStep } from '../../sasl/types.js';
+import { accountSaslContext, decodeSaslResponse } from '../../sasl/wire.js';
 import type { LineFrame } from '../codec/framer.js';
 import { ImapBad, ImapNo } from '../errors.js';
 import type { ImapSession } from '../session.js';
@@ -15,22 +15,10 @@ import { PENDING, type CommandModule } from './types.js';
 /** Mechanisms that send the password in clear: refused before TLS when LOGINDISABLED is in force. */
 const CLEARTEXT = new Set(['PLAIN', 'LOGIN']);
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-function decode(text: string): Buffer | null {
-  const t = text.trim();
-  if (!BASE64.test(t) || t.length % 4 === 1) return null;
-  return Buffer.from(t, 'base64');
-}
+const decode = decodeSaslResponse;
 
 export function saslContext(session: ImapSession): SaslContext {
-  const { account, hostname } = session.options;
-  return {
-    passwordFor: (user) => (user.toLowerCase() === account.user.toLowerCase() ? account.password : undefined),
-    hostname,
-    nonce: () => randomBytes(16).toString('base64'),
-    now: () => new Date(),
-  };
+  return accountSaslContext(session.options.account, session.options.hostname);
 }
 
 export const authenticate: CommandModule = {

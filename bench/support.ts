@@ -1,0 +1,148 @@
+/**
+ * What every `npm run bench:*` protocol benchmark shares: percentiles, one-at-a-time and
+ * 50-at-a-time measurement of a session function, the lab in its own process (as `mailprobe
+ * lab` runs), and the open-file check before 1000 concurrent sessions.
+ */
+import { execSync, spawn } from 'node:child_process';
+import { connect } from 'node:net';
+
+export const BURST_SIZE = 50;
+export const MASSIVE = 1000;
+
+export function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))];
+}
+
+export function fmt(n: number, d = 1): string {
+  return n.toFixed(d).padStart(8);
+}
+
+export interface Figures {
+  median: number;
+  p95: number;
+  burstWallMedian: number;
+  perSecond: number;
+}
+
+/** Warm up, then `sequential` sessions one at a time and `bursts` bursts of 50 at a time. */
+export async function measure(session: () => Promise<number>, sequential: number, bursts: number): Promise<Figures> {
+  for (let i = 0; i < 20; i++) await session(); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < sequential; i++) times.push(await session());
+  times.sort((a, b) => a - b);
+  const walls: number[] = [];
+  let total = 0;
+  const tAll = performance.now();
+  for (let b = 0; b < bursts; b++) {
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: BURST_SIZE }, () => session()));
+    walls.push(performance.now() - t0);
+    total += BURST_SIZE;
+  }
+  const elapsed = performance.now() - tAll;
+  walls.sort((a, b) => a - b);
+  return { median: pct(times, 0.5), p95: pct(times, 0.95), burstWallMedian: pct(walls, 0.5), perSecond: (total / elapsed) * 1000 };
+}
+
+export interface LabProcess {
+  listeners: Record<string, { host: string; port: number }>;
+  sessionDir: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** The lab as users run it: `mailprobe lab ARGS` in its own process (sources through tsx). */
+export function startLabProcess(args: string[]): Promise<LabProcess> {
+  const code = `const m = await import(${JSON.stringify(new URL('../electron/cli/main.ts', import.meta.url).pathname)}); process.exitCode = await m.main(process.argv.slice(1));`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, 'lab', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /^ready (.*)$/m.exec(out);
+      if (m) {
+        const ready = JSON.parse(m[1]) as { listeners: LabProcess['listeners']; sessionDir: string };
+        resolve({
+          ...ready,
+          pid: child.pid!,
+          stop: () =>
+            new Promise<void>((res) => {
+              child.once('exit', () => res());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+    child.on('exit', (c) => reject(new Error(`lab exited with ${c}`)));
+  });
+}
+
+/** Open files this process may have; null when 1000 concurrent sessions (two sockets each here) fit. */
+export function nofileShortfall(): string | null {
+  const nofile = Number(execSync('ulimit -n', { shell: '/bin/sh' }).toString().trim());
+  const need = MASSIVE * 2 + 200;
+  return nofile < need ? `ulimit -n is ${nofile}, need at least ${need} (raise it with 'ulimit -n ${need}')` : null;
+}
+
+/** 1000 sessions at once; prints ok/errors and sets a failing exit code on any error. */
+export async function massive(what: string, session: () => Promise<unknown>): Promise<void> {
+  const short = nofileShortfall();
+  if (short) {
+    console.log(`\n${MASSIVE} concurrent sessions: NOT RUN: ${short}`);
+    process.exitCode = 1;
+    return;
+  }
+  const t0 = performance.now();
+  const results = await Promise.allSettled(Array.from({ length: MASSIVE }, () => session()));
+  const errors = results.filter((r) => r.status === 'rejected');
+  const wall = performance.now() - t0;
+  console.log(`\n${MASSIVE} concurrent sessions against ${what}: ${MASSIVE - errors.length} ok, ${errors.length} errors, wall ${wall.toFixed(0)} ms`);
+  if (errors.length) {
+    console.log(`  first error: ${(errors[0] as PromiseRejectedResult).reason}`);
+    process.exitCode = 1;
+  }
+}
+
+/**
+ * One scripted session over a raw socket, line by line: `onLine` gets each CRLF line and a
+ * writer, throws to fail the session, and says from `done()` whether the script got to its end
+ * by the time the server closed. Resolves with the duration in ms.
+ */
+export function lineSession(port: number, onLine: (line: string, write: (data: string) => void) => void, done: () => boolean, where: () => string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const s = connect({ port, host: '127.0.0.1' });
+    s.setNoDelay(true);
+    let buf = '';
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`session timed out at ${where()}`));
+    }, 60_000);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      s.destroy();
+      reject(err);
+    };
+    s.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      for (;;) {
+        const i = buf.indexOf('\r\n');
+        if (i < 0) return;
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        try {
+          onLine(line, (data) => s.write(data));
+        } catch (err) {
+          fail(err as Error);
+          return;
+        }
+      }
+    });
+    s.on('close', () => {
+      clearTimeout(timer);
+      if (done()) resolve(performance.now() - t0);
+      else reject(new Error(`closed at ${where()}`));
+    });
+    s.on('error', (e) => fail(e));
+  });
+}

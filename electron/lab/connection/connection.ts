@@ -1,0 +1,451 @@
+/**
+ * One client connection on a lab listener, whatever the protocol: the plumbing that IMAP, SMTP
+ * (and POP3) sessions share, so that each protocol module keeps only its grammar and state
+ * machine.
+ *
+ * - Recording: every byte in wire order. Client bytes are recorded per framed unit (a command
+ *   line, a literal, a DATA chunk) as they are framed; the server's response units are queued
+ *   and recorded just before the one socket write at the end of the input chunk, after
+ *   `recorder.flush()`, so the events that explain a response are in events.jsonl before the
+ *   client can see it, and pipelined commands cost one write. That order is what shows a phone
+ *   pipelining a command before it saw the previous result (QUIRKS.md command-before-auth-result).
+ * - Secrets: byte ranges of a client unit, kept by the recorder as ranges of the recorded text
+ *   (exports redact them); a unit longer than one event is recorded whole as several.
+ * - Timers, the TLS upgrade (implicit on 993/465, STARTTLS), TLS or HTTP on a plaintext port,
+ *   bytes pipelined after STARTTLS (discarded, CVE-2011-0411), close accounting (`conn.close`
+ *   with who ended it and the byte counts) and back-pressure.
+ */
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ConnCloseEvent, EventInput, ListenerName } from '../../api.js';
+import { encodeBytes } from '../recorder/bytes.js';
+import type { SessionRecorder } from '../recorder/recorder.js';
+import type { TlsAcceptor } from '../tls/types.js';
+
+export type CloseBy = ConnCloseEvent['by'];
+
+/** Bytes of the offending input kept in an input.rejected event's sample. */
+export const REJECTED_SAMPLE_BYTES = 64;
+
+/** A client that never reads its farewell must not hold the socket forever. */
+export const CLOSE_GRACE_MS = 2000;
+
+/** HTTP request line on a mail port: a browser pointed at the lab, or a proxy probe. */
+export const HTTP_REQUEST = /^(GET|POST|HEAD|PUT|OPTIONS|CONNECT|DELETE|PATCH) \S+ HTTP\/\d/;
+
+/** A TLS handshake record (type 22, version 3.x) where protocol text should be. */
+export function looksLikeTlsHello(chunk: Buffer): boolean {
+  return chunk[0] === 0x16 && (chunk.length < 2 || chunk[1] === 0x03);
+}
+
+/** What every connection needs from its server. */
+export interface ConnectionSettings {
+  recorder: SessionRecorder;
+  /** STARTTLS and the implicit-TLS listener need one. */
+  tlsAcceptor: TlsAcceptor | null;
+  /** Bytes kept per c2s/s2c event (encodeBytes). */
+  maxEventPayloadBytes?: number;
+  /** Called once, when the connection is gone. */
+  release(conn: LabConnection): void;
+  /** The server behaviour variant this connection is served with (`conn.open` fields). */
+  variant?: { id: string; label: string };
+}
+
+/** Why the lab ends a conversation, for the protocol's last line: 'timer' is the connection's own timer running out. */
+export type FarewellCause = 'timer' | 'timeout' | 'server' | 'error' | 'lab-stop';
+
+/** What the shared plumbing tells the client in the protocol's words. */
+export interface ProtocolWords {
+  /** "IMAP", "SMTP": in event details. */
+  name: string;
+  /** Prefix of lab.error `where` ("imap" → "imap.input"). */
+  where: string;
+  /** Farewell text when a TLS ClientHello arrives on the plaintext port. */
+  tlsOnPlaintext: string;
+  /** input.rejected detail for bytes sent after STARTTLS before the handshake. */
+  dataAfterStarttls: string;
+}
+
+export abstract class LabConnection {
+  tls = false;
+
+  protected stream: Duplex;
+  /** The response unit being built (one command's response). */
+  private unit: Buffer[] = [];
+  /** Finished response units waiting for the socket write; recorded just before it. */
+  private outUnits: Buffer[] = [];
+  private bytesIn = 0;
+  private bytesOut = 0;
+  private firstInput = true;
+  private timer: NodeJS.Timeout | null = null;
+  /** The timer restarts on every input chunk (an idle timer) rather than running out in total. */
+  private timerRefreshes = false;
+  protected closeInfo: { by: CloseBy; reason?: string } | null = null;
+  protected finalized = false;
+  protected upgrading = false;
+
+  constructor(
+    readonly id: string,
+    protected readonly socket: Socket,
+    readonly listener: ListenerName,
+    private readonly settings: ConnectionSettings,
+    private readonly words: ProtocolWords,
+  ) {
+    this.stream = socket;
+    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    const local = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
+    const variant = settings.variant ? { variant: settings.variant.id, variantLabel: settings.variant.label } : {};
+    this.record({ kind: 'conn.open', conn: id, proto: listener, remote, local, port: socket.localPort ?? 0, ...variant });
+    socket.setNoDelay(true);
+    socket.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
+    socket.on('close', () => this.finalize());
+  }
+
+  // ───────────── what each protocol provides ─────────────
+
+  /** The greeting, once the connection is ready (at once, or after the implicit TLS handshake). */
+  protected abstract greet(): void;
+  /** Frame and execute client bytes; returns the bytes left unframed because input stopped (STARTTLS, close). */
+  protected abstract receive(chunk: Buffer): Buffer;
+  /** What the framer holds half-framed (a line without its end, a literal or DATA cut short); recorded at the end. */
+  protected abstract takePending(): { data: Buffer; rejected?: { what: string; detail: string } };
+  /** Stop reading commands: the conversation is ending. */
+  protected abstract stopInput(): void;
+  /** The protocol's last line when the lab ends the conversation ("* BYE …", "421 4.4.2 …"). */
+  protected abstract farewell(text: string, cause: FarewellCause): string;
+  /** The STARTTLS handshake is done: a fresh framer, and the state RFC 3207 §4.2 asks to forget. */
+  protected abstract tlsStarted(): void;
+  /** The socket is gone: release what the protocol holds (IDLE subscriptions, spool files). */
+  protected abstract closed(): void;
+
+  // ───────────────────────── services ─────────────────────────
+
+  get recorder(): SessionRecorder {
+    return this.settings.recorder;
+  }
+
+  get tlsAcceptor(): TlsAcceptor | null {
+    return this.settings.tlsAcceptor;
+  }
+
+  /** The conversation is ending or over: input is recorded, not executed. */
+  get ending(): boolean {
+    return this.closeInfo !== null || this.finalized;
+  }
+
+  record(ev: EventInput): void {
+    this.settings.recorder.record(ev);
+  }
+
+  rejected(what: string, detail: string, sample: Buffer | null): void {
+    const ev: EventInput = { kind: 'input.rejected', conn: this.id, what, detail };
+    if (sample && sample.length) {
+      const s = sample.subarray(0, REJECTED_SAMPLE_BYTES);
+      const enc = encodeBytes(s);
+      if (enc.text !== undefined) ev.sample = enc.text;
+      else ev.sampleB64 = enc.b64;
+      ev.bytes = sample.length;
+    }
+    this.record(ev);
+  }
+
+  labError(where: string, err: Error): void {
+    this.record({ kind: 'lab.error', conn: this.id, where, message: err?.message ?? String(err), stack: err?.stack });
+  }
+
+  /**
+   * Record client bytes (one framed unit); `secrets` are byte ranges of `raw`. The response to
+   * the previous unit is closed but not recorded yet: it reaches the wire only at the end of the
+   * chunk, after every client byte of the chunk arrived, so the log keeps wire order.
+   */
+  protected recordIn(raw: Buffer, secrets?: Array<[number, number]>): void {
+    this.endUnit();
+    // A unit longer than one event is recorded whole, as several (the recorder cuts at line ends).
+    this.settings.recorder.recordBytes({ kind: 'c2s', conn: this.id, tls: this.tls }, raw, { secrets, maxEventBytes: this.settings.maxEventPayloadBytes });
+  }
+
+  /** A line that grew past the limit: its first bytes with the true length, and input.rejected. */
+  protected recordOverflow(prefix: Buffer, total: number, limit: number): void {
+    const enc = encodeBytes(prefix, Math.min(prefix.length, this.settings.maxEventPayloadBytes ?? prefix.length));
+    this.endUnit();
+    const ev: EventInput = { kind: 'c2s', conn: this.id, ...enc, truncated: total };
+    if (this.tls) ev.tls = true;
+    this.record(ev);
+    this.rejected('line-too-long', `a command line longer than ${limit} bytes (${total} bytes so far, no line end)`, prefix);
+  }
+
+  emit(data: string | Buffer): void {
+    this.unit.push(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+  }
+
+  /** Send now (outside input processing: IDLE updates, the end of an asynchronous step). */
+  pushNow(data: string | Buffer): void {
+    if (this.ending) return;
+    this.emit(data);
+    this.flushOut();
+  }
+
+  /** Close the current response unit (one command's response); it is recorded at the write. */
+  protected endUnit(): void {
+    if (this.unit.length === 0) return;
+    this.outUnits.push(this.unit.length === 1 ? this.unit[0] : Buffer.concat(this.unit));
+    this.unit = [];
+  }
+
+  /** Record the closed response units as s2c events, in order; returns them, for the write. */
+  private recordOutUnits(): Buffer[] {
+    const units = this.outUnits;
+    this.outUnits = [];
+    for (const data of units) this.settings.recorder.recordBytes({ kind: 's2c', conn: this.id, tls: this.tls }, data, { maxEventBytes: this.settings.maxEventPayloadBytes });
+    return units;
+  }
+
+  /** Record, flush the recorder, then write: the events reach the file before the client sees the bytes. */
+  flushOut(): void {
+    this.endUnit();
+    const units = this.recordOutUnits();
+    if (units.length === 0) return;
+    const data = units.length === 1 ? units[0] : Buffer.concat(units);
+    this.settings.recorder.flush();
+    if (this.finalized || this.stream.destroyed || this.stream.writableEnded) return;
+    this.bytesOut += data.length;
+    if (!this.stream.write(data)) this.stream.pause(); // back-pressure: stop reading until the client reads
+  }
+
+  /** Stop reading from the client until resumeInput() (a spool file that cannot keep up). */
+  pauseInput(): void {
+    this.stream.pause();
+  }
+
+  resumeInput(): void {
+    if (!this.finalized) this.stream.resume();
+  }
+
+  // ───────────────────────── start ─────────────────────────
+
+  /** A plaintext port: greet now. */
+  startPlain(): void {
+    this.attach(this.socket);
+    this.greet();
+  }
+
+  /** An implicit-TLS port (RFC 8314): the handshake first, then the greeting inside it. */
+  startImplicitTls(): void {
+    const acceptor = this.settings.tlsAcceptor;
+    if (!acceptor) {
+      this.closeNow('error', 'no TLS acceptor configured');
+      return;
+    }
+    this.upgrading = true;
+    acceptor.accept(this.socket, { conn: this.id, mode: 'implicit', recorder: this.settings.recorder }).then(
+      (tls) => {
+        this.upgrading = false;
+        if (this.finalized) return;
+        this.tls = true;
+        this.attach(tls.stream);
+        this.greet();
+      },
+      (err: Error) => this.handshakeFailed(err),
+    );
+  }
+
+  /**
+   * STARTTLS: the protocol has emitted its "go ahead"; it goes on the wire now, then the
+   * handshake runs on the raw socket and `tlsStarted()` follows.
+   */
+  protected upgradeToTls(): void {
+    const acceptor = this.settings.tlsAcceptor;
+    if (!acceptor) throw new Error('no TLS acceptor configured');
+    this.endUnit();
+    this.stopInput();
+    this.upgrading = true;
+    // Hand the raw socket over: our listeners stop reading it, the TLS engine takes it.
+    this.socket.removeAllListeners('data');
+    this.socket.removeAllListeners('end');
+    this.socket.removeAllListeners('drain');
+    // The go-ahead must be on the wire before the handshake starts; flushOut happens at the end
+    // of onData, so write it now.
+    this.flushOut();
+    acceptor.accept(this.socket, { conn: this.id, mode: 'starttls', recorder: this.settings.recorder }).then(
+      (tls) => {
+        this.upgrading = false;
+        if (this.finalized) return;
+        this.tls = true;
+        this.tlsStarted();
+        this.attach(tls.stream);
+      },
+      (err: Error) => this.handshakeFailed(err),
+    );
+  }
+
+  private handshakeFailed(err: Error): void {
+    this.upgrading = false;
+    this.closeInfo ??= { by: 'error', reason: `TLS handshake failed: ${err.message}` };
+    this.socket.destroy();
+  }
+
+  private attach(stream: Duplex): void {
+    this.stream = stream;
+    if (stream !== this.socket) {
+      stream.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
+      stream.on('close', () => {
+        if (!this.socket.destroyed) this.socket.destroy();
+      });
+    }
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('end', () => {
+      this.closeInfo ??= { by: 'client', reason: 'client closed the connection' };
+      stream.end();
+    });
+    stream.on('drain', () => stream.resume());
+  }
+
+  // ───────────────────────── input ─────────────────────────
+
+  private onData(chunk: Buffer): void {
+    if (this.finalized) return;
+    this.bytesIn += chunk.length;
+    if (this.closeInfo) {
+      // After the farewell the bytes are not executed, but they arrived: they are part of the
+      // record, after the partial unit the framer still held, to keep wire order.
+      this.recordPending();
+      this.recordIn(chunk);
+      this.settings.recorder.flush();
+      return;
+    }
+    if (this.timerRefreshes) this.timer?.refresh();
+    if (this.firstInput) {
+      this.firstInput = false;
+      // The client was set to "SSL/TLS" but pointed at the plaintext port.
+      if (!this.tls && looksLikeTlsHello(chunk)) {
+        this.rejectForeign(chunk, 'tls-on-plaintext-port', `a TLS ClientHello arrived on the plaintext ${this.words.name} port`, this.words.tlsOnPlaintext);
+        return;
+      }
+    }
+    try {
+      const rest = this.receive(chunk);
+      if (rest.length > 0) {
+        // Bytes pipelined after STARTTLS (must be discarded, CVE-2011-0411) or after the
+        // farewell: recorded, never executed.
+        this.recordIn(rest);
+        this.rejected(this.upgrading ? 'data-after-starttls' : 'data-after-close', this.upgrading ? this.words.dataAfterStarttls : 'bytes after the end of the conversation', rest);
+      }
+    } catch (err) {
+      this.labError(`${this.words.where}.input`, err as Error);
+      this.closeWith('error', 'Internal error; the lab recorded it');
+    }
+    this.flushOut();
+  }
+
+  /** Record what the framer held half-framed when the conversation ended. */
+  private recordPending(): void {
+    const { data, rejected } = this.takePending();
+    if (data.length > 0) this.recordIn(data);
+    if (rejected) this.rejected(rejected.what, rejected.detail, null);
+  }
+
+  /** Foreign input (TLS or HTTP on a plaintext port): recorded, named, answered, closed. */
+  protected rejectForeign(chunk: Buffer | null, what: string, detail: string, farewellText: string, sample?: Buffer): void {
+    if (chunk) this.recordIn(chunk);
+    this.rejected(what, detail, sample ?? chunk);
+    this.closeWith('server', farewellText);
+  }
+
+  // ──────────────────────── timers ────────────────────────
+
+  /**
+   * One timer per connection: when it runs out, the protocol's farewell and a close. `idle`
+   * restarts it on every input chunk; otherwise it counts in total (a deadline that a client
+   * dripping one byte at a time cannot stretch).
+   */
+  protected armTimer(ms: number, why: string, idle: boolean): void {
+    this.clearTimer();
+    this.timerRefreshes = idle;
+    this.timer = setTimeout(() => {
+      try {
+        this.closeInfo ??= { by: 'timeout', reason: why };
+        this.emit(this.farewell(why, 'timer'));
+        this.stopInput();
+        this.endConnection();
+      } catch (err) {
+        this.labError(`${this.words.where}.timer`, err as Error);
+        this.socket.destroy();
+      }
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** Restart the running timer now (a protocol unit completed). */
+  protected refreshTimer(): void {
+    this.timer?.refresh();
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  // ──────────────────────── ending ────────────────────────
+
+  /** The lab ends the conversation: the protocol's farewell, flush, close (unless the lab is already closing it). */
+  closeWith(by: CloseBy, text: string): void {
+    if (this.closeInfo && this.closeInfo.by !== 'client') return;
+    this.closeInfo ??= { by, reason: text };
+    this.emit(this.farewell(text, by === 'lab-stop' || by === 'timeout' || by === 'error' ? by : 'server'));
+    this.stopInput();
+    this.endConnection();
+  }
+
+  /** The conversation is over by the protocol's rules (LOGOUT, QUIT): the last response goes out, then the close. */
+  protected endConversation(by: CloseBy, reason: string): void {
+    this.closeInfo ??= { by, reason };
+    this.stopInput();
+    this.endConnection();
+  }
+
+  private endConnection(): void {
+    this.flushOut();
+    this.closed();
+    this.clearTimer();
+    if (!this.stream.writableEnded) this.stream.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** Lab stop: the farewell to everyone still here (not in the middle of a TLS handshake). */
+  shutdown(): void {
+    if (this.finalized) return;
+    this.closeInfo ??= { by: 'lab-stop', reason: 'the lab is stopping' };
+    if (!this.upgrading) {
+      this.emit(this.farewell('The lab is stopping', 'lab-stop'));
+      this.flushOut();
+    }
+    this.stream.end();
+    this.socket.destroy();
+  }
+
+  closeNow(by: CloseBy, reason: string): void {
+    this.closeInfo ??= { by, reason };
+    this.socket.destroy();
+  }
+
+  private onError(err: NodeJS.ErrnoException): void {
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') this.closeInfo ??= { by: 'client', reason: 'connection reset by the client' };
+    else this.closeInfo ??= { by: 'error', reason: err.message };
+  }
+
+  /** The socket is gone: record what was left half-framed, then conn.close. */
+  private finalize(): void {
+    if (this.finalized) return;
+    this.endUnit();
+    this.recordOutUnits();
+    this.recordPending();
+    this.finalized = true;
+    this.clearTimer();
+    this.closed();
+    const info = this.closeInfo ?? { by: 'client' as const, reason: 'connection closed' };
+    const ev: EventInput = { kind: 'conn.close', conn: this.id, by: info.by, bytesIn: this.bytesIn, bytesOut: this.bytesOut };
+    if (info.reason) ev.reason = info.reason;
+    this.record(ev);
+    this.settings.release(this);
+  }
+}

@@ -1,0 +1,373 @@
+/**
+ * One SMTP submission connection (RFC 5321, RFC 6409): framing (a line framer in command mode,
+ * the DataDecoder in DATA), the secrets of AUTH lines, the state machine (greeting → EHLO/HELO →
+ * AUTH → MAIL → RCPT… → DATA), dispatch to one module per command, and the SMTP limits. The
+ * plumbing (recording in wire order, output after the recorder, timers, TLS, close accounting) is
+ * the shared LabConnection (../connection/connection.ts).
+ *
+ * PIPELINING (RFC 2920) comes for free from that plumbing: every line of an input chunk is
+ * executed in order and the replies go out in one write at the end of the chunk.
+ */
+import type { Socket } from 'node:net';
+import type { EventInput, ListenerName } from '../../api.js';
+import { HTTP_REQUEST, LabConnection, type FarewellCause } from '../connection/connection.js';
+import { LineFramer, type LineFrame } from '../connection/framer.js';
+import { splitCommand } from './codec/command.js';
+import { DataDecoder } from './codec/data.js';
+import { formatReply } from './codec/reply.js';
+import { SMTP_COMMANDS } from './commands/index.js';
+import { SmtpError } from './errors.js';
+import type { SmtpServerOptions } from './options.js';
+import type { MessageSpool, SpoolWriter } from './spool.js';
+
+/** How the shared plumbing speaks SMTP. */
+const SMTP_WORDS = {
+  name: 'SMTP',
+  where: 'smtp',
+  tlsOnPlaintext: 'This is the submission port with STARTTLS; the client started TLS directly. Use the SMTPS port for SSL/TLS, or STARTTLS here.',
+  dataAfterStarttls: 'bytes pipelined after STARTTLS (discarded, RFC 3207 §4.2)',
+};
+
+/** Enhanced status code of the 421 that ends a conversation, by cause (RFC 3463). */
+const FAREWELL_STATUS: Record<FarewellCause, string> = { timer: '4.4.2', timeout: '4.4.2', server: '4.7.0', error: '4.3.0', 'lab-stop': '4.3.2' };
+
+/** `AUTH <mechanism> <initial-response>`: the initial response is a secret. */
+const AUTH_WITH_IR = /^AUTH +\S+ +(?=\S)/i;
+
+export interface Transaction {
+  /** Reverse-path; "" for the null sender `<>`. */
+  from: string;
+  to: string[];
+  /** SIZE= of MAIL FROM (RFC 1870). */
+  declaredSize?: number;
+  /** BODY= of MAIL FROM (RFC 6152). */
+  body?: string;
+}
+
+/** A DATA stream in progress. */
+interface DataState {
+  decoder: DataDecoder;
+  /** null once the message is refused (too big, no room): the rest is read and dropped. */
+  writer: SpoolWriter | null;
+  refusal: SmtpError | null;
+}
+
+export class SmtpSession extends LabConnection {
+  helo: { verb: 'EHLO' | 'HELO'; domain: string } | null = null;
+  /** The authenticated user, once AUTH succeeded. */
+  user: string | null = null;
+  transaction: Transaction | null = null;
+
+  private framer: LineFramer;
+  private lineHandler: ((frame: LineFrame) => void) | null = null;
+  private data: DataState | null = null;
+  private badCount = 0;
+  private commandsSeen = 0;
+  /** Authenticated, or a transaction started: the setup deadline gives way to the idle timer. */
+  private setupDone = false;
+
+  constructor(
+    id: string,
+    socket: Socket,
+    listener: ListenerName,
+    private readonly opts: SmtpServerOptions,
+    readonly spool: MessageSpool,
+    release: (session: LabConnection) => void,
+  ) {
+    super(id, socket, listener, { recorder: opts.recorder, tlsAcceptor: opts.tlsAcceptor, maxEventPayloadBytes: opts.limits.maxEventPayloadBytes, release }, SMTP_WORDS);
+    this.framer = this.newFramer();
+    this.armTimer(opts.limits.setupTimeoutMs, 'timeout exceeded', false);
+  }
+
+  get options(): SmtpServerOptions {
+    return this.opts;
+  }
+
+  // ─────────────────── the shared plumbing's hooks ───────────────────
+
+  protected greet(): void {
+    this.emit(formatReply(220, null, `${this.opts.hostname} ESMTP ${this.opts.greeting}`));
+    this.flushOut();
+  }
+
+  protected receive(chunk: Buffer): Buffer {
+    let rest = chunk;
+    for (;;) {
+      if (this.data) {
+        rest = this.onDataBytes(rest);
+        if (this.data || rest.length === 0) return Buffer.alloc(0);
+      }
+      const left = this.framer.push(rest);
+      // DATA began in the middle of the chunk: the rest is message text.
+      if (this.data && left.length > 0) {
+        rest = left;
+        continue;
+      }
+      return this.data ? Buffer.alloc(0) : left;
+    }
+  }
+
+  protected takePending(): { data: Buffer; rejected?: { what: string; detail: string } } {
+    if (this.data) {
+      const size = this.data.decoder.size;
+      return { data: Buffer.alloc(0), rejected: { what: 'data-incomplete', detail: `the connection ended ${size} bytes into DATA, before the final "."; nothing was kept or delivered` } };
+    }
+    return { data: this.framer.takePending().data };
+  }
+
+  protected stopInput(): void {
+    this.framer.stop();
+  }
+
+  protected farewell(text: string, cause: FarewellCause): string {
+    return formatReply(421, FAREWELL_STATUS[cause], `${this.opts.hostname} ${cause === 'timer' ? `Error: ${text}` : text}`);
+  }
+
+  /** RFC 3207 §4.2: after the handshake the client starts over with EHLO; everything learnt before is forgotten. */
+  protected tlsStarted(): void {
+    this.framer = this.newFramer();
+    this.helo = null;
+    this.user = null;
+    this.transaction = null;
+    this.lineHandler = null;
+  }
+
+  protected closed(): void {
+    // The client vanished mid-DATA: nothing half-received is kept or delivered.
+    this.data?.writer?.abort();
+  }
+
+  private newFramer(): LineFramer {
+    return new LineFramer(
+      {
+        line: (frame) => this.onLine(frame),
+        literal: () => undefined,
+        overflow: (prefix, total) => this.onOverflow(prefix, total),
+      },
+      this.opts.limits.maxLineBytes,
+    );
+  }
+
+  // ───────────────────────── commands ─────────────────────────
+
+  private onLine(frame: LineFrame): boolean {
+    if (this.lineHandler) {
+      // An AUTH continuation line: secret as a whole.
+      const fn = this.lineHandler;
+      this.lineHandler = null;
+      this.recordIn(frame.raw, frame.text.length > 0 ? [[0, frame.text.length]] : undefined);
+      this.guard(() => fn(frame));
+      this.endUnit();
+      return false;
+    }
+    this.commandsSeen += 1;
+    const ir = AUTH_WITH_IR.exec(frame.text);
+    this.recordIn(frame.raw, ir && frame.text.length > ir[0].length ? [[ir[0].length, frame.text.length]] : undefined);
+    if (this.commandsSeen === 1 && HTTP_REQUEST.test(frame.text)) {
+      this.rejectForeign(null, 'http-on-smtp-port', 'an HTTP request arrived on the SMTP port', 'This is an SMTP mail server, not a web page. Open the hand-off page on the lab\'s HTTP port.', frame.raw);
+      return false;
+    }
+    this.execute(frame);
+    this.endUnit();
+    return false;
+  }
+
+  private onOverflow(prefix: Buffer, total: number): void {
+    this.recordOverflow(prefix, total, this.opts.limits.maxLineBytes);
+    this.emitError(new SmtpError('line-too-long', `Error: line too long (limit ${this.opts.limits.maxLineBytes} bytes)`));
+    this.closeWith('server', 'Error: line too long; closing the connection');
+  }
+
+  private execute(frame: LineFrame): void {
+    const { verb, args } = splitCommand(frame.text);
+    const cmd = SMTP_COMMANDS.get(verb);
+    if (!cmd) {
+      this.fail(new SmtpError('command-unrecognized', verb === '' ? 'Error: bad syntax' : undefined));
+      return;
+    }
+    this.guard(() => cmd.run({ verb, args, frame, session: this }));
+  }
+
+  /** Run a step; map typed errors to their reply and anything else to 451 4.3.0 with a lab.error. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof SmtpError) this.fail(err);
+      else {
+        this.labError('smtp.command', err as Error);
+        this.emit(formatReply(451, '4.3.0', 'Error: internal error; the lab recorded it'));
+      }
+    }
+  }
+
+  // ─────────────────── services for commands ───────────────────
+
+  /** A positive reply; a run of errors ends here. */
+  ok(code: number, enhanced: string, text: string): void {
+    this.badCount = 0;
+    this.emit(formatReply(code, enhanced, text));
+  }
+
+  /** A refusal; too many in a row end the conversation (Postfix's hard error limit). */
+  fail(err: SmtpError): void {
+    this.emitError(err);
+    this.badCount += 1;
+    if (this.badCount >= this.opts.limits.maxBadCommands) {
+      this.rejected('too-many-bad-commands', `${this.badCount} commands in a row were refused`, null);
+      this.closeWith('server', 'Error: too many errors');
+    }
+  }
+
+  private emitError(err: SmtpError): void {
+    this.emit(formatReply(err.reply, err.enhanced, err.message));
+  }
+
+  /** The EHLO keywords in force (RFC 1869 §4.3), in Postfix's order. */
+  extensions(): string[] {
+    const o = this.opts;
+    const ext = ['PIPELINING', `SIZE ${o.limits.maxMessageBytes}`, 'VRFY'];
+    if (!this.tls && o.tlsAcceptor) ext.push('STARTTLS');
+    if (o.auth !== 'off' && (!o.authRequiresTls || this.tls) && o.mechanisms.length > 0) {
+      ext.push(`AUTH ${o.mechanisms.join(' ')}`);
+      if (o.legacyAuthLine) ext.push(`AUTH=${o.mechanisms.join(' ')}`);
+    }
+    ext.push('ENHANCEDSTATUSCODES', '8BITMIME');
+    return ext;
+  }
+
+  /** EHLO/HELO: RFC 5321 §4.1.4, the same effect as RSET. */
+  greeted(verb: 'EHLO' | 'HELO', domain: string): void {
+    this.helo = { verb, domain };
+    this.transaction = null;
+    this.badCount = 0;
+  }
+
+  beginTransaction(tx: Transaction): void {
+    this.transaction = tx;
+    this.setupComplete();
+  }
+
+  endTransaction(): void {
+    this.transaction = null;
+  }
+
+  /** The next line from the client goes to `fn`, recorded as a secret (AUTH steps). */
+  expectLine(fn: (frame: LineFrame) => void): void {
+    this.lineHandler = fn;
+  }
+
+  authenticated(user: string): void {
+    this.user = user;
+    this.setupComplete();
+  }
+
+  recordAuth(mechanism: string, user: string, ok: boolean, reason?: string): void {
+    const ev: EventInput = { kind: 'auth', conn: this.id, mechanism, user, ok };
+    if (reason) ev.reason = reason;
+    this.record(ev);
+  }
+
+  startTls(): void {
+    this.emit(formatReply(220, '2.0.0', 'Ready to start TLS'));
+    this.upgradeToTls();
+  }
+
+  quit(): void {
+    this.ok(221, '2.0.0', 'Bye');
+    this.endConversation('client', 'QUIT');
+  }
+
+  private setupComplete(): void {
+    if (this.setupDone) return;
+    this.setupDone = true;
+    this.armTimer(this.opts.limits.commandTimeoutMs, 'timeout exceeded', true);
+  }
+
+  // ───────────────────────── DATA ─────────────────────────
+
+  /** 354, then the bytes that follow are the message until the final ".". */
+  startData(): void {
+    this.emit(formatReply(354, null, 'End data with <CR><LF>.<CR><LF>'));
+    const tooBigDeclared = (this.transaction?.declaredSize ?? 0) > this.spool.room;
+    const refusal = this.spool.full || tooBigDeclared ? new SmtpError('storage-full') : null;
+    this.data = { decoder: new DataDecoder(), writer: refusal ? null : this.spool.begin(), refusal };
+    this.framer.stop();
+  }
+
+  /** Feed DATA bytes; returns what follows the final "." (commands again). */
+  private onDataBytes(chunk: Buffer): Buffer {
+    const d = this.data!;
+    const { pieces, consumed, ended } = d.decoder.push(chunk);
+    this.recordDataBytes(chunk.subarray(0, consumed), d.refusal !== null);
+    if (d.writer && d.refusal === null) {
+      const limit = this.opts.limits.maxMessageBytes;
+      if (d.decoder.size > limit) {
+        d.refusal = new SmtpError('message-too-big');
+        this.rejected('message-too-big', `DATA went past the SIZE limit of ${limit} bytes; the rest is read and dropped, nothing is kept`, null);
+      } else if (d.decoder.size > this.spool.room) {
+        d.refusal = new SmtpError('storage-full');
+        this.rejected('spool-full', `the session's messages reached their limit; this message is not kept`, null);
+      }
+      if (d.refusal) {
+        d.writer.abort();
+        d.writer = null;
+      } else d.writer.write(pieces);
+    }
+    if (!ended) return Buffer.alloc(0);
+    this.endData(d);
+    return chunk.subarray(consumed);
+  }
+
+  /**
+   * DATA bytes as they came, whole (the recorder splits a long unit into several events). Past a
+   * refusal (SIZE exceeded) only their count is recorded: they were dropped, not kept.
+   */
+  private recordDataBytes(raw: Buffer, dropped: boolean): void {
+    if (raw.length === 0) return;
+    if (dropped) {
+      this.endUnit();
+      const ev: EventInput = { kind: 'c2s', conn: this.id, text: '', truncated: raw.length };
+      if (this.tls) ev.tls = true;
+      this.record(ev);
+      return;
+    }
+    this.recordIn(raw);
+  }
+
+  private endData(d: DataState): void {
+    this.data = null;
+    const tx = this.transaction;
+    this.transaction = null;
+    this.framer.resume();
+    if (!d.refusal && d.decoder.bareLfLines > 0 && this.opts.bareLf === 'reject') {
+      d.refusal = new SmtpError('bare-lf');
+      this.rejected('bare-lf', `${d.decoder.bareLfLines} DATA lines ended in a bare LF (RFC 5321 §2.3.8); the message is refused, nothing is kept`, null);
+      d.writer?.abort();
+    }
+    if (d.refusal || !d.writer || !tx) {
+      this.emitError(d.refusal ?? new SmtpError('need-mail'));
+      return;
+    }
+    const captured = d.writer.commit();
+    const ev: EventInput = {
+      kind: 'smtp.message',
+      conn: this.id,
+      from: tx.from,
+      to: tx.to,
+      size: captured.size,
+      messageId: captured.messageId,
+      subject: captured.subject,
+      path: captured.path,
+      delivered: captured.delivered,
+    };
+    if (captured.uid !== undefined) ev.uid = captured.uid;
+    if (captured.notDelivered) ev.notDelivered = captured.notDelivered;
+    if (d.decoder.bareLfLines > 0) ev.bareLfLines = d.decoder.bareLfLines;
+    if (tx.body) ev.body = tx.body;
+    if (this.user) ev.user = this.user;
+    this.record(ev);
+    const id = captured.path.replace(/^messages\/|\.eml$/g, '');
+    this.ok(250, '2.0.0', `Ok: queued as ${id}`);
+  }
+}
