@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../electron/api.js';
 import { diagnose } from '../../electron/lab/diagnosis/index.js';
 import { startLab, type StartedLab } from '../../electron/lab/lab.js';
+import { tlsOffers } from '../../electron/lab/report/sections/tls.js';
 import { bitFlipProxy, gnutlsPriority, runInteractive, waitForEvent } from './harness.js';
 
 describe('the diagnosis of TLS errors after the handshake', () => {
@@ -67,5 +68,8 @@ describe('the diagnosis of TLS errors after the handshake', () => {
     for (const conn of [renegConn, macFail.conn, goodConn]) {
       expect(d.attempts.find((a) => a.conn === conn)?.steps.find((s) => s.step === 'tls')?.result, conn).toBe('pass');
     }
+    // The report's TLS page still says what was agreed on those connections.
+    const outcomes = tlsOffers(events).flatMap((o) => o.outcomes);
+    expect(outcomes.find((o) => o.startsWith(`${macFail.conn} `))).toMatch(/agreed: TLSv1\.2/);
   });
 });

@@ -13,6 +13,7 @@ import type { TlsFailedEvent } from '../../electron/api.js';
 import { chooseEngine } from '../../electron/lab/tls/choose.js';
 import { MAX_CLIENT_HELLO_BYTES, parseClientHello } from '../../electron/lab/tls/hello.js';
 import { alertName } from '../../electron/lab/tls/names.js';
+import { classifyOpenSslError } from '../../electron/lab/tls/modern.js';
 import { MAX_WARNING_ALERTS_IN_A_ROW } from '../../electron/lab/tls/legacy/engine.js';
 import { legacySuiteByName, LEGACY_SUITES } from '../../electron/lab/tls/legacy/suites.js';
 import { ext, helloRecords, type HelloSpec } from './hello-builder.js';
@@ -316,5 +317,14 @@ describe('modern engine (OpenSSL): the alert recorded is the alert sent', () => 
     expect(err).toBeInstanceOf(ServerAlert);
     expect((err as ServerAlert).alert).toBe(51);
     expect(await sameAlertEverywhere(h, n, Buffer.concat(received))).toBe(51);
+  });
+});
+
+describe('modern engine: OpenSSL errors whose alert travels encrypted', () => {
+  it('are named by the alert OpenSSL sends for them (as tlsfuzzer receives it), and an unknown code names none', () => {
+    const err = (code: string) => Object.assign(new Error(code), { code });
+    expect(classifyOpenSslError(err('ERR_SSL_CIPHER_OPERATION_FAILED'))).toMatchObject({ alert: 20, alertFrom: 'server' });
+    expect(classifyOpenSslError(err('ERR_SSL_BAD_KEY_UPDATE'))).toMatchObject({ alert: 47, alertFrom: 'server' });
+    expect(classifyOpenSslError(err('ERR_SSL_SOMETHING_NEW')).alert).toBeUndefined();
   });
 });

@@ -152,6 +152,11 @@ export class IncrementalDiagnosis {
         if (!conn) conn = this.connFor(ev.conn);
         if (ev.afterHandshake) conn.tlsErrorAfterHandshake = true;
         break;
+      case 'input.rejected':
+        // A refused renegotiation is the client speaking TLS after the handshake, not a
+        // certificate check followed by a close.
+        if (conn && ev.what === 'tls-renegotiation') conn.tlsErrorAfterHandshake = true;
+        break;
       case 'tls.established':
         if (!conn) conn = this.connFor(ev.conn);
         conn.tlsEstablishedSeq = ev.seq;

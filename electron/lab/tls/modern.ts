@@ -71,8 +71,14 @@ export function classifyOpenSslError(err: NodeJS.ErrnoException & { reason?: str
     case 'ECONNRESET':
     case 'EPIPE':
       return { reason: 'client-closed', description: `the client reset the connection (${code})` };
+    // ERR_SSL_CIPHER_OPERATION_FAILED: an AEAD record that does not authenticate (GCM,
+    // ChaCha20; TLS 1.3 records are encrypted, so only the code tells; tlsfuzzer's
+    // fuzzed-ciphertext cases receive bad_record_mac).
     case 'ERR_SSL_DECRYPTION_FAILED':
+    case 'ERR_SSL_CIPHER_OPERATION_FAILED':
       return server('malformed', Alert.badRecordMac, 'record did not decrypt');
+    case 'ERR_SSL_BAD_KEY_UPDATE': // tlsfuzzer's KeyUpdate cases receive illegal_parameter
+      return server('malformed', Alert.illegalParameter, 'malformed KeyUpdate');
     case 'ERR_SSL_UNEXPECTED_MESSAGE':
     case 'ERR_SSL_UNEXPECTED_RECORD':
     case 'ERR_SSL_CCS_RECEIVED_EARLY':
