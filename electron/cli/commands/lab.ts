@@ -18,6 +18,11 @@ const FLAGS = {
   'imaps-port': { type: 'string' },
   'smtp-port': { type: 'string' },
   'smtps-port': { type: 'string' },
+  'pop3-port': { type: 'string' },
+  'pop3s-port': { type: 'string' },
+  'pop3-mechanisms': { type: 'string' },
+  'pop3-no-apop': { type: 'boolean' },
+  'pop3-tls-only': { type: 'boolean' },
   'http-port': { type: 'string' },
   'data-dir': { type: 'string' },
   mailbox: { type: 'string' },
@@ -92,6 +97,11 @@ function labOptionsFromArgv(argv: string[]): { options: Partial<LabOptions>; jso
     smtpLegacyAuthLine: values['smtp-auth-equals-line'],
     smtpMaxSize: parseSize(values['smtp-max-size']),
     smtpBareLf: values['smtp-bare-lf'] === undefined ? undefined : oneOf('smtp-bare-lf', values['smtp-bare-lf'], ['reject', 'accept'] as const, 'accept'),
+    pop3Port: optionalPort('pop3-port', values['pop3-port']),
+    pop3sPort: optionalPort('pop3s-port', values['pop3s-port']),
+    pop3Mechanisms: parseMechanisms(values['pop3-mechanisms'], 'pop3-mechanisms'),
+    pop3Apop: values['pop3-no-apop'] ? false : undefined,
+    pop3PlaintextWithoutTls: values['pop3-tls-only'] ? false : undefined,
     smtpMailFrom: values['smtp-mail-from'] === undefined ? undefined : oneOf('smtp-mail-from', values['smtp-mail-from'], ['strict', 'lenient'] as const, 'lenient'),
   };
   for (const k of Object.keys(options) as Array<keyof LabOptions>) if (options[k] === undefined) delete options[k];
