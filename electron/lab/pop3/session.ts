@@ -20,7 +20,7 @@ import { errLine, multiline, okLine } from './reply.js';
 const POP3_WORDS = {
   name: 'POP3',
   where: 'pop3',
-  tlsOnPlaintext: '-ERR This is the POP3 port with STLS; the client started TLS directly. Use the POP3S port for SSL/TLS, or STLS here.',
+  tlsOnPlaintext: 'This is the POP3 port with STLS; the client started TLS directly. Use the POP3S port for SSL/TLS, or STLS here.',
   dataAfterStarttls: 'bytes pipelined after STLS (discarded, RFC 2595 §4)',
 };
 
@@ -111,7 +111,7 @@ export class Pop3Session extends LabConnection {
     const secret = SECRET_ARGS.exec(frame.text);
     this.recordIn(frame.raw, secret && frame.text.length > secret[0].length ? [[secret[0].length, frame.text.length]] : undefined);
     if (this.commandsSeen === 1 && HTTP_REQUEST.test(frame.text)) {
-      this.rejectForeign(null, 'http-on-pop3-port', 'an HTTP request arrived on the POP3 port', '-ERR This is a POP3 mail server, not a web page.', frame.raw);
+      this.rejectForeign(null, 'http-on-pop3-port', 'an HTTP request arrived on the POP3 port', 'This is a POP3 mail server, not a web page.', frame.raw);
       return false;
     }
     this.execute(frame);
