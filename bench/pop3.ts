@@ -28,7 +28,7 @@ function phoneSession(port: number): Promise<{ ms: number; retrieved: number; by
     const t0 = performance.now();
     const s = connect({ port, host: '127.0.0.1' });
     s.setNoDelay(true);
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     let count = 0;
     let retrieved = 0;
     let bytes = 0;
