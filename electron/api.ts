@@ -275,7 +275,17 @@ export type EventInput = LabEvent extends infer E
 // ──────────────────────────── Diagnosis ────────────────────────────
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
-export type StepName = 'connect' | 'tls' | 'auth' | 'client-accepted-auth' | 'select' | 'fetch' | 'logout';
+/**
+ * Steps per protocol (DESIGN.md) — IMAP: connect, tls, auth, client-accepted-auth, select, fetch,
+ * logout; SMTP: connect, tls, ehlo, auth, client-accepted-auth, mail, rcpt, data, quit.
+ */
+export type StepName =
+  | 'connect' | 'tls' | 'auth' | 'client-accepted-auth' | 'select' | 'fetch' | 'logout'
+  | 'ehlo' | 'mail' | 'rcpt' | 'data' | 'quit';
+/** Which half of a phone's mail an attempt tests: reading (IMAP, POP3) or sending (SMTP). */
+export type Direction = 'receiving' | 'sending';
+/** A direction's verdict: `untested` when the phone made no attempt that way (or none could be read). */
+export type DirectionVerdict = 'pass' | 'fail' | 'untested';
 export type StepResult = 'pass' | 'fail' | 'skipped';
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -299,7 +309,17 @@ export type FindingId =
   | 'tls-no-command'
   | 'legacy-tls-only'
   | 'cert-fetched'
-  | 'cert-format-rejected';
+  | 'cert-format-rejected'
+  | 'smtp-no-auth'
+  | 'smtp-auth-failed'
+  | 'smtp-auth-before-ehlo'
+  | 'smtp-bare-lf'
+  | 'smtp-mail-from-syntax'
+  | 'smtp-pipelining-unadvertised'
+  | 'smtp-8bit-without-8bitmime'
+  | 'smtp-auth-without-tls-refused'
+  | 'smtp-message-too-large'
+  | 'smtp-data-incomplete';
 
 export interface AttemptStep {
   step: StepName;
@@ -313,6 +333,8 @@ export interface AttemptStep {
 export interface Attempt {
   conn: string;
   proto: 'imap' | 'smtp' | 'pop3';
+  /** IMAP and POP3 attempts are `receiving`, SMTP attempts `sending`. */
+  direction: Direction;
   security: 'none' | 'starttls' | 'tls';
   mechanism?: string;
   steps: AttemptStep[];
@@ -336,7 +358,13 @@ export interface Finding {
 }
 
 export interface Diagnosis {
+  /**
+   * The session: `fail` when a tested direction failed, else `pass` when one passed, else
+   * `inconclusive` (nothing tested, or nothing readable).
+   */
   verdict: Verdict;
+  /** Per direction: `pass` when an attempt that way passed, `fail` when attempts exist and none passed. */
+  directions: Record<Direction, DirectionVerdict>;
   device?: DeviceInfo;
   attempts: Attempt[];
   findings: Finding[];

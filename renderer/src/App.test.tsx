@@ -7,11 +7,13 @@ import { FakeApi, RUNNING, seedEvents } from './test/fakeApi';
 
 const FAILED: Diagnosis = {
   verdict: 'fail',
+  directions: { receiving: 'fail', sending: 'untested' },
   device: { vendor: 'Nokia', model: '6233', firmware: '05.10', source: 'http.request' },
   attempts: [
     {
       conn: 'c1',
       proto: 'imap',
+      direction: 'receiving',
       security: 'none',
       mechanism: 'CRAM-MD5',
       verdict: 'fail',

@@ -53,6 +53,7 @@ const fakeDiagnosis: EngineDeps['createDiagnosis'] = () => {
     push: (ev) => void evs.push(ev),
     result: () => ({
       verdict: evs.some((e) => e.kind === 'auth') ? 'fail' : 'inconclusive',
+      directions: { receiving: evs.some((e) => e.kind === 'auth') ? 'fail' : 'untested', sending: 'untested' },
       attempts: [],
       findings: evs.filter((e) => e.kind === 'auth').map((e) => ({ id: 'auth-success-ignored' as const, severity: 'error' as const, title: 'The phone did not notice', explanation: '', recommendation: '', evidence: [e.seq] })),
     }),

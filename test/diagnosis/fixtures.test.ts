@@ -18,7 +18,28 @@ const EXPECTED: Record<string, { verdict: string; findings: FindingId[] }> = {
     verdict: 'fail',
     findings: ['digest-final-response-missing', 'auth-failed', 'empty-line-after-auth', 'login-prompt-mismatch', 'cert-format-rejected', 'sasl-ir-unadvertised', 'cleartext-password', 'protocol-violation'],
   },
+  // Sending (SMTP): the seed's "SMTP authentication using CRAM-MD5 and DIGEST-MD5 works fine".
+  'nokia6233-smtp-cram-md5.jsonl': { verdict: 'pass', findings: [] },
+  'nokia6233-smtp-digest-md5.jsonl': { verdict: 'pass', findings: [] },
+  'smtp-auth-equals-only.jsonl': { verdict: 'pass', findings: ['smtp-no-auth', 'cleartext-password'] },
+  'smtp-bare-lf.jsonl': { verdict: 'pass', findings: ['smtp-bare-lf', 'cleartext-password'] },
+  'scan-to-email-tls10.jsonl': { verdict: 'pass', findings: ['legacy-tls-only'] },
+  // Recorded from real, correct clients against the lab (test/simulate/smtp-peers.test.ts).
+  'swaks-cram-md5-starttls.jsonl': { verdict: 'pass', findings: [] },
+  'nodemailer-implicit-tls.jsonl': { verdict: 'pass', findings: [] },
+  // smtplib sends 8-bit content without BODY=8BITMIME: an info note only.
+  'smtplib-starttls-login.jsonl': { verdict: 'pass', findings: ['smtp-8bit-without-8bitmime'] },
+  'smtp-oddities.jsonl': {
+    verdict: 'pass',
+    findings: [
+      'smtp-no-auth', 'smtp-auth-before-ehlo', 'smtp-mail-from-syntax', 'smtp-auth-without-tls-refused', 'cleartext-password', 'smtp-auth-failed',
+      'smtp-message-too-large', 'smtp-pipelining-unadvertised', 'smtp-8bit-without-8bitmime', 'smtp-data-incomplete',
+    ],
+  },
 };
+
+const IMAP_STEPS = ['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout'];
+const SMTP_STEPS = ['connect', 'tls', 'ehlo', 'auth', 'client-accepted-auth', 'mail', 'rcpt', 'data', 'quit'];
 
 describe('diagnosis of the seed fixtures', () => {
   it('has an expectation for every fixture', () => {
@@ -30,6 +51,10 @@ describe('diagnosis of the seed fixtures', () => {
       const d = diagnose(fixture(name));
       expect(d.verdict).toBe(exp.verdict);
       expect(ids(d)).toEqual([...exp.findings].sort());
+      const sending = d.attempts.some((a) => a.direction === 'sending');
+      const receiving = d.attempts.some((a) => a.direction === 'receiving');
+      if (!sending) expect(d.directions.sending).toBe('untested');
+      if (!receiving) expect(d.directions.receiving).toBe('untested');
       for (const f of d.findings) {
         expect(f.evidence.length, f.id).toBeGreaterThan(0);
         expect(f.title.length).toBeGreaterThan(10);
@@ -37,7 +62,8 @@ describe('diagnosis of the seed fixtures', () => {
         expect(f.recommendation.length).toBeGreaterThan(10);
       }
       for (const a of d.attempts) {
-        expect(a.steps.map((s) => s.step)).toEqual(['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout']);
+        expect(a.steps.map((s) => s.step)).toEqual(a.proto === 'smtp' ? SMTP_STEPS : IMAP_STEPS);
+        expect(a.direction).toBe(a.proto === 'smtp' ? 'sending' : 'receiving');
         for (const s of a.steps) if (s.result !== 'skipped') expect(s.evidence.length, `${a.conn} ${s.step}`).toBeGreaterThan(0);
       }
     });

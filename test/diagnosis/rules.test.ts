@@ -111,14 +111,26 @@ describe('rules', () => {
     expect(diagnose(conversation(['S: * OK ready', 'C: a1 LOGIN joe bad', 'S: a1 NO [AUTHENTICATIONFAILED] no'])).verdict).toBe('fail');
   });
 
-  it('leaves other protocols alone: SMTP on the lab is not an IMAP violation nor an attempt', () => {
+  it('reads SMTP on the lab as SMTP: a sending attempt, never an IMAP violation', () => {
     const d = diagnose(session([
       { kind: 'conn.open', conn: 'c1', proto: 'smtp', remote: 'r', local: 'l', port: 587 },
       { kind: 's2c', conn: 'c1', text: '220 lab ESMTP\r\n' },
       { kind: 'c2s', conn: 'c1', text: 'EHLO phone\r\n' },
       { kind: 'conn.close', conn: 'c1', by: 'client', bytesIn: 0, bytesOut: 0 },
     ]));
-    expect(d).toEqual({ verdict: 'inconclusive', attempts: [], findings: [] });
+    expect(d.findings).toEqual([]);
+    expect(d.attempts).toMatchObject([{ conn: 'c1', proto: 'smtp', direction: 'sending', verdict: 'fail' }]);
+    expect(d.directions).toEqual({ receiving: 'untested', sending: 'fail' });
+  });
+
+  it('leaves POP3 alone until it has its own reader: no IMAP violation, no attempt', () => {
+    const d = diagnose(session([
+      { kind: 'conn.open', conn: 'c1', proto: 'pop3', remote: 'r', local: 'l', port: 110 },
+      { kind: 's2c', conn: 'c1', text: '+OK lab POP3\r\n' },
+      { kind: 'c2s', conn: 'c1', text: 'CAPA\r\n' },
+      { kind: 'conn.close', conn: 'c1', by: 'client', bytesIn: 0, bytesOut: 0 },
+    ]));
+    expect(d).toEqual({ verdict: 'inconclusive', directions: { receiving: 'untested', sending: 'untested' }, attempts: [], findings: [] });
   });
 
   it('survives garbage: binary bytes on the plain port, events without connections, unknown kinds', () => {

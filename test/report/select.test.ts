@@ -93,7 +93,7 @@ describe('selectAttempts', () => {
     });
     fc.assert(
       fc.property(fc.array(attemptArb, { maxLength: 120 }), fc.integer({ min: 0, max: 40 }), (raw, max) => {
-        const attempts: Attempt[] = raw.map((r, i) => ({ ...r, conn: `c${i + 1}`, proto: 'imap', steps: [] }));
+        const attempts: Attempt[] = raw.map((r, i) => ({ ...r, conn: `c${i + 1}`, proto: 'imap', direction: 'receiving', steps: [] }));
         const sel = selectAttempts(attempts, max);
         const shown = numbers(sel);
         expect(shown.length).toBe(Math.min(attempts.length, max));

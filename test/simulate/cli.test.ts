@@ -24,7 +24,7 @@ function mailprobe(...args: string[]): Promise<{ code: number | null; out: strin
 
 let lab: Lab;
 beforeAll(async () => {
-  lab = await startTestLab();
+  lab = await startTestLab({ smtpPort: 0 });
 });
 afterAll(async () => {
   await lab?.stop();
@@ -44,10 +44,22 @@ describe('mailprobe simulate', () => {
     expect(d.findings.map((f) => f.id)).toEqual(expect.arrayContaining(['empty-line-after-auth', 'auth-success-ignored']));
   });
 
+  it('plays the 6233 sending with CRAM-MD5 on the SMTP port; diagnose --json says sending: pass', async () => {
+    const port = String(lab.listeners.smtp!.port);
+    const r = await mailprobe('simulate', 'nokia6233-smtp-cram-md5', '--host', '127.0.0.1', '--port', port, '--user', lab.account.user, '--password', lab.account.password);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.split('\n')).toEqual(expect.arrayContaining(['C: EHLO Nokia6233', 'C: AUTH CRAM-MD5', 'S: 235 2.7.0 Authentication successful', 'C: QUIT']));
+    lab.recorder.flush();
+    const d = JSON.parse((await mailprobe('diagnose', lab.sessionDir, '--json')).out) as Diagnosis;
+    expect(d.directions.sending).toBe('pass');
+    expect(d.attempts.filter((a) => a.direction === 'sending').map((a) => a.verdict)).toEqual(['pass']);
+  });
+
   it('lists the scenarios with their sources', async () => {
     const r = await mailprobe('simulate', '--list');
     expect(r.code).toBe(0);
     expect(r.out).toContain('symbian-s60');
+    expect(r.out).toMatch(/scan-to-email-tls10-3des\s+\[587\]/);
     expect(r.out).toContain('source: seed');
   });
 

@@ -37,7 +37,8 @@ export async function run(argv: string[]): Promise<number> {
     quiet: { type: 'boolean' },
   });
   if (values.list) {
-    for (const s of SCENARIOS) process.stdout.write(`${s.id.padEnd(34)} ${s.listener === 'imaps' ? '[993] ' : '      '}${s.title}\n${''.padEnd(41)}source: ${s.source}\n`);
+    const mark = { imap: '      ', imaps: '[993] ', smtp: '[587] ', smtps: '[465] ' } as const;
+    for (const s of SCENARIOS) process.stdout.write(`${s.id.padEnd(34)} ${mark[s.listener]}${s.title}\n${''.padEnd(41)}source: ${s.source}\n`);
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`expected one SCENARIO (try: ${SCENARIOS.map((s) => s.id).join(', ')})`);
@@ -48,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError((err as Error).message);
   }
   const host = values.host ?? '127.0.0.1';
-  if (values.port === undefined) throw new UsageError(`--port N is required (the lab's ${s.listener === 'imaps' ? 'IMAPS' : 'IMAP'} port, from its ready line)`);
+  if (values.port === undefined) throw new UsageError(`--port N is required (the lab's ${s.listener.toUpperCase()} port, from its ready line)`);
   const port = parsePort('port', values.port, 0);
   let pauseMs: number | undefined;
   if (values['pause-ms'] !== undefined) {

@@ -138,7 +138,7 @@ function readWizardFile(dir: string): WizardFile | undefined {
   }
 }
 
-const EMPTY_DIAGNOSIS: Diagnosis = { verdict: 'inconclusive', attempts: [], findings: [] };
+const EMPTY_DIAGNOSIS: Diagnosis = { verdict: 'inconclusive', directions: { receiving: 'untested', sending: 'untested' }, attempts: [], findings: [] };
 
 type Handler<M extends ApiMethod> = (params: ApiParams<M>) => Promise<ApiResult<M>> | ApiResult<M>;
 type Listener = (msg: ApiStreamMessage) => void;

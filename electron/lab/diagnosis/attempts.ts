@@ -10,18 +10,13 @@
  * or when none passed and some attempt's traffic could not be read (encrypted application data
  * in a packet capture, or payloads past the recorder's cap): then a fail would be a guess.
  */
-import type { Attempt, AttemptStep, LabEvent, StepName, StepResult } from '../../api.js';
+import type { Attempt, LabEvent, StepName, StepResult } from '../../api.js';
 import { AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf, type ClientItem, type ConnState, type ServerItem } from './conversation.js';
 import { addSeqs } from './evidence.js';
 import { splitArgs } from './imap-syntax.js';
+import { buildSteps, newSteps as stepsFor, setStep, type StepState } from './steps.js';
 
 export const STEP_ORDER: readonly StepName[] = ['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout'];
-
-interface StepState {
-  result: StepResult;
-  evidence: number[];
-  note?: string;
-}
 
 interface AttemptState {
   conn: string;
@@ -51,9 +46,7 @@ function shown(m: string): string {
 const IMAP_PROTOS = new Set(['imap', 'imaps']);
 
 function newSteps(): Record<StepName, StepState> {
-  const s = {} as Record<StepName, StepState>;
-  for (const n of STEP_ORDER) s[n] = { result: 'skipped', evidence: [] };
-  return s;
+  return stepsFor(STEP_ORDER) as Record<StepName, StepState>;
 }
 
 export class AttemptTracker {
@@ -233,10 +226,7 @@ export class AttemptTracker {
   }
 
   private set(a: AttemptState, step: StepName, result: StepResult, seqs: readonly number[], note?: string): void {
-    const s = a.steps[step];
-    s.result = result;
-    addSeqs(s.evidence, seqs);
-    if (note !== undefined) s.note = note;
+    setStep(a.steps[step], result, seqs, note);
   }
 
   /**
@@ -255,15 +245,10 @@ export class AttemptTracker {
 
   private build(a: AttemptState): Attempt {
     {
-      const steps: AttemptStep[] = STEP_ORDER.map((n) => {
-        const s = a.steps[n];
-        const out: AttemptStep = { step: n, result: s.result, evidence: [...s.evidence] };
-        if (s.note !== undefined) out.note = s.note;
-        return out;
-      });
+      const steps = buildSteps(STEP_ORDER, a.steps);
       const st = a.steps;
       const pass = st.auth.result === 'pass' && st['client-accepted-auth'].result === 'pass' && (st.select.result === 'pass' || st.fetch.result === 'pass');
-      const out: Attempt = { conn: a.conn, proto: a.proto, security: a.security, steps, verdict: pass ? 'pass' : 'fail' };
+      const out: Attempt = { conn: a.conn, proto: a.proto, direction: 'receiving', security: a.security, steps, verdict: pass ? 'pass' : 'fail' };
       if (a.mechanism !== undefined) out.mechanism = a.mechanism;
       if (a.start !== undefined) out.start = a.start;
       if (a.end !== undefined) out.end = a.end;

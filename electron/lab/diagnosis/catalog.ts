@@ -81,7 +81,7 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
   'cleartext-password': (d) => ({
     title: 'The password was sent without encryption',
     explanation: `The phone logged in with ${mechs(d.mechanisms)} on a connection without SSL/TLS: anyone on the network could read the password.`,
-    recommendation: 'Acceptable only on the lab network. For real use, turn on SSL (port 993) or STARTTLS on the phone.',
+    recommendation: `Acceptable only on the lab network. For real use, turn on SSL (port 993${d.sending ? ', or 465 for outgoing mail' : ''}) or STARTTLS on the phone.`,
   }),
   'no-mailbox-selected': (d) => ({
     title: 'The phone used mailbox commands without opening a mailbox',
@@ -135,7 +135,74 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
     explanation: `${certWhy(d.why)}`,
     recommendation: 'Phones need the DER form with a ".crt" name and the type application/x-x509-ca-cert: use the DER link on the hand-off page.',
   }),
+  'smtp-no-auth': (d) => ({
+    title: 'The phone tried to send mail without logging in',
+    explanation:
+      `The phone started sending (${list(d.commands)}) without logging in to the outgoing server, which requires it; the server refused${d.serverSaid ? ` ("${String(d.serverSaid)}")` : ''}${times(d.count)}. ` +
+      (d.authenticatedWithLegacyLine
+        ? 'On a connection where the server also announced its login methods in the old "AUTH=" form, the same phone did log in: it reads only that old form.'
+        : d.authOffered
+          ? `The server offered a login (${list(d.mechanismsOffered)}) but the phone did not use it.`
+          : 'The server did not offer a login on this connection.'),
+    recommendation: d.authenticatedWithLegacyLine
+      ? 'The customer\'s server must also send the old "AUTH=" line (Postfix: broken_sasl_auth_clients = yes).'
+      : 'Turn on "SMTP authorisation" (outgoing server login) on the phone. If it never logs in, the server must also send the old "AUTH=" line (Postfix: broken_sasl_auth_clients = yes).',
+  }),
+  'smtp-auth-failed': (d) => ({
+    title: 'The outgoing server rejected the user name or password',
+    explanation: `The outgoing-mail login with ${mech(String(d.mechanism ?? ''))}${d.user ? ` for user "${String(d.user)}"` : ''} was refused${d.serverSaid ? ` ("${String(d.serverSaid)}")` : ''}${times(d.count)}.`,
+    recommendation: 'Check the outgoing user name and password on the phone: many phones keep them apart from the incoming ones.',
+  }),
+  'smtp-auth-before-ehlo': (d) => ({
+    title: 'The phone did not ask the outgoing server what it supports',
+    explanation: Array.isArray(d.how) && d.how.includes('helo-only')
+      ? `The phone greeted the server with the old HELO instead of EHLO, so it never saw the server's offers (encryption, login, size limit), then sent ${list(d.commands)}${times(d.count)}.`
+      : `The phone sent ${list(d.commands)} before greeting the server with EHLO${Array.isArray(d.how) && d.how.includes('no-ehlo-after-starttls') ? ' after switching to encryption (STARTTLS forgets the earlier greeting)' : ''}${times(d.count)}. Servers answer a login without EHLO with an error (RFC 4954).`,
+    recommendation: 'This device cannot log in to a server that requires it. Use a server or port that accepts its mail without a login on a trusted network, or update its firmware.',
+  }),
+  'smtp-bare-lf': (d) => ({
+    title: 'The phone ends lines without the carriage return SMTP requires',
+    explanation:
+      `${d.commandLines ? `${String(d.commandLines)} command line(s)` : ''}${d.commandLines && d.contentLines ? ' and ' : ''}${d.contentLines ? `${String(d.contentLines)} line(s) of the message` : ''} ended in a bare line feed (LF) instead of CR LF. ` +
+      `${Array.isArray(d.samples) && d.samples.length ? `For example: ${d.samples.slice(0, 3).map((x) => JSON.stringify(x)).join(', ')}. ` : ''}` +
+      'Since the 2023 "SMTP smuggling" fixes, Postfix, Exchange Online and Gmail refuse or rewrite such messages.',
+    recommendation: 'Report it to the device vendor; the customer\'s server may refuse or alter these messages (Postfix: smtpd_forbid_bare_newline).',
+  }),
+  'smtp-mail-from-syntax': (d) => ({
+    title: 'The phone writes the sender or recipient address in a non-standard way',
+    explanation: `The phone sent ${samplesOf(d.samples)}, with ${list(d.problems)}${times(d.count)}.${d.serverSaid ? ` The server refused it ("${String(d.serverSaid)}").` : ' The lab did not object to it.'}`,
+    recommendation: 'Usually harmless: most servers accept it. Strict servers (Postfix with strict_rfc821_envelopes = yes) refuse it with 501.',
+  }),
+  'smtp-pipelining-unadvertised': (d) => ({
+    title: 'The phone sent commands without waiting for the server\'s answers',
+    explanation: `The phone sent ${list(d.commands)} while ${list(d.waitingFor) || 'an earlier command'} was still waiting for its answer${times(d.count)}, although the server had not offered PIPELINING. A server may drop commands that come early.`,
+    recommendation: 'Offer PIPELINING on the customer\'s server, or report it to the device vendor.',
+  }),
+  'smtp-8bit-without-8bitmime': (d) => ({
+    title: 'The phone sent 8-bit characters without announcing them',
+    explanation: `${String(d.lines ?? '')} line(s) of the message contain bytes outside 7-bit ASCII, ${d.offered ? 'but the phone did not declare BODY=8BITMIME. Most servers accept this (Postfix does by default); a strict one may refuse it.' : 'and the server had not offered 8BITMIME. Some servers bounce or mangle such messages.'}`,
+    recommendation: 'Check the device\'s character set setting (choose UTF-8 or a MIME-encoded option if it has one).',
+  }),
+  'smtp-auth-without-tls-refused': (d) => ({
+    title: 'The outgoing server wants encryption before the login',
+    explanation: `The phone tried to log in (${mech(String(d.mechanism ?? ''))}) without encryption; the server allows a login only after STARTTLS${d.serverSaid ? ` ("${String(d.serverSaid)}")` : ''}${times(d.count)}.`,
+    recommendation: 'Set the phone\'s outgoing security to STARTTLS or SSL/TLS, or allow a login without encryption on a trusted network.',
+  }),
+  'smtp-message-too-large': (d) => ({
+    title: 'The message was too large for the outgoing server',
+    explanation: `The server refused the message for its size${d.declaredSize !== undefined ? ` (announced ${kb(Number(d.declaredSize))})` : ''}${d.bytesSent !== undefined ? ` after ${kb(Number(d.bytesSent))}` : ''}${d.sizeLimit ? `; its limit is ${kb(Number(d.sizeLimit))}` : ''}${times(d.count)}.`,
+    recommendation: 'The attachment is over the server\'s limit: send a smaller one, or raise the limit on the customer\'s server.',
+  }),
+  'smtp-data-incomplete': (d) => ({
+    title: 'The connection ended in the middle of sending a message',
+    explanation: `The ${d.by === 'client' ? 'phone closed the connection' : 'connection ended'} after ${kb(Number(d.bytes ?? 0))} of the message, before its end${times(d.count)}. Nothing was delivered.`,
+    recommendation: 'Retry on a better connection, and check whether the device limits the size of what it sends.',
+  }),
 };
+
+function samplesOf(v: unknown): string {
+  return Array.isArray(v) && v.length ? v.slice(0, 3).map((x) => `"${String(x)}"`).join(', ') : 'an address';
+}
 
 function summariseThen(v: unknown): string {
   if (!Array.isArray(v) || v.length === 0) return 'stopped';

@@ -8,7 +8,7 @@
  * log). `diagnose(events)` is the same engine fed the whole log, so the incremental result after
  * the last event equals the batch result by construction.
  */
-import type { Diagnosis, DeviceInfo, Finding, LabEvent, Verdict } from '../../api.js';
+import type { Attempt, Diagnosis, DeviceInfo, Finding, LabEvent } from '../../api.js';
 import { decodeBytes } from '../recorder/bytes.js';
 import { AttemptTracker } from './attempts.js';
 import { findingText } from './catalog.js';
@@ -17,12 +17,20 @@ import { deviceFromUserAgent } from '../device/index.js';
 import { mergeDevice } from './device.js';
 import { createRules, type Rule, type RuleHost } from './rules/index.js';
 import { FindingStore, type StoredFinding } from './store.js';
+import { isSmtpProto, verdicts } from './directions.js';
+import { SmtpAttemptTracker } from './smtp/attempts.js';
+import { SmtpConn, type SmtpClientItem, type SmtpServerItem, type SmtpSink } from './smtp/conversation.js';
 
 export class IncrementalDiagnosis {
   private readonly conns = new Map<string, ConnState>();
   private readonly store = new FindingStore();
   private readonly rules: Rule[] = createRules();
   private readonly attempts = new AttemptTracker();
+  private readonly smtpAttempts = new SmtpAttemptTracker();
+  /** The SMTP reading of connections on the smtp/smtps listeners (dropped on conn.close). */
+  private readonly smtpConns = new Map<string, SmtpConn>();
+  /** Seq at which each attempt's connection was first seen: attempts are listed in that order. */
+  private readonly attemptOrder = new Map<string, number>();
   private device: DeviceInfo | undefined;
   private stopped = false;
   private count = 0;
@@ -33,12 +41,14 @@ export class IncrementalDiagnosis {
   private readonly findingsCache = { changes: -1, list: [] as Finding[], byId: new Map<string, { version: number; finding: Finding }>() };
   private readonly host: RuleHost;
   private readonly sink: ItemSink;
+  private readonly smtpSink: SmtpSink;
 
   constructor() {
     const isStopped = () => this.stopped;
     this.host = {
       store: this.store,
       conn: (id) => this.conns.get(id),
+      smtp: (id) => this.smtpConns.get(id),
       get stopped() {
         return isStopped();
       },
@@ -51,6 +61,16 @@ export class IncrementalDiagnosis {
       server: (item: ServerItem, conn: ConnState) => {
         for (const r of this.rules) if (r.onServer) this.guard(r, () => r.onServer!(item, conn, this.host));
         this.attempts.onServer(item, conn);
+      },
+    };
+    this.smtpSink = {
+      client: (item: SmtpClientItem, conn: SmtpConn) => {
+        for (const r of this.rules) if (r.onSmtpClient) this.guard(r, () => r.onSmtpClient!(item, conn, this.host));
+        this.smtpAttempts.onClient(item, conn);
+      },
+      server: (item: SmtpServerItem, conn: SmtpConn) => {
+        for (const r of this.rules) if (r.onSmtpServer) this.guard(r, () => r.onSmtpServer!(item, conn, this.host));
+        this.smtpAttempts.onServer(item, conn);
       },
     };
   }
@@ -68,9 +88,13 @@ export class IncrementalDiagnosis {
       const conn = this.connFor(ev.conn);
       if (conn.start === undefined) conn.start = ev.t;
       conn.end = ev.t;
-      // SMTP, POP3, HTTP bytes are not IMAP: the IMAP rules must not read them as violations.
+      if (isSmtpProto(conn.proto)) {
+        this.smtpBytes(ev, conn);
+        return;
+      }
+      // POP3 and HTTP bytes are not IMAP: the IMAP rules must not read them as violations.
       if (conn.proto !== undefined && conn.proto !== 'imap' && conn.proto !== 'imaps') return;
-      this.attempts.ensure(ev.conn, conn.proto, ev.seq, ev.t);
+      this.ensureAttempt(ev.conn, conn.proto, ev.seq, ev.t);
       this.attempts.touch(ev.conn, ev.t);
       const data = decodeBytes(ev);
       const missing = ev.truncated !== undefined ? Math.max(0, ev.truncated - data.length) : 0;
@@ -88,8 +112,13 @@ export class IncrementalDiagnosis {
         conn!.openSeq = ev.seq;
         conn!.port = ev.port;
         conn!.start = ev.t;
-        if (ev.proto === 'imaps') conn!.security = 'tls';
-        this.attempts.ensure(ev.conn, ev.proto, ev.seq, ev.t);
+        if (ev.proto === 'imaps' || ev.proto === 'smtps') conn!.security = 'tls';
+        if (isSmtpProto(ev.proto) && !this.smtpConns.has(ev.conn)) {
+          const smtp = new SmtpConn(ev.conn);
+          smtp.proto = ev.proto;
+          this.smtpConns.set(ev.conn, smtp);
+        }
+        this.ensureAttempt(ev.conn, ev.proto, ev.seq, ev.t);
         break;
       case 'tls.hello':
       case 'tls.failed':
@@ -98,7 +127,7 @@ export class IncrementalDiagnosis {
       case 'tls.established':
         if (!conn) conn = this.connFor(ev.conn);
         conn.tlsEstablishedSeq = ev.seq;
-        conn.security = ev.mode === 'starttls' || (conn.proto !== 'imaps' && ev.mode !== 'implicit') ? 'starttls' : 'tls';
+        conn.security = ev.mode === 'starttls' || (conn.proto !== 'imaps' && conn.proto !== 'smtps' && ev.mode !== 'implicit') ? 'starttls' : 'tls';
         break;
       case 'conn.close':
         if (conn) {
@@ -121,7 +150,38 @@ export class IncrementalDiagnosis {
     }
     for (const r of this.rules) if (r.onEvent) this.guard(r, () => r.onEvent!(ev, conn, this.host));
     this.attempts.onEvent(ev, conn);
-    if (ev.kind === 'conn.close') this.conns.delete(ev.conn);
+    this.smtpAttempts.onEvent(ev, ev.conn !== undefined ? this.smtpConns.get(ev.conn) : undefined);
+    if (ev.kind === 'conn.close') {
+      this.conns.delete(ev.conn);
+      this.smtpConns.delete(ev.conn);
+    }
+  }
+
+  private ensureAttempt(conn: string, proto: string | undefined, seq: number, t: string): void {
+    if (!this.attemptOrder.has(conn)) this.attemptOrder.set(conn, seq);
+    this.attempts.ensure(conn, proto, seq, t);
+    this.smtpAttempts.ensure(conn, proto, seq, t);
+  }
+
+  /** c2s/s2c of an SMTP connection: its own framers and conversation, the SMTP rules and attempt. */
+  private smtpBytes(ev: LabEvent & { kind: 'c2s' | 's2c' }, conn: ConnState): void {
+    let smtp = this.smtpConns.get(ev.conn);
+    if (!smtp) {
+      smtp = new SmtpConn(ev.conn);
+      smtp.proto = conn.proto;
+      this.smtpConns.set(ev.conn, smtp);
+    }
+    this.ensureAttempt(ev.conn, conn.proto, ev.seq, ev.t);
+    this.smtpAttempts.touch(ev.conn, ev.t);
+    const data = decodeBytes(ev);
+    const missing = ev.truncated !== undefined ? Math.max(0, ev.truncated - data.length) : 0;
+    if (data.length === 0 && missing > 0 && !smtp.inContent) this.smtpAttempts.markOpaque(ev.conn);
+    const at = { seq: ev.seq, t: ev.t, tls: ev.tls === true };
+    if (ev.kind === 'c2s') {
+      // tls-no-command reads this: bytes the client sent inside TLS.
+      if (at.tls) conn.tlsClientBytes += data.length + missing;
+      smtp.clientBytes(data, at, missing, this.smtpSink);
+    } else smtp.serverBytes(data, at, missing, this.smtpSink);
   }
 
   pushAll(events: Iterable<LabEvent>): this {
@@ -134,7 +194,7 @@ export class IncrementalDiagnosis {
    * as before: treat the result as read-only (copy it to modify it).
    */
   result(): Diagnosis {
-    const attempts = this.attempts.result();
+    const attempts = this.mergedAttempts();
     if (this.findingsCache.changes !== this.store.changes) {
       this.findingsCache.list = this.store.all().map((f) => {
         const hit = this.findingsCache.byId.get(f.id);
@@ -146,11 +206,20 @@ export class IncrementalDiagnosis {
       this.findingsCache.changes = this.store.changes;
     }
     const findings = this.findingsCache.list.slice();
-    let verdict: Verdict = 'inconclusive';
-    if (attempts.length > 0) verdict = attempts.some((a) => a.verdict === 'pass') ? 'pass' : this.attempts.anyOpaque ? 'inconclusive' : 'fail';
-    const d: Diagnosis = { verdict, attempts, findings };
+    const { verdict, directions } = verdicts(attempts, { receiving: this.attempts.anyOpaque, sending: this.smtpAttempts.anyOpaque });
+    const d: Diagnosis = { verdict, directions, attempts, findings };
     if (this.device) d.device = { ...this.device };
     return d;
+  }
+
+  /** IMAP and SMTP attempts in the order their connections appeared. */
+  private mergedAttempts(): Attempt[] {
+    const imap = this.attempts.result();
+    const smtp = this.smtpAttempts.result();
+    if (smtp.length === 0) return imap;
+    if (imap.length === 0) return smtp;
+    const at = (a: Attempt) => this.attemptOrder.get(a.conn) ?? 0;
+    return [...imap, ...smtp].sort((x, y) => at(x) - at(y));
   }
 
   private connFor(id: string): ConnState {

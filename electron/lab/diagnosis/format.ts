@@ -13,6 +13,12 @@ export interface FormatOptions {
 const MARK = { pass: '✓', fail: '✗', skipped: '–' } as const;
 const SEVERITY = { error: 'ERROR  ', warning: 'WARNING', info: 'INFO   ' } as const;
 const SECURITY = { none: 'no encryption', starttls: 'STARTTLS', tls: 'SSL/TLS from the start (as on port 993)' } as const;
+const SECURITY_SMTP = { ...SECURITY, tls: 'SSL/TLS from the start (as on port 465)' } as const;
+
+const DIRECTION_LINE = {
+  receiving: { pass: 'PASS: the phone logged in and read the mailbox at least once.', fail: 'FAIL: no connection got through login and into the mailbox.', untested: 'untested.' },
+  sending: { pass: 'PASS: the phone sent a message and the lab accepted it.', fail: 'FAIL: no message the phone tried to send was accepted.', untested: 'untested.' },
+} as const;
 
 const VERDICT_LINE = {
   pass: 'PASS: the phone logged in and read the mailbox at least once.',
@@ -45,7 +51,7 @@ function wrap(text: string, width: number, indent: string): string {
 
 function formatAttempt(a: Attempt): string {
   const mech = a.mechanism ? `, ${a.mechanism === 'LOGIN-COMMAND' ? 'LOGIN command' : a.mechanism}` : '';
-  const head = `${MARK[a.verdict]} Connection ${a.conn}: ${a.proto.toUpperCase()}, ${SECURITY[a.security]}${mech}, ${time(a.start)} → ${time(a.end)}: ${a.verdict.toUpperCase()}`;
+  const head = `${MARK[a.verdict]} Connection ${a.conn}: ${a.proto.toUpperCase()}, ${(a.proto === 'smtp' ? SECURITY_SMTP : SECURITY)[a.security]}${mech}, ${time(a.start)} → ${time(a.end)}: ${a.verdict.toUpperCase()}`;
   const steps = a.steps.map((s) => {
     const note = s.note ? `  ${s.note}` : '';
     const ev = s.evidence.length ? `  ${seqList(s.evidence)}` : '';
@@ -69,7 +75,15 @@ export function formatDiagnosis(d: Diagnosis, opts: FormatOptions = {}): string 
     d.verdict === 'inconclusive' && d.attempts.length > 0
       ? 'INCONCLUSIVE: the phone connected, but what it did could not be read (encrypted or not recorded).'
       : VERDICT_LINE[d.verdict];
-  const out: string[] = [`Verdict: ${verdictLine}`];
+  const sending = d.directions.sending !== 'untested';
+  const out: string[] = [];
+  if (!sending) out.push(`Verdict: ${verdictLine}`);
+  else {
+    // Both halves of the phone's mail: the session verdict, then each direction on its own line.
+    out.push(`Verdict: ${d.verdict.toUpperCase()}`);
+    out.push(`  Receiving (IMAP): ${DIRECTION_LINE.receiving[d.directions.receiving]}`);
+    out.push(`  Sending (SMTP):   ${DIRECTION_LINE.sending[d.directions.sending]}`);
+  }
   if (d.device) {
     const dev = d.device;
     const name = [dev.vendor, dev.model].filter(Boolean).join(' ') || 'unknown device';

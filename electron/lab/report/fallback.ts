@@ -4,6 +4,7 @@
  * accepted or refused), verdict "inconclusive". The report says on its cover that it fell back.
  */
 import type { Attempt, AttemptStep, Diagnosis, LabEvent } from '../../api.js';
+import { directionOf } from '../diagnosis/directions.js';
 
 export function minimalDiagnosis(events: readonly LabEvent[]): Diagnosis {
   const attempts = new Map<string, Attempt>();
@@ -12,7 +13,7 @@ export function minimalDiagnosis(events: readonly LabEvent[]): Diagnosis {
       if (ev.proto === 'http' || ev.proto === 'ui') continue;
       const proto = ev.proto.startsWith('imap') ? 'imap' : ev.proto.startsWith('smtp') ? 'smtp' : 'pop3';
       const security = ev.proto.endsWith('s') ? 'tls' : 'none';
-      attempts.set(ev.conn, { conn: ev.conn, proto, security, steps: [{ step: 'connect', result: 'pass', evidence: [ev.seq] }], verdict: 'fail', start: ev.t, end: ev.t });
+      attempts.set(ev.conn, { conn: ev.conn, proto, direction: directionOf(proto), security, steps: [{ step: 'connect', result: 'pass', evidence: [ev.seq] }], verdict: 'fail', start: ev.t, end: ev.t });
       continue;
     }
     const a = ev.conn ? attempts.get(ev.conn) : undefined;
@@ -31,7 +32,14 @@ export function minimalDiagnosis(events: readonly LabEvent[]): Diagnosis {
       // A tagged OK [READ-WRITE] answers SELECT (RFC 3501 §6.3.1): the phone opened a mailbox.
       step({ step: 'select', result: 'pass', evidence: [ev.seq] });
       a.verdict = 'pass';
+    } else if (ev.kind === 'smtp.message') {
+      // The lab accepted a message the phone sent: sending worked on this connection.
+      step({ step: 'data', result: 'pass', evidence: [ev.seq] });
+      a.verdict = 'pass';
     }
   }
-  return { verdict: 'inconclusive', attempts: [...attempts.values()], findings: [] };
+  const list = [...attempts.values()];
+  // A fallback can tell what worked, never that something failed: the rest stays untested.
+  const worked = (dir: Attempt['direction']) => (list.some((a) => a.direction === dir && a.verdict === 'pass') ? 'pass' : 'untested');
+  return { verdict: 'inconclusive', directions: { receiving: worked('receiving'), sending: worked('sending') }, attempts: list, findings: [] };
 }

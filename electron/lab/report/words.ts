@@ -72,6 +72,11 @@ export const STEP_WORDS: Record<StepName, { name: string; pass: string; fail: st
   select: { name: 'open inbox', pass: 'the phone opened the inbox', fail: 'the phone could not open the inbox', stopped: 'the phone never opened the inbox', short: 'inbox not opened', shortStopped: 'inbox never opened' },
   fetch: { name: 'download', pass: 'the phone downloaded messages', fail: 'the phone did not download messages', stopped: 'the phone stopped before downloading messages', short: 'no download', shortStopped: 'no download' },
   logout: { name: 'log out', pass: 'the phone logged out cleanly', fail: 'the phone did not log out cleanly', stopped: 'the phone did not log out', short: 'no clean logout', shortStopped: 'no logout' },
+  ehlo: { name: 'greet server', pass: 'the phone greeted the server and read what it offers', fail: 'the server refused the phone\'s greeting', stopped: 'the phone did not greet the server', short: 'greeting refused', shortStopped: 'no greeting' },
+  mail: { name: 'sender', pass: 'the server accepted the sender address', fail: 'the server refused the sender', stopped: 'the phone did not start a message', short: 'sender refused', shortStopped: 'no message started' },
+  rcpt: { name: 'recipient', pass: 'the server accepted the recipient', fail: 'the server refused the recipient', stopped: 'the phone named no recipient', short: 'recipient refused', shortStopped: 'no recipient' },
+  data: { name: 'message', pass: 'the server accepted the message', fail: 'the message was not accepted', stopped: 'the phone did not send the message', short: 'message refused', shortStopped: 'no message sent' },
+  quit: { name: 'quit', pass: 'the phone ended the session cleanly', fail: 'the phone did not end the session cleanly', stopped: 'the phone did not say goodbye', short: 'no clean quit', shortStopped: 'no quit' },
 };
 
 export const RESULT_MARK: Record<StepResult, string> = { pass: '✓', fail: '✗', skipped: '–' };

@@ -28,14 +28,17 @@ export interface DigestResult {
   rspauth: string;
 }
 
-/** RFC 2831 §2.1.2: the digest-response to a base64 challenge, with qop=auth, nc=00000001. */
-export function digestMd5Response(user: string, password: string, challengeB64: string, host: string, cnonce = randomBytes(12).toString('hex')): DigestResult {
+/**
+ * RFC 2831 §2.1.2: the digest-response to a base64 challenge, with qop=auth, nc=00000001.
+ * `service` names the protocol in digest-uri: "imap", or "smtp" (RFC 4954 §4).
+ */
+export function digestMd5Response(user: string, password: string, challengeB64: string, host: string, cnonce = randomBytes(12).toString('hex'), service = DIGEST_SERVICE): DigestResult {
   const ch = parseDigestChallenge(Buffer.from(challengeB64.trim(), 'base64').toString('utf8'));
   const realm = ch.realm ?? '';
   const nonce = ch.nonce ?? '';
   const nc = '00000001';
   const qop = 'auth';
-  const digestUri = `${DIGEST_SERVICE}/${host}`;
+  const digestUri = `${service}/${host}`;
   // charset=utf-8 is sent, so the credentials are hashed as §2.1.2.1 says for it.
   const { response, rspauth } = digestResponse({ username: user, realm, password, nonce, cnonce, nc, qop, digestUri, utf8: true });
   const fields = [

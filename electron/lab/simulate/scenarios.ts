@@ -4,11 +4,12 @@
  * `1`, `2`…). `runScenario` is what `mailprobe simulate` and the UI's demo mode call.
  */
 import { connect as tlsConnect } from 'node:tls';
-import type { FindingId, Verdict } from '../../api.js';
+import type { Direction, FindingId, Verdict } from '../../api.js';
 import { SLOW_CLIENT_GAP_MS } from '../diagnosis/constants.js';
 import { b64, cramMd5Response, digestMd5Response } from './sasl.js';
 import { handshakeThenSilence, helloThenRejectCertificate } from './tls-client.js';
 import { ScriptedClient, SimulationError, type WireOptions } from './wire.js';
+import { SMTP_RUNNERS, type SmtpScenarioId } from './smtp-scenarios.js';
 
 /** The Nokia 6233's silence after `* BAD Invalid tag` (seed: "[20 seconds delay]"). */
 export const NOKIA_PAUSE_MS = 20_000;
@@ -25,15 +26,18 @@ export type ScenarioId =
   | 'nokia6233-ssl-ca-no-command'
   | 'nokia-select-before-login-result'
   | 'nokia6234-full-body'
-  | 'symbian-s60';
+  | 'symbian-s60'
+  | SmtpScenarioId;
 
 export interface Scenario {
   id: ScenarioId;
   title: string;
   /** Where the behaviour comes from. */
   source: string;
-  /** Which lab listener it targets: the plaintext IMAP port or implicit TLS (993). */
-  listener: 'imap' | 'imaps';
+  /** Which lab listener it targets: plaintext IMAP, implicit TLS (993), SMTP submission (587, STARTTLS) or implicit TLS (465). */
+  listener: 'imap' | 'imaps' | 'smtp' | 'smtps';
+  /** Reading mail (IMAP) or sending it (SMTP). */
+  direction: Direction;
   /** Findings the diagnosis must give for it against the lab with default settings (20 s pause, no TLS). */
   expectedFindings: FindingId[];
   expectedVerdict: Verdict;
@@ -45,6 +49,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'Nokia 6233, CRAM-MD5: stray empty line after login, 20 s pause, never opens the inbox',
     source: 'seed 000_664ad5272e44b3b0 (Nokia 6233 firmware 05.10, tcpdump of the CRAM-MD5 exchange)',
     listener: 'imap',
+    direction: 'receiving',
     expectedFindings: ['empty-line-after-auth', 'auth-success-ignored', 'slow-client-gap', 'no-mailbox-selected'],
     expectedVerdict: 'fail',
   },
@@ -53,6 +58,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'Nokia 6233, DIGEST-MD5: login succeeds, the phone does not notice',
     source: 'seed 000_664ad5272e44b3b0 (DIGEST-MD5 transcript, "the whole transaction was done under 2s")',
     listener: 'imap',
+    direction: 'receiving',
     expectedFindings: ['auth-success-ignored', 'no-mailbox-selected'],
     expectedVerdict: 'fail',
   },
@@ -61,6 +67,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'Nokia 6233, "Automatic": DIGEST-MD5, then CRAM-MD5, then LOGIN on the same connection',
     source: 'seed 000_664ad5272e44b3b0 ("Automatic" transcript)',
     listener: 'imap',
+    direction: 'receiving',
     expectedFindings: ['auth-success-ignored', 'auth-retry-after-success', 'cleartext-password', 'no-mailbox-selected'],
     expectedVerdict: 'fail',
   },
@@ -69,6 +76,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'Nokia 6233 on port 993 without the CA: TLS 1.0 RC4-MD5 hello, then unknown_ca',
     source: 'seed 000_664ad5272e44b3b0 ("imaps TLS negotiation failed"); RFC 2246 §7.2 alert 48',
     listener: 'imaps',
+    direction: 'receiving',
     expectedFindings: ['tls-handshake-failed', 'legacy-tls-only'],
     expectedVerdict: 'fail',
   },
@@ -77,6 +85,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'Nokia 6233 on port 993 with the CA installed: TLS 1.0 established, then no command',
     source: 'seed 000_664ad5272e44b3b0 ("TLSv1 with cipher RC4-MD5", then no authentication attempt)',
     listener: 'imaps',
+    direction: 'receiving',
     expectedFindings: ['tls-no-command', 'legacy-tls-only'],
     expectedVerdict: 'fail',
   },
@@ -85,6 +94,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'Nokia with AUTH=LOGIN: SELECT INBOX sent before the login result',
     source: 'seed 000_664ad5272e44b3b0, reply 10 ("tries to select inbox even before the server confirmed the login")',
     listener: 'imap',
+    direction: 'receiving',
     expectedFindings: ['command-before-auth-result', 'cleartext-password'],
     expectedVerdict: 'pass',
   },
@@ -93,6 +103,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'Nokia 6234: downloads every message whole on every check',
     source: 'seed 000_664ad5272e44b3b0, reply 4 ("transferred 100k plus" per check)',
     listener: 'imap',
+    direction: 'receiving',
     expectedFindings: ['full-body-download', 'cleartext-password'],
     expectedVerdict: 'pass',
   },
@@ -101,7 +112,53 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'Symbian S60: decimal tags, LOGIN with literals, LIST "" "", 20480-byte chunks, two in flight',
     source: 'QUIRKS.md, Device facts (Symbian IMAP client behaviour)',
     listener: 'imap',
+    direction: 'receiving',
     expectedFindings: ['full-body-download', 'cleartext-password'],
+    expectedVerdict: 'pass',
+  },
+  {
+    id: 'nokia6233-smtp-cram-md5',
+    title: 'Nokia 6233 sending mail: EHLO, AUTH CRAM-MD5, one message — works',
+    source: 'seed 000_664ad5272e44b3b0 ("SMTP authentication using CRAM-MD5 and DIGEST-MD5 works fine")',
+    listener: 'smtp',
+    direction: 'sending',
+    expectedFindings: [],
+    expectedVerdict: 'pass',
+  },
+  {
+    id: 'nokia6233-smtp-digest-md5',
+    title: 'Nokia 6233 sending mail with DIGEST-MD5 (digest-uri smtp/…, empty final response) — works',
+    source: 'seed 000_664ad5272e44b3b0 (as above); RFC 2831 §2.1.3, RFC 4954 §4',
+    listener: 'smtp',
+    direction: 'sending',
+    expectedFindings: [],
+    expectedVerdict: 'pass',
+  },
+  {
+    id: 'smtp-auth-equals-only',
+    title: 'A client that logs in only when it sees the pre-standard "250-AUTH=" line (else sends without AUTH)',
+    source: 'QUIRKS.md smtp-no-auth: Outlook Express 4, Exchange 5.0 (Postfix broken_sasl_auth_clients)',
+    listener: 'smtp',
+    direction: 'sending',
+    expectedFindings: ['smtp-no-auth'],
+    expectedVerdict: 'fail',
+  },
+  {
+    id: 'smtp-bare-lf-device',
+    title: 'An alarm panel that ends every SMTP line with a bare LF (AUTH LOGIN, one alert message)',
+    source: 'QUIRKS.md smtp-bare-lf; RFC 5321 §2.3.8',
+    listener: 'smtp',
+    direction: 'sending',
+    expectedFindings: ['smtp-bare-lf', 'cleartext-password'],
+    expectedVerdict: 'pass',
+  },
+  {
+    id: 'scan-to-email-tls10-3des',
+    title: 'A scan-to-email printer: STARTTLS with TLS 1.0 and only 3DES, AUTH LOGIN, a PDF attached',
+    source: 'issue: scanners, printers and NAS boxes on TLS 1.0 with RC4/3DES and AUTH LOGIN, which current servers refuse',
+    listener: 'smtp',
+    direction: 'sending',
+    expectedFindings: ['legacy-tls-only'],
     expectedVerdict: 'pass',
   },
 ];
@@ -205,6 +262,7 @@ async function nokiaTail(c: ScriptedClient, first: number): Promise<void> {
 type Runner = (o: RunOptions, wire: WireOptions, notes: string[]) => Promise<void>;
 
 const RUNNERS: Record<ScenarioId, Runner> = {
+  ...SMTP_RUNNERS,
   async 'nokia6233-cram-md5'(o, wire) {
     const c = await open(o, wire);
     await greeting(c);

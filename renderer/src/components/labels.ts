@@ -9,6 +9,11 @@ export const STEP_LABEL: Record<StepName, string> = {
   select: 'Opened the inbox',
   fetch: 'Downloaded mail',
   logout: 'Logged out',
+  ehlo: 'Greeted the server (EHLO)',
+  mail: 'Lab accepted the sender',
+  rcpt: 'Lab accepted the recipient',
+  data: 'Lab accepted the message',
+  quit: 'Said goodbye (QUIT)',
 };
 
 /** Short forms for the attempt cards, where space is tight. */
@@ -20,6 +25,11 @@ export const STEP_SHORT: Record<StepName, string> = {
   select: 'Opened inbox',
   fetch: 'Downloaded',
   logout: 'Logged out',
+  ehlo: 'EHLO',
+  mail: 'Sender',
+  rcpt: 'Recipient',
+  data: 'Message sent',
+  quit: 'Quit',
 };
 
 export function plural(n: number, one: string, many = one + 's'): string {

@@ -6,7 +6,7 @@
 import type { ApiStreamMessage, Diagnosis, HttpRequestEvent, LabEvent, LabStatus } from '../../../electron/api';
 import { rowsFor, type Row } from './transcript';
 
-const EMPTY: Diagnosis = { verdict: 'inconclusive', attempts: [], findings: [] };
+const EMPTY: Diagnosis = { verdict: 'inconclusive', directions: { receiving: 'untested', sending: 'untested' }, attempts: [], findings: [] };
 
 export interface CertFetch {
   seq: number;

@@ -9,6 +9,7 @@
 import type { Rule } from './types.js';
 import { AUTH_COMMANDS, mechanismOf } from '../conversation.js';
 import { increment } from '../store.js';
+import { isSmtpProto } from '../directions.js';
 
 export function authFailedRule(): Rule {
   return {
@@ -29,8 +30,9 @@ export function authFailedRule(): Rule {
         },
       });
     },
-    onEvent(ev, _conn, host) {
-      if (ev.kind !== 'auth' || ev.ok || /cancel/i.test(ev.reason ?? '')) return;
+    onEvent(ev, conn, host) {
+      // An SMTP login that failed is smtp-auth-failed (its advice is about the outgoing account).
+      if (ev.kind !== 'auth' || ev.ok || /cancel/i.test(ev.reason ?? '') || isSmtpProto(conn?.proto)) return;
       host.store.report({
         id: 'auth-failed',
         severity: 'error',

@@ -4,7 +4,8 @@
  * warn against it; Cyrus and Dovecot refuse it with LOGINDISABLED unless allowed).
  *
  * Wire signature: `A1 LOGIN user pass` or `A1 AUTHENTICATE PLAIN|LOGIN` on a connection that is
- * neither implicit TLS (993) nor after a successful STARTTLS.
+ * neither implicit TLS (993) nor after a successful STARTTLS; on SMTP, `AUTH PLAIN|LOGIN` on a
+ * connection that is neither implicit TLS (465) nor after STARTTLS (RFC 4954 §4, §14).
  */
 import type { Rule } from './types.js';
 import { mechanismOf } from '../conversation.js';
@@ -27,6 +28,21 @@ export function cleartextPasswordRule(): Rule {
         evidence: item.line.seqs,
         update(d) {
           addUnique(d, 'mechanisms', mech);
+        },
+      });
+    },
+    onSmtpClient(item, smtp, host) {
+      if (item.kind !== 'command' || item.cmd.verb !== 'AUTH' || item.line.tls) return;
+      const mech = (item.cmd.args.split(' ')[0] ?? '').toUpperCase();
+      if (!CLEARTEXT.has(mech)) return;
+      host.store.report({
+        id: 'cleartext-password',
+        severity: 'warning',
+        conn: smtp.id,
+        evidence: item.line.seqs,
+        update(d) {
+          addUnique(d, 'mechanisms', mech);
+          d.sending = true;
         },
       });
     },

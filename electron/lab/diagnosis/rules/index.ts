@@ -19,6 +19,16 @@ import { tlsNoCommandRule } from './tls-no-command.js';
 import { legacyTlsOnlyRule } from './legacy-tls-only.js';
 import { certFetchedRule } from './cert-fetched.js';
 import { certFormatRejectedRule } from './cert-format-rejected.js';
+import { smtpNoAuthRule } from './smtp-no-auth.js';
+import { smtpAuthFailedRule } from './smtp-auth-failed.js';
+import { smtpAuthBeforeEhloRule } from './smtp-auth-before-ehlo.js';
+import { smtpBareLfRule } from './smtp-bare-lf.js';
+import { smtpMailFromSyntaxRule } from './smtp-mail-from-syntax.js';
+import { smtpPipeliningUnadvertisedRule } from './smtp-pipelining-unadvertised.js';
+import { smtp8bitWithout8bitmimeRule } from './smtp-8bit-without-8bitmime.js';
+import { smtpAuthWithoutTlsRefusedRule } from './smtp-auth-without-tls-refused.js';
+import { smtpMessageTooLargeRule } from './smtp-message-too-large.js';
+import { smtpDataIncompleteRule } from './smtp-data-incomplete.js';
 
 export type { Rule, RuleHost } from './types.js';
 
@@ -44,5 +54,15 @@ export function createRules(): Rule[] {
     legacyTlsOnlyRule(),
     certFetchedRule(),
     certFormatRejectedRule(),
+    smtpNoAuthRule(),
+    smtpAuthFailedRule(),
+    smtpAuthBeforeEhloRule(),
+    smtpBareLfRule(),
+    smtpMailFromSyntaxRule(),
+    smtpPipeliningUnadvertisedRule(),
+    smtp8bitWithout8bitmimeRule(),
+    smtpAuthWithoutTlsRefusedRule(),
+    smtpMessageTooLargeRule(),
+    smtpDataIncompleteRule(),
   ];
 }

@@ -7,10 +7,13 @@
 import type { FindingId, LabEvent } from '../../../api.js';
 import type { ClientItem, ConnState, ServerItem } from '../conversation.js';
 import type { FindingStore } from '../store.js';
+import type { SmtpClientItem, SmtpConn, SmtpServerItem } from '../smtp/conversation.js';
 
 export interface RuleHost {
   readonly store: FindingStore;
   conn(id: string): ConnState | undefined;
+  /** The SMTP reading of a connection on the smtp/smtps listeners. */
+  smtp(id: string): SmtpConn | undefined;
   /** lab.stop was seen: the session is over. */
   readonly stopped: boolean;
 }
@@ -21,6 +24,10 @@ export interface Rule {
   onEvent?(ev: LabEvent, conn: ConnState | undefined, host: RuleHost): void;
   onClient?(item: ClientItem, conn: ConnState, host: RuleHost): void;
   onServer?(item: ServerItem, conn: ConnState, host: RuleHost): void;
+  /** SMTP connections: commands, SASL responses and message content, in wire order. */
+  onSmtpClient?(item: SmtpClientItem, conn: SmtpConn, host: RuleHost): void;
+  /** SMTP connections: the greeting and each whole reply, with the command it answers. */
+  onSmtpServer?(item: SmtpServerItem, conn: SmtpConn, host: RuleHost): void;
 }
 
 /** Per-connection state of one rule, dropped on conn.close. */
