@@ -51,6 +51,13 @@ export interface ConnOpenEvent extends EventBase {
   /** "ip:port" of the lab side. */
   local: string;
   port: number;
+  /**
+   * The server behaviour variant this connection was served with, when the lab varies its own
+   * behaviour from one connection to the next (`--variants auto`): an id such as "v3".
+   */
+  variant?: string;
+  /** What that variant changes, in a few words ("no challenge mechanisms: only LOGIN"). */
+  variantLabel?: string;
 }
 
 /**
@@ -283,7 +290,7 @@ export type StepName =
   | 'connect' | 'tls' | 'auth' | 'client-accepted-auth' | 'select' | 'fetch' | 'logout'
   | 'ehlo' | 'mail' | 'rcpt' | 'data' | 'quit';
 /** Which half of a phone's mail an attempt tests: reading (IMAP, POP3) or sending (SMTP). */
-export type Direction = 'receiving' | 'sending';
+export type Direction = MailDirection;
 /** A direction's verdict: `untested` when the phone made no attempt that way (or none could be read). */
 export type DirectionVerdict = 'pass' | 'fail' | 'untested';
 export type StepResult = 'pass' | 'fail' | 'skipped';
@@ -337,6 +344,15 @@ export interface Attempt {
   direction: Direction;
   security: 'none' | 'starttls' | 'tls';
   mechanism?: string;
+  /** The lab port the phone connected to. */
+  port?: number;
+  /** What TLS negotiated, when it did. */
+  tls?: { version: string; cipher: string; engine: TlsEngineName };
+  /** The server variant in force (`conn.open` `variant`). */
+  variant?: string;
+  variantLabel?: string;
+  /** The test the technician said was running when the connection opened (`plan.select`). */
+  planned?: { id: string; security: 'none' | 'starttls' | 'tls'; mechanism: string };
   steps: AttemptStep[];
   verdict: 'pass' | 'fail';
   /** First and last event time of the connection. */
@@ -368,6 +384,88 @@ export interface Diagnosis {
   device?: DeviceInfo;
   attempts: Attempt[];
   findings: Finding[];
+  /** What works for this phone and what the customer's server needs (DESIGN.md). */
+  resolution?: Resolution;
+}
+
+// ──────────────────────────── Resolution ────────────────────────────
+
+export type MailDirection = 'receiving' | 'sending';
+
+/**
+ * How well a configuration protects the password and the mail, most protected first:
+ * TLS with a challenge-response login, TLS with a plain login, challenge-response without TLS,
+ * plain without TLS.
+ */
+export type ProtectionLevel = 'tls-challenge' | 'tls-plain' | 'challenge' | 'plain';
+
+/** One configuration the phone tried: the facts that tell it apart from another. */
+export interface TriedConfiguration {
+  proto: 'imap' | 'smtp' | 'pop3';
+  /** The standard port for this protocol and security (143, 993, 587, 465, 110, 995). */
+  port: number;
+  /** The lab port the phone really used, when it differs from `port` (a fallback port). */
+  labPort?: number;
+  security: 'none' | 'starttls' | 'tls';
+  /** "LOGIN-COMMAND", a SASL name, or null when the phone never tried to log in. */
+  mechanism: string | null;
+  /** The phone's own setting when it was on its automatic choice. */
+  phoneMechanism?: string;
+  tls: { version: string; cipher: string } | null;
+  variant: string | null;
+  variantLabel?: string;
+  /** Connection ids of the attempts with this configuration. */
+  attempts: string[];
+}
+
+export interface PhoneSetting {
+  /** The phone's label for the setting (from the device profile). */
+  setting: string;
+  value: string;
+  /** Whether the label and value were checked on a real phone. */
+  verified: boolean;
+}
+
+export interface ServerNeeds {
+  /** The server side in plain words. */
+  needs: string[];
+  /** Ready-to-paste configuration, or null where a stock server cannot meet the need. */
+  dovecot: string | null;
+  postfix: string | null;
+  cyrus: string | null;
+  /** What the configuration costs in security, in one or two sentences. */
+  cost: string;
+}
+
+export interface WorkingConfiguration extends TriedConfiguration {
+  protection: ProtectionLevel;
+  /** The exact values to set on the phone. */
+  phone: PhoneSetting[];
+  /** The risk of this configuration in one sentence. */
+  risk: string;
+  server: ServerNeeds;
+}
+
+export interface FailingConfiguration extends TriedConfiguration {
+  /** The findings that decided it (most serious first), or the step that failed. */
+  because: string[];
+  /** The last step that passed, for the nearest miss. */
+  furthestStep: StepName;
+}
+
+export interface DirectionResolution {
+  status: 'works' | 'fails' | 'untested';
+  working: WorkingConfiguration[];
+  failing: FailingConfiguration[];
+  /** What remains worth trying, most protected first; empty once something works. */
+  next: string[];
+  /** When nothing works: the configuration that got furthest and what it would take. */
+  nearestMiss?: { configuration: FailingConfiguration; wouldTake: string };
+}
+
+export interface Resolution {
+  receiving: DirectionResolution;
+  sending: DirectionResolution;
 }
 
 // ───────────────────────────── Errors ─────────────────────────────
@@ -470,6 +568,8 @@ export interface LabStartRequest {
   ports?: 'standard' | 'high' | 'any';
   profile?: string;
   demo?: boolean;
+  /** 'auto': vary the server's behaviour from one connection of the phone to the next. */
+  variants?: 'off' | 'auto';
 }
 
 /** One test of the plan the wizard proposes (Configure step). */

@@ -16,7 +16,7 @@ const USAGE = `usage:
                      [--smtp-auth-equals-line] [--smtp-max-size BYTES] [--smtp-bare-lf reject|accept]
                      [--smtp-mail-from strict|lenient]
                      [--pop3-port N] [--pop3s-port N] [--pop3-mechanisms LIST] [--pop3-no-apop] [--pop3-tls-only]
-                     [--json] [--ui] [--ui-port N]
+                     [--variants off|auto] [--json] [--ui] [--ui-port N]
   mailprobe cert     --out DIR --host NAME_OR_IP... [--profile legacy|modern] [--new-ca] [--data-dir DIR]
   mailprobe diagnose SESSION_DIR | events.jsonl | capture.pcap  [--json]
   mailprobe report   SESSION_DIR --out report.pdf [--include-secrets]

@@ -8,6 +8,7 @@ import type { SessionRecorder } from './recorder/recorder.js';
 import type { TlsEngineChoice } from './tls/types.js';
 import type { SaslMechanismName } from './sasl/types.js';
 import type { SmtpAuthPolicy } from './smtp/options.js';
+import type { VariantMode } from './variants.js';
 
 export interface LabOptions {
   /** Address to listen on; the default is the LAN address the phone can reach (handoff/address). */
@@ -56,6 +57,8 @@ export interface LabOptions {
   pop3PlaintextWithoutTls: boolean;
   /** Device profile id from resources/profiles, if the technician picked one. */
   profile?: string;
+  /** `auto`: vary the server's behaviour from one connection of a phone to the next (variants.ts). */
+  variants?: VariantMode;
 }
 
 export interface RunningLab {

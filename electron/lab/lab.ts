@@ -13,6 +13,7 @@ import { loadOrCreateAccount } from './account.js';
 import { ensureLabCertificates, labCertificateHosts, markCertificatesInUse, type LabCertificates } from './certs/index.js';
 import { chooseLanAddress, HANDOFF_DEFAULT_PORT, startHandoffServer, type HandoffServer } from './handoff/index.js';
 import { createImapServer, type ImapServer } from './imap/server.js';
+import { imapVariants, VariantRotation } from './variants.js';
 import { DEFAULT_LIMITS, type ImapLimits } from './imap/options.js';
 import type { LabOptions, RunningLab } from './lab-types.js';
 import { createSeededStore, loadMailStore } from './mailbox/index.js';
@@ -152,6 +153,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     pop3Apop: given.pop3Apop ?? DEFAULT_POP3_BEHAVIOUR.apop,
     pop3PlaintextWithoutTls: given.pop3PlaintextWithoutTls ?? DEFAULT_POP3_BEHAVIOUR.plaintextWithoutTls,
     profile: given.profile,
+    variants: given.variants ?? 'off',
   };
   const warnings: string[] = [];
   const warn = (m: string) => {
@@ -188,6 +190,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
       tlsAcceptor,
       limits: { ...DEFAULT_LIMITS, ...limits },
       version,
+      variants: options.variants === 'auto' ? new VariantRotation(imapVariants(options)) : null,
     },
     () => `c${++connCounter}`,
   );
@@ -278,6 +281,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     emptyLine: options.emptyLine,
     loginDisabledWithoutTls: options.loginDisabledWithoutTls,
     tls: options.tls,
+    variants: options.variants,
     greeting: options.greeting,
     smtp: {
       auth: options.smtpAuth,

@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { ApiError, AppInfo, DeviceProfile, MailprobeApi } from '../../electron/api';
 import { isApiError, type LinkState } from './api/client';
+import { LiveStrip } from './components/LiveStrip';
 import { plural } from './components/labels';
 import { matchProfile, proposePlan } from './state/plan';
 import { SessionStore } from './state/store';
@@ -85,8 +86,22 @@ export function App({ api, store: given, link, initial }: AppProps) {
     true,
     false,
   ][wizard.step];
+  const attempts = store.diagnosis.attempts;
   const done = (i: number): boolean =>
-    [!!wizard.profileId, status?.state === 'running', !!store.certFetch || wizard.certSkipped, !!wizard.testId, store.diagnosis.attempts.length > 0, false][i];
+    [!!wizard.profileId, status?.state === 'running', !!store.certFetch || wizard.certSkipped, !!wizard.testId, false, false][i];
+  /**
+   * What a step's mark says happened there, in a symbol and a word: Run passes only when an
+   * attempt passed and shows a failure when attempts exist and none did (never a ✓ after a
+   * failed attempt).
+   */
+  const mark = (i: number): { symbol: string; word: string; cls: string } | null => {
+    if (i === 4 && attempts.length > 0) {
+      return attempts.some((a) => a.verdict === 'pass') ? { symbol: '✓', word: 'passed', cls: 'is-done' } : { symbol: '✗', word: 'failed', cls: 'is-failed' };
+    }
+    if (i === 5 && store.diagnosis.resolution?.receiving.status === 'works') return { symbol: '✓', word: 'answer found', cls: 'is-done' };
+    return done(i) ? { symbol: '✓', word: 'done', cls: 'is-done' } : null;
+  };
+  const latest = attempts[attempts.length - 1];
 
   const props: StepProps = { api, store, info, profiles, profile, wizard, update, run };
   const Step = STEP_COMPONENTS[wizard.step];
@@ -110,17 +125,20 @@ export function App({ api, store: given, link, initial }: AppProps) {
       <div className="layout">
         <nav className="stepper" aria-label="Wizard steps">
           <ol>
-            {STEPS.map((name, i) => (
-              <li key={name}>
-                <button type="button" className={`${i === wizard.step ? 'is-current' : ''} ${done(i) ? 'is-done' : ''}`} aria-current={i === wizard.step ? 'step' : undefined} onClick={() => void go(i)}>
-                  <span className="num" aria-hidden="true">
-                    {done(i) ? '✓' : i + 1}
-                  </span>
-                  <span className="name">{name}</span>
-                  <span className="sr-only">{done(i) ? ' (done)' : ''}</span>
-                </button>
-              </li>
-            ))}
+            {STEPS.map((name, i) => {
+              const m = mark(i);
+              return (
+                <li key={name}>
+                  <button type="button" className={`${i === wizard.step ? 'is-current' : ''} ${m?.cls ?? ''}`} aria-current={i === wizard.step ? 'step' : undefined} onClick={() => void go(i)}>
+                    <span className="num" aria-hidden="true">
+                      {m ? m.symbol : i + 1}
+                    </span>
+                    <span className="name">{name}</span>
+                    {m ? <span className="mark-word">{m.word}</span> : null}
+                  </button>
+                </li>
+              );
+            })}
           </ol>
         </nav>
         <main className="content">
@@ -137,6 +155,7 @@ export function App({ api, store: given, link, initial }: AppProps) {
               </button>
             </p>
           ) : null}
+          {wizard.step !== 4 ? <LiveStrip attempt={latest} ended={!!latest && store.closedConns.has(latest.conn)} onOpenRun={() => void go(4)} /> : null}
           <h2 ref={heading} tabIndex={-1}>
             {wizard.step + 1}. {STEPS[wizard.step]}
           </h2>

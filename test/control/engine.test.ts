@@ -72,9 +72,13 @@ describe('Engine', () => {
     const engine = new Engine({ mode: 'browser', dataDir, deps: { startLab } });
     const status = await engine.call('lab.start', { address: '192.168.1.20', ports: 'high' });
     expect(status).toMatchObject({ state: 'running', startedBy: 'ui', address: '192.168.1.20', firewallHint: expect.stringContaining('1143') });
-    expect(seen[0]).toMatchObject({ bind: '192.168.1.20', imapPort: 1143, imapsPort: 1993, httpPort: 8080, emptyLine: 'strict' });
+    expect(seen[0]).toMatchObject({ bind: '192.168.1.20', imapPort: 1143, imapsPort: 1993, httpPort: 8080, emptyLine: 'strict', variants: 'off' });
+    // The wizard's "vary the server" switch.
+    await engine.call('lab.start', { address: '192.168.1.20', ports: 'high', variants: 'auto' });
+    expect(seen[1]).toMatchObject({ variants: 'auto' });
     busy = true;
     const err = await engine.call('lab.start', { address: '192.168.1.20', ports: 'standard' });
+    expect(seen).toHaveLength(3);
     expect(err).toMatchObject({ error: { code: 'conflict', message: expect.stringMatching(/already in use.*high ports/) } });
     expect(await engine.call('lab.start', {} as never)).toMatchObject({ error: { code: 'bad-request' } });
     await engine.close();

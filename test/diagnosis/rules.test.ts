@@ -130,7 +130,8 @@ describe('rules', () => {
       { kind: 'c2s', conn: 'c1', text: 'CAPA\r\n' },
       { kind: 'conn.close', conn: 'c1', by: 'client', bytesIn: 0, bytesOut: 0 },
     ]));
-    expect(d).toEqual({ verdict: 'inconclusive', directions: { receiving: 'untested', sending: 'untested' }, attempts: [], findings: [] });
+    expect(d).toMatchObject({ verdict: 'inconclusive', directions: { receiving: 'untested', sending: 'untested' }, attempts: [], findings: [] });
+    expect(d.resolution?.receiving.status).toBe('untested');
   });
 
   it('survives garbage: binary bytes on the plain port, events without connections, unknown kinds', () => {

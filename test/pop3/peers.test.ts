@@ -75,7 +75,7 @@ print(p.stat()[0]); p.quit()`);
     expect(out.trim()).toBe(String(SEEDED));
     const evs = eventsOf(lab).slice(before);
     expect(evs.find((e) => e.kind === 'tls.established')).toMatchObject({ mode: 'starttls' });
-    expect(evs.find((e) => e.kind === 'c2s' && e.tls && /^PASS /.test(e.text ?? ''))?.secrets).toBeDefined();
+    expect((evs.find((e) => e.kind === "c2s" && e.tls && /^PASS /.test(e.text ?? "")) as { secrets?: unknown } | undefined)?.secrets).toBeDefined();
   });
 
   it('POP3 over SSL (995-style) verifying the lab CA by IP', async () => {

@@ -135,7 +135,7 @@ describe('RFC 1939 conversation', () => {
     await cmd(c, `USER ${TEST_USER}`);
     await cmd(c, `PASS ${TEST_PASSWORD}`);
     await cmd(c, 'QUIT');
-    const pass = eventsOf(lab).find((e) => e.kind === 'c2s' && e.conn === conn && /^PASS /.test(e.text ?? ''));
+    const pass = eventsOf(lab).find((e) => e.kind === 'c2s' && e.conn === conn && /^PASS /.test(e.text ?? '')) as { secrets?: unknown } | undefined;
     expect(pass?.secrets).toEqual([[5, 5 + TEST_PASSWORD.length]]);
     expect(eventsOf(lab).find((e) => e.kind === 'auth' && e.conn === conn)).toMatchObject({ mechanism: 'USER-PASS', user: TEST_USER, ok: true });
   });

@@ -61,7 +61,21 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
  * Start Dovecot in `dir` serving the Maildir at `maildir` (INBOX there, Maildir++ folders) for
  * one user. `dir` must be empty or new; the Maildir is chowned to nobody (uid 0 is refused).
  */
-export async function startDovecot(opts: { dir: string; maildir: string; user: string; password: string; processLimit?: number; pop3?: boolean }): Promise<DovecotServer> {
+export async function startDovecot(opts: {
+  dir: string;
+  maildir: string;
+  user: string;
+  password: string;
+  processLimit?: number;
+  /**
+   * Authentication and TLS settings to test (Mailprobe's generated configuration): Dovecot's
+   * own defaults (`disable_plaintext_auth = yes`, `auth_mechanisms = plain`, no TLS) come
+   * first and these lines after them, so they are what Dovecot runs with.
+   */
+  settings?: string;
+  /** Also serve POP3 (dovecot-pop3d) on a port of its own: `pop3Port` in the result. */
+  pop3?: boolean;
+}): Promise<DovecotServer> {
   const port = await freePort();
   const pop3Port = opts.pop3 ? await freePort() : undefined;
   const { dir } = opts;
@@ -76,9 +90,7 @@ state_dir = ${dir}/state
 log_path = ${dir}/dovecot.log
 listen = 127.0.0.1
 protocols = imap${pop3Port ? ' pop3' : ''}
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login cram-md5 digest-md5
+${opts.settings === undefined ? 'ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login cram-md5 digest-md5' : `ssl = no\ndisable_plaintext_auth = yes\nauth_mechanisms = plain\n${opts.settings}`}
 first_valid_uid = 0
 mail_location = maildir:${opts.maildir}
 default_process_limit = ${limit}

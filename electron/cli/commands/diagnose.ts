@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { LabEvent } from '../../api.js';
 import { diagnose, formatDiagnosis } from '../../lab/diagnosis/index.js';
+import { defaultProfilesDir } from '../../lab/package-root.js';
+import { loadProfiles } from '../../lab/profiles/index.js';
 import { eventsFromTsharkFields, tsharkArgs } from '../../lab/diagnosis/pcap.js';
 import { readEvents } from '../../lab/recorder/index.js';
 import { UsageError, parseFlags } from '../usage.js';
@@ -54,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' } });
   if (positionals.length !== 1) throw new UsageError('expected one SESSION_DIR, events.jsonl or capture.pcap');
   const events = loadEvents(positionals[0]);
-  const d = diagnose(events);
+  const d = diagnose(events, { profiles: loadProfiles(defaultProfilesDir()) });
   process.stdout.write(values.json ? JSON.stringify(d, null, 2) + '\n' : formatDiagnosis(d));
   return 0;
 }

@@ -55,6 +55,8 @@ export interface ConnectionSettings {
   tlsAcceptor: TlsAcceptor | null;
   /** Bytes kept per c2s/s2c event (encodeBytes). */
   maxEventPayloadBytes?: number;
+  /** Extra fields of the conn.open event: the server variant this connection gets (variants.ts). */
+  open?: { variant?: string; variantLabel?: string };
   /** Called once, when the connection is gone. */
   release(conn: LabConnection): void;
 }
@@ -102,7 +104,7 @@ export abstract class LabConnection {
     this.stream = socket;
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     const local = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
-    this.record({ kind: 'conn.open', conn: id, proto: listener, remote, local, port: socket.localPort ?? 0 });
+    this.record({ kind: 'conn.open', conn: id, proto: listener, remote, local, port: socket.localPort ?? 0, ...settings.open });
     socket.setNoDelay(true);
     socket.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
     socket.on('close', () => this.finalize());

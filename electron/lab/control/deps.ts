@@ -54,16 +54,20 @@ export function normaliseScenarios(raw: unknown): ScenarioInfo[] {
 /** The engine modules of this build. */
 export async function loadEngineDeps(): Promise<EngineDeps> {
   // Loaded lazily so `mailprobe start` prints its URL without waiting for unrelated modules.
-  const [lab, diagnosis, handoff, report, simulate] = await Promise.all([
+  const [lab, diagnosis, handoff, report, simulate, profiles, root] = await Promise.all([
     import('../lab.js'),
     import('../diagnosis/index.js'),
     import('../handoff/index.js'),
     import('../report/index.js'),
     import('../simulate/index.js'),
+    import('../profiles/index.js'),
+    import('../package-root.js'),
   ]);
+  // The resolution names the phone's own settings from its profile.
+  const deviceProfiles = profiles.loadProfiles(root.defaultProfilesDir());
   return {
     startLab: (opts) => lab.startLab(opts),
-    createDiagnosis: () => new diagnosis.IncrementalDiagnosis(),
+    createDiagnosis: () => new diagnosis.IncrementalDiagnosis({ profiles: deviceProfiles }),
     qrSvg: (url) => handoff.qrSvg(url),
     chooseLanAddress: () => {
       const c = handoff.chooseLanAddress();

@@ -475,6 +475,7 @@ export class Engine {
       bind: req.address,
       dataDir: this.dataDir,
       profile: req.profile,
+      variants: req.variants === 'auto' ? 'auto' : 'off',
     };
     if (req.demo) Object.assign(options, PORT_SETS.any);
     let lab: RunningLab;

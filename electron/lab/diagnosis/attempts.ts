@@ -10,7 +10,7 @@
  * or when none passed and some attempt's traffic could not be read (encrypted application data
  * in a packet capture, or payloads past the recorder's cap): then a fail would be a guess.
  */
-import type { Attempt, LabEvent, StepName, StepResult } from '../../api.js';
+import type { Attempt, LabEvent, StepName, StepResult, TlsEngineName } from '../../api.js';
 import { AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf, type ClientItem, type ConnState, type ServerItem } from './conversation.js';
 import { addSeqs } from './evidence.js';
 import { splitArgs } from './imap-syntax.js';
@@ -25,6 +25,11 @@ interface AttemptState {
   implicitTls: boolean;
   mechanism?: string;
   user?: string;
+  port?: number;
+  tls?: { version: string; cipher: string; engine: TlsEngineName };
+  variant?: string;
+  variantLabel?: string;
+  planned?: Attempt['planned'];
   start?: string;
   end?: string;
   steps: Record<StepName, StepState>;
@@ -55,6 +60,8 @@ export class AttemptTracker {
   /** Built attempts, rebuilt one by one as they change (see result()). */
   private readonly snapshot: Attempt[] = [];
   private readonly changed: AttemptState[] = [];
+  /** The test the technician said is running (the latest `plan.select` note). */
+  private currentTest: Attempt['planned'];
 
   private dirty(a: AttemptState): void {
     if (a.dirty) return;
@@ -81,6 +88,7 @@ export class AttemptTracker {
       index: this.order.length,
       dirty: false,
     };
+    if (this.currentTest) a.planned = { ...this.currentTest };
     this.set(a, 'connect', 'pass', [seq]);
     this.byConn.set(conn, a);
     this.order.push(a);
@@ -113,16 +121,29 @@ export class AttemptTracker {
   }
 
   onEvent(ev: LabEvent, _conn: ConnState | undefined): void {
+    if (ev.kind === 'note') {
+      const test = (ev.data as { test?: { id?: unknown; security?: unknown; mechanism?: unknown } } | undefined)?.test;
+      if (test && typeof test.id === 'string' && typeof test.mechanism === 'string' && (test.security === 'none' || test.security === 'starttls' || test.security === 'tls')) {
+        this.currentTest = { id: test.id, security: test.security, mechanism: test.mechanism };
+      }
+      return;
+    }
     if (ev.conn === undefined) return;
     const a = this.byConn.get(ev.conn);
     if (!a) return;
     this.dirty(a);
     if (!a.closed) a.end = ev.t;
     switch (ev.kind) {
+      case 'conn.open':
+        a.port = ev.port;
+        if (ev.variant !== undefined) a.variant = ev.variant;
+        if (ev.variantLabel !== undefined) a.variantLabel = ev.variantLabel;
+        break;
       case 'tls.hello':
         addSeqs(a.steps.tls.evidence, [ev.seq]);
         break;
       case 'tls.established':
+        a.tls = { version: ev.version, cipher: ev.cipher, engine: ev.engine };
         a.security = ev.mode === 'starttls' || (!a.implicitTls && ev.mode !== 'implicit') ? 'starttls' : 'tls';
         this.set(a, 'tls', 'pass', [ev.seq], `${ev.version} ${ev.cipher}`);
         break;
@@ -250,6 +271,11 @@ export class AttemptTracker {
       const pass = st.auth.result === 'pass' && st['client-accepted-auth'].result === 'pass' && (st.select.result === 'pass' || st.fetch.result === 'pass');
       const out: Attempt = { conn: a.conn, proto: a.proto, direction: 'receiving', security: a.security, steps, verdict: pass ? 'pass' : 'fail' };
       if (a.mechanism !== undefined) out.mechanism = a.mechanism;
+      if (a.port !== undefined) out.port = a.port;
+      if (a.tls !== undefined) out.tls = { ...a.tls };
+      if (a.variant !== undefined) out.variant = a.variant;
+      if (a.variantLabel !== undefined) out.variantLabel = a.variantLabel;
+      if (a.planned !== undefined) out.planned = { ...a.planned };
       if (a.start !== undefined) out.start = a.start;
       if (a.end !== undefined) out.end = a.end;
       return out;

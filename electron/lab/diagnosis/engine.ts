@@ -8,7 +8,9 @@
  * log). `diagnose(events)` is the same engine fed the whole log, so the incremental result after
  * the last event equals the batch result by construction.
  */
-import type { Attempt, Diagnosis, DeviceInfo, Finding, LabEvent } from '../../api.js';
+import type { Attempt, Diagnosis, DeviceInfo, DeviceProfile, Finding, LabEvent } from '../../api.js';
+import { matchProfile } from '../profiles/index.js';
+import { resolve } from './resolution/index.js';
 import { decodeBytes } from '../recorder/bytes.js';
 import { AttemptTracker } from './attempts.js';
 import { findingText } from './catalog.js';
@@ -20,6 +22,14 @@ import { FindingStore, type StoredFinding } from './store.js';
 import { isSmtpProto, verdicts } from './directions.js';
 import { SmtpAttemptTracker } from './smtp/attempts.js';
 import { SmtpConn, type SmtpClientItem, type SmtpServerItem, type SmtpSink } from './smtp/conversation.js';
+
+export interface DiagnosisOptions {
+  /**
+   * Device profiles (resources/profiles): the resolution names the phone's own settings from
+   * the profile that matches the device, else from the generic one.
+   */
+  profiles?: readonly DeviceProfile[];
+}
 
 export class IncrementalDiagnosis {
   private readonly conns = new Map<string, ConnState>();
@@ -43,7 +53,7 @@ export class IncrementalDiagnosis {
   private readonly sink: ItemSink;
   private readonly smtpSink: SmtpSink;
 
-  constructor() {
+  constructor(private readonly options: DiagnosisOptions = {}) {
     const isStopped = () => this.stopped;
     this.host = {
       store: this.store,
@@ -209,6 +219,7 @@ export class IncrementalDiagnosis {
     const { verdict, directions } = verdicts(attempts, { receiving: this.attempts.anyOpaque, sending: this.smtpAttempts.anyOpaque });
     const d: Diagnosis = { verdict, directions, attempts, findings };
     if (this.device) d.device = { ...this.device };
+    d.resolution = resolve(d, this.profile());
     return d;
   }
 
@@ -220,6 +231,12 @@ export class IncrementalDiagnosis {
     if (imap.length === 0) return smtp;
     const at = (a: Attempt) => this.attemptOrder.get(a.conn) ?? 0;
     return [...imap, ...smtp].sort((x, y) => at(x) - at(y));
+  }
+
+  private profile(): DeviceProfile | undefined {
+    const profiles = this.options.profiles;
+    if (!profiles?.length) return undefined;
+    return matchProfile(profiles, this.device) ?? profiles.find((p) => p.id === 'generic');
   }
 
   private connFor(id: string): ConnState {
@@ -250,6 +267,6 @@ function buildFinding(f: StoredFinding): Finding {
 }
 
 /** The Diagnosis of a whole session log (DESIGN.md, `diagnose --json`). */
-export function diagnose(events: readonly LabEvent[]): Diagnosis {
-  return new IncrementalDiagnosis().pushAll(events).result();
+export function diagnose(events: readonly LabEvent[], options: DiagnosisOptions = {}): Diagnosis {
+  return new IncrementalDiagnosis(options).pushAll(events).result();
 }

@@ -4,6 +4,7 @@
  * so it survives a copy into a ticket.
  */
 import type { Attempt, Diagnosis, Finding } from '../../api.js';
+import { formatResolution } from './resolution/format.js';
 
 export interface FormatOptions {
   /** Wrap width for explanations (default 100). */
@@ -89,6 +90,7 @@ export function formatDiagnosis(d: Diagnosis, opts: FormatOptions = {}): string 
     const name = [dev.vendor, dev.model].filter(Boolean).join(' ') || 'unknown device';
     out.push(`Device: ${name}${dev.firmware ? `, firmware ${dev.firmware}` : ''}${dev.platform ? ` (${dev.platform})` : ''}, from ${dev.source}`);
   }
+  if (d.resolution && d.attempts.length) out.push('', formatResolution(d.resolution).trimEnd());
   out.push('');
   out.push(d.attempts.length ? `Attempts (${d.attempts.length}):` : 'Attempts: none');
   for (const a of d.attempts) out.push(formatAttempt(a));

@@ -3,6 +3,7 @@ import type { MailStoreApi } from '../mailbox/types.js';
 import type { SessionRecorder } from '../recorder/recorder.js';
 import type { SaslMechanismName } from '../sasl/types.js';
 import type { TlsAcceptor } from '../tls/types.js';
+import type { ServerVariant, VariantRotation } from '../variants.js';
 import {
   IDLE_COMMAND_MAX_MS,
   IDLE_TIMEOUT_MS,
@@ -62,4 +63,8 @@ export interface ImapServerOptions {
   limits: ImapLimits;
   /** Server version sent in the ID response. */
   version: string;
+  /** `--variants auto`: each new connection's behaviour comes from here (variants.ts). */
+  variants?: VariantRotation | null;
+  /** The variant this connection's options were made from (set per connection by the server). */
+  variant?: ServerVariant;
 }

@@ -15,7 +15,11 @@ export function createImapServer(options: ImapServerOptions, connId: () => strin
     recorder: options.recorder,
     maxConnections: options.limits.maxConnections,
     implicitTls: new Set(['imaps']),
-    create: (socket, name, release) => new ImapSession(connId(), socket, name, options, release),
+    create: (socket, name, release) => {
+      // The server variant this phone gets on this connection (variants.ts), when variants are on.
+      const variant = options.variants?.pick(socket.remoteAddress ?? '?');
+      return new ImapSession(connId(), socket, name, variant ? { ...options, ...variant.imap, variant } : options, release);
+    },
     refuse: (session) => session.closeWithBye('server', 'Too many connections to the lab; try again later'),
   });
 }

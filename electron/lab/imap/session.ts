@@ -47,7 +47,8 @@ export class ImapSession extends LabConnection {
     private readonly opts: ImapServerOptions,
     release: (session: LabConnection) => void,
   ) {
-    super(id, socket, listener, { recorder: opts.recorder, tlsAcceptor: opts.tlsAcceptor, maxEventPayloadBytes: opts.limits.maxEventPayloadBytes, release }, IMAP_WORDS);
+    const open = opts.variant ? { variant: opts.variant.id, variantLabel: opts.variant.label } : undefined;
+    super(id, socket, listener, { recorder: opts.recorder, tlsAcceptor: opts.tlsAcceptor, maxEventPayloadBytes: opts.limits.maxEventPayloadBytes, release, open }, IMAP_WORDS);
     this.framer = this.newFramer();
     this.armTimer(this.opts.limits.preAuthTimeoutMs, 'authentication not completed in time', false);
   }
@@ -383,6 +384,8 @@ export class ImapSession extends LabConnection {
   select(name: string, readOnly: boolean): MailboxView {
     this.selected = new MailboxView(this.opts.store, name, readOnly);
     this.state = 'selected';
+    // Through login and into a mailbox: the variant works for this phone (variants.ts).
+    if (this.opts.variant) this.opts.variants?.worked(this.socket.remoteAddress ?? '?', this.opts.variant.id);
     return this.selected;
   }
 

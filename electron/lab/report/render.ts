@@ -5,10 +5,13 @@
  */
 import type { Diagnosis, LabEvent } from '../../api.js';
 import { diagnose } from '../diagnosis/index.js';
+import { defaultProfilesDir } from '../package-root.js';
+import { loadProfiles } from '../profiles/index.js';
 import { indexEvents, type ReportContext, type ReportInput } from './context.js';
 import { minimalDiagnosis } from './fallback.js';
 import { Writer } from './pdf.js';
 import { prepareEvents } from './secrets.js';
+import { drawServerSide } from './sections/answer.js';
 import { drawAppendix } from './sections/appendix.js';
 import { drawCerts } from './sections/certs.js';
 import { drawCover } from './sections/cover.js';
@@ -32,7 +35,7 @@ export interface BuiltReport {
 function diagnosisFor(input: ReportInput, events: readonly LabEvent[]): { diagnosis: Diagnosis; error?: string } {
   if (input.diagnosis) return { diagnosis: input.diagnosis };
   try {
-    return { diagnosis: diagnose(events) };
+    return { diagnosis: diagnose(events, { profiles: loadProfiles(defaultProfilesDir()) }) };
   } catch (err) {
     return { diagnosis: minimalDiagnosis(events), error: (err as Error).message || String(err) };
   }
@@ -78,6 +81,7 @@ export async function buildReport(input: ReportInput): Promise<BuiltReport> {
 
   drawCover(ctx);
   drawSummary(ctx);
+  drawServerSide(ctx);
   drawMatrix(ctx);
   drawFindings(ctx);
   drawTimelines(ctx);

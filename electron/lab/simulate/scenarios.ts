@@ -22,6 +22,7 @@ export type ScenarioId =
   | 'nokia6233-cram-md5'
   | 'nokia6233-digest-md5'
   | 'nokia6233-automatic'
+  | 'nokia6233-login'
   | 'nokia6233-ssl-no-ca'
   | 'nokia6233-ssl-ca-no-command'
   | 'nokia-select-before-login-result'
@@ -70,6 +71,16 @@ export const SCENARIOS: readonly Scenario[] = [
     direction: 'receiving',
     expectedFindings: ['auth-success-ignored', 'auth-retry-after-success', 'cleartext-password', 'no-mailbox-selected'],
     expectedVerdict: 'fail',
+  },
+  {
+    id: 'nokia6233-login',
+    title: 'Nokia 6233, "Secure login" off: the plain LOGIN command, then the inbox',
+    source:
+      'seed 000_664ad5272e44b3b0 ("If I disabled secure login, it would use the plain IMAP LOGIN command, and things would work"); the commands after the login are not in the seed: SELECT and a header fetch, as the 6234 of reply 4 does without the bodies',
+    listener: 'imap',
+    direction: 'receiving',
+    expectedFindings: ['cleartext-password'],
+    expectedVerdict: 'pass',
   },
   {
     id: 'nokia6233-ssl-no-ca',
@@ -175,6 +186,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Every line sent and received, as "C: …" / "S: …". */
   onLine?: (line: string) => void;
+  /** Connect from this address (see WireOptions.localAddress). */
+  localAddress?: string;
   /** For the CA-installed scenario: force a transport (default gnutls-cli when installed). */
   tlsTransport?: 'gnutls-cli' | 'node:tls';
 }
@@ -259,6 +272,14 @@ async function nokiaTail(c: ScriptedClient, first: number): Promise<void> {
   await logout(c, `A${first + 3}`);
 }
 
+/** What the 6233 does once it has noticed a login: open the inbox, fetch the headers, log out. */
+async function inboxCheck(c: ScriptedClient, first: number): Promise<void> {
+  const sel = await command(c, `A${first}`, 'SELECT INBOX');
+  const exists = Number(/^\* (\d+) EXISTS/im.exec(sel.join('\n'))?.[1] ?? 0);
+  if (exists > 0) await command(c, `A${first + 1}`, `FETCH 1:${exists} (UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (FROM SUBJECT DATE)])`);
+  await logout(c, `A${first + (exists > 0 ? 2 : 1)}`);
+}
+
 type Runner = (o: RunOptions, wire: WireOptions, notes: string[]) => Promise<void>;
 
 const RUNNERS: Record<ScenarioId, Runner> = {
@@ -282,20 +303,49 @@ const RUNNERS: Record<ScenarioId, Runner> = {
     await nokiaTail(c, 1);
   },
   async 'nokia6233-automatic'(o, wire, notes) {
+    // Seed: "It appears to try DIGEST-MD5 first, CRAM-MD5 then, and then resort to LOGIN", and
+    // it fails to notice a challenge-response success. It chooses from the CAPABILITY answer, so
+    // a server that offers neither challenge mechanism gets the LOGIN command, which it notices.
     const c = await open(o, wire);
     await greeting(c);
-    await command(c, 'A0', 'CAPABILITY');
-    await digestLogin(c, 'A1', o, notes);
-    c.send('A2 AUTHENTICATE CRAM-MD5\r\n');
-    const r = await c.readContinuationOrTagged('A2');
-    if (r.continuation !== undefined) {
-      // A server that starts a second exchange instead of refusing it: the phone cancels.
-      notes.push('the server offered a second CRAM-MD5 exchange; cancelled with "*"');
-      c.send('*\r\n');
-      await c.readUntilTagged('A2');
+    const caps = (await command(c, 'A0', 'CAPABILITY')).join(' ').toUpperCase();
+    let n = 1;
+    let loggedIn = false;
+    if (caps.includes('AUTH=DIGEST-MD5')) {
+      await digestLogin(c, `A${n++}`, o, notes);
+      loggedIn = true;
     }
-    await command(c, 'A3', `LOGIN "${o.user}" "${o.password}"`);
-    await nokiaTail(c, 4);
+    if (caps.includes('AUTH=CRAM-MD5')) {
+      const tag = `A${n++}`;
+      c.send(`${tag} AUTHENTICATE CRAM-MD5\r\n`);
+      const r = await c.readContinuationOrTagged(tag);
+      if (r.continuation !== undefined) {
+        if (loggedIn) {
+          // A server that starts a second exchange instead of refusing it: the phone cancels.
+          notes.push('the server offered a second CRAM-MD5 exchange; cancelled with "*"');
+          c.send('*\r\n');
+          await c.readUntilTagged(tag);
+        } else {
+          c.send(cramMd5Response(o.user, o.password, r.continuation) + '\r\n');
+          await c.readUntilTagged(tag);
+          loggedIn = true;
+        }
+      }
+    }
+    const loginTag = `A${n++}`;
+    const login = await command(c, loginTag, `LOGIN "${o.user}" "${o.password}"`);
+    if (!loggedIn && /^\S+ OK/i.test(login[login.length - 1] ?? '')) {
+      notes.push('no challenge mechanism offered: the phone used the LOGIN command');
+      await inboxCheck(c, n);
+      return;
+    }
+    await nokiaTail(c, n);
+  },
+  async 'nokia6233-login'(o, wire) {
+    const c = await open(o, wire);
+    await greeting(c);
+    await command(c, 'A0', `LOGIN "${o.user}" "${o.password}"`);
+    await inboxCheck(c, 1);
   },
   async 'nokia6233-ssl-no-ca'(o, wire, notes) {
     const r = await helloThenRejectCertificate(o.host, o.port, { signal: o.signal, onLine: wire.onLine });
@@ -382,6 +432,7 @@ export async function runScenario(id: string, opts: RunOptions): Promise<Scenari
   const notes: string[] = [];
   const wire: WireOptions = {
     signal: opts.signal,
+    localAddress: opts.localAddress,
     onLine: (l) => {
       if (transcript.length < 10_000) transcript.push(l);
       opts.onLine?.(l);

@@ -19,6 +19,12 @@ export interface WireOptions {
   /** Called with every line sent or received ("C: …" / "S: …"), for the CLI's transcript. */
   onLine?: (line: string) => void;
   timeoutMs?: number;
+  /**
+   * The address to connect from. A phone is another host on the LAN; on loopback a second
+   * address (127.0.0.2) makes a server see it so (Dovecot treats a client whose address equals
+   * its own as secured, and would accept a cleartext login no phone would get).
+   */
+  localAddress?: string;
 }
 
 export class ScriptedClient {
@@ -54,7 +60,7 @@ export class ScriptedClient {
   }
 
   static async connect(host: string, port: number, opts: WireOptions = {}): Promise<ScriptedClient> {
-    const sock: Socket = netConnect({ host, port });
+    const sock: Socket = netConnect({ host, port, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
     await new Promise<void>((resolve, reject) => {
       sock.once('connect', resolve);
       sock.once('error', reject);

@@ -23,6 +23,8 @@ export class SessionStore {
   rowsByConn = new Map<string, Row[]>();
   /** Connections that opened on a mail port (not the hand-off page, not the wizard). */
   phoneConnections = 0;
+  /** Connections the lab has seen close: an attempt on one of them has ended. */
+  readonly closedConns = new Set<string>();
   diagnosis: Diagnosis = EMPTY;
   status: LabStatus | undefined;
   /** The first hand-off page visit that identified the phone's model, else the first visit. */
@@ -73,6 +75,7 @@ export class SessionStore {
         this.rows = [];
         this.rowsByConn = new Map();
         this.phoneConnections = 0;
+        this.closedConns.clear();
         this.diagnosis = EMPTY;
         this.handoffVisit = undefined;
         this.certFetch = undefined;
@@ -107,6 +110,7 @@ export class SessionStore {
       }
       for (let r = start; r < this.rows.length; r++) rows.push(this.rows[r]);
     }
+    if (ev.kind === 'conn.close') this.closedConns.add(ev.conn);
     if (ev.kind === 'http.request') {
       if (!this.handoffVisit || (!this.handoffVisit.device?.model && ev.device?.model)) this.handoffVisit = ev;
       if (!this.certFetch && ev.status < 400 && (ev.served === 'ca.crt' || ev.served === 'ca.cer')) {

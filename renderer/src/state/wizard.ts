@@ -14,6 +14,8 @@ export interface WizardState {
   certSkipped: boolean;
   testId?: string;
   scenario?: string;
+  /** Let the lab vary its behaviour between the phone's connections (server variants). */
+  variants?: boolean;
 }
 
 export const INITIAL: WizardState = { step: 0, demo: false, ports: 'standard', certSkipped: false };

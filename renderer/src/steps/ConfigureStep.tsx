@@ -6,9 +6,28 @@ export function ConfigureStep({ store, profile, wizard, update }: StepProps) {
   const test = plan.find((t) => t.id === wizard.testId) ?? plan[0];
   const values = test ? valuesFor(test, store.status, profile) : [];
   const attempts = store.diagnosis.attempts;
+  const receiving = store.diagnosis.resolution?.receiving;
+  const found = receiving?.status === 'works' ? receiving.working[0] : undefined;
   return (
     <div className="step-body">
       <p className="lead">Work through the tests one at a time: type the values on the phone, then go to Run.</p>
+      {found ? (
+        <p className="banner good" role="status" data-testid="plan-found">
+          <span aria-hidden="true">✓</span> Found a setting that works: <strong>{found.phone.map((p) => `${p.setting}: ${p.value}`).join(', ')}</strong>. No more tests are needed; see
+          Results for the risk and what the customer's server needs.
+        </p>
+      ) : receiving?.next.length ? (
+        <div className="banner" role="status" data-testid="plan-next">
+          <p>
+            <strong>Worth trying next</strong> (the phone has a bug with what already failed):
+          </p>
+          <ol>
+            {receiving.next.map((n) => (
+              <li key={n}>{n}</li>
+            ))}
+          </ol>
+        </div>
+      ) : null}
       <div className="configure-grid">
         <fieldset className="choices plan">
           <legend>Test plan</legend>
@@ -20,7 +39,9 @@ export function ConfigureStep({ store, profile, wizard, update }: StepProps) {
                 <span className="choice-title">
                   {n + 1}. {t.title}
                 </span>
-                <span className={`badge ${out === 'pass' ? 'good' : out === 'fail' ? 'bad' : ''}`}>{out === 'pass' ? '✓ passed' : out === 'fail' ? '✗ failed' : 'not run'}</span>
+                <span className={`badge ${out === 'pass' ? 'good' : out === 'fail' ? 'bad' : ''}`}>
+                  {out === 'pass' ? '✓ passed' : out === 'fail' ? '✗ failed' : found ? '– not needed' : 'not run'}
+                </span>
                 <span className="muted small">{t.why}</span>
               </label>
             );

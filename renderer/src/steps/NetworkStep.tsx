@@ -57,7 +57,9 @@ export function NetworkStep({ api, store, wizard, update, run, info }: StepProps
   const start = async () => {
     if (!wizard.address) return;
     setBusy(true);
-    await run(api.call('lab.start', { address: wizard.address, ports: wizard.ports, demo: wizard.demo, profile: wizard.profileId === 'auto' ? undefined : wizard.profileId }));
+    await run(
+      api.call('lab.start', { address: wizard.address, ports: wizard.ports, demo: wizard.demo, profile: wizard.profileId === 'auto' ? undefined : wizard.profileId, variants: wizard.variants ? 'auto' : 'off' }),
+    );
     setBusy(false);
   };
   if (running && status.startedBy === 'cli') {
@@ -96,6 +98,10 @@ export function NetworkStep({ api, store, wizard, update, run, info }: StepProps
             <option value="high">high: 1143, 1993, 8080</option>
             <option value="any">any free ports</option>
           </select>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={!!wizard.variants} onChange={(e) => update({ variants: e.target.checked })} />
+          <span>Vary the server between the phone's checks (finds what works without retyping)</span>
         </label>
         {running && status.address === wizard.address ? (
           <>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { ReportExport, SessionSummary } from '../../../electron/api';
+import { ResolutionCard } from '../components/ResolutionCard';
 import { RESULT_MARK, RESULT_WORD, SECURITY_LABEL, SEVERITY_WORD, STEP_LABEL, STEP_ORDER, bySeverity, mechanismLabel, plural, time } from '../components/labels';
 import type { StepProps } from '../state/wizard';
 
@@ -40,6 +41,7 @@ export function ResultsStep({ api, store, wizard, run, info, profile }: StepProp
           {dev?.model ? ` · phone: ${[dev.vendor, dev.model].filter(Boolean).join(' ')}${dev.firmware ? ' firmware ' + dev.firmware : ''}` : ''}
         </span>
       </p>
+      <ResolutionCard resolution={d.resolution} />
       <div className="actions-grid">
         <section aria-labelledby="export-h">
           <h3 id="export-h">Report</h3>

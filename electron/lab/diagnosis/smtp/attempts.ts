@@ -8,7 +8,7 @@
  * for a login or not. `client-accepted-auth` passes when, after 235 (RFC 4954 §6), the client
  * went on to MAIL; it fails when it logged in again, quit or closed instead.
  */
-import type { Attempt, LabEvent } from '../../../api.js';
+import type { Attempt, LabEvent, TlsEngineName } from '../../../api.js';
 import { isSmtpProto } from '../directions.js';
 import { addSeqs } from '../evidence.js';
 import { buildSteps, newSteps, setStep, type StepState } from '../steps.js';
@@ -25,6 +25,11 @@ interface SmtpAttemptState {
   implicitTls: boolean;
   mechanism?: string;
   user?: string;
+  /** The lab port it arrived on, the TLS in force, the server variant (as on IMAP attempts). */
+  port?: number;
+  tls?: { version: string; cipher: string; engine: TlsEngineName };
+  variant?: string;
+  variantLabel?: string;
   start?: string;
   end?: string;
   steps: Record<SmtpStep, StepState>;
@@ -117,10 +122,16 @@ export class SmtpAttemptTracker {
     if (!a.closed) a.end = ev.t;
     const st = a.steps;
     switch (ev.kind) {
+      case 'conn.open':
+        a.port = ev.port;
+        if (ev.variant !== undefined) a.variant = ev.variant;
+        if (ev.variantLabel !== undefined) a.variantLabel = ev.variantLabel;
+        break;
       case 'tls.hello':
         addSeqs(st.tls.evidence, [ev.seq]);
         break;
       case 'tls.established':
+        a.tls = { version: ev.version, cipher: ev.cipher, engine: ev.engine };
         a.security = ev.mode === 'starttls' || (!a.implicitTls && ev.mode !== 'implicit') ? 'starttls' : 'tls';
         setStep(st.tls, 'pass', [ev.seq], `${ev.version} ${ev.cipher}`);
         break;
@@ -295,6 +306,10 @@ export class SmtpAttemptTracker {
       verdict: a.steps.data.result === 'pass' ? 'pass' : 'fail',
     };
     if (a.mechanism !== undefined) out.mechanism = a.mechanism;
+    if (a.port !== undefined) out.port = a.port;
+    if (a.tls !== undefined) out.tls = { ...a.tls };
+    if (a.variant !== undefined) out.variant = a.variant;
+    if (a.variantLabel !== undefined) out.variantLabel = a.variantLabel;
     if (a.start !== undefined) out.start = a.start;
     if (a.end !== undefined) out.end = a.end;
     return out;

@@ -2,6 +2,7 @@
 import type { ReportContext } from '../context.js';
 import { COLOR } from '../pdf.js';
 import { VERDICT_WORDS, deviceName, longDate, rankFindings } from '../words.js';
+import { drawAnswer } from './answer.js';
 
 const VERDICT_COLORS = {
   pass: { fg: COLOR.pass, bg: COLOR.passBg },
@@ -10,7 +11,7 @@ const VERDICT_COLORS = {
 } as const;
 
 export const CONTENTS = [
-  'Summary in plain words',
+  'Summary in plain words, and what the customer\'s server needs',
   'Results: what was tried',
   'Findings, with proof',
   'Timeline of each attempt',
@@ -74,7 +75,8 @@ export function drawCover(ctx: ReportContext): void {
   w.y = y + 82;
   w.para(v.sentence, { x: w.x0 + 16, width: innerW, size: 10, gapAfter: 6 });
   if (mainText) w.para(mainText, { x: w.x0 + 16, width: innerW, size: 10.5, font: 'bold', color: c.fg, gapAfter: 0 });
-  y += vh + 16;
+  y += vh + 12;
+  y = drawAnswer(ctx, y);
 
   const errors = diagnosis.findings.filter((f) => f.severity === 'error').length;
   const warnings = diagnosis.findings.filter((f) => f.severity === 'warning').length;
@@ -105,6 +107,8 @@ export function drawCover(ctx: ReportContext): void {
   }
 
   y += 10;
+  // The answer comes first; the contents list only where the page still has room for it.
+  if (y + 18 + CONTENTS.length * 15 > w.yMax) return;
   w.at('Contents', w.x0, y, { size: 11, font: 'bold' });
   y += 18;
   CONTENTS.forEach((title, i) => {

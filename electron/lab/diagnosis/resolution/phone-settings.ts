@@ -1,0 +1,55 @@
+/**
+ * The exact values a technician sets on the phone for a configuration, in the phone's own words
+ * (the device profile's labels and choices). Without a profile, generic labels are used.
+ */
+import type { DeviceProfile, PhoneSetting, TriedConfiguration } from '../../../api.js';
+
+const GENERIC_SECURITY: Record<'none' | 'starttls' | 'tls', string> = { none: 'None / Off', starttls: 'STARTTLS', tls: 'SSL/TLS' };
+const GENERIC_MECHANISM: Record<string, string> = {
+  'LOGIN-COMMAND': 'Normal password',
+  'USER-PASS': 'Normal password (USER/PASS)',
+  LOGIN: 'LOGIN',
+  PLAIN: 'PLAIN',
+  'CRAM-MD5': 'CRAM-MD5',
+  'DIGEST-MD5': 'DIGEST-MD5',
+  AUTO: 'Automatic',
+};
+
+/** How a mechanism reads in a sentence ("LOGIN", "CRAM-MD5"). */
+export function mechanismWord(m: string | null): string {
+  if (m === null) return 'no login';
+  if (m === 'LOGIN-COMMAND') return 'LOGIN';
+  if (m === 'USER-PASS') return 'USER/PASS';
+  if (m === 'LOGIN') return 'AUTH=LOGIN';
+  if (m === 'AUTO') return 'Automatic';
+  return m;
+}
+
+export function securityWord(proto: TriedConfiguration['proto'], security: 'none' | 'starttls' | 'tls', port: number): string {
+  if (security === 'none') return 'without TLS';
+  if (security === 'starttls') return `with STARTTLS on port ${port}`;
+  return `over SSL on port ${port}`;
+}
+
+function label(profile: DeviceProfile | undefined, field: 'security' | 'mechanism' | 'port', fallback: string, outgoing: boolean): { label: string; verified: boolean } {
+  const f = profile?.fields[field];
+  if (!f) return { label: outgoing ? `Outgoing ${fallback.toLowerCase()}` : fallback, verified: false };
+  const text = outgoing ? (/incoming/i.test(f.label) ? f.label.replace(/incoming/i, 'Outgoing') : `Outgoing: ${f.label}`) : f.label;
+  return { label: text, verified: f.verified && !outgoing };
+}
+
+export function phoneSettings(c: TriedConfiguration, profile: DeviceProfile | undefined): PhoneSetting[] {
+  const outgoing = c.proto === 'smtp';
+  const sec = label(profile, 'security', 'Security', outgoing);
+  const mech = label(profile, 'mechanism', 'Authentication', outgoing);
+  const port = label(profile, 'port', 'Port', outgoing);
+  const secValue = profile?.securityChoices[c.security] ?? GENERIC_SECURITY[c.security];
+  const chosen = c.phoneMechanism ?? c.mechanism;
+  const mechValue = chosen === null ? 'Off' : (profile?.mechanismChoices[chosen] ?? GENERIC_MECHANISM[chosen] ?? chosen);
+  const out: PhoneSetting[] = [
+    { setting: sec.label, value: secValue, verified: sec.verified },
+    { setting: port.label, value: String(c.port), verified: port.verified },
+    { setting: mech.label, value: mechValue, verified: mech.verified },
+  ];
+  return out;
+}
