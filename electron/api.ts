@@ -288,7 +288,8 @@ export type Verdict = 'pass' | 'fail' | 'inconclusive';
  */
 export type StepName =
   | 'connect' | 'tls' | 'auth' | 'client-accepted-auth' | 'select' | 'fetch' | 'logout'
-  | 'ehlo' | 'mail' | 'rcpt' | 'data' | 'quit';
+  | 'ehlo' | 'mail' | 'rcpt' | 'data' | 'quit'
+  | 'list' | 'retr';
 /** Which half of a phone's mail an attempt tests: reading (IMAP, POP3) or sending (SMTP). */
 export type Direction = MailDirection;
 /** A direction's verdict: `untested` when the phone made no attempt that way (or none could be read). */
@@ -326,7 +327,12 @@ export type FindingId =
   | 'smtp-8bit-without-8bitmime'
   | 'smtp-auth-without-tls-refused'
   | 'smtp-message-too-large'
-  | 'smtp-data-incomplete';
+  | 'smtp-data-incomplete'
+  | 'pop3-no-uidl'
+  | 'pop3-stale-message-number'
+  | 'pop3-delete-without-quit'
+  | 'pop3-auth-failed'
+  | 'pop3-apop-unsupported';
 
 export interface AttemptStep {
   step: StepName;

@@ -172,7 +172,7 @@ describe('bad input on the POP3 port', () => {
     const conn = await connOf(lab, c);
     c.send('USER ' + 'a'.repeat(2 * 1024 * 1024));
     expect(await c.closedByServer()).toMatch(/^-ERR Input line too long \(limit 4096 bytes\)\.\r\n$/);
-    const ev = await waitFor(() => eventsOf(lab).find((e) => e.kind === 'c2s' && e.conn === conn && e.truncated !== undefined), 3000, 'the truncated c2s');
+    const ev = (await waitFor(() => eventsOf(lab).find((e) => e.kind === 'c2s' && e.conn === conn && e.truncated !== undefined), 3000, 'the truncated c2s')) as { truncated?: number };
     expect(ev.truncated).toBeGreaterThan(4096);
     expect(rejectedOf(conn, 'line-too-long')).toBeDefined();
   });

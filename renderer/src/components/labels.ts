@@ -13,6 +13,8 @@ export const STEP_LABEL: Record<StepName, string> = {
   mail: 'Lab accepted the sender',
   rcpt: 'Lab accepted the recipient',
   data: 'Lab accepted the message',
+  list: 'Listed the messages',
+  retr: 'Downloaded messages',
   quit: 'Said goodbye (QUIT)',
 };
 
@@ -29,6 +31,8 @@ export const STEP_SHORT: Record<StepName, string> = {
   mail: 'Sender',
   rcpt: 'Recipient',
   data: 'Message sent',
+  list: 'Listed',
+  retr: 'Downloaded',
   quit: 'Quit',
 };
 

@@ -10,6 +10,7 @@ import type { Rule } from './types.js';
 import { AUTH_COMMANDS, mechanismOf } from '../conversation.js';
 import { increment } from '../store.js';
 import { isSmtpProto } from '../directions.js';
+import { isPop3Proto } from '../pop3/attempts.js';
 
 export function authFailedRule(): Rule {
   return {
@@ -31,8 +32,9 @@ export function authFailedRule(): Rule {
       });
     },
     onEvent(ev, conn, host) {
-      // An SMTP login that failed is smtp-auth-failed (its advice is about the outgoing account).
-      if (ev.kind !== 'auth' || ev.ok || /cancel/i.test(ev.reason ?? '') || isSmtpProto(conn?.proto)) return;
+      // An SMTP login that failed is smtp-auth-failed (its advice is about the outgoing account);
+      // a POP3 one is pop3-auth-failed, which reads the wire (a refused USER is not a password check).
+      if (ev.kind !== 'auth' || ev.ok || /cancel/i.test(ev.reason ?? '') || isSmtpProto(conn?.proto) || isPop3Proto(conn?.proto)) return;
       host.store.report({
         id: 'auth-failed',
         severity: 'error',

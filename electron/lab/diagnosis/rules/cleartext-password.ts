@@ -5,7 +5,8 @@
  *
  * Wire signature: `A1 LOGIN user pass` or `A1 AUTHENTICATE PLAIN|LOGIN` on a connection that is
  * neither implicit TLS (993) nor after a successful STARTTLS; on SMTP, `AUTH PLAIN|LOGIN` on a
- * connection that is neither implicit TLS (465) nor after STARTTLS (RFC 4954 §4, §14).
+ * connection that is neither implicit TLS (465) nor after STARTTLS (RFC 4954 §4, §14); on POP3,
+ * PASS or `AUTH PLAIN|LOGIN` outside TLS (RFC 1939 §13, RFC 2595 §2.1).
  */
 import type { Rule } from './types.js';
 import { mechanismOf } from '../conversation.js';
@@ -43,6 +44,20 @@ export function cleartextPasswordRule(): Rule {
         update(d) {
           addUnique(d, 'mechanisms', mech);
           d.sending = true;
+        },
+      });
+    },
+    onPop3Client(item, pop3, host) {
+      if (item.kind !== 'command' || item.cmd.line.tls) return;
+      const mech = item.cmd.verb === 'PASS' ? 'USER-PASS' : item.cmd.verb === 'AUTH' ? (item.cmd.args.split(' ')[0] ?? '').toUpperCase() : '';
+      if (mech !== 'USER-PASS' && !CLEARTEXT.has(mech)) return;
+      host.store.report({
+        id: 'cleartext-password',
+        severity: 'warning',
+        conn: pop3.id,
+        evidence: item.cmd.line.seqs,
+        update(d) {
+          addUnique(d, 'mechanisms', mech);
         },
       });
     },
