@@ -49,6 +49,7 @@ export function versionWeakness(version: string): string | undefined {
 export function mechanismWords(m: string | undefined): string {
   if (m === undefined) return 'no login sent';
   if (m === 'LOGIN-COMMAND') return 'IMAP LOGIN';
+  if (m === 'USER-PASS') return 'POP3 USER/PASS';
   return m;
 }
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ReportExport, SessionSummary } from '../../../electron/api';
 import { ResolutionCard } from '../components/ResolutionCard';
-import { RESULT_MARK, RESULT_WORD, SECURITY_LABEL, SEVERITY_WORD, STEP_LABEL, STEP_ORDER, bySeverity, mechanismLabel, plural, time } from '../components/labels';
+import { RESULT_MARK, RESULT_WORD, SECURITY_LABEL, SEVERITY_WORD, STEP_LABEL, bySeverity, stepColumns, mechanismLabel, plural, time } from '../components/labels';
 import type { StepProps } from '../state/wizard';
 
 export function ResultsStep({ api, store, wizard, run, info, profile }: StepProps) {
@@ -11,6 +11,9 @@ export function ResultsStep({ api, store, wizard, run, info, profile }: StepProp
   const [saved, setSaved] = useState<string | undefined>();
   const [sessions, setSessions] = useState<SessionSummary[]>([]);
   const d = store.diagnosis;
+  const columns = stepColumns(d.attempts);
+  // The protocol column appears once something other than IMAP was seen (POP3, SMTP).
+  const manyProtocols = d.attempts.some((a) => a.proto !== 'imap');
   const refresh = () => void run(api.call('sessions.list', {})).then((l) => l && setSessions(l));
   // A new or reopened session changes the list (and which entry is open now).
   useEffect(() => refresh(), [store.status?.sessionId, store.status?.state]);
@@ -88,9 +91,10 @@ export function ResultsStep({ api, store, wizard, run, info, profile }: StepProp
               <tr>
                 <th scope="col">#</th>
                 <th scope="col">Time</th>
+                {manyProtocols ? <th scope="col">Mail</th> : null}
                 <th scope="col">Security</th>
                 <th scope="col">Login</th>
-                {STEP_ORDER.map((s) => (
+                {columns.map((s) => (
                   <th scope="col" key={s}>
                     {STEP_LABEL[s]}
                   </th>
@@ -103,9 +107,10 @@ export function ResultsStep({ api, store, wizard, run, info, profile }: StepProp
                 <tr key={a.conn} className={a.verdict === 'pass' ? 'is-pass' : 'is-fail'}>
                   <td>{i + 1}</td>
                   <td className="mono">{time(a.start).slice(0, 8)}</td>
+                  {manyProtocols ? <td>{a.proto.toUpperCase()}</td> : null}
                   <td>{SECURITY_LABEL[a.security]}</td>
                   <td>{mechanismLabel(a.mechanism)}</td>
-                  {STEP_ORDER.map((s) => {
+                  {columns.map((s) => {
                     const st = a.steps.find((x) => x.step === s);
                     return (
                       <td key={s} className={`cell ${st?.result ?? 'none'}`} title={st?.note}>
