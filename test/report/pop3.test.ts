@@ -40,6 +40,9 @@ describe('the report of a session with the POP3 phones', () => {
     expectHas(text.body, 'POP3 USER/PASS', 'the USER/PASS login');
     expectHas(text.body, /✓\s*list/, 'the list step');
     expectHas(text.body, /✓\s*(retr|download)/i, 'the retr step');
+    // The legend under the matrix names POP3's steps, not IMAP's inbox and logout.
+    expectHas(text.body, 'Steps: connect → encryption → password → phone saw login → list mail → download → quit.');
+    expectLacks(text.body, 'open inbox');
   });
 
   it('shows the POP3 findings, pop3-no-uidl and the remembered message numbers among them', () => {
