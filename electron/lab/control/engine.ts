@@ -48,10 +48,11 @@ export const DEMO_PAUSE_MS = 6000;
 
 /** Port sets the technician can choose: the phone accepts any port typed in its settings. */
 export const PORT_SETS = {
-  /** The lab's defaults: 143/993 (POP3 110/995) when allowed, else its own unprivileged fallbacks (1143/1993, 1110/1995). */
+  /** The lab's defaults: 143/993 (SMTP 587/465, POP3 110/995) when allowed, else its own unprivileged fallbacks (1143/1993, 1110/1995). */
   standard: {},
-  high: { imapPort: 1143, imapsPort: 1993, pop3Port: 1110, pop3sPort: 1995, httpPort: 8080 },
-  any: { imapPort: 0, imapsPort: 0, pop3Port: 0, pop3sPort: 0, httpPort: 0 },
+  high: { imapPort: 1143, imapsPort: 1993, smtpPort: 1587, smtpsPort: 1465, pop3Port: 1110, pop3sPort: 1995, httpPort: 8080 },
+  // Every listener, SMTP too: a default port left in a set would collide with another lab.
+  any: { imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, pop3Port: 0, pop3sPort: 0, httpPort: 0 },
 } as const;
 
 /** Every mechanism, so any phone setting can be tested without restarting the lab. */
