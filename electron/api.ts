@@ -324,7 +324,8 @@ export type Verdict = 'pass' | 'fail' | 'inconclusive';
  */
 export type StepName =
   | 'connect' | 'tls' | 'auth' | 'client-accepted-auth' | 'select' | 'fetch' | 'logout'
-  | 'ehlo' | 'mail' | 'rcpt' | 'data' | 'quit';
+  | 'ehlo' | 'mail' | 'rcpt' | 'data' | 'quit'
+  | 'list' | 'retr';
 /** Which half of a phone's mail an attempt tests: reading (IMAP, POP3) or sending (SMTP). */
 export type Direction = MailDirection;
 /** A direction's verdict: `untested` when the phone made no attempt that way (or none could be read). */
@@ -363,7 +364,12 @@ export type FindingId =
   | 'smtp-8bit-without-8bitmime'
   | 'smtp-auth-without-tls-refused'
   | 'smtp-message-too-large'
-  | 'smtp-data-incomplete';
+  | 'smtp-data-incomplete'
+  | 'pop3-no-uidl'
+  | 'pop3-stale-message-number'
+  | 'pop3-delete-without-quit'
+  | 'pop3-auth-failed'
+  | 'pop3-apop-unsupported';
 
 export interface AttemptStep {
   step: StepName;
@@ -567,6 +573,30 @@ export interface OutgoingProfile {
   authOn?: string;
 }
 
+/** The protocols a phone reads mail with. */
+export type IncomingProtocol = 'imap' | 'pop3';
+
+export interface IncomingProtocolSetting {
+  /** The setting's label on the phone, e.g. "Mailbox type". */
+  label: string;
+  verified: boolean;
+  note?: string;
+  /** The phone's word for each protocol ("IMAP4", "POP3"). */
+  choices: Partial<Record<IncomingProtocol, string>>;
+  /** What the wizard proposes first. */
+  default: IncomingProtocol;
+}
+
+export interface Pop3Choices {
+  /** STLS on the plaintext port is 'starttls'; implicit TLS on 995 is 'tls'. */
+  securityChoices: Partial<Record<'none' | 'starttls' | 'tls', string>>;
+  /** "USER-PASS" (RFC 1939 USER/PASS), "APOP", or a SASL name (RFC 5034 AUTH). */
+  mechanismChoices: Record<string, string>;
+  /** The label of the login setting on POP3 mailboxes (often "APOP secure login"). */
+  mechanismLabel: string;
+  verified: boolean;
+}
+
 /** A device profile: resources/profiles/<id>.json. */
 export interface DeviceProfile {
   id: string;
@@ -584,6 +614,13 @@ export interface DeviceProfile {
   /** The phone's words for each security choice and each mechanism choice. */
   securityChoices: Partial<Record<'none' | 'starttls' | 'tls', string>>;
   mechanismChoices: Record<string, string>;
+  /**
+   * The phone's "mailbox type" setting (Series 40: Edit mailboxes › Mailbox type): whether it
+   * reads mail over IMAP or POP3, in the phone's words. Absent: the phone only does IMAP.
+   */
+  incomingProtocols?: IncomingProtocolSetting;
+  /** POP3's security and login choices in the phone's words, where the phone offers POP3. */
+  pop3?: Pop3Choices;
   /** How the CA certificate gets onto the phone. */
   certificate: { format: 'der'; steps: string[]; verified: boolean };
   notes: string[];
@@ -628,8 +665,10 @@ export interface TestPlanItem {
   id: string;
   title: string;
   security: 'none' | 'starttls' | 'tls';
-  /** SASL name, "LOGIN-COMMAND", or "AUTO" for the phone's automatic choice. */
+  /** SASL name, "LOGIN-COMMAND", or "AUTO" for the phone's automatic choice; POP3: "USER-PASS" or "APOP". */
   mechanism: string;
+  /** The protocol the phone reads mail with in this test (absent: IMAP). */
+  proto?: IncomingProtocol;
   /** Why this test is in the plan. */
   why: string;
   /** Reading mail (the default) or sending it: "send a mail from the phone". */

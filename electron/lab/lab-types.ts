@@ -19,6 +19,9 @@ export interface LabOptions {
   /** SMTP submission with STARTTLS (587) and implicit TLS (465, RFC 8314). */
   smtpPort: number | null;
   smtpsPort: number | null;
+  /** POP3 with STLS (110) and implicit TLS (995, RFC 8314). */
+  pop3Port: number | null;
+  pop3sPort: number | null;
   httpPort: number | null;
   dataDir: string;
   /** An mbox file or a Maildir to serve instead of the seeded mailbox. */
@@ -48,6 +51,12 @@ export interface LabOptions {
   smtpBareLf: 'reject' | 'accept';
   /** `MAIL FROM:` syntax: exactly `MAIL FROM:<addr>`, or also with a space / without brackets. */
   smtpMailFrom: 'strict' | 'lenient';
+  /** SASL mechanisms offered over POP3 AUTH (RFC 5034; default: the same as IMAP). */
+  pop3Mechanisms: SaslMechanismName[];
+  /** A timestamp in the POP3 greeting, so that APOP can be used (RFC 1939 §7). */
+  pop3Apop: boolean;
+  /** USER/PASS and plaintext SASL over POP3 without TLS. */
+  pop3PlaintextWithoutTls: boolean;
   /** Device profile id from resources/profiles, if the technician picked one. */
   profile?: string;
   /** `auto`: vary the server's behaviour from one connection of a phone to the next (variants.ts). */

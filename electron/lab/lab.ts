@@ -24,13 +24,14 @@ import { SASL_MECHANISMS } from './sasl/types.js';
 import { createTlsAcceptor } from './tls/index.js';
 import type { TlsAcceptor } from './tls/types.js';
 import { createSmtpServer, type SmtpServer } from './smtp/server.js';
+import { createPop3Server, DEFAULT_POP3_BEHAVIOUR, DEFAULT_POP3_LIMITS, type Pop3Limits, type Pop3Server } from './pop3/index.js';
 import { DEFAULT_SMTP_BEHAVIOUR, DEFAULT_SMTP_LIMITS, type SmtpLimits } from './smtp/options.js';
 import { join } from 'node:path';
 
 export const DEFAULT_GREETING = 'Mailprobe lab IMAP4rev1 server ready';
 
 /** Preferred ports, then the unprivileged fallbacks tried when they cannot be bound (then a free port). */
-export const DEFAULT_PORTS = { imap: [143, 1143], imaps: [993, 1993], smtp: [587, 1587], smtps: [465, 1465] } as const;
+export const DEFAULT_PORTS = { imap: [143, 1143], imaps: [993, 1993], smtp: [587, 1587], smtps: [465, 1465], pop3: [110, 1110], pop3s: [995, 1995] } as const;
 
 /** Text after `220 <hostname> ESMTP` in the SMTP greeting. */
 export const DEFAULT_SMTP_GREETING = 'Mailprobe lab (captures mail, never relays)';
@@ -43,6 +44,7 @@ export interface LabExtras {
   /** Smaller limits make abuse tests fast. */
   limits?: Partial<ImapLimits>;
   smtpLimits?: Partial<SmtpLimits>;
+  pop3Limits?: Partial<Pop3Limits>;
   /** Serve this store instead of the seeded one or --mailbox. */
   store?: MailStoreApi;
   /** Ready-made certificates (tests share one CA instead of generating one per lab). */
@@ -54,6 +56,7 @@ export interface LabExtras {
 export interface StartedLab extends RunningLab {
   imap: ImapServer;
   smtp: SmtpServer;
+  pop3: Pop3Server;
   handoff?: HandoffServer;
   store: MailStoreApi;
   warnings: string[];
@@ -110,7 +113,7 @@ async function listenWithFallback<Name extends keyof typeof DEFAULT_PORTS>(
 }
 
 export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): Promise<StartedLab> {
-  const { limits, smtpLimits, store: _store, certificates: _certs, onWarning, ...given } = partial;
+  const { limits, smtpLimits, pop3Limits, store: _store, certificates: _certs, onWarning, ...given } = partial;
   // First, before anything is created: an unknown profile id is refused.
   const chosen = profileDevice(given.profile);
   const dataDir = given.dataDir ?? defaultDataDir();
@@ -119,7 +122,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   const host = hostname();
   // Ports as asked: a number (0 = any free port), undefined (the default, with fallbacks), or
   // null (listener off). `options` gets the ports actually bound once the listeners are up.
-  const wanted = { imap: given.imapPort, imaps: given.imapsPort, smtp: given.smtpPort, smtps: given.smtpsPort, http: given.httpPort };
+  const wanted = { imap: given.imapPort, imaps: given.imapsPort, smtp: given.smtpPort, smtps: given.smtpsPort, pop3: given.pop3Port, pop3s: given.pop3sPort, http: given.httpPort };
   const mechanisms = given.mechanisms ?? [...SASL_MECHANISMS];
   const options: LabOptions = {
     bind: lan.listen,
@@ -127,6 +130,8 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     imapsPort: null,
     smtpPort: null,
     smtpsPort: null,
+    pop3Port: null,
+    pop3sPort: null,
     httpPort: null,
     dataDir,
     mailbox: given.mailbox,
@@ -145,6 +150,9 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     smtpMaxSize: given.smtpMaxSize ?? smtpLimits?.maxMessageBytes ?? DEFAULT_SMTP_LIMITS.maxMessageBytes,
     smtpBareLf: given.smtpBareLf ?? DEFAULT_SMTP_BEHAVIOUR.bareLf,
     smtpMailFrom: given.smtpMailFrom ?? DEFAULT_SMTP_BEHAVIOUR.mailFrom,
+    pop3Mechanisms: given.pop3Mechanisms ?? mechanisms,
+    pop3Apop: given.pop3Apop ?? DEFAULT_POP3_BEHAVIOUR.apop,
+    pop3PlaintextWithoutTls: given.pop3PlaintextWithoutTls ?? DEFAULT_POP3_BEHAVIOUR.plaintextWithoutTls,
     profile: given.profile,
     variants: given.variants ?? 'off',
   };
@@ -156,7 +164,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   if (lan.warning) warn(lan.warning);
 
   const store = await openStore(options, partial);
-  const wantsTls = wanted.imaps !== null || wanted.imap !== null || wanted.smtp !== null || wanted.smtps !== null;
+  const wantsTls = [wanted.imap, wanted.imaps, wanted.smtp, wanted.smtps, wanted.pop3, wanted.pop3s].some((p) => p !== null);
   let certs: LabCertificates | undefined = partial.certificates;
   let releaseCertificates: (() => void) | undefined;
   if (!certs && (wantsTls || wanted.http !== null)) {
@@ -208,6 +216,20 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     },
     () => `c${++connCounter}`,
   );
+  const pop3 = createPop3Server(
+    {
+      store,
+      recorder,
+      account,
+      hostname: host || 'mailprobe',
+      tlsAcceptor,
+      limits: { ...DEFAULT_POP3_LIMITS, ...pop3Limits },
+      mechanisms: options.pop3Mechanisms,
+      apop: options.pop3Apop,
+      plaintextWithoutTls: options.pop3PlaintextWithoutTls,
+    },
+    () => `c${++connCounter}`,
+  );
 
   const listeners: Partial<Record<ListenerName, ListenerAddress>> = {};
   let handoff: HandoffServer | undefined;
@@ -223,6 +245,12 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     }
     if (wanted.smtps !== null && tlsAcceptor) {
       listeners.smtps = await listenWithFallback(smtp, 'smtps', wanted.smtps, options.bind, warn);
+    }
+    if (wanted.pop3 !== null) {
+      listeners.pop3 = await listenWithFallback(pop3, 'pop3', wanted.pop3, options.bind, warn);
+    }
+    if (wanted.pop3s !== null && tlsAcceptor) {
+      listeners.pop3s = await listenWithFallback(pop3, 'pop3s', wanted.pop3s, options.bind, warn);
     }
     if (wanted.http !== null && certs) {
       handoff = await startHandoffServer({
@@ -244,7 +272,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
       listeners.http = { host: handoff.host, port: handoff.port };
     }
   } catch (err) {
-    await Promise.all([imap.close(), smtp.close()]);
+    await Promise.all([imap.close(), smtp.close(), pop3.close()]);
     await handoff?.close();
     releaseCertificates?.();
     recorder.close();
@@ -255,6 +283,8 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   options.imapsPort = listeners.imaps?.port ?? null;
   options.smtpPort = listeners.smtp?.port ?? null;
   options.smtpsPort = listeners.smtps?.port ?? null;
+  options.pop3Port = listeners.pop3?.port ?? null;
+  options.pop3sPort = listeners.pop3s?.port ?? null;
   options.httpPort = listeners.http?.port ?? null;
 
   const settings: Record<string, unknown> = {
@@ -274,6 +304,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
       bareLf: options.smtpBareLf,
       mailFrom: options.smtpMailFrom,
     },
+    pop3: { mechanisms: options.pop3Mechanisms, apop: options.pop3Apop, plaintextWithoutTls: options.pop3PlaintextWithoutTls },
     bind: options.bind,
     address: lan.address,
   };
@@ -286,6 +317,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   recorder.flush();
   imap.open();
   smtp.open();
+  pop3.open();
 
   let stopping: Promise<void> | null = null;
   const lab: StartedLab = {
@@ -297,12 +329,13 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     options,
     imap,
     smtp,
+    pop3,
     handoff,
     store,
     warnings,
     stop(reason = 'stopped') {
       stopping ??= (async () => {
-        await Promise.all([imap.close(), smtp.close(), handoff?.close()]);
+        await Promise.all([imap.close(), smtp.close(), pop3.close(), handoff?.close()]);
         releaseCertificates?.();
         recorder.record({ kind: 'lab.stop', reason });
         recorder.close();

@@ -7,7 +7,7 @@ import type { ApiError, AppInfo, DeviceProfile, MailprobeApi } from '../../elect
 import { isApiError, type LinkState } from './api/client';
 import { LiveStrip } from './components/LiveStrip';
 import { plural } from './components/labels';
-import { matchProfile, proposePlan } from './state/plan';
+import { chosenProtocol, matchProfile, proposePlan } from './state/plan';
 import { SessionStore } from './state/store';
 import { INITIAL, STEPS, type StepProps, type WizardState } from './state/wizard';
 import { CertificateStep } from './steps/CertificateStep';
@@ -68,7 +68,7 @@ export function App({ api, store: given, link, initial }: AppProps) {
   const go = async (step: number) => {
     // Leaving Configure for Run records which test is being run, for the report.
     if (wizard.step === 3 && step === 4 && status?.state === 'running') {
-      const plan = proposePlan(profile, !!store.certFetch);
+      const plan = proposePlan(profile, !!store.certFetch, chosenProtocol(profile, wizard.mailbox));
       const test = plan.find((t) => t.id === wizard.testId) ?? plan[0];
       if (test) {
         update({ testId: test.id });

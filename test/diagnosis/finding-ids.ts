@@ -32,4 +32,9 @@ export const FINDING_IDS: readonly FindingId[] = [
   'smtp-auth-without-tls-refused',
   'smtp-message-too-large',
   'smtp-data-incomplete',
+  'pop3-no-uidl',
+  'pop3-stale-message-number',
+  'pop3-delete-without-quit',
+  'pop3-auth-failed',
+  'pop3-apop-unsupported',
 ];

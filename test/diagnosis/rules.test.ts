@@ -169,15 +169,16 @@ describe('rules', () => {
     expect(d.directions).toEqual({ receiving: 'untested', sending: 'fail' });
   });
 
-  it('leaves POP3 alone until it has its own reader: no IMAP violation, no attempt', () => {
+  it('reads POP3 with its own reader: a POP3 attempt, no IMAP violation for POP3 bytes', () => {
     const d = diagnose(session([
       { kind: 'conn.open', conn: 'c1', proto: 'pop3', remote: 'r', local: 'l', port: 110 },
       { kind: 's2c', conn: 'c1', text: '+OK lab POP3\r\n' },
       { kind: 'c2s', conn: 'c1', text: 'CAPA\r\n' },
       { kind: 'conn.close', conn: 'c1', by: 'client', bytesIn: 0, bytesOut: 0 },
     ]));
-    expect(d).toMatchObject({ verdict: 'inconclusive', directions: { receiving: 'untested', sending: 'untested' }, attempts: [], findings: [] });
-    expect(d.resolution?.receiving.status).toBe('untested');
+    expect(d).toMatchObject({ verdict: 'fail', directions: { receiving: 'fail', sending: 'untested' }, findings: [] });
+    expect(d.attempts).toHaveLength(1);
+    expect(d.attempts[0]).toMatchObject({ proto: 'pop3', direction: 'receiving', verdict: 'fail' });
   });
 
   it('survives garbage: binary bytes on the plain port, events without connections, unknown kinds', () => {

@@ -14,6 +14,8 @@ const NOGROUP_GID = 65534;
 
 export interface DovecotServer {
   port: number;
+  /** The POP3 port, when started with `pop3: true`. */
+  pop3Port?: number;
   dir: string;
   stop(): void;
 }
@@ -71,8 +73,11 @@ export async function startDovecot(opts: {
    * first and these lines after them, so they are what Dovecot runs with.
    */
   settings?: string;
+  /** Also serve POP3 (dovecot-pop3d) on a port of its own: `pop3Port` in the result. */
+  pop3?: boolean;
 }): Promise<DovecotServer> {
   const port = await freePort();
+  const pop3Port = opts.pop3 ? await freePort() : undefined;
   const { dir } = opts;
   for (const d of ['run', 'state']) mkdirSync(join(dir, d), { recursive: true });
   chmodSync(dir, 0o755);
@@ -84,7 +89,7 @@ export async function startDovecot(opts: {
 state_dir = ${dir}/state
 log_path = ${dir}/dovecot.log
 listen = 127.0.0.1
-protocols = imap
+protocols = imap${pop3Port ? ' pop3' : ''}
 ${opts.settings === undefined ? 'ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login cram-md5 digest-md5' : `ssl = no\ndisable_plaintext_auth = yes\nauth_mechanisms = plain\n${opts.settings}`}
 first_valid_uid = 0
 mail_location = maildir:${opts.maildir}
@@ -111,6 +116,21 @@ service imap-login {
 service imap {
   process_limit = ${limit}
 }
+${pop3Port ? `service pop3-login {
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = ${pop3Port}
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+  process_limit = ${limit}
+}
+service pop3 {
+  process_limit = ${limit}
+}
+pop3_uidl_format = %08Xu%08Xv
+` : ''}
 service anvil {
   client_limit = ${limit * 3 + 10}
 }
@@ -123,8 +143,10 @@ service auth {
   // The master daemonizes and keeps inherited fds: give it none, or execFileSync waits forever.
   execFileSync(DOVECOT_BIN, ['-c', join(dir, 'dovecot.conf')], { stdio: 'ignore' });
   await waitForPort(port, 10_000);
+  if (pop3Port) await waitForPort(pop3Port, 10_000);
   return {
     port,
+    pop3Port,
     dir,
     stop() {
       try {

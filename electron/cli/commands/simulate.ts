@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     quiet: { type: 'boolean' },
   });
   if (values.list) {
-    const mark = { imap: '      ', imaps: '[993] ', smtp: '[587] ', smtps: '[465] ' } as const;
+    const mark = { imap: '      ', imaps: '[993] ', smtp: '[587] ', smtps: '[465] ', pop3: '[110] ', pop3s: '[995] ' } as const;
     for (const s of SCENARIOS) process.stdout.write(`${s.id.padEnd(34)} ${mark[s.listener]}${s.title}\n${''.padEnd(41)}source: ${s.source}\n`);
     return 0;
   }

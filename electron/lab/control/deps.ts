@@ -2,7 +2,7 @@
  * The engine modules the control API drives. Every one is optional in `EngineDeps`: a missing
  * one switches its feature off in the wizard (with the reason shown), and tests pass fakes.
  */
-import type { Diagnosis, LabEvent, ScenarioInfo } from '../../api.js';
+import type { Diagnosis, LabEvent, ListenerName, ScenarioInfo } from '../../api.js';
 import type { LabOptions, RunningLab } from '../lab-types.js';
 
 export interface IncrementalDiagnosisLike {
@@ -38,6 +38,9 @@ export interface EngineDeps {
 }
 
 /** Scenario lists come as an array or a record; either way the UI wants id + title + port. */
+/** The listeners a simulated device may target (the hand-off page and the UI are not mail). */
+const LISTENERS: readonly ListenerName[] = ['imap', 'imaps', 'smtp', 'smtps', 'pop3', 'pop3s'];
+
 export function normaliseScenarios(raw: unknown): ScenarioInfo[] {
   const list: unknown[] = Array.isArray(raw) ? raw : raw && typeof raw === 'object' ? Object.entries(raw).map(([id, v]) => ({ id, ...(v as object) })) : [];
   return list
@@ -47,8 +50,8 @@ export function normaliseScenarios(raw: unknown): ScenarioInfo[] {
       id: s.id as string,
       title: s.title ?? s.name ?? (s.id as string),
       description: s.description ?? s.summary ?? s.source,
-      tls: s.tls ?? s.listener === 'imaps',
-      ...(typeof s.listener === 'string' ? { listener: s.listener as ScenarioInfo['listener'] } : {}),
+      tls: s.tls ?? (s.listener === 'imaps' || s.listener === 'smtps' || s.listener === 'pop3s'),
+      ...(LISTENERS.includes(s.listener as ListenerName) ? { listener: s.listener as ListenerName } : {}),
     }));
 }
 

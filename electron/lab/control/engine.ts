@@ -10,6 +10,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, s
 import { basename, join } from 'node:path';
 import type {
   ApiError,
+  ListenerName,
   ApiMethod,
   ApiParams,
   ApiResult,
@@ -47,10 +48,11 @@ export const DEMO_PAUSE_MS = 6000;
 
 /** Port sets the technician can choose: the phone accepts any port typed in its settings. */
 export const PORT_SETS = {
-  /** The lab's defaults: 143/993 and 587/465 when allowed, else its own unprivileged fallbacks. */
+  /** The lab's defaults: 143/993 (SMTP 587/465, POP3 110/995) when allowed, else its own unprivileged fallbacks (1143/1993, 1110/1995). */
   standard: {},
-  high: { imapPort: 1143, imapsPort: 1993, smtpPort: 1587, smtpsPort: 1465, httpPort: 8080 },
-  any: { imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, httpPort: 0 },
+  high: { imapPort: 1143, imapsPort: 1993, smtpPort: 1587, smtpsPort: 1465, pop3Port: 1110, pop3sPort: 1995, httpPort: 8080 },
+  // Every listener, SMTP too: a default port left in a set would collide with another lab.
+  any: { imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, pop3Port: 0, pop3sPort: 0, httpPort: 0 },
 } as const;
 
 /** Every mechanism, so any phone setting can be tested without restarting the lab. */
@@ -543,7 +545,8 @@ export class Engine {
     if (!this.deps.runScenario) fail('internal', 'the simulator module is not part of this build');
     const info = (this.deps.scenarios ?? []).find((s) => s.id === scenario);
     if (!info) fail('not-found', `no scenario '${scenario}'`);
-    const name = info!.listener ?? (info!.tls ? 'imaps' : 'imap');
+    // The scenario names its listener (a POP3 phone talks to pop3, a sending one to smtp).
+    const name: ListenerName = info!.listener ?? (info!.tls ? 'imaps' : 'imap');
     const listener = lab!.listeners[name];
     if (!listener) fail('conflict', `the lab has no ${name.toUpperCase()} listener for this scenario`);
     this.demoAbort?.abort();

@@ -150,6 +150,31 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
       ? 'The customer\'s server must also send the old "AUTH=" line (Postfix: broken_sasl_auth_clients = yes).'
       : 'Turn on "SMTP authorisation" (outgoing server login) on the phone. If it never logs in, the server must also send the old "AUTH=" line (Postfix: broken_sasl_auth_clients = yes).',
   }),
+  'pop3-no-uidl': (d) => ({
+    title: 'The phone downloads every message again on every check (POP3 without UIDL)',
+    explanation: `The phone never asked for the messages' unique ids (UIDL) and downloaded all ${String(d.messages ?? '')} messages (${kb(Number(d.bytes ?? 0))} in ${String(d.checks ?? 1)} check${Number(d.checks ?? 1) === 1 ? '' : 's'}). It cannot tell new mail from mail it already has.`,
+    recommendation: 'Set the phone to retrieve headers only, or to leave messages on the server and download new ones only; or use IMAP instead of POP3.',
+  }),
+  'pop3-stale-message-number': (d) => ({
+    title: 'The phone used message numbers it did not ask for in this session',
+    explanation: `The phone sent ${list(d.commands)} before asking which messages there are (STAT, LIST or UIDL)${times(d.count)}. POP3 message numbers are valid for one session only: if the mailbox changed since the last check, the phone reads or deletes the wrong message.`,
+    recommendation: 'Do not delete messages from another device between checks, or use IMAP. This is known from Windows Mobile Pocket Inbox (January 2006).',
+  }),
+  'pop3-delete-without-quit': (d) => ({
+    title: 'The phone deleted messages but hung up without QUIT, so nothing was deleted',
+    explanation: `The phone marked ${String(d.marked ?? '')} message(s) for deletion and then the connection ended without QUIT. A POP3 server deletes only at QUIT (RFC 1939 §6), so the messages are still there.`,
+    recommendation: 'The messages come back on the next check. Look for a flaky link or a phone that gives up too early; retry on a better connection.',
+  }),
+  'pop3-auth-failed': (d) => ({
+    title: 'The incoming server (POP3) rejected the user name or password',
+    explanation: `The POP3 login with ${String(d.mechanism ?? '')} was refused${d.serverSaid ? ` ("${String(d.serverSaid)}")` : ''}${times(d.count)}.`,
+    recommendation: 'Check the incoming user name and password typed on the phone (the report shows them redacted).',
+  }),
+  'pop3-apop-unsupported': () => ({
+    title: 'The phone tried APOP, which this server does not offer',
+    explanation: 'The phone sent APOP although the server\'s greeting had no timestamp, which APOP needs (RFC 1939 §7).',
+    recommendation: 'Turn APOP ("secure password") off on the phone for this server, or use a server that offers it.',
+  }),
   'smtp-auth-failed': (d) => ({
     title: 'The outgoing server rejected the user name or password',
     explanation: `The outgoing-mail login with ${mech(String(d.mechanism ?? ''))}${d.user ? ` for user "${String(d.user)}"` : ''} was refused${d.serverSaid ? ` ("${String(d.serverSaid)}")` : ''}${times(d.count)}.`,

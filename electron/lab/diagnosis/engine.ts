@@ -23,6 +23,8 @@ import { FindingStore, type StoredFinding } from './store.js';
 import { isSmtpProto, verdicts } from './directions.js';
 import { SmtpAttemptTracker } from './smtp/attempts.js';
 import { SmtpConn, type SmtpClientItem, type SmtpServerItem, type SmtpSink } from './smtp/conversation.js';
+import { isPop3Proto, Pop3AttemptTracker } from './pop3/attempts.js';
+import { Pop3Conn, type Pop3ClientItem, type Pop3ServerItem, type Pop3Sink } from './pop3/conversation.js';
 
 export interface DiagnosisOptions {
   /**
@@ -46,6 +48,9 @@ export class IncrementalDiagnosis {
   private readonly smtpAttempts = new SmtpAttemptTracker();
   /** The SMTP reading of connections on the smtp/smtps listeners (dropped on conn.close). */
   private readonly smtpConns = new Map<string, SmtpConn>();
+  private readonly pop3Attempts = new Pop3AttemptTracker();
+  /** The POP3 reading of connections on the pop3/pop3s listeners (dropped on conn.close). */
+  private readonly pop3Conns = new Map<string, Pop3Conn>();
   /** Seq at which each attempt's connection was first seen: attempts are listed in that order. */
   private readonly attemptOrder = new Map<string, number>();
   private device: DeviceInfo | undefined;
@@ -61,6 +66,7 @@ export class IncrementalDiagnosis {
   private readonly host: RuleHost;
   private readonly sink: ItemSink;
   private readonly smtpSink: SmtpSink;
+  private readonly pop3Sink: Pop3Sink;
 
   constructor(private readonly options: DiagnosisOptions = {}) {
     const isStopped = () => this.stopped;
@@ -69,6 +75,7 @@ export class IncrementalDiagnosis {
       store: this.store,
       conn: (id) => this.conns.get(id),
       smtp: (id) => this.smtpConns.get(id),
+      pop3: (id) => this.pop3Conns.get(id),
       get stopped() {
         return isStopped();
       },
@@ -96,6 +103,16 @@ export class IncrementalDiagnosis {
         this.smtpAttempts.onServer(item, conn);
       },
     };
+    this.pop3Sink = {
+      client: (item: Pop3ClientItem, conn: Pop3Conn) => {
+        for (const r of this.rules) if (r.onPop3Client) this.guard(r, () => r.onPop3Client!(item, conn, this.host));
+        this.pop3Attempts.onClient(item, conn);
+      },
+      server: (item: Pop3ServerItem, conn: Pop3Conn) => {
+        for (const r of this.rules) if (r.onPop3Server) this.guard(r, () => r.onPop3Server!(item, conn, this.host));
+        this.pop3Attempts.onServer(item, conn);
+      },
+    };
   }
 
   /** Number of events pushed so far. */
@@ -113,6 +130,10 @@ export class IncrementalDiagnosis {
       conn.end = ev.t;
       if (isSmtpProto(conn.proto)) {
         this.smtpBytes(ev, conn);
+        return;
+      }
+      if (isPop3Proto(conn.proto)) {
+        this.pop3Bytes(ev, conn);
         return;
       }
       // POP3 and HTTP bytes are not IMAP: the IMAP rules must not read them as violations.
@@ -135,7 +156,12 @@ export class IncrementalDiagnosis {
         conn!.openSeq = ev.seq;
         conn!.port = ev.port;
         conn!.start = ev.t;
-        if (ev.proto === 'imaps' || ev.proto === 'smtps') conn!.security = 'tls';
+        if (ev.proto === 'imaps' || ev.proto === 'smtps' || ev.proto === 'pop3s') conn!.security = 'tls';
+        if (isPop3Proto(ev.proto) && !this.pop3Conns.has(ev.conn)) {
+          const pop3 = new Pop3Conn(ev.conn);
+          pop3.proto = ev.proto;
+          this.pop3Conns.set(ev.conn, pop3);
+        }
         if (ev.local) conn!.localAddress = addressOf(ev.local);
         if (isSmtpProto(ev.proto) && !this.smtpConns.has(ev.conn)) {
           const smtp = new SmtpConn(ev.conn);
@@ -161,7 +187,7 @@ export class IncrementalDiagnosis {
         if (!conn) conn = this.connFor(ev.conn);
         conn.tlsEstablishedSeq = ev.seq;
         conn.tlsCertificate = { certificate: ev.certificate, names: ev.certificateNames };
-        conn.security = ev.mode === 'starttls' || (conn.proto !== 'imaps' && conn.proto !== 'smtps' && ev.mode !== 'implicit') ? 'starttls' : 'tls';
+        conn.security = ev.mode === 'starttls' || (conn.proto !== 'imaps' && conn.proto !== 'smtps' && conn.proto !== 'pop3s' && ev.mode !== 'implicit') ? 'starttls' : 'tls';
         break;
       case 'conn.close':
         if (conn) {
@@ -188,9 +214,11 @@ export class IncrementalDiagnosis {
     for (const r of this.rules) if (r.onEvent) this.guard(r, () => r.onEvent!(ev, conn, this.host));
     this.attempts.onEvent(ev, conn);
     this.smtpAttempts.onEvent(ev, ev.conn !== undefined ? this.smtpConns.get(ev.conn) : undefined);
+    this.pop3Attempts.onEvent(ev, ev.conn !== undefined ? this.pop3Conns.get(ev.conn) : undefined);
     if (ev.kind === 'conn.close') {
       this.conns.delete(ev.conn);
       this.smtpConns.delete(ev.conn);
+      this.pop3Conns.delete(ev.conn);
     }
   }
 
@@ -198,6 +226,27 @@ export class IncrementalDiagnosis {
     if (!this.attemptOrder.has(conn)) this.attemptOrder.set(conn, seq);
     this.attempts.ensure(conn, proto, seq, t);
     this.smtpAttempts.ensure(conn, proto, seq, t);
+    this.pop3Attempts.ensure(conn, proto, seq, t);
+  }
+
+  /** c2s/s2c of a POP3 connection: its own framers and conversation, the POP3 rules and attempt. */
+  private pop3Bytes(ev: LabEvent & { kind: 'c2s' | 's2c' }, conn: ConnState): void {
+    let pop3 = this.pop3Conns.get(ev.conn);
+    if (!pop3) {
+      pop3 = new Pop3Conn(ev.conn);
+      pop3.proto = conn.proto;
+      this.pop3Conns.set(ev.conn, pop3);
+    }
+    this.ensureAttempt(ev.conn, conn.proto, ev.seq, ev.t);
+    this.pop3Attempts.touch(ev.conn, ev.t);
+    const data = decodeBytes(ev);
+    const missing = ev.truncated !== undefined ? Math.max(0, ev.truncated - data.length) : 0;
+    if (data.length === 0 && missing > 0) this.pop3Attempts.markOpaque(ev.conn);
+    const at = { seq: ev.seq, t: ev.t, tls: ev.tls === true };
+    if (ev.kind === 'c2s') {
+      if (at.tls) conn.tlsClientBytes += data.length + missing;
+      pop3.clientBytes(data, at, missing, this.pop3Sink);
+    } else pop3.serverBytes(data, at, missing, this.pop3Sink);
   }
 
   /** c2s/s2c of an SMTP connection: its own framers and conversation, the SMTP rules and attempt. */
@@ -243,7 +292,7 @@ export class IncrementalDiagnosis {
       this.findingsCache.changes = this.store.changes;
     }
     const findings = this.findingsCache.list.slice();
-    const { verdict, directions } = verdicts(attempts, { receiving: this.attempts.anyOpaque, sending: this.smtpAttempts.anyOpaque });
+    const { verdict, directions } = verdicts(attempts, { receiving: this.attempts.anyOpaque || this.pop3Attempts.anyOpaque, sending: this.smtpAttempts.anyOpaque });
     const d: Diagnosis = { verdict, directions, attempts, findings };
     if (this.device) d.device = { ...this.device };
     d.resolution = resolve(d, this.profile());
@@ -254,10 +303,10 @@ export class IncrementalDiagnosis {
   private mergedAttempts(): Attempt[] {
     const imap = this.attempts.result();
     const smtp = this.smtpAttempts.result();
-    if (smtp.length === 0) return imap;
-    if (imap.length === 0) return smtp;
+    const pop3 = this.pop3Attempts.result();
+    if (smtp.length === 0 && pop3.length === 0) return imap;
     const at = (a: Attempt) => this.attemptOrder.get(a.conn) ?? 0;
-    return [...imap, ...smtp].sort((x, y) => at(x) - at(y));
+    return [...imap, ...smtp, ...pop3].sort((x, y) => at(x) - at(y));
   }
 
   private profile(): DeviceProfile | undefined {

@@ -1,9 +1,11 @@
 /** Device profiles (resources/profiles/*.json): what the Phone and Configure steps show. */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DeviceInfo, DeviceProfile, ProfileFieldName } from '../../api.js';
+import type { DeviceInfo, DeviceProfile, IncomingProtocol, ProfileFieldName } from '../../api.js';
 
 const FIELD_NAMES: readonly ProfileFieldName[] = ['server', 'port', 'user', 'password', 'security', 'mechanism'];
+
+const PROTOCOLS: readonly IncomingProtocol[] = ['imap', 'pop3'];
 
 export class ProfileError extends Error {
   override name = 'ProfileError';
@@ -27,6 +29,18 @@ export function validateProfile(data: unknown, file: string): DeviceProfile {
   }
   need(p.certificate && Array.isArray(p.certificate.steps), "'certificate.steps' missing");
   need(Array.isArray(p.notes) && Array.isArray(p.knownQuirks), "'notes' and 'knownQuirks' must be arrays");
+  const ip = p.incomingProtocols;
+  if (ip !== undefined) {
+    need(ip && typeof ip.label === 'string' && typeof ip.verified === 'boolean', "'incomingProtocols' needs a label and 'verified'");
+    need(ip.choices && typeof ip.choices === 'object' && Object.keys(ip.choices).every((k) => PROTOCOLS.includes(k as IncomingProtocol)), "'incomingProtocols.choices' may only name imap and pop3");
+    need(PROTOCOLS.includes(ip.default) && ip.choices[ip.default], "'incomingProtocols.default' must be one of its choices");
+  }
+  if (p.pop3 !== undefined) {
+    need(ip?.choices.pop3, "'pop3' choices need 'incomingProtocols' offering pop3");
+    need(p.pop3.securityChoices && typeof p.pop3.securityChoices === 'object', "'pop3.securityChoices' missing");
+    need(p.pop3.mechanismChoices && Object.keys(p.pop3.mechanismChoices).length > 0, "'pop3.mechanismChoices' must list the login choices");
+    need(typeof p.pop3.mechanismLabel === 'string' && typeof p.pop3.verified === 'boolean', "'pop3' needs 'mechanismLabel' and 'verified'");
+  }
   return p as DeviceProfile;
 }
 

@@ -49,6 +49,7 @@ export function versionWeakness(version: string): string | undefined {
 export function mechanismWords(m: string | undefined): string {
   if (m === undefined) return 'no login sent';
   if (m === 'LOGIN-COMMAND') return 'IMAP LOGIN';
+  if (m === 'USER-PASS') return 'POP3 USER/PASS';
   return m;
 }
 
@@ -76,6 +77,8 @@ export const STEP_WORDS: Record<StepName, { name: string; pass: string; fail: st
   mail: { name: 'sender', pass: 'the server accepted the sender address', fail: 'the server refused the sender', stopped: 'the phone did not start a message', short: 'sender refused', shortStopped: 'no message started' },
   rcpt: { name: 'recipient', pass: 'the server accepted the recipient', fail: 'the server refused the recipient', stopped: 'the phone named no recipient', short: 'recipient refused', shortStopped: 'no recipient' },
   data: { name: 'message', pass: 'the server accepted the message', fail: 'the message was not accepted', stopped: 'the phone did not send the message', short: 'message refused', shortStopped: 'no message sent' },
+  list: { name: 'list mail', pass: 'the phone asked which messages are waiting', fail: 'the server refused the message list', stopped: 'the phone never asked for the message list', short: 'list refused', shortStopped: 'no list' },
+  retr: { name: 'download', pass: 'the phone downloaded messages', fail: 'a message could not be downloaded', stopped: 'the phone downloaded no message', short: 'download refused', shortStopped: 'no download' },
   quit: { name: 'quit', pass: 'the phone ended the session cleanly', fail: 'the phone did not end the session cleanly', stopped: 'the phone did not say goodbye', short: 'no clean quit', shortStopped: 'no quit' },
 };
 

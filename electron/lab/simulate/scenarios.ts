@@ -10,6 +10,7 @@ import { b64, cramMd5Response, digestMd5Response } from './sasl.js';
 import { handshakeThenSilence, helloThenRejectCertificate } from './tls-client.js';
 import { ScriptedClient, SimulationError, type WireOptions } from './wire.js';
 import { SMTP_RUNNERS, type SmtpScenarioId } from './smtp-scenarios.js';
+import { POP3_RUNNERS, type Pop3ScenarioId } from './pop3-scenarios.js';
 
 /** The Nokia 6233's silence after `* BAD Invalid tag` (seed: "[20 seconds delay]"). */
 export const NOKIA_PAUSE_MS = 20_000;
@@ -28,7 +29,8 @@ export type ScenarioId =
   | 'nokia-select-before-login-result'
   | 'nokia6234-full-body'
   | 'symbian-s60'
-  | SmtpScenarioId;
+  | SmtpScenarioId
+  | Pop3ScenarioId;
 
 export interface Scenario {
   id: ScenarioId;
@@ -36,7 +38,7 @@ export interface Scenario {
   /** Where the behaviour comes from. */
   source: string;
   /** Which lab listener it targets: plaintext IMAP, implicit TLS (993), SMTP submission (587, STARTTLS) or implicit TLS (465). */
-  listener: 'imap' | 'imaps' | 'smtp' | 'smtps';
+  listener: 'imap' | 'imaps' | 'smtp' | 'smtps' | 'pop3' | 'pop3s';
   /** Reading mail (IMAP) or sending it (SMTP). */
   direction: Direction;
   /** Findings the diagnosis must give for it against the lab with default settings (20 s pause, no TLS). */
@@ -172,6 +174,33 @@ export const SCENARIOS: readonly Scenario[] = [
     expectedFindings: ['legacy-tls-only'],
     expectedVerdict: 'pass',
   },
+  {
+    id: 'series40-pop3-download-all',
+    title: 'Series 40 phone on POP3 (USER/PASS): no UIDL, downloads every message on every check',
+    source: 'QUIRKS.md pop3-no-uidl (Series 40 phones set to retrieve messages); seed reply 4 (the 6234 that downloads 100 KB per check, over IMAP)',
+    listener: 'pop3',
+    direction: 'receiving',
+    expectedFindings: ['pop3-no-uidl', 'cleartext-password'],
+    expectedVerdict: 'pass',
+  },
+  {
+    id: 'series60-pop3-stls-leave-on-server',
+    title: 'Series 60 phone on POP3 with STLS and "leave on server": UIDL, then only new messages',
+    source: 'QUIRKS.md, Device facts (Symbian: TLS 1.0, STARTTLS); RFC 1939 §7 UIDL, RFC 2595 STLS',
+    listener: 'pop3',
+    direction: 'receiving',
+    expectedFindings: [],
+    expectedVerdict: 'pass',
+  },
+  {
+    id: 'winmobile-pop3-stale-number',
+    title: 'Windows Mobile Pocket Inbox: RETR by a message number remembered from the last check',
+    source: 'QUIRKS.md pop3-stale-message-number (smartphonemag.com, January 2006)',
+    listener: 'pop3',
+    direction: 'receiving',
+    expectedFindings: ['pop3-stale-message-number', 'cleartext-password'],
+    expectedVerdict: 'pass',
+  },
 ];
 
 export interface RunOptions {
@@ -284,6 +313,7 @@ type Runner = (o: RunOptions, wire: WireOptions, notes: string[]) => Promise<voi
 
 const RUNNERS: Record<ScenarioId, Runner> = {
   ...SMTP_RUNNERS,
+  ...POP3_RUNNERS,
   async 'nokia6233-cram-md5'(o, wire) {
     const c = await open(o, wire);
     await greeting(c);

@@ -13,6 +13,8 @@ export const STEP_LABEL: Record<StepName, string> = {
   mail: 'Lab accepted the sender',
   rcpt: 'Lab accepted the recipient',
   data: 'Lab accepted the message',
+  list: 'Listed the messages',
+  retr: 'Downloaded messages',
   quit: 'Said goodbye (QUIT)',
 };
 
@@ -29,6 +31,8 @@ export const STEP_SHORT: Record<StepName, string> = {
   mail: 'Sender',
   rcpt: 'Recipient',
   data: 'Message sent',
+  list: 'Listed',
+  retr: 'Downloaded',
   quit: 'Quit',
 };
 
@@ -46,6 +50,17 @@ export const STEP_ORDER: StepName[] = ['connect', 'tls', 'auth', 'client-accepte
 /** The steps of a sending (SMTP) attempt, in protocol order (DESIGN.md). */
 export const SMTP_STEP_ORDER: StepName[] = ['connect', 'tls', 'ehlo', 'auth', 'client-accepted-auth', 'mail', 'rcpt', 'data', 'quit'];
 
+/** POP3's steps after the login (RFC 1939: LIST/UIDL, RETR, QUIT). */
+const POP3_STEPS: StepName[] = ['list', 'retr', 'quit'];
+
+/** The matrix columns for these attempts: IMAP's steps, plus POP3's when a POP3 attempt is shown, minus IMAP's when only POP3. */
+export function stepColumns(attempts: readonly Pick<Attempt, 'proto'>[]): StepName[] {
+  const protos = new Set(attempts.map((a) => a.proto));
+  if (!protos.has('pop3')) return STEP_ORDER;
+  const shared = STEP_ORDER.slice(0, 4);
+  return protos.has('imap') ? [...STEP_ORDER, ...POP3_STEPS] : [...shared, ...POP3_STEPS];
+}
+
 export const RESULT_MARK: Record<StepResult, string> = { pass: '✓', fail: '✗', skipped: '–' };
 export const RESULT_WORD: Record<StepResult, string> = { pass: 'passed', fail: 'failed', skipped: 'skipped' };
 
@@ -54,6 +69,7 @@ export const SECURITY_LABEL: Record<Attempt['security'], string> = { none: 'no s
 export function mechanismLabel(m: string | undefined): string {
   if (!m) return 'no login';
   if (m === 'LOGIN-COMMAND') return 'LOGIN command';
+  if (m === 'USER-PASS') return 'USER/PASS';
   return m;
 }
 

@@ -1,5 +1,5 @@
 /** The wizard's own state: what the technician chose. Saved with the session (session.save). */
-import type { AppInfo, DeviceProfile, MailprobeApi, ApiError } from '../../../electron/api';
+import type { AppInfo, DeviceProfile, IncomingProtocol, MailprobeApi, ApiError } from '../../../electron/api';
 import type { SessionStore } from './store';
 
 export const STEPS = ['Phone', 'Network', 'Certificate', 'Configure', 'Run', 'Results'] as const;
@@ -13,6 +13,8 @@ export interface WizardState {
   ports: 'standard' | 'high' | 'any';
   certSkipped: boolean;
   testId?: string;
+  /** IMAP or POP3, as the phone's mailbox type is set; absent: the profile's default. */
+  mailbox?: IncomingProtocol;
   scenario?: string;
   /** Let the lab vary its behaviour between the phone's connections (server variants). */
   variants?: boolean;

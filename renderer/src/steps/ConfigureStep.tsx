@@ -1,8 +1,10 @@
-import { isSending, proposePlan, testOutcome, valuesFor } from '../state/plan';
+import { MailboxTypeChoice } from '../components/MailboxTypeChoice';
+import { chosenProtocol, isSending, proposePlan, testOutcome, valuesFor } from '../state/plan';
 import type { StepProps } from '../state/wizard';
 
 export function ConfigureStep({ store, profile, wizard, update }: StepProps) {
-  const plan = proposePlan(profile, !!store.certFetch);
+  const proto = chosenProtocol(profile, wizard.mailbox);
+  const plan = proposePlan(profile, !!store.certFetch, proto);
   const test = plan.find((t) => t.id === wizard.testId) ?? plan[0];
   const values = test ? valuesFor(test, store.status, profile) : [];
   const attempts = store.diagnosis.attempts;
@@ -11,6 +13,7 @@ export function ConfigureStep({ store, profile, wizard, update }: StepProps) {
   return (
     <div className="step-body">
       <p className="lead">Work through the tests one at a time: type the values on the phone, then go to Run.</p>
+      <MailboxTypeChoice profile={profile} value={proto} onChange={(mailbox) => update({ mailbox, testId: undefined })} />
       {found ? (
         <p className="banner good" role="status" data-testid="plan-found">
           <span aria-hidden="true">✓</span> Found a setting that works: <strong>{found.phone.map((p) => `${p.setting}: ${p.value}`).join(', ')}</strong>. No more tests are needed; see

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { LabStatus, NetworkInterfaceInfo } from '../../../electron/api';
 import type { StepProps } from '../state/wizard';
 
-const LISTENER_LABEL: Record<string, string> = { imap: 'IMAP (mail)', imaps: 'IMAP over SSL', http: 'Hand-off page (certificate)', smtp: 'SMTP', smtps: 'SMTP over SSL' };
+const LISTENER_LABEL: Record<string, string> = { imap: 'IMAP (mail)', imaps: 'IMAP over SSL', http: 'Hand-off page (certificate)', smtp: 'SMTP', smtps: 'SMTP over SSL', pop3: 'POP3 (mail, STLS)', pop3s: 'POP3 over SSL' };
 
 export function LabSummary({ status }: { status: LabStatus }) {
   return (

@@ -1,6 +1,8 @@
+import { MailboxTypeChoice } from '../components/MailboxTypeChoice';
+import { chosenProtocol } from '../state/plan';
 import type { StepProps } from '../state/wizard';
 
-export function PhoneStep({ profiles, wizard, update, info }: StepProps) {
+export function PhoneStep({ profiles, profile, wizard, update, info }: StepProps) {
   const demoOk = info?.features.demo ?? false;
   return (
     <div className="step-body">
@@ -26,6 +28,7 @@ export function PhoneStep({ profiles, wizard, update, info }: StepProps) {
           <span className="muted">from the phone's visit to the hand-off page (Certificate step)</span>
         </label>
       </fieldset>
+      <MailboxTypeChoice profile={profile} value={chosenProtocol(profile, wizard.mailbox)} onChange={(mailbox) => update({ mailbox, testId: undefined })} />
       <label className="check">
         <input type="checkbox" checked={wizard.demo} disabled={!demoOk} onChange={(e) => update({ demo: e.target.checked, ports: e.target.checked ? 'any' : 'standard', address: e.target.checked ? '127.0.0.1' : undefined })} />
         <span>

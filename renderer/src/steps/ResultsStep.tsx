@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { Attempt, ReportExport, SessionSummary, StepName } from '../../../electron/api';
 import { ResolutionCard } from '../components/ResolutionCard';
-import { RESULT_MARK, RESULT_WORD, SECURITY_LABEL, SEVERITY_WORD, SMTP_STEP_ORDER, STEP_LABEL, STEP_ORDER, bySeverity, mechanismLabel, plural, time } from '../components/labels';
+import { RESULT_MARK, RESULT_WORD, SECURITY_LABEL, SEVERITY_WORD, SMTP_STEP_ORDER, STEP_LABEL, bySeverity, stepColumns, mechanismLabel, plural, time } from '../components/labels';
 import type { StepProps } from '../state/wizard';
 
 export function ResultsStep({ api, store, wizard, run, info, profile }: StepProps) {
@@ -99,8 +99,8 @@ export function ResultsStep({ api, store, wizard, run, info, profile }: StepProp
             if (mine.length === 0) return null;
             return (
               <div key={dir}>
-                {d.attempts.some((a) => a.direction === 'sending') ? <h4>{dir === 'receiving' ? 'Reading mail (IMAP)' : 'Sending mail (SMTP)'}</h4> : null}
-                <AttemptTable attempts={mine} order={dir === 'sending' ? SMTP_STEP_ORDER : STEP_ORDER} testId={dir === 'sending' ? 'matrix-sending' : 'matrix'} />
+                {d.attempts.some((a) => a.direction === 'sending') ? <h4>{dir === 'receiving' ? `Reading mail (${[...new Set(mine.map((x) => x.proto.toUpperCase()))].join(', ')})` : 'Sending mail (SMTP)'}</h4> : null}
+                <AttemptTable attempts={mine} order={dir === 'sending' ? SMTP_STEP_ORDER : stepColumns(mine)} testId={dir === 'sending' ? 'matrix-sending' : 'matrix'} />
               </div>
             );
           })}

@@ -3,7 +3,7 @@ import type { ScenarioInfo } from '../../../electron/api';
 import { Timeline } from '../components/Timeline';
 import { CapturedMessages } from '../components/CapturedMessages';
 import { plural } from '../components/labels';
-import { isSending, proposePlan } from '../state/plan';
+import { chosenProtocol, isSending, proposePlan } from '../state/plan';
 import type { StepProps } from '../state/wizard';
 
 /** After this long on the Run step with no connection from the phone, say what to check. */
@@ -21,7 +21,7 @@ export function RunStep({ api, store, profile, wizard, update, run, info }: Step
     return () => clearTimeout(t);
   }, [waiting]);
   const [started, setStarted] = useState<string | undefined>();
-  const plan = proposePlan(profile, !!store.certFetch);
+  const plan = proposePlan(profile, !!store.certFetch, chosenProtocol(profile, wizard.mailbox));
   const test = plan.find((t) => t.id === wizard.testId) ?? plan[0];
   const running = store.status?.state === 'running';
   useEffect(() => {
@@ -71,7 +71,7 @@ export function RunStep({ api, store, profile, wizard, update, run, info }: Step
         {silent && waiting ? (
           <p className="hint" role="alert">
             <span aria-hidden="true">⚠</span> No connection from the phone in {NO_CONNECTION_HINT_MS / 1000} s. Check that the phone is on the same Wi-Fi as this
-            computer, that it uses server {store.status?.address} and port {(isSending(test) ? store.status?.listeners.smtp : store.status?.listeners.imap)?.port}, and: {store.status?.firewallHint}
+            computer, that it uses server {store.status?.address} and port {(isSending(test) ? store.status?.listeners.smtp : test?.proto === 'pop3' ? (test.security === 'tls' ? store.status?.listeners.pop3s : store.status?.listeners.pop3) : test?.security === 'tls' ? store.status?.listeners.imaps : store.status?.listeners.imap)?.port}, and: {store.status?.firewallHint}
           </p>
         ) : null}
         <p className="counts" aria-live="polite">

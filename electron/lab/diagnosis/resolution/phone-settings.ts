@@ -12,6 +12,7 @@ const GENERIC_MECHANISM: Record<string, string> = {
   PLAIN: 'PLAIN',
   'CRAM-MD5': 'CRAM-MD5',
   'DIGEST-MD5': 'DIGEST-MD5',
+  APOP: 'APOP (secure password)',
   AUTO: 'Automatic',
 };
 

@@ -6,8 +6,8 @@
  */
 import type { ProtectionLevel } from '../../../api.js';
 
-/** SASL mechanisms that never send the password itself (RFC 2195 CRAM-MD5, RFC 2831 DIGEST-MD5). */
-export const CHALLENGE_MECHANISMS: ReadonlySet<string> = new Set(['CRAM-MD5', 'DIGEST-MD5']);
+/** Logins that never send the password itself (RFC 2195 CRAM-MD5, RFC 2831 DIGEST-MD5, RFC 1939 §7 APOP). */
+export const CHALLENGE_MECHANISMS: ReadonlySet<string> = new Set(['CRAM-MD5', 'DIGEST-MD5', 'APOP']);
 
 export const PROTECTION_ORDER: readonly ProtectionLevel[] = ['tls-challenge', 'tls-plain', 'challenge', 'plain'];
 

@@ -32,6 +32,13 @@ export function offeredByVariant(label: string | undefined): string[] | null {
   return m[1].trim().toLowerCase() === 'none' ? [] : m[1].trim().split(/\s+/);
 }
 
+/** How a plain login reads in a sentence. */
+function loginName(mech: string): string {
+  if (mech === 'LOGIN-COMMAND') return 'the LOGIN command';
+  if (mech === 'USER-PASS') return 'USER/PASS';
+  return `AUTH=${mech}`;
+}
+
 function tlsVersionName(version: string): string {
   return version === 'TLSv1' ? 'TLSv1' : version;
 }
@@ -49,7 +56,7 @@ export function serverNeeds(c: TriedConfiguration): ServerNeeds {
   if (c.proto === 'smtp') return postfixNeeds(c, offered);
 
   if (plainLogin && c.security === 'none') {
-    needs.push(`accept ${mech === 'LOGIN-COMMAND' ? 'the LOGIN command' : `AUTH=${mech}`} without TLS (no LOGINDISABLED in the capabilities)`);
+    needs.push(`accept ${loginName(mech)} without TLS (${c.proto === 'pop3' ? 'USER in the CAPA list' : 'no LOGINDISABLED in the capabilities'})`);
     costs.push('Passwords in clear are then accepted from every client, not only this phone: limit it to the local network where the server allows (Dovecot `remote` blocks).');
   }
   if (mech && CHALLENGE_MECHANISMS.has(mech)) {
@@ -58,7 +65,7 @@ export function serverNeeds(c: TriedConfiguration): ServerNeeds {
   }
   if (offered) needs.push(`advertise only ${offered.length ? offered.join(' ') : 'no SASL mechanisms'} so that the phone's automatic choice falls on ${mech === 'LOGIN-COMMAND' ? 'the LOGIN command' : (mech ?? 'LOGIN')}`);
   if (c.security === 'tls') needs.push(`accept TLS from the first byte on port ${c.proto === 'pop3' ? 995 : 993} (implicit TLS)`);
-  if (c.security === 'starttls') needs.push('offer STARTTLS on the normal port');
+  if (c.security === 'starttls') needs.push(c.proto === 'pop3' ? 'offer STLS on the normal port (RFC 2595)' : 'offer STARTTLS on the normal port');
   if (c.tls && legacyTls) needs.push(`accept ${c.tls.version} with ${c.tls.cipher}`);
   if (impossibleTls) needs.push(`${c.tls!.cipher} is not available in OpenSSL 3, which current Dovecot and Cyrus use: only a TLS front end built on a library that still has it (GnuTLS 3.7 with +ARCFOUR-128/+3DES-CBC, or OpenSSL 1.0.2) can serve this phone over TLS, and nothing like that should face the Internet`);
   if (lenientEmptyLine) needs.push('ignore an empty line sent after the login instead of answering it with an error; Dovecot and Cyrus always answer it with BAD, no setting changes that');

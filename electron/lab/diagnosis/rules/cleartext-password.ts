@@ -5,7 +5,8 @@
  *
  * Wire signature: `A1 LOGIN user pass` or `A1 AUTHENTICATE PLAIN|LOGIN` on a connection that is
  * neither implicit TLS (993) nor after a successful STARTTLS; on SMTP, `AUTH PLAIN|LOGIN` on a
- * connection that is neither implicit TLS (465) nor after STARTTLS (RFC 4954 §4, §14).
+ * connection that is neither implicit TLS (465) nor after STARTTLS (RFC 4954 §4, §14); on POP3,
+ * PASS or `AUTH PLAIN|LOGIN` outside TLS (RFC 1939 §13, RFC 2595 §2.1).
  *
  * Severity (documented in ../README.md): on the lab's own network (trusted, the default, as
  * recorded in lab.start) this is what the technician set up, so it is info: a correct client
@@ -81,6 +82,22 @@ export function cleartextPasswordRule(): Rule {
           d.network = network;
           addUnique(d, 'mechanisms', mech);
           d.sending = true;
+        },
+      });
+    },
+    onPop3Client(item, pop3, host) {
+      if (item.kind !== 'command' || item.cmd.line.tls) return;
+      const mech = item.cmd.verb === 'PASS' ? 'USER-PASS' : item.cmd.verb === 'AUTH' ? (item.cmd.args.split(' ')[0] ?? '').toUpperCase() : '';
+      if (mech !== 'USER-PASS' && !CLEARTEXT.has(mech)) return;
+      const network = host.network;
+      host.store.report({
+        id: 'cleartext-password',
+        severity: network === 'untrusted' ? 'warning' : 'info',
+        conn: pop3.id,
+        evidence: item.cmd.line.seqs,
+        update(d) {
+          d.network = network;
+          addUnique(d, 'mechanisms', mech);
         },
       });
     },

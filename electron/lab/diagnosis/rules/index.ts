@@ -30,6 +30,11 @@ import { smtp8bitWithout8bitmimeRule } from './smtp-8bit-without-8bitmime.js';
 import { smtpAuthWithoutTlsRefusedRule } from './smtp-auth-without-tls-refused.js';
 import { smtpMessageTooLargeRule } from './smtp-message-too-large.js';
 import { smtpDataIncompleteRule } from './smtp-data-incomplete.js';
+import { pop3NoUidlRule } from './pop3-no-uidl.js';
+import { pop3StaleMessageNumberRule } from './pop3-stale-message-number.js';
+import { pop3DeleteWithoutQuitRule } from './pop3-delete-without-quit.js';
+import { pop3AuthFailedRule } from './pop3-auth-failed.js';
+import { pop3ApopUnsupportedRule } from './pop3-apop-unsupported.js';
 
 export type { Rule, RuleHost } from './types.js';
 
@@ -66,5 +71,10 @@ export function createRules(): Rule[] {
     smtpAuthWithoutTlsRefusedRule(),
     smtpMessageTooLargeRule(),
     smtpDataIncompleteRule(),
+    pop3NoUidlRule(),
+    pop3StaleMessageNumberRule(),
+    pop3DeleteWithoutQuitRule(),
+    pop3AuthFailedRule(),
+    pop3ApopUnsupportedRule(),
   ];
 }

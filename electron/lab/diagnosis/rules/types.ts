@@ -8,12 +8,15 @@ import type { FindingId, LabEvent, NetworkTrust, Severity } from '../../../api.j
 import type { ClientItem, ConnState, ServerItem } from '../conversation.js';
 import type { FindingStore } from '../store.js';
 import type { SmtpClientItem, SmtpConn, SmtpServerItem } from '../smtp/conversation.js';
+import type { Pop3ClientItem, Pop3Conn, Pop3ServerItem } from '../pop3/conversation.js';
 
 export interface RuleHost {
   readonly store: FindingStore;
   conn(id: string): ConnState | undefined;
   /** The SMTP reading of a connection on the smtp/smtps listeners. */
   smtp(id: string): SmtpConn | undefined;
+  /** The POP3 reading of a connection on the pop3/pop3s listeners. */
+  pop3(id: string): Pop3Conn | undefined;
   /** lab.stop was seen: the session is over. */
   readonly stopped: boolean;
   /** The network the phone used (DiagnosisOptions.network, else lab.start's setting). */
@@ -30,6 +33,10 @@ export interface Rule {
   onSmtpClient?(item: SmtpClientItem, conn: SmtpConn, host: RuleHost): void;
   /** SMTP connections: the greeting and each whole reply, with the command it answers. */
   onSmtpServer?(item: SmtpServerItem, conn: SmtpConn, host: RuleHost): void;
+  /** POP3 connections: commands and SASL responses, in wire order. */
+  onPop3Client?(item: Pop3ClientItem, conn: Pop3Conn, host: RuleHost): void;
+  /** POP3 connections: the greeting, continuations, and each status line (with its body) and the command it answers. */
+  onPop3Server?(item: Pop3ServerItem, conn: Pop3Conn, host: RuleHost): void;
 }
 
 /**

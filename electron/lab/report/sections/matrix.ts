@@ -1,5 +1,5 @@
 /** Security × mechanism → works / fails, then every attempt with its steps. */
-import type { Attempt } from '../../../api.js';
+import type { Attempt, StepName } from '../../../api.js';
 import type { ReportContext } from '../context.js';
 import { COLOR } from '../pdf.js';
 import { RESULT_MARK, RESULT_WORD, SECURITY_WORDS, STEP_WORDS, failureWords, firstFailure, mechanismWords, securityWords } from '../words.js';
@@ -158,8 +158,21 @@ export function drawMatrix(ctx: ReportContext): void {
     );
   }
   w.y += 6;
-  w.para('Steps: connect → encryption → password → phone saw login → open inbox → download → log out. ✓ passed, ✗ failed, – skipped.', { size: 8, color: COLOR.muted });
-  if (diagnosis.attempts.some((a) => a.direction === 'sending')) {
-    w.para('Sending (SMTP) steps: connect → encryption → greet server → password → phone saw login → sender → recipient → message → quit.', { size: 8, color: COLOR.muted });
-  }
+  w.para(`${stepLegend(diagnosis.attempts)} ✓ passed, ✗ failed, – skipped.`, { size: 8, color: COLOR.muted });
+}
+
+/** The steps of a reading session, in order: IMAP (RFC 9051) and POP3 (RFC 1939: LIST/UIDL, RETR, QUIT). */
+const STEP_SEQUENCE: Partial<Record<Attempt['proto'], StepName[]>> = {
+  imap: ['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout'],
+  pop3: ['connect', 'tls', 'auth', 'client-accepted-auth', 'list', 'retr', 'quit'],
+};
+
+/** "Steps: …" for one protocol, or one line per protocol when the session mixes them. */
+export function stepLegend(attempts: readonly Pick<Attempt, 'proto' | 'steps'>[]): string {
+  const protos = [...new Set(attempts.map((a) => a.proto))];
+  const sequence = (p: Attempt['proto']): StepName[] =>
+    STEP_SEQUENCE[p] ?? [...new Set(attempts.filter((a) => a.proto === p).flatMap((a) => a.steps.map((s) => s.step)))];
+  const words = (p: Attempt['proto']) => sequence(p).map((s) => STEP_WORDS[s]?.name ?? s).join(' → ');
+  if (protos.length <= 1) return `Steps: ${words(protos[0] ?? 'imap')}.`;
+  return protos.map((p) => `${p.toUpperCase()} steps: ${words(p)}.`).join(' ');
 }

@@ -1,0 +1,290 @@
+/**
+ * One attempt per POP3 connection (`direction: "receiving"`), with the steps of a mail check:
+ * connect, tls, auth, client-accepted-auth, list, retr, quit.
+ *
+ * Attempt verdict: pass when the login succeeded, the client went on with the maildrop, and the
+ * list (STAT, LIST or UIDL) or a message (RETR, TOP) came back: the phone can read its mail.
+ * A check of an empty maildrop passes on the list alone.
+ */
+import type { Attempt, LabEvent, TlsEngineName } from '../../../api.js';
+import { addSeqs } from '../evidence.js';
+import { buildSteps, newSteps, setStep, type StepState } from '../steps.js';
+import type { Pop3ClientItem, Pop3Conn, Pop3ServerItem } from './conversation.js';
+
+export const POP3_STEP_ORDER = ['connect', 'tls', 'auth', 'client-accepted-auth', 'list', 'retr', 'quit'] as const;
+export type Pop3Step = (typeof POP3_STEP_ORDER)[number];
+
+const POP3_PROTOS: ReadonlySet<string> = new Set(['pop3', 'pop3s']);
+
+export function isPop3Proto(proto: string | undefined): boolean {
+  return proto !== undefined && POP3_PROTOS.has(proto);
+}
+
+/** The commands of the TRANSACTION state that use the maildrop (RFC 1939 §5). */
+const MAILDROP_COMMANDS: ReadonlySet<string> = new Set(['STAT', 'LIST', 'UIDL', 'RETR', 'TOP', 'DELE', 'NOOP', 'RSET']);
+
+const OPAQUE_NOTE = 'not visible: the bytes were encrypted or not recorded';
+
+interface State {
+  conn: string;
+  security: 'none' | 'starttls' | 'tls';
+  implicitTls: boolean;
+  mechanism?: string;
+  user?: string;
+  port?: number;
+  tls?: { version: string; cipher: string; engine: TlsEngineName };
+  variant?: string;
+  variantLabel?: string;
+  start?: string;
+  end?: string;
+  steps: Record<Pop3Step, StepState>;
+  accept: 'none' | 'pending' | 'done';
+  retrieved: number;
+  retrievedBytes: number;
+  closed: boolean;
+  opaque: boolean;
+  index: number;
+  dirty: boolean;
+}
+
+/** How the login reads in a note: "USER/PASS", "APOP", a SASL name. */
+function loginWord(cmd: { verb: string; args: string }): string {
+  if (cmd.verb === 'PASS') return 'USER-PASS';
+  if (cmd.verb === 'APOP') return 'APOP';
+  return (cmd.args.split(' ')[0] ?? '').toUpperCase();
+}
+
+export class Pop3AttemptTracker {
+  private readonly byConn = new Map<string, State>();
+  private readonly order: State[] = [];
+  private readonly snapshot: Attempt[] = [];
+  private readonly changed: State[] = [];
+
+  private dirty(a: State): void {
+    if (a.dirty) return;
+    a.dirty = true;
+    this.changed.push(a);
+  }
+
+  ensure(conn: string, proto: string | undefined, seq: number, t: string): void {
+    if (this.byConn.has(conn) || !isPop3Proto(proto)) return;
+    const a: State = {
+      conn,
+      security: proto === 'pop3s' ? 'tls' : 'none',
+      implicitTls: proto === 'pop3s',
+      start: t,
+      end: t,
+      steps: newSteps(POP3_STEP_ORDER),
+      accept: 'none',
+      retrieved: 0,
+      retrievedBytes: 0,
+      closed: false,
+      opaque: false,
+      index: this.order.length,
+      dirty: false,
+    };
+    setStep(a.steps.connect, 'pass', [seq]);
+    this.byConn.set(conn, a);
+    this.order.push(a);
+    this.snapshot.push(undefined as unknown as Attempt);
+    this.dirty(a);
+  }
+
+  markOpaque(conn: string): void {
+    const a = this.byConn.get(conn);
+    if (!a || a.opaque) return;
+    a.opaque = true;
+    this.dirty(a);
+    for (const n of POP3_STEP_ORDER) if (n !== 'connect' && n !== 'tls' && a.steps[n].result === 'skipped' && a.steps[n].note === undefined) a.steps[n].note = OPAQUE_NOTE;
+  }
+
+  get anyOpaque(): boolean {
+    return this.order.some((a) => a.opaque);
+  }
+
+  touch(conn: string, t: string): void {
+    const a = this.byConn.get(conn);
+    if (a && !a.closed) {
+      a.end = t;
+      this.dirty(a);
+    }
+  }
+
+  onEvent(ev: LabEvent, pop3: Pop3Conn | undefined): void {
+    if (ev.conn === undefined) return;
+    const a = this.byConn.get(ev.conn);
+    if (!a) return;
+    this.dirty(a);
+    if (!a.closed) a.end = ev.t;
+    const st = a.steps;
+    switch (ev.kind) {
+      case 'conn.open':
+        a.port = ev.port;
+        if (ev.variant !== undefined) a.variant = ev.variant;
+        if (ev.variantLabel !== undefined) a.variantLabel = ev.variantLabel;
+        break;
+      case 'tls.hello':
+        addSeqs(st.tls.evidence, [ev.seq]);
+        break;
+      case 'tls.established':
+        a.tls = { version: ev.version, cipher: ev.cipher, engine: ev.engine };
+        a.security = ev.mode === 'starttls' || (!a.implicitTls && ev.mode !== 'implicit') ? 'starttls' : 'tls';
+        setStep(st.tls, 'pass', [ev.seq], `${ev.version} ${ev.cipher}`);
+        break;
+      case 'tls.failed':
+        if (!a.implicitTls) a.security = 'starttls';
+        setStep(st.tls, 'fail', [ev.seq], ev.alert ? `${ev.reason} (${ev.alert})` : ev.reason);
+        break;
+      case 'auth':
+        a.user = ev.user;
+        a.mechanism ??= ev.mechanism;
+        if (ev.ok) setStep(st.auth, 'pass', [ev.seq], `${ev.mechanism} accepted for user '${ev.user}'`);
+        else if (st.auth.result !== 'pass') setStep(st.auth, 'fail', [ev.seq], `${ev.mechanism} refused for user '${ev.user}'`);
+        break;
+      case 'conn.close':
+        if (a.implicitTls && st.tls.result === 'skipped') setStep(st.tls, 'fail', [ev.seq], 'closed before TLS was established');
+        if (a.accept === 'pending') {
+          setStep(st['client-accepted-auth'], 'fail', [ev.seq], 'the connection closed without reading the maildrop');
+          a.accept = 'done';
+        }
+        if (st.quit.result !== 'pass' && st.auth.result === 'pass') {
+          setStep(st.quit, 'fail', [ev.seq], pop3?.deleSent ? 'closed without QUIT: the deletions were not applied (RFC 1939 §6)' : 'closed without QUIT');
+        }
+        a.closed = true;
+        break;
+      default:
+        break;
+    }
+  }
+
+  onClient(item: Pop3ClientItem, conn: Pop3Conn): void {
+    const a = this.byConn.get(conn.id);
+    if (!a) return;
+    this.dirty(a);
+    const st = a.steps;
+    if (item.kind === 'sasl-response') {
+      addSeqs(st.auth.evidence, item.line.seqs);
+      return;
+    }
+    const { cmd } = item;
+    const seqs = cmd.line.seqs;
+    switch (cmd.verb) {
+      case 'STLS':
+        addSeqs(st.tls.evidence, seqs);
+        break;
+      case 'USER':
+      case 'PASS':
+      case 'APOP':
+      case 'AUTH':
+        if (st.auth.result !== 'pass') addSeqs(st.auth.evidence, seqs);
+        break;
+      case 'STAT':
+      case 'LIST':
+      case 'UIDL':
+        addSeqs(st.list.evidence, seqs);
+        break;
+      case 'RETR':
+      case 'TOP':
+        addSeqs(st.retr.evidence, seqs);
+        break;
+      case 'QUIT':
+        addSeqs(st.quit.evidence, seqs);
+        break;
+      default:
+        break;
+    }
+    if (a.accept === 'pending') {
+      if (MAILDROP_COMMANDS.has(cmd.verb)) {
+        setStep(st['client-accepted-auth'], 'pass', seqs, `went on with ${cmd.verb}`);
+        a.accept = 'done';
+      } else if (cmd.verb === 'QUIT') {
+        setStep(st['client-accepted-auth'], 'fail', seqs, 'quit without reading the maildrop');
+        a.accept = 'done';
+      }
+    }
+  }
+
+  onServer(item: Pop3ServerItem, conn: Pop3Conn): void {
+    const a = this.byConn.get(conn.id);
+    if (!a) return;
+    this.dirty(a);
+    const st = a.steps;
+    if (item.kind === 'greeting') {
+      if (item.reply.ok) {
+        addSeqs(st.connect.evidence, item.reply.seqs);
+        st.connect.note = item.apopTimestamp ? 'greeting +OK (APOP offered)' : 'greeting +OK';
+      } else setStep(st.connect, 'fail', item.reply.seqs, `the server refused the connection: -ERR ${item.reply.text.slice(0, 80)}`);
+      return;
+    }
+    if (item.kind !== 'reply' || !item.cmd) return;
+    const { reply, cmd } = item;
+    const said = `${reply.ok ? '+OK' : '-ERR'} ${reply.text.slice(0, 80)}`;
+    switch (cmd.verb) {
+      case 'STLS':
+        if (reply.ok) addSeqs(st.tls.evidence, reply.seqs);
+        else setStep(st.tls, 'fail', reply.seqs, `STLS refused: ${said}`);
+        break;
+      case 'PASS':
+      case 'APOP':
+      case 'AUTH':
+        if (reply.ok && cmd.verb === 'AUTH' && cmd.args.trim() === '') break; // the mechanism list
+        if (reply.ok) {
+          a.mechanism = loginWord(cmd);
+          setStep(st.auth, 'pass', reply.seqs, `${a.mechanism === 'USER-PASS' ? 'USER/PASS' : a.mechanism} accepted${a.user ? ` for user '${a.user}'` : ''}`);
+          a.accept = 'pending';
+          addSeqs(st['client-accepted-auth'].evidence, reply.seqs);
+        } else if (st.auth.result !== 'pass') {
+          a.mechanism = loginWord(cmd);
+          setStep(st.auth, 'fail', reply.seqs, `${a.mechanism}: ${said}`);
+        }
+        break;
+      case 'USER':
+        if (!reply.ok && st.auth.result !== 'pass') setStep(st.auth, 'fail', reply.seqs, `USER: ${said}`);
+        break;
+      case 'STAT':
+      case 'LIST':
+      case 'UIDL':
+        if (reply.ok) setStep(st.list, 'pass', reply.seqs, conn.messageCount !== undefined ? `${conn.messageCount} message(s)` : undefined);
+        else if (st.list.result !== 'pass') setStep(st.list, 'fail', reply.seqs, said);
+        break;
+      case 'RETR':
+      case 'TOP':
+        if (reply.ok) {
+          if (cmd.verb === 'RETR') {
+            a.retrieved++;
+            a.retrievedBytes += reply.bodyBytes;
+          }
+          setStep(st.retr, 'pass', reply.seqs, `${a.retrieved} message(s) retrieved, ${a.retrievedBytes} bytes`);
+        } else if (st.retr.result !== 'pass') setStep(st.retr, 'fail', reply.seqs, said);
+        break;
+      case 'QUIT':
+        if (reply.ok) setStep(st.quit, 'pass', reply.seqs, reply.text.slice(0, 80));
+        break;
+      default:
+        break;
+    }
+  }
+
+  result(): Attempt[] {
+    for (const a of this.changed) {
+      this.snapshot[a.index] = this.build(a);
+      a.dirty = false;
+    }
+    this.changed.length = 0;
+    return this.snapshot.slice();
+  }
+
+  private build(a: State): Attempt {
+    const st = a.steps;
+    const pass = st.auth.result === 'pass' && st['client-accepted-auth'].result === 'pass' && (st.list.result === 'pass' || st.retr.result === 'pass');
+    const out: Attempt = { conn: a.conn, proto: 'pop3', direction: 'receiving', security: a.security, steps: buildSteps(POP3_STEP_ORDER, st), verdict: pass ? 'pass' : 'fail' };
+    if (a.mechanism !== undefined) out.mechanism = a.mechanism;
+    if (a.port !== undefined) out.port = a.port;
+    if (a.tls !== undefined) out.tls = { ...a.tls };
+    if (a.variant !== undefined) out.variant = a.variant;
+    if (a.variantLabel !== undefined) out.variantLabel = a.variantLabel;
+    if (a.start !== undefined) out.start = a.start;
+    if (a.end !== undefined) out.end = a.end;
+    return out;
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * `pop3-apop-unsupported` (info): the client sent APOP although the server's greeting had no
+ * timestamp (RFC 1939 §7: APOP needs one), so it cannot work on this server.
+ *
+ * Wire signature: APOP after a `+OK` greeting without `<…@…>`. (QUIRKS.md also names the
+ * reverse, APOP offered and never used; that is what every USER/PASS client does and says
+ * nothing about the phone, so it is not reported.)
+ */
+import type { Rule } from './types.js';
+
+export function pop3ApopUnsupportedRule(): Rule {
+  return {
+    id: 'pop3-apop-unsupported',
+    onPop3Client(item, conn, host) {
+      if (item.kind !== 'command' || item.cmd.verb !== 'APOP' || conn.apopOffered) return;
+      host.store.report({ id: 'pop3-apop-unsupported', severity: 'info', conn: conn.id, evidence: item.cmd.line.seqs });
+    },
+  };
+}

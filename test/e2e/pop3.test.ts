@@ -1,0 +1,85 @@
+/**
+ * A phone set to POP3, in Debian's Chromium against browser mode: the technician picks the
+ * Nokia 6233 and its "Mailbox type: POP3"; Configure gives the lab's POP3 port; the simulated
+ * Series 40 (USER/PASS, no UIDL) appears live and Results shows its POP3 attempt and the
+ * "downloads every message again" finding. Screenshots: test-artifacts/ui/pop3-*.png.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startControlServer, type ControlServer } from '../../electron/lab/control/index.js';
+import { startLab } from '../../electron/lab/lab.js';
+import type { RunningLab } from '../../electron/lab/lab-types.js';
+import { runScenario } from '../../electron/lab/simulate/index.js';
+import { buildRenderer, CHROMIUM_ARGS } from './support/build-renderer.js';
+
+const SHOTS = join(process.cwd(), 'test-artifacts', 'ui');
+
+describe('a POP3 phone in the wizard (Chromium)', () => {
+  let lab: RunningLab;
+  let ui: ControlServer;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const [rendererDir, started, b] = await Promise.all([
+      buildRenderer(),
+      startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, pop3Port: 0, pop3sPort: 0, httpPort: 0, dataDir: mkdtempSync(join(tmpdir(), 'mp-e2e-pop3-')), profile: 'nokia-6233' }),
+      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
+    ]);
+    lab = started;
+    browser = b;
+    ui = await startControlServer({ port: 0, host: '127.0.0.1', lab, rendererDir });
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => consoleErrors.push('pageerror: ' + e.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await ui?.close();
+    await lab?.stop();
+  });
+
+  const nav = () => page.getByRole('navigation', { name: 'Wizard steps' });
+
+  it('follows the mailbox type into Configure, shows the Series 40 live and its POP3 attempt on Results', async () => {
+    await page.goto(ui.url);
+    await nav().getByRole('button', { name: /Phone/ }).click();
+    await page.getByRole('radio', { name: /Nokia 6233/ }).check();
+    const mailboxType = page.getByTestId('mailbox-type');
+    await mailboxType.getByRole('radio', { name: /POP3/ }).check();
+    await page.screenshot({ path: join(SHOTS, 'pop3-phone.png') });
+
+    await nav().getByRole('button', { name: /Configure/ }).click();
+    await expect.poll(async () => page.getByTestId('mailbox-type').getByRole('radio', { name: /POP3/ }).isChecked()).toBe(true);
+    const values = page.getByTestId('values');
+    await expect.poll(async () => values.textContent()).toMatch(/Mailbox type.*POP3/);
+    expect(await values.textContent()).toContain(String(lab.listeners.pop3!.port));
+    expect(await page.getByRole('group', { name: 'Test plan' }).textContent()).toMatch(/POP3 · No security \+ plain password \(USER\/PASS\)[\s\S]*POP3 · No security \+ APOP[\s\S]*SSL\/TLS \(port 995\)/);
+    await page.screenshot({ path: join(SHOTS, 'pop3-configure.png') });
+
+    await runScenario('series40-pop3-download-all', { host: '127.0.0.1', port: lab.listeners.pop3!.port, user: lab.account.user, password: lab.account.password });
+    await expect.poll(async () => page.getByTestId('live-strip').textContent(), { timeout: 10_000 }).toMatch(/Phone connected · POP3 · no security · USER\/PASS · ✓ passed/);
+    // The plan's first test is the one the phone just did.
+    await expect.poll(async () => page.getByRole('group', { name: 'Test plan' }).textContent()).toMatch(/1\. POP3 · No security \+ plain password \(USER\/PASS\)✓ passed/);
+
+    await nav().getByRole('button', { name: /Results/ }).click();
+    const matrix = page.getByTestId('matrix');
+    await expect.poll(async () => matrix.textContent(), { timeout: 10_000 }).toMatch(/POP3no securityUSER\/PASS/);
+    const header = (await matrix.locator('thead').textContent()) ?? '';
+    expect(header).toMatch(/Listed the messages.*Downloaded messages.*Said goodbye \(QUIT\)/);
+    expect(header).not.toMatch(/Opened the inbox/);
+    expect(await matrix.locator('tbody tr').first().textContent()).toMatch(/✓ PASS/);
+    await expect.poll(async () => page.locator('.findings').textContent()).toMatch(/downloads every message again on every check \(POP3 without UIDL\)/);
+    await page.screenshot({ path: join(SHOTS, 'pop3-results.png'), fullPage: true });
+    expect(consoleErrors).toEqual([]);
+  }, 60_000);
+});

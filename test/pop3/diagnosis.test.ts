@@ -1,0 +1,116 @@
+/**
+ * The POP3 diagnosis on real bytes: the three simulated phones (Series 40 downloading
+ * everything, Series 60 with STLS leaving mail on the server, Windows Mobile's remembered
+ * message numbers) give exactly their findings; correct clients (Python poplib, curl, Perl
+ * Net::POP3) get a receiving pass with no false finding; a phone that hangs up after DELE and
+ * a wrong password are named. The live timeline equals the batch diagnosis.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runScenario, expectedFindings, scenario } from '../../electron/lab/simulate/index.js';
+import { runPeer } from '../support/run.js';
+import { RawClient } from '../support/raw-client.js';
+import { PASSWORD, observe, serious, startTestLab, type Lab } from '../simulate/lab-session.js';
+
+let lab: Lab;
+let port: number;
+
+beforeAll(async () => {
+  lab = await startTestLab({ imapPort: null, imapsPort: null, smtpPort: null, smtpsPort: null, pop3Port: 0, pop3sPort: 0 });
+  port = lab.listeners.pop3!.port;
+});
+afterAll(() => lab.stop());
+
+/** Findings that blame the phone: errors and warnings, without the cleartext note (the lab network's policy decides its weight). */
+function blame(ids: string[]): string[] {
+  return ids.filter((id) => id !== 'cleartext-password');
+}
+
+describe('simulated POP3 phones', () => {
+  for (const id of ['series40-pop3-download-all', 'series60-pop3-stls-leave-on-server', 'winmobile-pop3-stale-number'] as const) {
+    it(`${id}: ${scenario(id).expectedVerdict}, with exactly its findings`, async () => {
+      const { diagnosis, live } = await observe(lab, () => runScenario(id, { host: '127.0.0.1', port, user: lab.account.user, password: PASSWORD }));
+      expect(diagnosis.directions?.receiving).toBe(scenario(id).expectedVerdict);
+      expect(diagnosis.attempts.every((a) => a.proto === 'pop3' && a.direction === 'receiving')).toBe(true);
+      expect(blame(serious(diagnosis))).toEqual(blame([...expectedFindings(id)]).sort());
+      expect(live).toEqual(diagnosis);
+    });
+  }
+
+  it('the Series 40 download-everything finding counts the true bytes of every message', async () => {
+    const { diagnosis } = await observe(lab, () => runScenario('series40-pop3-download-all', { host: '127.0.0.1', port, user: lab.account.user, password: PASSWORD }));
+    const f = diagnosis.findings.find((x) => x.id === 'pop3-no-uidl')!;
+    const total = lab.store.messages('INBOX').reduce((s, m) => s + m.raw.length, 0);
+    expect(f.data?.messages).toBe(lab.store.messages('INBOX').length);
+    // Each body ends with ".\r\n" after the message's own bytes (plus dot-stuffing, if any).
+    expect(Number(f.data?.bytes)).toBeGreaterThanOrEqual(total);
+    expect(diagnosis.attempts[0].steps.find((s) => s.step === 'retr')?.result).toBe('pass');
+  });
+});
+
+describe('correct POP3 clients get a pass with no false finding', () => {
+  it('Python poplib: USER/PASS, STAT, LIST, RETR 1, QUIT', async () => {
+    const { diagnosis } = await observe(lab, () =>
+      runPeer('python3', ['-c', `import poplib\np = poplib.POP3('127.0.0.1', ${port})\np.user('${lab.account.user}'); p.pass_('${PASSWORD}')\np.stat(); p.list(); p.retr(1); p.quit()`]),
+    );
+    expect(diagnosis.directions?.receiving).toBe('pass');
+    expect(blame(serious(diagnosis))).toEqual([]);
+    expect(diagnosis.attempts[0].steps.map((s) => `${s.step}:${s.result}`)).toEqual(['connect:pass', 'tls:skipped', 'auth:pass', 'client-accepted-auth:pass', 'list:pass', 'retr:pass', 'quit:pass']);
+  });
+
+  it('curl pop3:// with AUTH CRAM-MD5 (no password in clear: no finding at all)', async () => {
+    // From an address of its own (the other tests here listed the maildrop from 127.0.0.1): a
+    // first session that names message 1 says nothing about remembered numbers.
+    const { diagnosis } = await observe(lab, () => runPeer('curl', ['-sS', '--interface', '127.0.0.5', '--login-options', 'AUTH=CRAM-MD5', '-u', `${lab.account.user}:${PASSWORD}`, `pop3://127.0.0.1:${port}/1`]));
+    expect(diagnosis.directions?.receiving).toBe('pass');
+    expect(serious(diagnosis)).toEqual([]);
+  });
+
+  it('Perl Net::POP3 with Authen::SASL DIGEST-MD5', async () => {
+    const script = `use Net::POP3; use Authen::SASL; my $p = Net::POP3->new('127.0.0.1', Port => ${port}) or die; my $s = Authen::SASL->new(mechanism => 'DIGEST-MD5', callback => { user => '${lab.account.user}', pass => '${PASSWORD}', authname => '${lab.account.user}' }); $p->auth($s) or die $p->message; $p->list; $p->quit;`;
+    const { diagnosis } = await observe(lab, () => runPeer('perl', ['-e', script]));
+    expect(diagnosis.directions?.receiving).toBe('pass');
+    expect(serious(diagnosis)).toEqual([]);
+  });
+});
+
+describe('misbehaving bytes', () => {
+  async function script(lines: string[], quit: boolean): Promise<void> {
+    const c = await RawClient.connect(port);
+    await c.line();
+    for (const l of lines) {
+      c.send(l + '\r\n');
+      await c.line();
+    }
+    if (quit) {
+      c.send('QUIT\r\n');
+      await c.closedByServer();
+    } else c.socket.destroy();
+  }
+
+  it('DELE then a hang-up without QUIT: pop3-delete-without-quit, and the quit step says why', async () => {
+    const { diagnosis } = await observe(lab, () => script([`USER ${lab.account.user}`, `PASS ${PASSWORD}`, 'STAT', 'DELE 1'], false));
+    expect(blame(serious(diagnosis))).toEqual(['pop3-delete-without-quit']);
+    expect(diagnosis.attempts[0].steps.find((s) => s.step === 'quit')?.note).toMatch(/deletions were not applied/);
+  });
+
+  it('a wrong password: pop3-auth-failed, and the attempt fails at auth', async () => {
+    const { diagnosis } = await observe(lab, () => script([`USER ${lab.account.user}`, 'PASS wrong'], true));
+    expect(blame(serious(diagnosis))).toEqual(['pop3-auth-failed']);
+    expect(diagnosis.directions?.receiving).toBe('fail');
+  });
+
+  it('USER refused (TLS required) is not a wrong password', async () => {
+    const strict = await startTestLab({ imapPort: null, imapsPort: null, smtpPort: null, smtpsPort: null, pop3Port: 0, pop3sPort: null, pop3PlaintextWithoutTls: false });
+    try {
+      const { diagnosis } = await observe(strict, async () => {
+        const c = await RawClient.connect(strict.listeners.pop3!.port);
+        await c.line();
+        c.send(`USER ${strict.account.user}\r\nQUIT\r\n`);
+        await c.closedByServer();
+      });
+      expect(serious(diagnosis)).not.toContain('pop3-auth-failed');
+    } finally {
+      await strict.stop();
+    }
+  });
+});
