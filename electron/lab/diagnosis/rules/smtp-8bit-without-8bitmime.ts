@@ -23,7 +23,7 @@ export const meta: RuleMeta = {
     info: 'the server offered 8BITMIME but MAIL did not declare BODY=8BITMIME (Postfix accepts it by default)',
   },
   signature: 'A line of message content with a byte of 0x80 or above, when the transaction\'s MAIL FROM had no BODY=8BITMIME or the EHLO reply had no 8BITMIME line; also counted when the connection ends inside the message.',
-  wire: ['S: 250-8BITMIME', 'C: MAIL FROM:<phone@example.org>', 'C: DATA', 'S: 354 End data with <CR><LF>.<CR><LF>', 'C: Subject: Gr\\xfc\\xdfe     (8-bit byte, no BODY=8BITMIME)'],
+  wire: ['S: 250 lab     (no 8BITMIME)', 'C: MAIL FROM:<phone@example.org>', 'C: DATA', 'S: 354 End data with <CR><LF>.<CR><LF>', 'C: Subject: Gr\\xfc\\xdfe     (8-bit byte, no BODY=8BITMIME)'],
   source: 'RFC 6152 §3 and RFC 5321 §2.4 (content is 7-bit unless 8BITMIME is negotiated); Python smtplib send_message sends 8bit content undeclared, and Postfix accepts it (strict_8bitmime = no by default).',
   example: { lines: 3, messages: 1, offered: false, declared: null },
 };
