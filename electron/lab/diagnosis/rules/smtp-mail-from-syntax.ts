@@ -21,7 +21,7 @@ export const meta: RuleMeta = {
   },
   signature: 'MAIL FROM: or RCPT TO: with a space after the colon, no angle brackets, or an ESMTP parameter the server did not advertise (SIZE= without SIZE, BODY= without 8BITMIME) or does not know.',
   wire: ['C: MAIL FROM: <phone@example.org>', 'S: 250 2.1.0 Ok'],
-  source: 'RFC 5321 §4.1.2 (the path syntax); lenient servers accept it, Postfix with strict_rfc821_envelopes = yes answers 501. Known for many phones and devices.',
+  source: 'RFC 5321 §4.1.2 (the path syntax); lenient servers accept it; Postfix with strict_rfc821_envelopes = yes answers 501 to an address without angle brackets (Postfix 3.7.11 still takes a space after the colon). Known for many phones and devices.',
   example: { count: 1, problems: ['a space after the colon'], samples: ['MAIL FROM: <phone@example.org>'] },
 };
 
