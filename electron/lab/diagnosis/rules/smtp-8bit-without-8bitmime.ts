@@ -10,10 +10,23 @@
  * sends `Content-Transfer-Encoding: 8bit` that way (seen against the lab), and Postfix accepts
  * it (`strict_8bitmime = no` by default).
  */
-import type { Rule, RuleHost } from './types.js';
+import type { Rule, RuleHost, RuleMeta } from './types.js';
 import { increment } from '../store.js';
 import type { ContentSummary, SmtpConn } from '../smtp/conversation.js';
 import { parsePathArg } from '../smtp/syntax.js';
+
+export const meta: RuleMeta = {
+  id: 'smtp-8bit-without-8bitmime',
+  area: 'SMTP submission',
+  severity: {
+    warning: 'the server did not offer 8BITMIME: it may bounce or mangle the message',
+    info: 'the server offered 8BITMIME but MAIL did not declare BODY=8BITMIME (Postfix accepts it by default)',
+  },
+  signature: 'A line of message content with a byte of 0x80 or above, when the transaction\'s MAIL FROM had no BODY=8BITMIME or the EHLO reply had no 8BITMIME line; also counted when the connection ends inside the message.',
+  wire: ['S: 250 lab     (no 8BITMIME)', 'C: MAIL FROM:<phone@example.org>', 'C: DATA', 'S: 354 End data with <CR><LF>.<CR><LF>', 'C: Subject: Gr\\xfc\\xdfe     (8-bit byte, no BODY=8BITMIME)'],
+  source: 'RFC 6152 §3 and RFC 5321 §2.4 (content is 7-bit unless 8BITMIME is negotiated); Python smtplib send_message sends 8bit content undeclared, and Postfix accepts it (strict_8bitmime = no by default).',
+  example: { lines: 3, messages: 1, offered: false, declared: null },
+};
 
 function check(c: ContentSummary, conn: SmtpConn, host: RuleHost): void {
   if (c.eightBitLines === 0) return;

@@ -6,8 +6,21 @@
  * STARTTLS, which forgets it: RFC 3207 §4.2), or after a 250 to HELO. RFC 4954 §4: a server
  * answers AUTH without EHLO with 503. Known for old devices.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { addUnique, increment } from '../store.js';
+
+export const meta: RuleMeta = {
+  id: 'smtp-auth-before-ehlo',
+  area: 'SMTP submission',
+  severity: {
+    error: 'AUTH before any EHLO, or AUTH or MAIL with no EHLO at all or none since STARTTLS',
+    warning: 'MAIL after HELO only: a server that needs no login may still take it',
+  },
+  signature: 'AUTH or MAIL FROM on a connection with no 250 answer to EHLO, none since STARTTLS (which forgets the greeting, RFC 3207 §4.2), or after a 250 to HELO, so the client never saw STARTTLS, AUTH or SIZE.',
+  wire: ['S: 220 lab ESMTP', 'C: HELO phone', 'S: 250 lab', 'C: MAIL FROM:<phone@example.org>'],
+  source: 'RFC 5321 §4.1.1.1 (only EHLO opens the service extensions); RFC 4954 §4 (AUTH without EHLO is answered 503). Known for old devices.',
+  example: { count: 1, commands: ['MAIL'], how: ['helo-only'] },
+};
 
 export function smtpAuthBeforeEhloRule(): Rule {
   return {

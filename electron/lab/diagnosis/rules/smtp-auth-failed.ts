@@ -6,9 +6,19 @@
  * client's own `*` cancel, 504 for a mechanism the server does not offer, 538/530 asking for
  * STARTTLS first (`smtp-auth-without-tls-refused`).
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { increment } from '../store.js';
 import { isSmtpProto } from '../directions.js';
+
+export const meta: RuleMeta = {
+  id: 'smtp-auth-failed',
+  area: 'SMTP submission',
+  severity: { error: 'the server answered AUTH with 535, or the lab\'s SMTP login check failed' },
+  signature: 'AUTH answered 535 5.7.8, or an `auth` event with ok:false on an SMTP connection; not a 501 after the client\'s own `*` cancel, a 504 for a mechanism not offered, or a 530/538 asking for STARTTLS first (smtp-auth-without-tls-refused).',
+  wire: ['C: AUTH PLAIN (login data)', 'S: 535 5.7.8 Error: authentication failed'],
+  source: 'RFC 4954 §6 (535 5.7.8 "Authentication credentials invalid"); Postfix answers a wrong password so.',
+  example: { mechanism: 'PLAIN', user: 'phone', serverSaid: '535 5.7.8 Error: authentication failed', count: 2 },
+};
 
 export function smtpAuthFailedRule(): Rule {
   return {

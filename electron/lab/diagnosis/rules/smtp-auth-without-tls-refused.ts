@@ -7,8 +7,18 @@
  * ("5.7.0 Must issue a STARTTLS command first"), or refused with 5xx when the plaintext EHLO
  * reply offered no AUTH but STARTTLS. Known for phones with outgoing security Off.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { increment } from '../store.js';
+
+export const meta: RuleMeta = {
+  id: 'smtp-auth-without-tls-refused',
+  area: 'SMTP submission',
+  severity: { error: 'the server refused a login in clear and wants STARTTLS first' },
+  signature: 'AUTH on a connection without TLS answered 538, or 530 naming STARTTLS or encryption, or any 5xx other than 535 when the plaintext EHLO reply offered STARTTLS but no AUTH.',
+  wire: ['S: 250-STARTTLS', 'C: AUTH LOGIN', 'S: 530 5.7.0 Must issue a STARTTLS command first'],
+  source: 'RFC 4954 §6 (538 5.7.11 "Encryption required for requested authentication mechanism"); Postfix with smtpd_tls_auth_only = yes hides AUTH before STARTTLS and answers 530 5.7.0. Known for phones with outgoing security Off.',
+  example: { count: 1, mechanism: 'LOGIN', serverSaid: '530 5.7.0 Must issue a STARTTLS command first', starttlsOffered: true },
+};
 
 export function smtpAuthWithoutTlsRefusedRule(): Rule {
   return {

@@ -7,10 +7,20 @@
  * Online and Gmail reject or normalise such messages. AUTH responses are counted but never
  * quoted (they are secrets); commands are quoted in `data.samples`.
  */
-import type { Rule, RuleHost } from './types.js';
+import type { Rule, RuleHost, RuleMeta } from './types.js';
 import { VIOLATION_SAMPLE_BYTES } from '../constants.js';
 import { increment, pushBounded } from '../store.js';
 import type { ContentSummary } from '../smtp/conversation.js';
+
+export const meta: RuleMeta = {
+  id: 'smtp-bare-lf',
+  area: 'SMTP submission',
+  severity: { warning: 'a command line or a line of message content ended in LF without CR' },
+  signature: 'A client line whose LF is not preceded by CR, as a command or inside DATA; AUTH lines are counted but never quoted (they carry secrets), other commands are quoted in samples.',
+  wire: ['C: MAIL FROM:<phone@example.org>\\n     (no \\r)'],
+  source: 'RFC 5321 §2.3.8 ("SMTP client implementations MUST NOT transmit" bare LF); since the 2023 SMTP smuggling fixes Postfix (smtpd_forbid_bare_newline), Exchange Online and Gmail refuse or rewrite such messages.',
+  example: { commandLines: 1, contentLines: 12, messages: 1, samples: ['MAIL FROM:<phone@example.org>'] },
+};
 
 function reportContent(c: ContentSummary, conn: string, host: RuleHost): void {
   if (c.bareLfLines === 0) return;

@@ -6,11 +6,24 @@
  * Known for many phones and devices; lenient servers accept it, Postfix with
  * `strict_rfc821_envelopes = yes` answers 501. Info, or a warning when the server refused it.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { addUnique, increment, pushBounded } from '../store.js';
 import type { SmtpCommand } from '../smtp/conversation.js';
 import { PARAM_EXTENSION, parsePathArg } from '../smtp/syntax.js';
 import { VIOLATION_SAMPLE_BYTES } from '../constants.js';
+
+export const meta: RuleMeta = {
+  id: 'smtp-mail-from-syntax',
+  area: 'SMTP submission',
+  severity: {
+    info: 'the address or its parameters are not as RFC 5321 writes them, and the server took it',
+    warning: 'the server refused it (501, 553 or 555)',
+  },
+  signature: 'MAIL FROM: or RCPT TO: with a space after the colon, no angle brackets, or an ESMTP parameter the server did not advertise (SIZE= without SIZE, BODY= without 8BITMIME) or does not know.',
+  wire: ['C: MAIL FROM: <phone@example.org>', 'S: 250 2.1.0 Ok'],
+  source: 'RFC 5321 §4.1.2 (the path syntax); lenient servers accept it; Postfix with strict_rfc821_envelopes = yes answers 501 to an address without angle brackets (Postfix 3.7.11 still takes a space after the colon). Known for many phones and devices.',
+  example: { count: 1, problems: ['a space after the colon'], samples: ['MAIL FROM: <phone@example.org>'] },
+};
 
 export function smtpMailFromSyntaxRule(): Rule {
   /** Commands found odd, waiting for their reply (which may make the finding a warning). */

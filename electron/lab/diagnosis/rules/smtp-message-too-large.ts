@@ -6,9 +6,19 @@
  * final reply to the message content (or cutting it short). The declared size, the bytes sent
  * and the server's SIZE limit go into `data`.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { increment } from '../store.js';
 import { parsePathArg } from '../smtp/syntax.js';
+
+export const meta: RuleMeta = {
+  id: 'smtp-message-too-large',
+  area: 'SMTP submission',
+  severity: { error: 'the server refused the message with 552 for its size' },
+  signature: '552 in reply to MAIL FROM with a SIZE= over the advertised maximum, or as the reply to the message content (or cutting it short); the declared size, the bytes sent and the server\'s SIZE limit are noted.',
+  wire: ['S: 250-SIZE 10240000', 'C: MAIL FROM:<phone@example.org> SIZE=15360000', 'S: 552 5.3.4 Message size exceeds fixed limit'],
+  source: 'RFC 5321 §4.2.2 (552 "exceeded storage allocation") and RFC 1870 §6 (SIZE, enhanced code 5.3.4); Postfix message_size_limit.',
+  example: { count: 1, when: 'mail', declaredSize: 15_360_000, sizeLimit: 10_240_000, serverSaid: '552 5.3.4 Message size exceeds fixed limit' },
+};
 
 export function smtpMessageTooLargeRule(): Rule {
   return {

@@ -8,8 +8,18 @@
  * PIPELINING line. Never the SASL responses of AUTH or the message content, which answer the
  * server's 334 and 354.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { addUnique, increment } from '../store.js';
+
+export const meta: RuleMeta = {
+  id: 'smtp-pipelining-unadvertised',
+  area: 'SMTP submission',
+  severity: { warning: 'a command arrived before the reply to the previous one, and PIPELINING was not offered' },
+  signature: 'A client command whose bytes arrive while an earlier command (or the end of the message) still waits for its reply, on a connection whose last EHLO reply had no PIPELINING line; never the SASL responses or the message content, which answer 334 and 354.',
+  wire: ['S: 250 lab     (no PIPELINING)', 'C: MAIL FROM:<phone@example.org>', 'C: RCPT TO:<friend@example.org>     (before the 250 to MAIL)'],
+  source: 'RFC 2920 §3 (without PIPELINING a client waits for each reply; a server may drop what came early).',
+  example: { count: 1, commands: ['RCPT'], waitingFor: ['MAIL'] },
+};
 
 export function smtpPipeliningUnadvertisedRule(): Rule {
   return {
