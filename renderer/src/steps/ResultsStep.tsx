@@ -147,6 +147,8 @@ export function ResultsStep({ api, store, wizard, run, info, profile }: StepProp
 
 /** One table of attempts with the steps of their protocol (IMAP or SMTP). */
 function AttemptTable({ attempts, order, testId }: { attempts: readonly Attempt[]; order: readonly StepName[]; testId: string }) {
+  // The protocol column appears once something other than IMAP was seen (POP3, SMTP).
+  const manyProtocols = attempts.some((a) => a.proto !== 'imap');
   return (
   <div className="matrix-wrap">
     <table className="matrix" data-testid={testId}>
@@ -154,6 +156,7 @@ function AttemptTable({ attempts, order, testId }: { attempts: readonly Attempt[
         <tr>
           <th scope="col">#</th>
           <th scope="col">Time</th>
+          {manyProtocols ? <th scope="col">Mail</th> : null}
           <th scope="col">Security</th>
           <th scope="col">Login</th>
           {order.map((s) => (
@@ -169,6 +172,7 @@ function AttemptTable({ attempts, order, testId }: { attempts: readonly Attempt[
           <tr key={a.conn} className={a.verdict === 'pass' ? 'is-pass' : 'is-fail'}>
             <td>{i + 1}</td>
             <td className="mono">{time(a.start).slice(0, 8)}</td>
+            {manyProtocols ? <td>{a.proto.toUpperCase()}</td> : null}
             <td>{SECURITY_LABEL[a.security]}</td>
             <td>{mechanismLabel(a.mechanism)}</td>
             {order.map((s) => {
