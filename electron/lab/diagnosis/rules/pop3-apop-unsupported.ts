@@ -6,7 +6,17 @@
  * reverse, APOP offered and never used; that is what every USER/PASS client does and says
  * nothing about the phone, so it is not reported.)
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
+
+export const meta: RuleMeta = {
+  id: 'pop3-apop-unsupported',
+  area: 'POP3',
+  severity: { info: 'the phone sent APOP to a server whose greeting had no timestamp' },
+  signature: 'APOP after a +OK greeting without a <…@…> timestamp.',
+  wire: ['S: +OK POP3 ready', 'C: APOP phone 8d9f…'],
+  source: 'RFC 1939 §7: APOP is a digest of the greeting\'s timestamp and the password; without one it cannot work.',
+  example: {},
+};
 
 export function pop3ApopUnsupportedRule(): Rule {
   return {

@@ -6,9 +6,19 @@
  * AUTH the server refused before any credential was sent (a mechanism it does not offer,
  * plaintext refused without TLS), a client's own "*" cancel.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { increment } from '../store.js';
 import { PerConn } from './types.js';
+
+export const meta: RuleMeta = {
+  id: 'pop3-auth-failed',
+  area: 'POP3',
+  severity: { error: 'the POP3 server refused the user name or password' },
+  signature: '-ERR to PASS or APOP, or -ERR ending an AUTH exchange in which the client sent credentials; not a refused USER (plaintext not allowed) nor a mechanism the server does not offer.',
+  wire: ['C: USER phone', 'S: +OK', 'C: PASS wrong', 'S: -ERR [AUTH] Authentication failed.'],
+  source: 'RFC 1939 §7, RFC 5034 §4; the [AUTH] response code from RFC 3206.',
+  example: { mechanism: 'USER/PASS', serverSaid: '-ERR [AUTH] Authentication failed.' },
+};
 
 export function pop3AuthFailedRule(): Rule {
   const sentCredentials = new PerConn<{ sasl: boolean }>(() => ({ sasl: false }));

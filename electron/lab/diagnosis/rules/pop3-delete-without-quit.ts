@@ -5,9 +5,19 @@
  *
  * Wire signature: `+OK` to DELE, then conn.close with no QUIT sent.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { PerConn } from './types.js';
 import { addSeqs } from '../evidence.js';
+
+export const meta: RuleMeta = {
+  id: 'pop3-delete-without-quit',
+  area: 'POP3',
+  severity: { warning: 'messages marked for deletion stayed, because the connection ended without QUIT' },
+  signature: '+OK to DELE, then the connection closed with no QUIT sent, so the server never entered the UPDATE state.',
+  wire: ['C: DELE 1', 'S: +OK Marked to be deleted.', '(the connection closes)'],
+  source: 'RFC 1939 §6: the POP3 server removes messages only in the UPDATE state, after QUIT.',
+  example: { marked: 1, closedBy: 'client' },
+};
 
 export function pop3DeleteWithoutQuitRule(): Rule {
   const st = new PerConn<{ marked: number; seqs: number[] }>(() => ({ marked: 0, seqs: [] }));

@@ -7,8 +7,18 @@
  * at least one message) with no UIDL; the byte count of the downloads. A client that uses UIDL,
  * or retrieves only some messages, is not this.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { addUnique } from '../store.js';
+
+export const meta: RuleMeta = {
+  id: 'pop3-no-uidl',
+  area: 'POP3',
+  severity: { warning: 'the phone downloaded every message of the maildrop without asking for their unique ids' },
+  signature: 'In one POP3 connection, RETR of every message the server counted (STAT or LIST, at least one) with no UIDL; the bytes of the downloads.',
+  wire: ['C: STAT', 'S: +OK 22 77979', 'C: RETR 1', 'S: +OK 879 octets', '…', 'C: RETR 22'],
+  source: 'Series 40 phones set to POP3 and "retrieve messages"; RFC 1939 §7 (UIDL is how a client tells new mail from mail it has).',
+  example: { checks: 2, messages: 22, bytes: 156000 },
+};
 
 export function pop3NoUidlRule(): Rule {
   return {

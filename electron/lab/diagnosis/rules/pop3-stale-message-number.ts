@@ -10,7 +10,7 @@
  * straight to a number (a person naming a message to a command-line client) is not reported:
  * nothing shows where the number came from.
  */
-import type { Rule } from './types.js';
+import type { Rule, RuleMeta } from './types.js';
 import { increment, pushBounded } from '../store.js';
 import { PerConn } from './types.js';
 
@@ -23,6 +23,16 @@ function addressOf(remote: string): string {
   const i = remote.lastIndexOf(':');
   return i > 0 ? remote.slice(0, i) : remote;
 }
+
+export const meta: RuleMeta = {
+  id: 'pop3-stale-message-number',
+  area: 'POP3',
+  severity: { warning: 'the phone used a message number it did not learn in this session' },
+  signature: 'RETR, TOP or DELE n after a successful login and before any STAT, LIST or UIDL, from an address whose earlier POP3 session listed the maildrop.',
+  wire: ['(an earlier check: LIST, RETR 1, RETR 2)', 'C: USER phone', 'C: PASS …', 'C: RETR 3'],
+  source: 'Windows Mobile Pocket Inbox auto-fetch (smartphonemag.com, January 2006); RFC 1939 §7: message numbers are valid for one session only.',
+  example: { count: 1, commands: ['RETR 3'] },
+};
 
 export function pop3StaleMessageNumberRule(): Rule {
   const remoteOf = new PerConn<{ address: string }>(() => ({ address: '' }));
