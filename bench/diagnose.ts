@@ -2,7 +2,7 @@
  * `npm run bench:diagnose`: a generated 100,000-event session (phones retrying the seed's
  * exchanges, well-behaved clients downloading messages in TCP-sized pieces, TLS failures,
  * hand-off page hits) diagnosed in batch and incrementally.
- * Targets (issue 5): batch under 1 s; incremental cost per event flat (µs/event at 10k, 50k, 100k).
+ * Targets: batch under 1 s; incremental cost per event flat (µs/event at 10k, 50k, 100k).
  */
 import { performance } from 'node:perf_hooks';
 import type { EventInput, LabEvent } from '../electron/api.js';

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:report`: a report for a generated 10,000-event session (issue 7).
+ * `npm run bench:report`: a report for a generated 10,000-event session.
  * Target (reference): under 3 s and under 5 MB. Prints time, size and pages side by side with it.
  */
 import { buildReport, MAX_APPENDIX_PAGES } from '../electron/lab/report/index.js';

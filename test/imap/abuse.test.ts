@@ -1,5 +1,5 @@
 /**
- * Bad input (issue 2): each gets a clean BAD/BYE or close, an event saying what arrived, bounded
+ * Bad input: each gets a clean BAD/BYE or close, an event saying what arrived, bounded
  * memory, and the lab keeps serving others. Limits are shrunk through options to keep this fast.
  */
 import { randomBytes } from 'node:crypto';

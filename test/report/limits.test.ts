@@ -1,5 +1,5 @@
 /**
- * A very long session stays a readable report (issue 7): the appendix stops at its page limit
+ * A very long session stays a readable report: the appendix stops at its page limit
  * with a note that says so, long lines are cut with a marker, the other sections are capped.
  */
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The seed's Nokia 6233 session as a report (issue 7): what a technician hands to the customer
+ * The seed's Nokia 6233 session as a report: what a technician hands to the customer
  * must name the phone, give the verdict, show every finding, the mechanisms tried and the 20 s
  * pause, and must never show the password or the AUTHENTICATE payloads unless asked to.
  */

@@ -1,5 +1,5 @@
 /**
- * Defence in depth for the report's redaction (issue 7): even when the recorder forgot its
+ * Defence in depth for the report's redaction: even when the recorder forgot its
  * `secrets` ranges, nothing that proves or reveals the password reaches the PDF.
  */
 import { describe, expect, it } from 'vitest';

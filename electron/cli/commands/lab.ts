@@ -136,7 +136,7 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
 
-  // Last line of defence (issue 2: nothing a phone sends may kill the lab): a stray exception
+  // Last line of defence (nothing a phone sends may kill the lab): a stray exception
   // from a timer or a socket callback is recorded as lab.error and the lab keeps serving.
   process.on('uncaughtException', (err) => {
     lab.recorder.record({ kind: 'lab.error', where: 'process', message: err?.message ?? String(err), stack: err?.stack });

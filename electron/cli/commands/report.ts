@@ -1,6 +1,6 @@
 /**
  * `mailprobe report SESSION_DIR --out report.pdf [--include-secrets] [--technician NAME]
- *  [--ticket ID] [--paper a4|letter]`: the PDF a technician hands to the customer (issue 7).
+ *  [--ticket ID] [--paper a4|letter]`: the PDF a technician hands to the customer.
  * Redacted unless --include-secrets. Exit 0 when written (whatever the verdict), 2 with one
  * line for bad usage or an unreadable session, 1 when writing failed.
  */

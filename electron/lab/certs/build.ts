@@ -23,7 +23,7 @@ import type { SignatureHash } from './types.js';
 import type { HostEntry } from './hosts.js';
 
 export const RSA_KEY_BITS = 2048;
-/** Validity starts this long before "now": phone clocks are often wrong (issue 4). */
+/** Validity starts this long before "now": phone clocks are often wrong. */
 export const BACKDATE_MS = 24 * 60 * 60 * 1000;
 /** The CA lives ten years (ends well before 2050, so it stays a UTCTime that old parsers read). */
 export const CA_VALIDITY_DAYS = 3650;

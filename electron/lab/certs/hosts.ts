@@ -1,5 +1,5 @@
 /**
- * The names and addresses a server certificate covers (issue 4).
+ * The names and addresses a server certificate covers.
  *
  * Never a wildcard: readers of the seed (reply 9) suspect a `*` in the name broke the Nokia
  * 6233's certificate handling, and the lab always knows the exact address the phone will type.
@@ -87,7 +87,7 @@ export function sameHostSet(a: readonly HostEntry[], b: readonly HostEntry[]): b
 /**
  * What the lab's own server certificate covers: the LAN address the phone is told to use
  * first (it becomes the CN), loopback for the technician's own checks, and the machine's
- * names for a phone or client configured by name (issue 4: verified "by IP and by name").
+ * names for a phone or client configured by name (verified "by IP and by name").
  * A machine name that is not a valid DNS name is left out rather than failing the lab.
  */
 export function labCertificateHosts(lanAddress: string, machineName: string): string[] {

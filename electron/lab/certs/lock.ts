@@ -2,7 +2,7 @@
  * A lock file that serialises certificate creation across processes. `mailprobe cert` and a
  * running `mailprobe lab` (or two labs on one data directory) must never each create a CA at the
  * same moment: the last rename would win, and a phone could have installed a CA the lab no longer
- * uses (issue 4: the CA is made once and reused so a phone configured once keeps working).
+ * uses (the CA is made once and reused so a phone configured once keeps working).
  *
  * The lock is a file created with O_CREAT|O_EXCL ('wx'), atomic on a local file system, holding
  * who owns it (pid, host, the owner process's start time, when it was taken, a random token).

@@ -1,4 +1,4 @@
-/** Browser mode and the engine side of the wizard's API (issue 6). */
+/** Browser mode and the engine side of the wizard's API. */
 export { startControlServer, MAX_BODY_BYTES, SSE_HEARTBEAT_MS } from './server.js';
 export type { ControlServer, ControlServerOptions } from './server.js';
 export { Engine, apiError, isApiError, STREAM_BATCH_MS, DIAGNOSIS_INTERVAL_MS, SNAPSHOT_CHUNK, MAX_RECORDED_REFUSALS, PORT_SETS } from './engine.js';

@@ -1,5 +1,5 @@
 /**
- * What a phone is, from its browser's User-Agent (issue 4). ua-parser-js (v1, MIT: v2 is AGPL,
+ * What a phone is, from its browser's User-Agent. ua-parser-js (v1, MIT: v2 is AGPL,
  * do not upgrade) knows vendors and models; it does not know where Nokia puts the firmware
  * version, which is what the technician needs to compare with the seed's "V 05.10". Those rules
  * are here, tried first:

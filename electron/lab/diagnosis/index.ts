@@ -1,5 +1,5 @@
 /**
- * The diagnosis engine's public API (issue 5): used by the CLI (`mailprobe diagnose`), the
+ * The diagnosis engine's public API: used by the CLI (`mailprobe diagnose`), the
  * report and the UI. Pure functions over events, no I/O.
  */
 export { diagnose, IncrementalDiagnosis, type DiagnosisOptions } from './engine.js';

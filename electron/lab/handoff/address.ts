@@ -1,5 +1,5 @@
 /**
- * Which address the phone should use to reach the lab (issue 4): the private IPv4 address of the
+ * Which address the phone should use to reach the lab: the private IPv4 address of the
  * interface that carries the default route, since the phone sits on the same Wi-Fi as the
  * laptop. Loopback, link-local (169.254/16, fe80::/10), container bridges and VPN tunnels are
  * never offered: a phone cannot reach them. IPv4 only for the choice: phones of 2006 have no IPv6.

@@ -1,5 +1,5 @@
 /**
- * The CA certificate hand-off (issue 4): a tiny HTTP server on the LAN address, its page, the
+ * The CA certificate hand-off: a tiny HTTP server on the LAN address, its page, the
  * choice of that address, and QR codes of its URL for the laptop screen.
  */
 export {

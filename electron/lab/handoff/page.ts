@@ -1,5 +1,5 @@
 /**
- * The hand-off page at /c: what the phone's browser shows (issue 4). XHTML Mobile Profile 1.0,
+ * The hand-off page at /c: what the phone's browser shows. XHTML Mobile Profile 1.0,
  * no CSS, no script, no images, no tables: a Series 40 browser on a 128–176 px screen shows it
  * as short lines. Everything dynamic is escaped. The page tells the technician to compare a short
  * form of the CA fingerprint with what the phone shows before trusting the certificate.

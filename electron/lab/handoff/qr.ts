@@ -1,5 +1,5 @@
 /**
- * QR codes of the hand-off URL for the laptop screen (issue 4). They are never served on the LAN:
+ * QR codes of the hand-off URL for the laptop screen. They are never served on the LAN:
  * the LAN side serves only what the phone needs; the UI gets them through the control API.
  */
 import QRCode from 'qrcode';

@@ -1,5 +1,5 @@
 /**
- * The hand-off HTTP server (issue 4): the phone's browser fetches the lab CA here, as DER
+ * The hand-off HTTP server: the phone's browser fetches the lab CA here, as DER
  * `application/x-x509-ca-cert` with a `.crt` name, the only form the seed's Nokia 6233 accepted.
  *
  * Safety model (DESIGN.md, Principles): the LAN side serves a fixed allow-list of exact paths,

@@ -1,5 +1,5 @@
 /**
- * Protocol errors as typed values (issue 2): a command module throws one of these and the
+ * Protocol errors as typed values: a command module throws one of these and the
  * session maps it 1:1 to a tagged NO or BAD (RFC 3501 §7.1), or an untagged BYE. Anything else
  * thrown is a bug: the session answers `NO [SERVERBUG]` and records `lab.error`.
  */

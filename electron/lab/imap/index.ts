@@ -1,5 +1,5 @@
 /**
- * The instrumented IMAP server (issue 2). Most callers want `startLab` (../lab.ts); this is the
+ * The instrumented IMAP server. Most callers want `startLab` (../lab.ts); this is the
  * layer under it: listeners, sessions, the command table, the wire codec and the limits.
  */
 export { createImapServer, SHUTDOWN_GRACE_MS, type ImapServer } from './server.js';

@@ -1,5 +1,5 @@
 /**
- * Every bound the IMAP server puts on what a client can make it do (issue 2). Each is a named
+ * Every bound the IMAP server puts on what a client can make it do. Each is a named
  * constant used as the default of an option (ImapServerOptions), so tests can shrink them.
  * "Nothing a phone sends can crash the lab, grow its memory without bound" (DESIGN.md).
  */

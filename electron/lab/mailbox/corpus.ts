@@ -1,5 +1,5 @@
 /**
- * The seeded mailbox (issue 2): a small, realistic account a technician can open on the
+ * The seeded mailbox: a small, realistic account a technician can open on the
  * customer's phone. It covers what phones stumble over: plain text, HTML only,
  * multipart/alternative, a ~40 KB PDF attachment, inline images, UTF-8 and Latin-1 bodies,
  * RFC 2047 encoded subjects and names (Czech, German, Japanese), an RFC 2231 file name, a

@@ -1,4 +1,4 @@
-/** The mailbox backend (issue 2): in-memory store, MIME parsing, sections, seeded corpus, loaders. */
+/** The mailbox backend: in-memory store, MIME parsing, sections, seeded corpus, loaders. */
 export * from './types.js';
 export { MailStore, MessageRecord, DEFAULT_MAILBOXES, MAX_MESSAGE_BYTES, MAX_MAILBOX_NAME_BYTES, MAX_MAILBOXES, MAX_KEYWORDS_PER_MAILBOX, MAX_SUBSCRIPTIONS, compareMailboxNames, type MailStoreOptions } from './store.js';
 export { parseMime, parseEnvelope, MAX_MIME_DEPTH, MAX_MIME_PARTS } from './mime.js';

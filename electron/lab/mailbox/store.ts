@@ -1,5 +1,5 @@
 /**
- * The in-memory mail store for the lab's one account (issue 2). Mailbox names are full paths
+ * The in-memory mail store for the lab's one account. Mailbox names are full paths
  * with "/" as delimiter; INBOX is case-insensitive (RFC 3501 §5.1). Every change is announced
  * through `onChange` so that other sessions can send EXISTS / EXPUNGE / FETCH.
  */

@@ -1,5 +1,5 @@
 /**
- * The mailbox backend (issue 2): an in-memory mail store for the lab's one account, seeded with
+ * The mailbox backend: an in-memory mail store for the lab's one account, seeded with
  * realistic mail or loaded from an mbox file or a Maildir. The IMAP command modules talk to it
  * through these types; IMAP syntax (quoting, literals, response rendering) stays in imap/.
  */

@@ -2,7 +2,7 @@
  * The session recorder: every byte and decision of a lab session becomes an event, appended to
  * <data-dir>/sessions/<id>/events.jsonl.
  *
- * Ordering and durability rule (issue 2): an event reaches the file before the response it
+ * Ordering and durability rule: an event reaches the file before the response it
  * caused is sent, so a lab killed with SIGKILL loses nothing it already answered. Protocol code
  * therefore calls `flush()` (synchronous write to the kernel; no fsync, which a process kill does
  * not need) right before writing to a socket. Between flushes events are batched in memory, so a

@@ -1,5 +1,5 @@
 /**
- * The PDF report (issue 7): what leaves the building. Right, readable by a customer, and safe
+ * The PDF report: what leaves the building. Right, readable by a customer, and safe
  * to send (secrets redacted unless asked for).
  */
 export { renderReport, buildReport, type RenderReportInput, type BuiltReport } from './render.js';

@@ -1,5 +1,5 @@
 /**
- * renderReport: events (+ diagnosis) → the PDF a technician hands to the customer (issue 7).
+ * renderReport: events (+ diagnosis) → the PDF a technician hands to the customer.
  * Pure over its input (no file reads but the fonts), so the wizard's export, the CLI and the
  * tests all produce the same document from the same session.
  */
@@ -97,7 +97,7 @@ export async function buildReport(input: ReportInput): Promise<BuiltReport> {
   return { pdf, pages, appendixTruncated: appendix.truncated, redacted: prepared.redacted };
 }
 
-/** The API the wizard's export calls (issue 7). */
+/** The API the wizard's export calls. */
 export async function renderReport(input: ReportInput): Promise<Buffer> {
   return (await buildReport(input)).pdf;
 }

@@ -1,5 +1,5 @@
 /**
- * Secrets in the report (issue 7): passwords, AUTHENTICATE payloads and LOGIN arguments are
+ * Secrets in the report: passwords, AUTHENTICATE payloads and LOGIN arguments are
  * hidden everywhere unless the technician asks for them.
  *
  * First line of defence: `redactEvent` from the recorder, which replaces the `secrets` ranges

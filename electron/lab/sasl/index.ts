@@ -1,4 +1,4 @@
-/** SASL server mechanisms (issue 2): `createMechanism(name, ctx)` gives a fresh step machine. */
+/** SASL server mechanisms: `createMechanism(name, ctx)` gives a fresh step machine. */
 import { SASL_MECHANISMS, type SaslContext, type SaslMechanismName, type SaslServerMechanism } from './types.js';
 import { PlainMechanism } from './plain.js';
 import { LoginMechanism } from './login.js';

@@ -1,5 +1,5 @@
 /**
- * SASL server mechanisms as pure step functions (issue 2): no sockets, no clock, no global
+ * SASL server mechanisms as pure step functions: no sockets, no clock, no global
  * randomness. The IMAP layer (AUTHENTICATE, RFC 3501 §6.2.2) base64-decodes each client
  * response, calls `next`, and turns the step into a `+ <base64>` continuation, a tagged OK, or
  * a tagged NO/BAD. A client "*" (cancel) is handled by the IMAP layer, not here.

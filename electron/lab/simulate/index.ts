@@ -1,4 +1,4 @@
-/** Simulated phones (issue 5): scripted clients reproducing real devices' IMAP and TLS behaviour. */
+/** Simulated phones: scripted clients reproducing real devices' IMAP and TLS behaviour. */
 export { SCENARIOS, runScenario, expectedFindings, scenario, NOKIA_PAUSE_MS, SYMBIAN_CHUNK_BYTES, NOKIA6234_CHECKS } from './scenarios.js';
 export type { Scenario, ScenarioId, RunOptions, ScenarioRun } from './scenarios.js';
 export { ScriptedClient, SimulationError, RESPONSE_TIMEOUT_MS } from './wire.js';

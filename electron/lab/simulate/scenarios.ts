@@ -168,7 +168,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'scan-to-email-tls10-3des',
     title: 'A scan-to-email printer: STARTTLS with TLS 1.0 and only 3DES, AUTH LOGIN, a PDF attached',
-    source: 'issue: scanners, printers and NAS boxes on TLS 1.0 with RC4/3DES and AUTH LOGIN, which current servers refuse',
+    source: 'the scan-to-email population: scanners, printers and NAS boxes on TLS 1.0 with RC4/3DES and AUTH LOGIN, which current servers refuse',
     listener: 'smtp',
     direction: 'sending',
     expectedFindings: ['legacy-tls-only'],

@@ -1,5 +1,5 @@
 /**
- * `--tls auto`: which engine answers this ClientHello (issue 3).
+ * `--tls auto`: which engine answers this ClientHello.
  *
  * Rule: the modern engine (OpenSSL through node:tls) whenever it can complete the handshake,
  * because it is the real-world stack and the only one with TLS 1.2/1.3; the legacy engine when

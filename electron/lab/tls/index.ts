@@ -1,5 +1,5 @@
 /**
- * The TLS layer (issue 3). The IMAP listener calls
+ * The TLS layer. The IMAP listener calls
  *   const acceptor = createTlsAcceptor({ certificates, engine: options.tls });
  *   const { stream } = await acceptor.accept(socket, { conn, mode: 'implicit' | 'starttls', recorder });
  * and reads/writes plaintext on `stream`, recording it as c2s/s2c with tls: true.

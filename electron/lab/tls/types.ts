@@ -1,5 +1,5 @@
 /**
- * The TLS layer as the protocol listeners see it (issue 3). A listener hands over a connected
+ * The TLS layer as the protocol listeners see it. A listener hands over a connected
  * socket (implicit TLS on 993, or after `OK Begin TLS negotiation now` for STARTTLS) and gets
  * back a plaintext Duplex. The acceptor records `tls.hello`, `tls.established` or `tls.failed`
  * itself; the listener records the plaintext it reads and writes as c2s/s2c with `tls: true`.

@@ -1,7 +1,7 @@
 /**
  * The session as the wizard holds it: every event, an index by connection, the engine's latest
  * diagnosis and lab status. Stream messages are queued and applied once per animation frame, so
- * a burst of thousands of events costs one render, not thousands (issue 6: smooth at 50,000).
+ * a burst of thousands of events costs one render, not thousands (smooth at 50,000).
  */
 import type { ApiStreamMessage, Diagnosis, HttpRequestEvent, LabEvent, LabStatus } from '../../../electron/api';
 import { rowsFor, type Row } from './transcript';
