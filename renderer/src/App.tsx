@@ -160,7 +160,7 @@ export function App({ api, store: given, link, initial }: AppProps) {
             {wizard.step + 1}. {STEPS[wizard.step]}
           </h2>
           <Step {...props} />
-          <footer className="nav">
+          <footer className={`nav${wizard.step === STEPS.length - 1 ? " is-last" : ""}`}>
             {wizard.step > 0 ? (
               <button type="button" onClick={() => void go(wizard.step - 1)}>
                 ← Back
