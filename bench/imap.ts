@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const store = createSeededStore({ user: USER });
   writeMaildir(store, maildir);
   const count = store.messages('INBOX').length;
-  const lab = await startLabProcess(['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--http-port', '0',
+  const lab = await startLabProcess(['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--http-port', '0',
     '--data-dir', join(work, 'lab'), '--mailbox', maildir, '--user', USER, '--password', PASSWORD]);
   const labPort = lab.listeners.imap.port;
   const dovecot = await startDovecot({ dir: join(work, 'dovecot'), maildir, user: USER, password: PASSWORD });

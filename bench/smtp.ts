@@ -89,7 +89,7 @@ function row(label: string, pick: (f: Figures) => number, l: Figures, m: Figures
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'mp-bench-smtp-'));
   chmodSync(work, 0o755); // Postfix's daemons (user postfix) must reach their directories
-  const lab = await startLabProcess(['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--http-port', '0',
+  const lab = await startLabProcess(['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--http-port', '0',
     '--data-dir', join(work, 'lab'), '--user', USER, '--password', PASSWORD, '--smtp-auth', 'required']);
   const labPort = lab.listeners.smtp.port;
   const maildev = await startMaildev(join(work, 'maildev'));

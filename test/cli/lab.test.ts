@@ -15,7 +15,7 @@ import { RawClient } from '../support/raw-client.js';
 import { runCli, spawnLab, type LabProcess } from '../support/cli.js';
 import { tempDir, waitFor } from '../support/lab.js';
 
-const base = (dir: string) => ['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--http-port', '0', '--data-dir', dir];
+const base = (dir: string) => ['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--http-port', '0', '--data-dir', dir];
 
 /** Send `next()` every `everyMs` until `seen` has arrived, then SIGKILL the lab with answers still flowing. */
 async function killWhileFlowing(lab: LabProcess, c: RawClient, next: () => string, everyMs: number, seen: string): Promise<void> {
@@ -32,7 +32,7 @@ describe('mailprobe lab', () => {
   it('prints ready, streams events with --json, stops cleanly on SIGTERM', async () => {
     const dir = tempDir();
     const lab = await spawnLab([...base(dir), '--json', '--user', 'nokia', '--password', '2468', '--empty-line', 'lenient', '--profile', 'nokia-6233']);
-    expect(Object.keys(lab.ready.listeners).sort()).toEqual(['http', 'imap', 'imaps', 'smtp', 'smtps']);
+    expect(Object.keys(lab.ready.listeners).sort()).toEqual(['http', 'imap', 'imaps', 'pop3', 'pop3s', 'smtp', 'smtps']);
     expect(lab.ready.sessionDir.startsWith(join(dir, 'sessions'))).toBe(true);
     expect(lab.ready.handoffUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/c$/);
     const first = JSON.parse(await lab.waitLine((l) => l.includes('"lab.start"'))) as LabEvent;

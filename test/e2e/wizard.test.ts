@@ -219,7 +219,7 @@ describe('wizard in browser mode (Chromium)', () => {
 
   it('shows the lab of `mailprobe lab --ui` live: uiUrl in the ready line, a phone attempt appears', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'mp-e2e-cli-'));
-    const argv = ['lab', '--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--http-port', '0', '--user', 'phone', '--password', 'tulip-42', '--data-dir', dataDir, '--ui'];
+    const argv = ['lab', '--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--http-port', '0', '--user', 'phone', '--password', 'tulip-42', '--data-dir', dataDir, '--ui'];
     const script = `const { main } = await import('./electron/cli/main.ts'); process.exitCode = await main(${JSON.stringify(argv)});`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     const c = await browser.newPage({ viewport: { width: 1366, height: 768 } });

@@ -13,7 +13,7 @@ export const PASSWORD = 'secret42';
 export type Lab = Awaited<ReturnType<typeof startLab>>;
 
 export async function startTestLab(extra: Partial<LabOptions> = {}): Promise<Lab> {
-  return startLab({ dataDir: mkdtempSync(join(tmpdir(), 'mp-sim-')), bind: '127.0.0.1', imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, httpPort: null, password: PASSWORD, ...extra });
+  return startLab({ dataDir: mkdtempSync(join(tmpdir(), 'mp-sim-')), bind: '127.0.0.1', imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, pop3Port: 0, pop3sPort: 0, httpPort: null, password: PASSWORD, ...extra });
 }
 
 export interface Observed {

@@ -31,9 +31,12 @@ export async function startTestLab(opts: Partial<LabOptions> & LabExtras = {}): 
     bind: '127.0.0.1',
     imapPort: 0,
     imapsPort: 0,
-    // SMTP listeners only where a test asks for them (smtpPort: 0), so that IMAP tests bind nothing more.
+    // SMTP and POP3 listeners only where a test asks for them (smtpPort: 0, pop3Port: 0), so
+    // that IMAP tests bind nothing more (and never 110/995 or 587/465).
     smtpPort: null,
     smtpsPort: null,
+    pop3Port: null,
+    pop3sPort: null,
     httpPort: null,
     dataDir: tempDir(),
     user: TEST_USER,

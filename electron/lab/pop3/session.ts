@@ -77,7 +77,7 @@ export class Pop3Session extends LabConnection {
   }
 
   protected farewell(text: string, cause: FarewellCause): string {
-    return errLine(cause === 'timeout' ? `Disconnected: ${text}` : cause === 'lab-stop' ? `[SYS/TEMP] ${text}` : text);
+    return errLine(cause === 'timer' || cause === 'timeout' ? `Disconnected: ${text}` : cause === 'lab-stop' ? `[SYS/TEMP] ${text}` : text);
   }
 
   /** RFC 2595 §4: after STLS the client starts over; nothing learnt before is kept. */
