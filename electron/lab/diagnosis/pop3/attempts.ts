@@ -9,6 +9,7 @@
 import type { Attempt, LabEvent, TlsEngineName } from '../../../api.js';
 import { addSeqs } from '../evidence.js';
 import { buildSteps, newSteps, setStep, type StepState } from '../steps.js';
+import { AttemptSnapshots, type TrackedAttempt } from '../tracker.js';
 import type { Pop3ClientItem, Pop3Conn, Pop3ServerItem } from './conversation.js';
 
 export const POP3_STEP_ORDER = ['connect', 'tls', 'auth', 'client-accepted-auth', 'list', 'retr', 'quit'] as const;
@@ -25,8 +26,7 @@ const MAILDROP_COMMANDS: ReadonlySet<string> = new Set(['STAT', 'LIST', 'UIDL', 
 
 const OPAQUE_NOTE = 'not visible: the bytes were encrypted or not recorded';
 
-interface State {
-  conn: string;
+interface State extends TrackedAttempt {
   security: 'none' | 'starttls' | 'tls';
   implicitTls: boolean;
   mechanism?: string;
@@ -41,10 +41,6 @@ interface State {
   accept: 'none' | 'pending' | 'done';
   retrieved: number;
   retrievedBytes: number;
-  closed: boolean;
-  opaque: boolean;
-  index: number;
-  dirty: boolean;
 }
 
 /** How the login reads in a note: "USER/PASS", "APOP", a SASL name. */
@@ -54,18 +50,7 @@ function loginWord(cmd: { verb: string; args: string }): string {
   return (cmd.args.split(' ')[0] ?? '').toUpperCase();
 }
 
-export class Pop3AttemptTracker {
-  private readonly byConn = new Map<string, State>();
-  private readonly order: State[] = [];
-  private readonly snapshot: Attempt[] = [];
-  private readonly changed: State[] = [];
-
-  private dirty(a: State): void {
-    if (a.dirty) return;
-    a.dirty = true;
-    this.changed.push(a);
-  }
-
+export class Pop3AttemptTracker extends AttemptSnapshots<State> {
   ensure(conn: string, proto: string | undefined, seq: number, t: string): void {
     if (this.byConn.has(conn) || !isPop3Proto(proto)) return;
     const a: State = {
@@ -84,10 +69,7 @@ export class Pop3AttemptTracker {
       dirty: false,
     };
     setStep(a.steps.connect, 'pass', [seq]);
-    this.byConn.set(conn, a);
-    this.order.push(a);
-    this.snapshot.push(undefined as unknown as Attempt);
-    this.dirty(a);
+    this.add(a);
   }
 
   markOpaque(conn: string): void {
@@ -96,18 +78,6 @@ export class Pop3AttemptTracker {
     a.opaque = true;
     this.dirty(a);
     for (const n of POP3_STEP_ORDER) if (n !== 'connect' && n !== 'tls' && a.steps[n].result === 'skipped' && a.steps[n].note === undefined) a.steps[n].note = OPAQUE_NOTE;
-  }
-
-  get anyOpaque(): boolean {
-    return this.order.some((a) => a.opaque);
-  }
-
-  touch(conn: string, t: string): void {
-    const a = this.byConn.get(conn);
-    if (a && !a.closed) {
-      a.end = t;
-      this.dirty(a);
-    }
   }
 
   onEvent(ev: LabEvent, pop3: Pop3Conn | undefined): void {
@@ -265,16 +235,7 @@ export class Pop3AttemptTracker {
     }
   }
 
-  result(): Attempt[] {
-    for (const a of this.changed) {
-      this.snapshot[a.index] = this.build(a);
-      a.dirty = false;
-    }
-    this.changed.length = 0;
-    return this.snapshot.slice();
-  }
-
-  private build(a: State): Attempt {
+  protected build(a: State): Attempt {
     const st = a.steps;
     const pass = st.auth.result === 'pass' && st['client-accepted-auth'].result === 'pass' && (st.list.result === 'pass' || st.retr.result === 'pass');
     const out: Attempt = { conn: a.conn, proto: 'pop3', direction: 'receiving', security: a.security, steps: buildSteps(POP3_STEP_ORDER, st), verdict: pass ? 'pass' : 'fail' };
