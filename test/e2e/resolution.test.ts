@@ -4,48 +4,28 @@
  * phone connecting while the technician is on another step shows up there at once.
  * Screenshots: test-artifacts/ui/resolution-*.png.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControlServer, type ControlServer } from '../../electron/lab/control/index.js';
-import { startLab } from '../../electron/lab/lab.js';
+import type { ControlServer } from '../../electron/lab/control/index.js';
 import type { RunningLab } from '../../electron/lab/lab-types.js';
 import { runScenario } from '../../electron/lab/simulate/index.js';
-import { buildRenderer, CHROMIUM_ARGS } from './support/build-renderer.js';
-
-const SHOTS = join(process.cwd(), 'test-artifacts', 'ui');
+import { SHOTS, openWizard, type WizardPage } from './support/wizard-page.js';
 
 describe('the resolution in the wizard (Chromium)', () => {
+  let w: WizardPage;
   let lab: RunningLab;
   let ui: ControlServer;
-  let browser: Browser;
   let page: Page;
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[];
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const [rendererDir, started, b] = await Promise.all([
-      buildRenderer(),
-      startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, httpPort: 0, dataDir: mkdtempSync(join(tmpdir(), 'mp-e2e-res-')), profile: 'nokia-6233' }),
-      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
-    ]);
-    lab = started;
-    browser = b;
-    ui = await startControlServer({ port: 0, host: '127.0.0.1', lab, rendererDir });
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    page.setDefaultTimeout(10_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => consoleErrors.push('pageerror: ' + e.message));
+    w = await openWizard({ profile: 'nokia-6233' }, 'mp-e2e-res-');
+    ({ lab, ui, page, consoleErrors } = w);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await ui?.close();
-    await lab?.stop();
+    await w?.close();
   });
 
   const phone = (id: string) => runScenario(id, { host: '127.0.0.1', port: lab.listeners.imap!.port, user: lab.account.user, password: lab.account.password, pauseMs: 60 });
