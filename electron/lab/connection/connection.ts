@@ -19,7 +19,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnCloseEvent, EventInput, ListenerName } from '../../api.js';
 import { encodeBytes } from '../recorder/bytes.js';
-import type { SessionRecorder } from '../recorder/recorder.js';
+import type { BytesStreamRecorder, SessionRecorder } from '../recorder/recorder.js';
 import type { TlsAcceptor } from '../tls/types.js';
 
 export type CloseBy = ConnCloseEvent['by'];
@@ -80,6 +80,8 @@ export abstract class LabConnection {
   private timer: NodeJS.Timeout | null = null;
   /** The timer restarts on every input chunk (an idle timer) rather than running out in total. */
   private timerRefreshes = false;
+  /** Why reading from the client is paused besides socket back-pressure (a slow spool file, a command finishing on disk). */
+  private readonly inputHolds = new Set<string>();
   protected closeInfo: { by: CloseBy; reason?: string } | null = null;
   protected finalized = false;
   protected upgrading = false;
@@ -164,6 +166,25 @@ export abstract class LabConnection {
     this.settings.recorder.recordBytes({ kind: 'c2s', conn: this.id, tls: this.tls }, raw, { secrets, maxEventBytes: this.settings.maxEventPayloadBytes });
   }
 
+  /**
+   * recordIn for a unit that is never held whole (a literal spooled to disk): the same events,
+   * made as its chunks arrive. `secret` marks the whole unit as a secret.
+   */
+  protected recordInStream(size: number, secret: boolean): BytesStreamRecorder {
+    this.endUnit();
+    const unit = this.settings.recorder.recordBytesStream(
+      { kind: 'c2s', conn: this.id, tls: this.tls },
+      { secrets: secret && size > 0 ? [[0, size]] : undefined, maxEventBytes: this.settings.maxEventPayloadBytes },
+    );
+    return {
+      write: (chunk) => {
+        this.endUnit();
+        unit.write(chunk);
+      },
+      end: () => unit.end(),
+    };
+  }
+
   /** A line that grew past the limit: its first bytes with the true length, and input.rejected. */
   protected recordOverflow(prefix: Buffer, total: number, limit: number): void {
     const enc = encodeBytes(prefix, Math.min(prefix.length, this.settings.maxEventPayloadBytes ?? prefix.length));
@@ -212,13 +233,19 @@ export abstract class LabConnection {
     if (!this.stream.write(data)) this.stream.pause(); // back-pressure: stop reading until the client reads
   }
 
-  /** Stop reading from the client until resumeInput() (a spool file that cannot keep up). */
-  pauseInput(): void {
+  /**
+   * Stop reading from the client until resumeInput(reason) (a spool file that cannot keep up, a
+   * command that must finish before the next is read). Holds add up: reading resumes when the
+   * last is released and the client has read what it was sent.
+   */
+  pauseInput(reason: string): void {
+    this.inputHolds.add(reason);
     this.stream.pause();
   }
 
-  resumeInput(): void {
-    if (!this.finalized) this.stream.resume();
+  resumeInput(reason: string): void {
+    if (!this.inputHolds.delete(reason) || this.inputHolds.size > 0) return;
+    if (!this.finalized && !this.stream.writableNeedDrain) this.stream.resume();
   }
 
   // ───────────────────────── start ─────────────────────────
@@ -297,7 +324,9 @@ export abstract class LabConnection {
       this.closeInfo ??= { by: 'client', reason: 'client closed the connection' };
       stream.end();
     });
-    stream.on('drain', () => stream.resume());
+    stream.on('drain', () => {
+      if (this.inputHolds.size === 0) stream.resume();
+    });
   }
 
   // ───────────────────────── input ─────────────────────────
@@ -305,6 +334,15 @@ export abstract class LabConnection {
   private onData(chunk: Buffer): void {
     if (this.finalized) return;
     this.bytesIn += chunk.length;
+    this.processInput(chunk);
+  }
+
+  /**
+   * Frame and execute client bytes, then write the responses. Also for bytes the protocol held
+   * back while a command finished (they were counted when they arrived).
+   */
+  protected processInput(chunk: Buffer): void {
+    if (this.finalized) return;
     if (this.closeInfo) {
       // After the farewell the bytes are not executed, but they arrived: they are part of the
       // record, after the partial unit the framer still held, to keep wire order.

@@ -5,7 +5,8 @@
  * whether to accept the announced bytes; SMTP and POP3 have no literals and pass none.
  *
  * Memory is bounded: a line is kept up to `maxLine` bytes (past that the owner is told and the
- * framer stops), a literal up to the size the owner accepted.
+ * framer stops), a literal up to the size the owner accepted; a literal the owner takes as a
+ * stream (a large APPEND spooled to disk) is handed on chunk by chunk and never held.
  */
 
 export interface LiteralSpec {
@@ -23,9 +24,20 @@ export interface LineFrame {
   literal: LiteralSpec | null;
 }
 
+/** Takes an accepted literal as it arrives, instead of whole (LineFramer: `line` returned it). */
+export interface LiteralReceiver {
+  /** The next bytes of the literal, in order (views into the socket chunk). */
+  chunk(data: Buffer): void;
+  /** The last byte has arrived. */
+  end(): void;
+}
+
 export interface FramerSink {
-  /** A line (or the part of a command line before a literal). Return false to refuse an announced literal. */
-  line(frame: LineFrame): boolean;
+  /**
+   * A line (or the part of a command line before a literal). For an announced literal: false
+   * refuses it, true accepts it whole (`literal`), a LiteralReceiver accepts it as a stream.
+   */
+  line(frame: LineFrame): boolean | LiteralReceiver;
   /** The bytes of an accepted literal, complete. */
   literal(data: Buffer): void;
   /** A line grew past the limit without a line end; the framer has stopped. `total` counts bytes seen so far. */
@@ -42,6 +54,9 @@ export class LineFramer {
   private lineBytes = 0;
   private literalRemaining = 0;
   private literalChunks: Buffer[] = [];
+  private receiver: LiteralReceiver | null = null;
+  /** Bytes of the current literal already handed to the receiver. */
+  private streamed = 0;
   private stopped = false;
 
   constructor(
@@ -50,15 +65,22 @@ export class LineFramer {
     private readonly marker: LiteralMarker = NO_LITERALS,
   ) {}
 
-  /** Take the partial input not yet framed (a line without its end, a literal cut short), for the record. */
-  takePending(): { data: Buffer; inLiteral: boolean } {
+  /**
+   * Take the partial input not yet framed (a line without its end, a literal cut short), for the
+   * record. `streamed` counts the bytes of a streamed literal already handed on (and recorded by
+   * its receiver); the owner drops that receiver.
+   */
+  takePending(): { data: Buffer; inLiteral: boolean; streamed: number } {
     const inLiteral = this.literalRemaining > 0;
     const data = Buffer.concat(inLiteral ? this.literalChunks : this.lineChunks);
+    const streamed = this.streamed;
     this.lineChunks = [];
     this.lineBytes = 0;
     this.literalChunks = [];
     this.literalRemaining = 0;
-    return { data, inLiteral };
+    this.receiver = null;
+    this.streamed = 0;
+    return { data, inLiteral, streamed };
   }
 
   /** Stop framing (STARTTLS, LOGOUT, overflow, SMTP DATA). Input pushed afterwards is returned unframed. */
@@ -82,8 +104,20 @@ export class LineFramer {
       if (this.stopped) return chunk.subarray(at);
       if (this.literalRemaining > 0) {
         const take = Math.min(this.literalRemaining, chunk.length - at);
-        this.literalChunks.push(chunk.subarray(at, at + take));
         this.literalRemaining -= take;
+        if (this.receiver) {
+          const receiver = this.receiver;
+          this.streamed += take;
+          receiver.chunk(chunk.subarray(at, at + take));
+          at += take;
+          if (this.literalRemaining === 0) {
+            this.receiver = null;
+            this.streamed = 0;
+            receiver.end();
+          }
+          continue;
+        }
+        this.literalChunks.push(chunk.subarray(at, at + take));
         at += take;
         if (this.literalRemaining === 0) {
           const data = this.literalChunks.length === 1 ? this.literalChunks[0] : Buffer.concat(this.literalChunks);
@@ -119,8 +153,12 @@ export class LineFramer {
       const literal = this.marker(text);
       const accepted = this.sink.line({ raw, text, literal });
       if (literal && accepted) {
-        if (literal.size === 0) this.sink.literal(Buffer.alloc(0));
-        else this.literalRemaining = literal.size;
+        if (typeof accepted === 'object') this.receiver = accepted;
+        if (literal.size === 0) {
+          this.receiver = null;
+          if (typeof accepted === 'object') accepted.end();
+          else this.sink.literal(Buffer.alloc(0));
+        } else this.literalRemaining = literal.size;
       }
     }
     return Buffer.alloc(0);

@@ -11,6 +11,22 @@ export const MAX_LINE_BYTES = 64 * 1024;
 export const MAX_LITERAL_BYTES = 50 * 1024 * 1024;
 
 /**
+ * Literals of at least this many bytes go to a file of the session as they arrive instead of
+ * memory (literal-spool.ts): an APPEND of a 50 MB message then costs a bounded buffer. Below it
+ * (command arguments, ordinary messages) memory is cheaper than a file.
+ */
+export const LITERAL_SPOOL_THRESHOLD = 1024 * 1024;
+
+/**
+ * Bytes of a spooled literal queued for the disk before the lab stops reading the socket (and
+ * resumes once the disk caught up): a disk slower than the client slows the client, not memory.
+ */
+export const LITERAL_SPOOL_HIGH_WATER_BYTES = 1024 * 1024;
+
+/** Folder of the session where spooled literals live until their command ran. */
+export const LITERAL_SPOOL_DIR = 'imap-literals';
+
+/**
  * Largest literal before authentication: enough for LOGIN arguments, small enough that 2000
  * unauthenticated connections cannot make the lab hold gigabytes (Dovecot limits these too).
  */

@@ -4,9 +4,12 @@ import type { SessionRecorder } from '../recorder/recorder.js';
 import type { SaslMechanismName } from '../sasl/types.js';
 import type { TlsAcceptor } from '../tls/types.js';
 import type { ServerVariant, VariantRotation } from '../variants.js';
+import type { OpenLiteralFile } from './literal-spool.js';
 import {
   IDLE_COMMAND_MAX_MS,
   IDLE_TIMEOUT_MS,
+  LITERAL_SPOOL_HIGH_WATER_BYTES,
+  LITERAL_SPOOL_THRESHOLD,
   MAX_BAD_COMMANDS,
   MAX_CONNECTIONS,
   MAX_LINE_BYTES,
@@ -19,6 +22,10 @@ import {
 export interface ImapLimits {
   maxLineBytes: number;
   maxLiteralBytes: number;
+  /** Literals this large or larger are written to a session file as they arrive (LITERAL_SPOOL_THRESHOLD). */
+  literalSpoolThresholdBytes: number;
+  /** Bytes queued for the spool file before the socket is paused (LITERAL_SPOOL_HIGH_WATER_BYTES). */
+  literalSpoolHighWaterBytes: number;
   /** Literal limit before authentication. */
   maxPreAuthLiteralBytes: number;
   /** Literals in one command; the literal bytes of one command together stay under the literal limit. */
@@ -38,6 +45,8 @@ export interface ImapLimits {
 export const DEFAULT_LIMITS: ImapLimits = {
   maxLineBytes: MAX_LINE_BYTES,
   maxLiteralBytes: MAX_LITERAL_BYTES,
+  literalSpoolThresholdBytes: LITERAL_SPOOL_THRESHOLD,
+  literalSpoolHighWaterBytes: LITERAL_SPOOL_HIGH_WATER_BYTES,
   maxPreAuthLiteralBytes: MAX_PREAUTH_LITERAL_BYTES,
   maxLiteralsPerCommand: MAX_LITERALS_PER_COMMAND,
   maxConnections: MAX_CONNECTIONS,
@@ -61,6 +70,8 @@ export interface ImapServerOptions {
   /** STARTTLS and the IMAPS listener need one; without it STARTTLS is not advertised. */
   tlsAcceptor: TlsAcceptor | null;
   limits: ImapLimits;
+  /** Where spooled literals go (default: the session's LITERAL_SPOOL_DIR) and how their files are opened (tests: a slow disk). */
+  literalSpool?: { dir?: string; open?: OpenLiteralFile };
   /** Server version sent in the ID response. */
   version: string;
   /** `--variants auto`: each new connection's behaviour comes from here (variants.ts). */

@@ -5,17 +5,27 @@
  * LabConnection (../connection/connection.ts). c2s is recorded per framed unit (a command line
  * fragment, a literal, a continuation line), s2c per command's response, so the file reads as a
  * conversation; a unit longer than one event is recorded whole as several (the recorder's `recordBytes`).
+ *
+ * A literal of at least `literalSpoolThresholdBytes` is not buffered: it is recorded and written
+ * to a spool file as it arrives (literal-spool.ts), and its command runs once the file is
+ * complete, with the socket paused meanwhile so that the next command waits its turn.
  */
 import type { Socket } from 'node:net';
+import { join } from 'node:path';
 import type { EventInput, ListenerName } from '../../api.js';
+import type { BytesStreamRecorder } from '../recorder/recorder.js';
 import { HTTP_REQUEST, LabConnection, type CloseBy, type FarewellCause } from '../connection/connection.js';
-import { Framer, type LineFrame } from './codec/framer.js';
+import { Framer, type LineFrame, type LiteralReceiver } from './codec/framer.js';
 import { CommandReader, type Segment } from './codec/reader.js';
 import { COMMANDS } from './commands/index.js';
 import { PENDING, type CommandContext, type CommandModule, type SessionState } from './commands/types.js';
 import { ImapBad, ImapNo, ParseError, responseText } from './errors.js';
+import { LITERAL_SPOOL_DIR } from './limits.js';
+import { openLiteralFile, SpooledLiteral } from './literal-spool.js';
 import { MailboxView } from './mailbox-view.js';
 import type { ImapServerOptions } from './options.js';
+
+const NOTHING = Buffer.alloc(0);
 
 /** How the shared plumbing speaks IMAP. */
 const IMAP_WORDS = {
@@ -39,6 +49,13 @@ export class ImapSession extends LabConnection {
   private lineHandler: { fn: (frame: LineFrame) => void; secret: boolean; tag: string } | null = null;
   private badCount = 0;
   private commandsSeen = 0;
+  /** Spool files of this connection not yet discarded: the literal arriving, or its command waiting for the disk. */
+  private readonly spools = new Set<SpooledLiteral>();
+  private spoolCounter = 0;
+  /** The spooled literal arriving now, with its recording (cut short if the connection ends). */
+  private receiving: { spool: SpooledLiteral; record: BytesStreamRecorder } | null = null;
+  /** Input that arrived while a command waited for its spool files; framed once it has run. */
+  private heldInput: Buffer[] | null = null;
 
   constructor(
     id: string,
@@ -68,12 +85,33 @@ export class ImapSession extends LabConnection {
   }
 
   protected receive(chunk: Buffer): Buffer {
-    return this.framer.push(chunk);
+    if (this.heldInput) {
+      this.heldInput.push(chunk);
+      return NOTHING;
+    }
+    const rest = this.framer.push(chunk);
+    // A command began waiting for its spool files in this chunk: what follows waits too.
+    if (this.heldInput && rest.length > 0) {
+      (this.heldInput as Buffer[]).push(rest);
+      return NOTHING;
+    }
+    return rest;
   }
 
   protected takePending(): { data: Buffer; rejected?: { what: string; detail: string } } {
-    const { data, inLiteral } = this.framer.takePending();
-    if (data.length > 0 && inLiteral) return { data, rejected: { what: 'literal-incomplete', detail: `the connection ended ${data.length} bytes into a literal` } };
+    const { data: framed, inLiteral, streamed } = this.framer.takePending();
+    if (this.receiving) {
+      // What the recording still held of the literal goes to the record before what follows.
+      this.receiving.record.end();
+      this.receiving.spool.abort();
+      this.receiving = null;
+    }
+    const held = this.heldInput ?? [];
+    this.heldInput = null;
+    const data = held.length ? Buffer.concat([framed, ...held]) : framed;
+    // A streamed literal's bytes were recorded as they came; only the count is news here.
+    const into = framed.length + streamed;
+    if (inLiteral && into > 0) return { data, rejected: { what: 'literal-incomplete', detail: `the connection ended ${into} bytes into a literal` } };
     return { data };
   }
 
@@ -92,6 +130,8 @@ export class ImapSession extends LabConnection {
 
   protected closed(): void {
     this.idling?.stop();
+    for (const spool of this.spools) spool.abort();
+    this.spools.clear();
   }
 
   private newFramer(): Framer {
@@ -107,7 +147,7 @@ export class ImapSession extends LabConnection {
 
   // ───────────────────────── input ─────────────────────────
 
-  private onLine(frame: LineFrame): boolean {
+  private onLine(frame: LineFrame): boolean | LiteralReceiver {
     // A continuation response (AUTHENTICATE step, IDLE's DONE): never a literal.
     if (this.lineHandler && this.segments.length === 0) {
       const h = this.lineHandler;
@@ -144,7 +184,7 @@ export class ImapSession extends LabConnection {
       const { size, sync } = frame.literal;
       const limit = this.state === 'not-authenticated' ? this.opts.limits.maxPreAuthLiteralBytes : this.opts.limits.maxLiteralBytes;
       // The literals of one command count together, and there may be only so many of them.
-      const already = this.segments.reduce((n, sg) => n + (sg.literal?.length ?? 0), 0);
+      const already = this.segments.reduce((n, sg) => n + (sg.literal?.length ?? sg.spooled?.size ?? 0), 0);
       const tooMany = this.segments.length > this.opts.limits.maxLiteralsPerCommand;
       if (size + already > limit || tooMany) {
         const tag = this.tagOf(this.segments[0].text) || '*';
@@ -168,14 +208,91 @@ export class ImapSession extends LabConnection {
         return false;
       }
       if (sync) this.emit('+ Ready for literal data\r\n');
+      if (size >= this.opts.limits.literalSpoolThresholdBytes) return this.spoolLiteral(size);
       return true;
     }
     this.segments.push({ text: frame.text, literal: null });
     const segs = this.segments;
     this.segments = [];
+    const spooled = segs.flatMap((sg) => (sg.spooled ? [sg.spooled] : []));
+    if (spooled.length > 0) {
+      this.executeWhenSpooled(segs, spooled);
+      return false;
+    }
     this.execute(segs);
     this.endUnit();
     return false;
+  }
+
+  /** A large literal: recorded and written to a spool file chunk by chunk, never held whole. */
+  private spoolLiteral(size: number): LiteralReceiver {
+    const spoolOpts = this.opts.literalSpool;
+    const dir = spoolOpts?.dir ?? join(this.recorder.dir, LITERAL_SPOOL_DIR);
+    const spool = new SpooledLiteral(join(dir, `${this.id}-${++this.spoolCounter}.literal`), size, dir, spoolOpts?.open ?? openLiteralFile, this.opts.limits.literalSpoolHighWaterBytes, {
+      pause: () => this.pauseInput('literal-spool'),
+      resume: () => this.resumeInput('literal-spool'),
+    });
+    this.spools.add(spool);
+    this.segments[this.segments.length - 1].spooled = spool;
+    const record = this.recordInStream(size, this.assemblingSecret);
+    this.receiving = { spool, record };
+    return {
+      chunk: (data) => {
+        record.write(data);
+        spool.write(data);
+      },
+      end: () => {
+        this.receiving = null;
+        record.end();
+        spool.end();
+      },
+    };
+  }
+
+  /**
+   * The command's literals are still being written: stop reading (what already arrived is held)
+   * until the files are complete, then run it, then go on with the held input, in order.
+   */
+  private executeWhenSpooled(segs: Segment[], spooled: SpooledLiteral[]): void {
+    this.heldInput = [];
+    this.framer.stop();
+    this.pauseInput('command');
+    void Promise.all(spooled.map((sp) => sp.done)).then(() => {
+      try {
+        if (!this.ending) {
+          const failed = spooled.find((sp) => sp.error);
+          if (failed) this.spoolFailed(segs, failed);
+          else this.execute(segs);
+        }
+      } catch (err) {
+        this.labError('imap.command', err as Error);
+      }
+      for (const sp of spooled) {
+        sp.discard();
+        this.spools.delete(sp);
+      }
+      this.endUnit();
+      this.flushOut();
+      this.releaseHeldInput();
+    });
+  }
+
+  /** A spool file could not be written (disk full, no folder): the command gets a NO, the lab records why. */
+  private spoolFailed(segs: Segment[], spool: SpooledLiteral): void {
+    const err = spool.error as NodeJS.ErrnoException;
+    this.labError('imap.literal-spool', err);
+    const tag = this.tagOf(segs[0].text) || '*';
+    // Dovecot answers a full disk with [OVERQUOTA] "Not enough disk space" (RFC 5530 §3).
+    const code = err.code === 'ENOSPC' || err.code === 'EDQUOT' ? 'OVERQUOTA' : 'SERVERBUG';
+    this.emit(`${tag} NO [${code}] The lab could not keep the literal on disk (${err.code ?? err.message})\r\n`);
+  }
+
+  private releaseHeldInput(): void {
+    const held = this.heldInput;
+    this.heldInput = null;
+    if (!this.ending && !this.upgrading) this.framer.resume();
+    this.resumeInput('command');
+    if (held && held.length > 0) this.processInput(Buffer.concat(held));
   }
 
   private onLiteral(data: Buffer): void {

@@ -16,6 +16,7 @@ import {
 } from './types.js';
 import { parseEnvelope, parseMime } from './mime.js';
 import { extractSection } from './section.js';
+import { readSpooledMessage } from './append-from-file.js';
 
 /** Largest message APPEND or a loader accepts (StoreError 'too-big' beyond it). */
 export const MAX_MESSAGE_BYTES = 50 * 1024 * 1024;
@@ -276,6 +277,14 @@ export class MailStore implements MailStoreApi {
     const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : Buffer.from(raw);
     box.messages.push(new MessageRecord(uid, new Set(clean), internalDate, own));
     this.emit({ type: 'exists', mailbox: box.name, count: box.messages.length });
+    return uid;
+  }
+
+  /** INTERIM until the on-disk store: reads the spooled file into memory (append-from-file.ts). */
+  appendFrom(name: string, source: { path: string; size: number }, flags: Flag[] = [], internalDate: Date = new Date()): number {
+    const spooled = readSpooledMessage(source, this.maxMessageBytes);
+    const uid = this.append(name, spooled.raw, flags, internalDate);
+    spooled.consume();
     return uid;
   }
 

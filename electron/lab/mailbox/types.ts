@@ -144,6 +144,13 @@ export interface MailStoreApi {
   keywords(name: string): readonly string[];
   /** Returns the new message's UID. */
   append(name: string, raw: Buffer, flags?: Flag[], internalDate?: Date): number;
+  /**
+   * APPEND of a message that is in a file (a large IMAP literal spooled to disk while it arrived):
+   * `source.size` bytes at `source.path`. When it returns, the file is the store's (it may move,
+   * keep or delete it); when it throws (StoreError 'too-big' past the store's message limit,
+   * 'nonexistent', …) the file is left where it is for the caller to remove.
+   */
+  appendFrom(name: string, source: { path: string; size: number }, flags?: Flag[], internalDate?: Date): number;
   /** Replace, add or remove flags on the given UIDs; returns the messages changed. Throws StoreError('too-many-keywords'). */
   setFlags(name: string, uids: number[], mode: 'replace' | 'add' | 'remove', flags: Flag[]): StoredMessage[];
   copy(from: string, uids: number[], to: string): Array<[fromUid: number, toUid: number]>;

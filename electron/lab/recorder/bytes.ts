@@ -90,3 +90,50 @@ export function secretRangesOfPiece(secrets: ReadonlyArray<[number, number]>, st
   if (local.length === 0 || (text !== undefined && text.length === bytes.length)) return local;
   return local.map(([a, b]) => [charOffset(bytes, a), charOffset(bytes, b)]);
 }
+
+/**
+ * payloadPieces for a unit that arrives in chunks (a literal streamed to disk): push the chunks
+ * as they come, then `end()`; the pieces are exactly those payloadPieces makes of the whole unit,
+ * while at most one event's worth of bytes (plus the chunk being pushed) is held.
+ */
+export class PieceCutter {
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  /** Offset in the whole unit of the first held byte. */
+  private start = 0;
+  private readonly size: number;
+
+  constructor(max = MAX_EVENT_PAYLOAD_BYTES) {
+    this.size = Math.max(1, Math.floor(max));
+  }
+
+  /** The pieces that are complete once `chunk` is added (a piece is known complete when more bytes follow it). */
+  push(chunk: Uint8Array): Array<{ start: number; bytes: Uint8Array }> {
+    if (chunk.length === 0) return [];
+    this.held.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.heldBytes += chunk.length;
+    // pieceEnd only looks `size` bytes ahead, so a piece is final once more than `size` bytes are held.
+    return this.heldBytes > this.size ? this.cut(false) : [];
+  }
+
+  /** The rest of the unit. */
+  end(): Array<{ start: number; bytes: Uint8Array }> {
+    return this.heldBytes > 0 ? this.cut(true) : [];
+  }
+
+  private cut(final: boolean): Array<{ start: number; bytes: Uint8Array }> {
+    const data = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held);
+    const out: Array<{ start: number; bytes: Uint8Array }> = [];
+    let pos = 0;
+    while (final ? pos < data.length : data.length - pos > this.size) {
+      const end = pieceEnd(data, pos, this.size);
+      out.push({ start: this.start + pos, bytes: data.subarray(pos, end) });
+      pos = end;
+    }
+    this.start += pos;
+    const rest = data.subarray(pos);
+    this.held = rest.length ? [rest] : [];
+    this.heldBytes = rest.length;
+    return out;
+  }
+}

@@ -12,7 +12,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventInput, LabEvent } from '../../api.js';
-import { encodeBytes, MAX_EVENT_PAYLOAD_BYTES, payloadPieces, secretRangesOfPiece } from './bytes.js';
+import { encodeBytes, MAX_EVENT_PAYLOAD_BYTES, payloadPieces, PieceCutter, secretRangesOfPiece } from './bytes.js';
 import { EVENTS_FILE } from './read.js';
 
 /** Past this many bytes of events.jsonl, c2s/s2c payloads are no longer kept (sizes still are). */
@@ -32,6 +32,12 @@ export interface RecordBytesOptions {
   secrets?: ReadonlyArray<[number, number]>;
   /** Largest payload of one event (MAX_EVENT_PAYLOAD_BYTES). */
   maxEventBytes?: number;
+}
+
+/** One unit of traffic being recorded as it arrives (SessionRecorder.recordBytesStream). */
+export interface BytesStreamRecorder {
+  write(chunk: Uint8Array): void;
+  end(): void;
 }
 
 export interface RecorderOptions {
@@ -122,19 +128,36 @@ export class SessionRecorder {
    * POP3), so what a client sent or was sent is never cut short by the event size.
    */
   recordBytes(origin: BytesOrigin, data: Uint8Array, opts: RecordBytesOptions = {}): LabEvent[] {
-    const out: LabEvent[] = [];
-    for (const piece of payloadPieces(data, opts.maxEventBytes ?? MAX_EVENT_PAYLOAD_BYTES)) {
-      const enc = encodeBytes(piece.bytes, Infinity);
-      const ev: EventInput = { kind: origin.kind, conn: origin.conn, ...enc };
-      if (origin.tls) ev.tls = true;
-      if (piece.start > 0) ev.continued = true;
-      if (opts.secrets && opts.secrets.length) {
-        const ranges = secretRangesOfPiece(opts.secrets, piece.start, piece.bytes, enc.text);
-        if (ranges.length) ev.secrets = ranges;
-      }
-      out.push(this.record(ev));
+    return payloadPieces(data, opts.maxEventBytes ?? MAX_EVENT_PAYLOAD_BYTES).map((piece) => this.recordPiece(origin, piece, opts));
+  }
+
+  /**
+   * recordBytes for a unit that arrives in chunks and is never held whole (an IMAP literal
+   * spooled to disk): `write` each chunk as it arrives, `end` after the last. The events are the
+   * ones recordBytes would make of the whole unit; `opts.secrets` are ranges of the whole unit.
+   */
+  recordBytesStream(origin: BytesOrigin, opts: RecordBytesOptions = {}): BytesStreamRecorder {
+    const cutter = new PieceCutter(opts.maxEventBytes ?? MAX_EVENT_PAYLOAD_BYTES);
+    return {
+      write: (chunk) => {
+        for (const piece of cutter.push(chunk)) this.recordPiece(origin, piece, opts);
+      },
+      end: () => {
+        for (const piece of cutter.end()) this.recordPiece(origin, piece, opts);
+      },
+    };
+  }
+
+  private recordPiece(origin: BytesOrigin, piece: { start: number; bytes: Uint8Array }, opts: RecordBytesOptions): LabEvent {
+    const enc = encodeBytes(piece.bytes, Infinity);
+    const ev: EventInput = { kind: origin.kind, conn: origin.conn, ...enc };
+    if (origin.tls) ev.tls = true;
+    if (piece.start > 0) ev.continued = true;
+    if (opts.secrets && opts.secrets.length) {
+      const ranges = secretRangesOfPiece(opts.secrets, piece.start, piece.bytes, enc.text);
+      if (ranges.length) ev.secrets = ranges;
     }
-    return out;
+    return this.record(ev);
   }
 
   /** Write everything queued so far. Call right before sending bytes to a peer. */

@@ -5,7 +5,7 @@
  */
 import { LineFramer, type FramerSink, type LiteralSpec } from '../../connection/framer.js';
 
-export type { FramerSink, LineFrame, LiteralSpec } from '../../connection/framer.js';
+export type { FramerSink, LineFrame, LiteralReceiver, LiteralSpec } from '../../connection/framer.js';
 
 /** `{123}` or `{123+}` at the end of a line: RFC 3501 literal, RFC 7888 non-synchronizing literal. */
 const LITERAL_MARKER = /\{(\d+)(\+?)\}$/;

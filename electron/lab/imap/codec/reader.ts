@@ -2,13 +2,19 @@
  * The command parser's cursor (RFC 3501 §9 grammar), go-imap style: command modules pull the
  * arguments they expect (atom, astring, string, list, sequence set…) and every mismatch is a
  * ParseError, answered as a tagged BAD. A command arrives as segments: the text of each line
- * fragment (latin1, one char per byte, literal marker removed) and the literal that followed it.
+ * fragment (latin1, one char per byte, literal marker removed) and the literal that followed it,
+ * in memory or, when large, in a spool file (../literal-spool.ts) that is complete by the time
+ * the command runs.
  */
+import { readFileSync } from 'node:fs';
 import { ParseError } from '../errors.js';
+import type { SpooledLiteral } from '../literal-spool.js';
 
 export interface Segment {
   text: string;
   literal: Buffer | null;
+  /** The literal that followed, when it went to a file instead of `literal`. */
+  spooled?: SpooledLiteral;
 }
 
 /** RFC 3501 atom-specials: "(" / ")" / "{" / SP / CTL / list-wildcards / quoted-specials / resp-specials. */
@@ -46,11 +52,16 @@ export class CommandReader {
   }
 
   atLiteral(): boolean {
-    return this.pos >= this.text.length && this.segs[this.seg].literal !== null;
+    return this.pos >= this.text.length && this.hasLiteral();
   }
 
   atEnd(): boolean {
-    return this.pos >= this.text.length && this.segs[this.seg].literal === null;
+    return this.pos >= this.text.length && !this.hasLiteral();
+  }
+
+  private hasLiteral(): boolean {
+    const seg = this.segs[this.seg];
+    return seg.literal !== null || seg.spooled !== undefined;
   }
 
   /** Everything must have been read: trailing garbage is a syntax error. */
@@ -62,12 +73,19 @@ export class CommandReader {
     return JSON.stringify(this.text.slice(this.pos, this.pos + 30));
   }
 
+  /** A literal's bytes in memory (a spooled one is read back: within the literal limit, as before spooling). */
   takeLiteral(): Buffer {
+    const lit = this.takeMessageLiteral();
+    return Buffer.isBuffer(lit) ? lit : readFileSync(lit.path);
+  }
+
+  /** A literal as it arrived: in memory, or the spool file of a large one (APPEND hands that to the store). */
+  takeMessageLiteral(): Buffer | SpooledLiteral {
     if (!this.atLiteral()) throw new ParseError('Expected a literal');
-    const lit = this.segs[this.seg].literal as Buffer;
+    const seg = this.segs[this.seg];
     this.seg += 1;
     this.pos = 0;
-    return lit;
+    return seg.spooled ?? (seg.literal as Buffer);
   }
 
   expect(ch: string): void {

@@ -23,9 +23,15 @@ export const append: CommandModule = {
       r.sp();
     }
     if (!r.atLiteral()) throw new ImapBad('APPEND needs the message as a literal');
-    const raw = r.takeLiteral();
+    const literal = r.takeMessageLiteral();
     r.end();
-    const uid = storeCall(() => session.store.append(name, raw, flags, date), true);
+    const { store } = session;
+    // A large message arrived in a spool file (../literal-spool.ts): the store takes the file
+    // rather than its bytes in memory.
+    const uid = storeCall(
+      () => (Buffer.isBuffer(literal) ? store.append(name, literal, flags, date) : literal.handOff((source) => store.appendFrom(name, source, flags, date))),
+      true,
+    );
     const info = session.store.info(name);
     return `[APPENDUID ${info?.uidValidity ?? 0} ${uid}] Completed`;
   },
