@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabEvent } from '../electron/api.js';
-import { SessionRecorder, readEvents, encodeBytes, decodeBytes, redactEvent, REDACTED, MAX_EVENT_PAYLOAD_BYTES } from '../electron/lab/recorder/index.js';
+import { SessionRecorder, readEvents, encodeBytes, decodeBytes, redactEvent, REDACTED, MAX_EVENT_PAYLOAD_BYTES, PieceCutter } from '../electron/lab/recorder/index.js';
+import fc from 'fast-check';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mp-rec-'));
 
@@ -123,5 +124,51 @@ describe('redaction', () => {
     expect(ev).toMatchObject({ text: `a1 LOGIN bob ${REDACTED}\r\n` });
     const start = redactEvent({ seq: 1, t: '', kind: 'lab.start', version: '0', listeners: {}, account: { user: 'u', password: 'p' }, settings: {} });
     expect(start).toMatchObject({ account: { user: 'u', password: REDACTED } });
+  });
+});
+
+describe('recording a unit that arrives in chunks (a spooled literal)', () => {
+  /** The c2s events of the unit without seq and time, to compare two recordings. */
+  const shape = (rec: SessionRecorder) => {
+    rec.close();
+    return bytesOf(readEvents(rec.dir)).map(({ seq: _s, t: _t, ...rest }) => rest);
+  };
+
+  it('makes exactly the events recordBytes makes of the whole unit, however it is chunked', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 3000 }).map((b) => Buffer.from(b.map((x) => (x % 7 === 0 ? 0x0a : x % 3 === 0 ? 0xc3 : x)))),
+        fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 8, max: 300 }),
+        fc.boolean(),
+        (data, cuts, maxEventBytes, secret) => {
+          const secrets: Array<[number, number]> | undefined = secret && data.length ? [[0, data.length]] : undefined;
+          const whole = new SessionRecorder({ dataDir: tmp() });
+          whole.recordBytes({ kind: 'c2s', conn: 'c1' }, data, { maxEventBytes, secrets });
+          const streamed = new SessionRecorder({ dataDir: tmp() });
+          const unit = streamed.recordBytesStream({ kind: 'c2s', conn: 'c1' }, { maxEventBytes, secrets });
+          let pos = 0;
+          for (let i = 0; pos < data.length; i++) {
+            const n = cuts[i % cuts.length];
+            unit.write(data.subarray(pos, pos + n));
+            pos += n;
+          }
+          unit.end();
+          expect(shape(streamed)).toEqual(shape(whole));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('holds no more than about one event of the unit at a time', () => {
+    const cutter = new PieceCutter(1000);
+    let emitted = 0;
+    for (let i = 0; i < 200; i++) {
+      emitted += cutter.push(Buffer.alloc(700, 'x')).reduce((n, p) => n + p.bytes.length, 0);
+      expect((i + 1) * 700 - emitted).toBeLessThanOrEqual(1000 + 700);
+    }
+    emitted += cutter.end().reduce((n, p) => n + p.bytes.length, 0);
+    expect(emitted).toBe(200 * 700);
   });
 });

@@ -14,7 +14,7 @@ import { ensureLabCertificates, labCertificateHosts, markCertificatesInUse, type
 import { chooseLanAddress, HANDOFF_DEFAULT_PORT, startHandoffServer, type HandoffServer } from './handoff/index.js';
 import { createImapServer, type ImapServer } from './imap/server.js';
 import { imapVariants, VariantRotation } from './variants.js';
-import { DEFAULT_LIMITS, type ImapLimits } from './imap/options.js';
+import { DEFAULT_LIMITS, type ImapLimits, type ImapServerOptions } from './imap/options.js';
 import type { LabOptions, RunningLab } from './lab-types.js';
 import { createSeededStore, loadMailStore } from './mailbox/index.js';
 import type { MailStoreApi } from './mailbox/types.js';
@@ -43,6 +43,8 @@ export const MESSAGES_DIR = 'messages';
 export interface LabExtras {
   /** Smaller limits make abuse tests fast. */
   limits?: Partial<ImapLimits>;
+  /** Where and how IMAP spools large literals (tests: a slow disk); default the session folder. */
+  imapLiteralSpool?: ImapServerOptions['literalSpool'];
   smtpLimits?: Partial<SmtpLimits>;
   pop3Limits?: Partial<Pop3Limits>;
   /** Serve this store instead of the seeded one or --mailbox. */
@@ -113,7 +115,7 @@ async function listenWithFallback<Name extends keyof typeof DEFAULT_PORTS>(
 }
 
 export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): Promise<StartedLab> {
-  const { limits, smtpLimits, pop3Limits, store: _store, certificates: _certs, onWarning, ...given } = partial;
+  const { limits, imapLiteralSpool, smtpLimits, pop3Limits, store: _store, certificates: _certs, onWarning, ...given } = partial;
   // First, before anything is created: an unknown profile id is refused.
   const chosen = profileDevice(given.profile);
   const dataDir = given.dataDir ?? defaultDataDir();
@@ -192,6 +194,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
       hostname: host || 'mailprobe',
       tlsAcceptor,
       limits: { ...DEFAULT_LIMITS, ...limits },
+      literalSpool: imapLiteralSpool,
       version,
       variants: options.variants === 'auto' ? new VariantRotation(imapVariants(options)) : null,
     },

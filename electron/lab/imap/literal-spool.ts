@@ -20,6 +20,15 @@ export type OpenLiteralFile = (path: string, highWaterMark: number) => Writable;
 /** A new file, readable by the lab's user only (the literal may be a customer's message). */
 export const openLiteralFile: OpenLiteralFile = (path, highWaterMark) => createWriteStream(path, { flags: 'wx', mode: 0o600, highWaterMark });
 
+/** Cleaning up must never throw into a socket handler: a file that cannot be removed was never made, or is not ours to fix. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // ENOTDIR (the folder was never made) and the like: nothing to remove.
+  }
+}
+
 export interface LiteralSpoolHooks {
   /** Stop reading the socket: the disk is slower than the client. */
   pause(): void;
@@ -65,7 +74,7 @@ export class SpooledLiteral {
       out.on('drain', () => this.release());
       out.on('close', () => {
         this.release();
-        if (this.aborted) rmSync(this.path, { force: true });
+        if (this.aborted) removeQuietly(this.path);
         resolve();
       });
     });
@@ -97,7 +106,7 @@ export class SpooledLiteral {
 
   /** After the command: remove the file unless it was handed on. */
   discard(): void {
-    if (!this.handedOff) rmSync(this.path, { force: true });
+    if (!this.handedOff) removeQuietly(this.path);
   }
 
   /** The connection went away mid-literal or before its command ran: stop writing and remove the file. */
@@ -107,7 +116,7 @@ export class SpooledLiteral {
     this.release();
     // Removed on 'close': the file may not be open yet, and would otherwise appear after the rm.
     if (this.out && !this.out.closed) this.out.destroy();
-    else rmSync(this.path, { force: true });
+    else removeQuietly(this.path);
   }
 
   private release(): void {

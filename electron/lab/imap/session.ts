@@ -264,16 +264,18 @@ export class ImapSession extends LabConnection {
           if (failed) this.spoolFailed(segs, failed);
           else this.execute(segs);
         }
+        for (const sp of spooled) {
+          sp.discard();
+          this.spools.delete(sp);
+        }
+        this.endUnit();
+        this.flushOut();
+        this.releaseHeldInput();
       } catch (err) {
-        this.labError('imap.command', err as Error);
+        // Never an unhandled rejection: that would end the lab for every phone.
+        this.labError('imap.input', err as Error);
+        this.closeWith('error', 'Internal error; the lab recorded it');
       }
-      for (const sp of spooled) {
-        sp.discard();
-        this.spools.delete(sp);
-      }
-      this.endUnit();
-      this.flushOut();
-      this.releaseHeldInput();
     });
   }
 

@@ -116,9 +116,10 @@ export class PieceCutter {
     return this.heldBytes > this.size ? this.cut(false) : [];
   }
 
-  /** The rest of the unit. */
+  /** The rest of the unit (an empty unit is one empty piece, as in payloadPieces). */
   end(): Array<{ start: number; bytes: Uint8Array }> {
-    return this.heldBytes > 0 ? this.cut(true) : [];
+    if (this.heldBytes > 0) return this.cut(true);
+    return this.start === 0 ? [{ start: 0, bytes: Buffer.alloc(0) }] : [];
   }
 
   private cut(final: boolean): Array<{ start: number; bytes: Uint8Array }> {
