@@ -18,6 +18,12 @@ import { EVENTS_FILE } from './read.js';
 /** Past this many bytes of events.jsonl, c2s/s2c payloads are no longer kept (sizes still are). */
 export const MAX_RECORDED_BYTES = 512 * 1024 * 1024;
 
+/**
+ * Events batched in memory before they are written anyway, without waiting for the next flush:
+ * a 50 MB literal arriving in one tick must not wait in memory as JSON.
+ */
+export const MAX_PENDING_EVENT_BYTES = 256 * 1024;
+
 export type EventListener = (ev: LabEvent) => void;
 
 /** What a unit of traffic is, for `recordBytes`: direction, connection, whether it travelled inside TLS. */
@@ -66,6 +72,7 @@ export class SessionRecorder {
   private fd: number | null;
   private seq = 0;
   private pending: string[] = [];
+  private pendingBytes = 0;
   private flushScheduled = false;
   private listeners = new Set<EventListener>();
   private written = 0;
@@ -107,8 +114,10 @@ export class SessionRecorder {
     if (this.fd !== null) {
       const line = JSON.stringify(ev) + '\n';
       this.pending.push(line);
+      this.pendingBytes += line.length;
       this.written += line.length;
-      this.scheduleFlush();
+      if (this.pendingBytes >= MAX_PENDING_EVENT_BYTES) this.flush();
+      else this.scheduleFlush();
     }
     for (const fn of this.listeners) {
       try {
@@ -165,6 +174,7 @@ export class SessionRecorder {
     if (this.fd === null || this.pending.length === 0) return;
     const chunk = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
     this.pending = [];
+    this.pendingBytes = 0;
     writeSync(this.fd, chunk);
   }
 
