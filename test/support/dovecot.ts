@@ -75,6 +75,11 @@ export async function startDovecot(opts: {
   settings?: string;
   /** Also serve POP3 (dovecot-pop3d) on a port of its own: `pop3Port` in the result. */
   pop3?: boolean;
+  /**
+   * Dovecot's mail_location when it is not the Maildir itself (an mbox: `mbox:DIR:INBOX=FILE`);
+   * `maildir` is then the user's home, chowned to nobody as well.
+   */
+  mailLocation?: string;
 }): Promise<DovecotServer> {
   const port = await freePort();
   const pop3Port = opts.pop3 ? await freePort() : undefined;
@@ -92,7 +97,7 @@ listen = 127.0.0.1
 protocols = imap${pop3Port ? ' pop3' : ''}
 ${opts.settings === undefined ? 'ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login cram-md5 digest-md5' : `ssl = no\ndisable_plaintext_auth = yes\nauth_mechanisms = plain\n${opts.settings}`}
 first_valid_uid = 0
-mail_location = maildir:${opts.maildir}
+mail_location = ${opts.mailLocation ?? `maildir:${opts.maildir}`}
 default_process_limit = ${limit}
 default_client_limit = ${limit * 2}
 passdb {
