@@ -6,7 +6,6 @@
  * memory (electron/lab/imap/literal-spool.ts). Memory is read from /proc/PID/status (VmRSS,
  * sampled while the spool file grows; VmHWM, the peak, after `clear_refs` reset it).
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { LITERAL_SPOOL_DIR } from '../../electron/lab/imap/limits.js';
 import { ROOT, spawnLab } from '../support/cli.js';
 import { DEBIAN_PYTHON } from '../support/clients/python.js';
 import { tempDir } from '../support/lab.js';
+import { runPeer } from '../support/run.js';
 
 const USER = 'phone';
 const PASSWORD = 'big-append-5150';
@@ -80,24 +80,11 @@ function watchArrival(pid: number, sessionDir: string, size: number): Watch {
   return w;
 }
 
-/** Run a client process; resolves with its stdout (it prints one JSON line). */
-function runClient(cmd: string, args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} timed out; stderr: ${err}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(t);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${cmd} exited with ${code}; stderr: ${err}`));
-    });
-  });
+/** Run a client process to completion; its stdout (it prints one JSON line), or why it failed. */
+async function runClient(cmd: string, args: string[], timeoutMs: number): Promise<string> {
+  const r = await runPeer(cmd, args, { cwd: ROOT, timeoutMs });
+  if (r.code !== 0) throw new Error(`${cmd} exited with ${r.code}; stderr: ${r.stderr}`);
+  return r.stdout;
 }
 
 const IMAPLIB_SCRIPT = String.raw`
