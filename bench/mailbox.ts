@@ -43,7 +43,7 @@ const READY_TIMEOUT_MS = 15 * 60_000;
 /** One command (a SELECT that indexes 2 GB, a full download) may take this long. */
 const COMMAND_TIMEOUT_MS = 30 * 60_000;
 /** A server whose memory passes this is stopped: the machine is shared. */
-const RSS_GUARD_BYTES = 6 * 1024 * 1024 * 1024;
+const RSS_GUARD_BYTES = 4 * 1024 * 1024 * 1024;
 const SAMPLE_EVERY_MS = 50;
 
 type Format = 'mbox' | 'Maildir';
