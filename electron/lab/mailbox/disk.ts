@@ -88,11 +88,25 @@ function counted(limits: Limits, path: string): void {
   if (++limits.count > limits.maxMessages) throw new MailboxFileError('too-many', path, `${path} holds more than ${limits.maxMessages} messages`);
 }
 
+/** The empty store a customer mailbox is indexed into (INBOX only, the session's directory for new messages). */
+export function customerMailStore(opts: Pick<OpenMailStoreOptions, 'storeDir' | 'uidValidity' | 'maxMessageBytes'> = {}): MailStore {
+  return new MailStore({ uidValidity: opts.uidValidity, defaultMailboxes: false, maxMessageBytes: opts.maxMessageBytes ?? MAX_LOAD_MESSAGE_BYTES, storeDir: opts.storeDir });
+}
+
 /** Index an mbox file or a Maildir and serve it from disk. */
 export async function openMailStore(path: string, opts: OpenMailStoreOptions = {}): Promise<MailStore> {
+  const store = customerMailStore(opts);
+  await indexMailbox(store, path, opts);
+  return store;
+}
+
+/**
+ * Index the mailbox at `path` into `store` (made by customerMailStore): what a lab does after
+ * binding its listeners, so that `lab.start` comes first and clients wait until it is done.
+ */
+export async function indexMailbox(store: MailStore, path: string, opts: Omit<OpenMailStoreOptions, 'storeDir' | 'uidValidity'> = {}): Promise<void> {
   const kind = checkMailboxPath(path, opts.maxFileBytes);
-  const limits: Limits = { maxMessages: opts.maxMessages ?? MAX_INDEXED_MESSAGES, maxMessageBytes: opts.maxMessageBytes ?? MAX_LOAD_MESSAGE_BYTES, count: 0 };
-  const store = new MailStore({ uidValidity: opts.uidValidity, defaultMailboxes: false, maxMessageBytes: limits.maxMessageBytes, storeDir: opts.storeDir });
+  const limits: Limits = { maxMessages: opts.maxMessages ?? MAX_INDEXED_MESSAGES, maxMessageBytes: opts.maxMessageBytes ?? store.maxMessageBytes, count: 0 };
   const report = (p: IndexProgress, done: boolean) => opts.onProgress?.({ path, ...p, done });
   if (kind === 'mbox') {
     const mtime = statSync(path).mtime;
@@ -113,7 +127,7 @@ export async function openMailStore(path: string, opts: OpenMailStoreOptions = {
     });
     const size = statSync(path).size;
     report({ bytesDone: size, bytesTotal: size, messages: found }, true);
-    return store;
+    return;
   }
   const folders: Array<{ name: string; dir: string }> = [{ name: 'INBOX', dir: path }];
   for (const sub of readdirSync(path).filter((n) => n.startsWith('.') && n !== '.' && n !== '..' && isDir(join(path, n, 'cur'))).sort()) {
@@ -154,7 +168,6 @@ export async function openMailStore(path: string, opts: OpenMailStoreOptions = {
     }
   }
   report(progress, true);
-  return store;
 }
 
 interface MaildirEntry {

@@ -168,7 +168,8 @@ export class MailStore implements MailStoreApi {
   private readonly listeners = new Set<(change: MailboxChange) => void>();
   private nextUidValidity: number;
   readonly maxMessageBytes: number;
-  readonly storeDir: string | null;
+  /** Where new messages are written (set later for the seeded corpus, which itself stays in memory). */
+  storeDir: string | null;
   private storeFiles = 0;
 
   constructor(opts: MailStoreOptions = {}) {
