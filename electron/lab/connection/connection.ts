@@ -31,13 +31,35 @@ export type CloseBy = ConnCloseEvent['by'];
  */
 export interface StreamedPart {
   readonly chunks: AsyncIterable<Buffer>;
+  /** Bytes it will give, when known: a response unit small enough is read whole when its turn comes and recorded as one event, as if it had been bytes all along. */
+  readonly length?: number;
 }
+
+/** A streamed response unit of at most this many bytes (all lengths known) is read whole and recorded as one unit. */
+export const COALESCE_STREAMED_UNIT_BYTES = 64 * 1024;
 
 type OutPart = Buffer | StreamedPart;
 /** One response unit: bytes, or bytes with streamed parts in between. */
 type OutUnit = Buffer | OutPart[];
 
 const isStreamedUnit = (u: OutUnit): u is OutPart[] => Array.isArray(u);
+
+/** A small streamed unit, read whole now (its turn has come); null for one to stream. */
+async function coalesced(unit: OutPart[]): Promise<Buffer | null> {
+  let total = 0;
+  for (const p of unit) {
+    const n = Buffer.isBuffer(p) ? p.length : p.length;
+    if (n === undefined) return null;
+    total += n;
+  }
+  if (total > COALESCE_STREAMED_UNIT_BYTES) return null;
+  const parts: Buffer[] = [];
+  for (const p of unit) {
+    if (Buffer.isBuffer(p)) parts.push(p);
+    else for await (const c of p.chunks) parts.push(c);
+  }
+  return Buffer.concat(parts);
+}
 
 /** Bytes of the offending input kept in an input.rejected event's sample. */
 export const REJECTED_SAMPLE_BYTES = 64;
@@ -265,11 +287,13 @@ export abstract class LabConnection {
         const units = this.outUnits;
         this.outUnits = [];
         for (const unit of units) {
-          if (!isStreamedUnit(unit)) {
-            this.recordOut(unit, false);
-            if (!(await this.write(unit))) return;
+          const whole = isStreamedUnit(unit) ? await coalesced(unit) : unit;
+          if (whole) {
+            this.recordOut(whole, false);
+            if (!(await this.write(whole))) return;
             continue;
           }
+          if (!isStreamedUnit(unit)) continue;
           let continued = false;
           for (const part of unit) {
             if (Buffer.isBuffer(part)) {

@@ -14,6 +14,9 @@ import { open } from 'node:fs/promises';
 
 /** Bytes read from a file at a time, and the most one chunk of served bytes holds (plus its added CRs). */
 export const BODY_CHUNK_BYTES = 64 * 1024;
+/** Ranges up to this size are read synchronously when they are streamed (a message of a few chunks). */
+export const SYNC_READ_BYTES = 256 * 1024;
+
 /**
  * A line whose first bytes are ">...>From " is a quoted From line; only the line's first
  * QUOTE_SCAN_BYTES bytes are looked at (so neither the indexer nor the reader holds a long line).
@@ -62,8 +65,6 @@ export class MemoryBody implements MessageBody {
   }
 }
 
-const CRLF = Buffer.from('\r\n');
-const LF = Buffer.from('\n');
 const GT = 0x3e;
 const FROM_SP = Buffer.from('From ');
 
@@ -93,13 +94,19 @@ export class ServedLines {
 
   constructor(private readonly mbox: boolean) {}
 
+  /** The output being written by push() or end(), and how much of it is written. */
+  private ob: Buffer = Buffer.alloc(0);
+  private o = 0;
+
   /** Convert one chunk; the result may be shorter (a line head held back) or longer (added CRs). */
   push(chunk: Buffer): Buffer {
-    const out: Buffer[] = [];
+    // At most one CR added per LF, plus a held-back head released.
+    this.ob = Buffer.allocUnsafe(chunk.length * 2 + this.headBytes + 2);
+    this.o = 0;
     let pos = 0;
     while (pos < chunk.length) {
       if (this.deciding) {
-        pos = this.decide(chunk, pos, out);
+        pos = this.decide(chunk, pos);
         continue;
       }
       if (this.atLineStart && this.mbox && chunk[pos] === GT) {
@@ -110,31 +117,38 @@ export class ServedLines {
       const lf = chunk.indexOf(0x0a, pos);
       const stop = lf === -1 ? chunk.length : lf;
       if (stop > pos) {
-        out.push(chunk.subarray(pos, stop));
+        this.o += chunk.copy(this.ob, this.o, pos, stop);
         this.prevCr = chunk[stop - 1] === 0x0d;
         this.atLineStart = false;
       }
       if (lf === -1) break;
-      out.push(this.prevCr ? LF : CRLF);
-      this.prevCr = false;
-      this.atLineStart = true;
+      this.newline();
       pos = lf + 1;
     }
-    return out.length === 1 ? out[0]! : Buffer.concat(out);
+    return this.ob.subarray(0, this.o);
   }
 
   /** The end of the range: a line held back goes out; an mbox's last line without LF gets its CRLF. */
   end(): Buffer {
-    const out: Buffer[] = [];
-    if (this.deciding) this.flushHead(false, out);
-    if (this.mbox && !this.atLineStart) out.push(this.prevCr ? LF : CRLF);
+    this.ob = Buffer.allocUnsafe(this.headBytes + 2);
+    this.o = 0;
+    if (this.deciding) this.flushHead(false);
+    if (this.mbox && !this.atLineStart) this.newline();
     this.atLineStart = true;
     this.prevCr = false;
-    return Buffer.concat(out);
+    return this.ob.subarray(0, this.o);
+  }
+
+  /** A line's LF, with its CR unless it had one. */
+  private newline(): void {
+    if (!this.prevCr) this.ob[this.o++] = 0x0d;
+    this.ob[this.o++] = 0x0a;
+    this.prevCr = false;
+    this.atLineStart = true;
   }
 
   /** Collect a line head until it is known to be (or not be) a quoted From line (isQuotedFromLine's rule). */
-  private decide(chunk: Buffer, pos: number, out: Buffer[]): number {
+  private decide(chunk: Buffer, pos: number): number {
     let i = pos;
     let quoted: boolean | null = null;
     while (i < chunk.length) {
@@ -159,11 +173,11 @@ export class ServedLines {
     }
     this.head.push(chunk.subarray(pos, i));
     this.headBytes += i - pos;
-    if (quoted !== null) this.flushHead(quoted, out);
+    if (quoted !== null) this.flushHead(quoted);
     return i;
   }
 
-  private flushHead(quoted: boolean, out: Buffer[]): void {
+  private flushHead(quoted: boolean): void {
     const head = Buffer.concat(this.head);
     this.head = [];
     this.headBytes = 0;
@@ -171,7 +185,7 @@ export class ServedLines {
     this.fromMatched = 0;
     const kept = quoted ? head.subarray(1) : head;
     if (kept.length > 0) {
-      out.push(kept);
+      this.o += kept.copy(this.ob, this.o);
       this.prevCr = kept[kept.length - 1] === 0x0d;
     }
   }
@@ -259,6 +273,12 @@ export class FileBody implements MessageBody {
   }
 
   async *chunks(start: number, end: number): AsyncIterable<Buffer> {
+    // A small range is read at once, synchronously (page-cache reads of a few chunks cost less
+    // than asynchronous file handles); a big one asynchronously, a chunk per step.
+    if (Math.min(end, this.size) - start <= SYNC_READ_BYTES) {
+      yield* this.chunksSync(start, end);
+      return;
+    }
     const cursor = new ServedRange(this, start, end);
     if (cursor.done) return;
     const fh = await open(this.path, 'r');

@@ -38,13 +38,25 @@ export interface MboxIndexOptions {
   onMessage?: (m: IndexedMessage, index: number) => void;
 }
 
+/** One line of the file: where it starts, its bytes before the LF, and a view of its first bytes (up to QUOTE_SCAN_BYTES). */
 interface Line {
   start: number;
   /** Bytes before the LF (a CR before it included). */
   length: number;
   hasLf: boolean;
   endsWithCr: boolean;
-  head: Buffer;
+  /** The line's first bytes are buf[headStart, headEnd) (no copy for a line within one chunk). */
+  buf: Buffer;
+  headStart: number;
+  headEnd: number;
+}
+
+const FROM_SP = [0x46, 0x72, 0x6f, 0x6d, 0x20]; // "From "
+
+function startsWithFromSp(buf: Buffer, start: number, end: number): boolean {
+  if (end - start < 5) return false;
+  for (let k = 0; k < 5; k++) if (buf[start + k] !== FROM_SP[k]) return false;
+  return true;
 }
 
 class MessageBuilder {
@@ -55,7 +67,9 @@ class MessageBuilder {
   inHeader = true;
   header: string[] = [];
   headerBytes = 0;
-  last: { start: number; served: number; blank: boolean } | null = null;
+  lastStart = -1;
+  lastServed = 0;
+  lastBlank = false;
 
   constructor(
     start: number,
@@ -66,17 +80,19 @@ class MessageBuilder {
   }
 
   add(line: Line): void {
-    const quoted = line.head[0] === 0x3e && isQuotedFromLine(line.head);
+    const quoted = line.headEnd > line.headStart && line.buf[line.headStart] === 0x3e && isQuotedFromLine(line.buf.subarray(line.headStart, line.headEnd));
     const served = line.length + (line.endsWithCr ? 1 : 2) - (quoted ? 1 : 0);
     if (!line.hasLf || !line.endsWithCr || quoted) this.identity = false;
     this.size += served;
     this.fileEnd = line.start + line.length + (line.hasLf ? 1 : 0);
     const blank = line.length === 0 || (line.length === 1 && line.endsWithCr);
-    this.last = { start: line.start, served, blank };
+    this.lastStart = line.start;
+    this.lastServed = served;
+    this.lastBlank = blank;
     if (this.inHeader) {
       if (blank) this.inHeader = false;
       else if (this.headerBytes < INDEX_HEADER_BYTES) {
-        const text = line.head.toString('latin1');
+        const text = line.buf.toString('latin1', line.headStart, line.headEnd);
         this.header.push(text);
         this.headerBytes += text.length;
       }
@@ -85,9 +101,9 @@ class MessageBuilder {
 
   finish(): IndexedMessage {
     // The empty line before the next "From " line (or the end of the file) is the separator's.
-    if (this.last?.blank) {
-      this.size -= this.last.served;
-      this.fileEnd = this.last.start;
+    if (this.lastBlank) {
+      this.size -= this.lastServed;
+      this.fileEnd = this.lastStart;
     }
     return {
       fileStart: this.fileStart,
@@ -108,31 +124,34 @@ export async function indexMbox(path: string, opts: MboxIndexOptions = {}): Prom
     const total = (await fh.stat()).size;
     let current: MessageBuilder | null = null;
     let prevBlank = true; // the start of the file counts as after an empty line
-    // The line being read, across chunks.
+    // A line that goes on past the chunk it starts in: its start, length so far, head (copied), last byte.
     let lineStart = 0;
     let lineLength = 0;
-    let lineHead: Buffer[] = [];
-    let lineHeadBytes = 0;
+    let carryHead: Buffer[] = [];
+    let carryHeadBytes = 0;
     let lastByte = -1;
-    const finishLine = (hasLf: boolean) => {
-      const head = lineHead.length === 1 ? lineHead[0]! : Buffer.concat(lineHead);
-      const line: Line = { start: lineStart, length: lineLength, hasLf, endsWithCr: lastByte === 0x0d, head };
-      const isSeparator = prevBlank && head.length >= 5 && head.toString('latin1', 0, 5) === 'From ';
-      if (isSeparator) {
+    const line: Line = { start: 0, length: 0, hasLf: false, endsWithCr: false, buf: Buffer.alloc(0), headStart: 0, headEnd: 0 };
+    const finishLine = (head: Buffer, headStart: number, headEnd: number, hasLf: boolean) => {
+      line.start = lineStart;
+      line.length = lineLength;
+      line.hasLf = hasLf;
+      line.endsWithCr = lastByte === 0x0d;
+      line.buf = head;
+      line.headStart = headStart;
+      line.headEnd = headEnd;
+      if (prevBlank && startsWithFromSp(head, headStart, headEnd)) {
         if (current) {
           const m = current.finish();
           opts.onMessage?.(m, out.length);
           out.push(m);
         }
-        current = new MessageBuilder(lineStart + lineLength + (hasLf ? 1 : 0), asctimeDate(head.toString('latin1')));
+        current = new MessageBuilder(lineStart + lineLength + (hasLf ? 1 : 0), asctimeDate(head.toString('latin1', headStart, headEnd)));
       } else if (current) {
         current.add(line);
       }
       prevBlank = lineLength === 0 || (lineLength === 1 && lastByte === 0x0d);
-      lineStart = lineStart + lineLength + (hasLf ? 1 : 0);
+      lineStart += lineLength + (hasLf ? 1 : 0);
       lineLength = 0;
-      lineHead = [];
-      lineHeadBytes = 0;
       lastByte = -1;
     };
     const buf = Buffer.allocUnsafe(INDEX_READ_BYTES);
@@ -147,18 +166,29 @@ export async function indexMbox(path: string, opts: MboxIndexOptions = {}): Prom
         let lf = buf.indexOf(0x0a, pos);
         if (lf >= bytesRead) lf = -1;
         const stop = lf === -1 ? bytesRead : lf;
+        if (lf !== -1 && carryHeadBytes === 0 && lineLength === 0) {
+          // The common case: the whole line is in this chunk; its head is a view, not a copy.
+          lineLength = stop - pos;
+          if (stop > pos) lastByte = buf[stop - 1]!;
+          finishLine(buf, pos, Math.min(stop, pos + QUOTE_SCAN_BYTES), true);
+          pos = lf + 1;
+          continue;
+        }
         if (stop > pos) {
-          if (lineHeadBytes < QUOTE_SCAN_BYTES) {
-            // A copy: the read buffer is reused.
-            const take = Buffer.from(buf.subarray(pos, Math.min(stop, pos + QUOTE_SCAN_BYTES - lineHeadBytes)));
-            lineHead.push(take);
-            lineHeadBytes += take.length;
+          if (carryHeadBytes < QUOTE_SCAN_BYTES) {
+            // A copy: the read buffer is reused for the next chunk.
+            const take = Buffer.from(buf.subarray(pos, Math.min(stop, pos + QUOTE_SCAN_BYTES - carryHeadBytes)));
+            carryHead.push(take);
+            carryHeadBytes += take.length;
           }
           lineLength += stop - pos;
           lastByte = buf[stop - 1]!;
         }
         if (lf === -1) break;
-        finishLine(true);
+        const head = carryHead.length === 1 ? carryHead[0]! : Buffer.concat(carryHead);
+        finishLine(head, 0, head.length, true);
+        carryHead = [];
+        carryHeadBytes = 0;
         pos = lf + 1;
       }
       if (opts.onProgress && filePos - lastReport >= INDEX_READ_BYTES * 8) {
@@ -166,7 +196,10 @@ export async function indexMbox(path: string, opts: MboxIndexOptions = {}): Prom
         opts.onProgress({ bytesDone: filePos, bytesTotal: total, messages: out.length });
       }
     }
-    if (lineLength > 0) finishLine(false);
+    if (lineLength > 0) {
+      const head = Buffer.concat(carryHead);
+      finishLine(head, 0, head.length, false);
+    }
     if (current) {
       const m = (current as MessageBuilder).finish();
       opts.onMessage?.(m, out.length);

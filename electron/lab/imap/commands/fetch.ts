@@ -11,12 +11,6 @@ import { ImapBad } from '../errors.js';
 import type { MailboxView } from '../mailbox-view.js';
 import type { CommandModule } from './types.js';
 
-/**
- * A section of a message on disk at most this long is read into the response; a longer one is
- * streamed to the socket in bounded chunks while the response is sent.
- */
-export const INLINE_SECTION_BYTES = 64 * 1024;
-
 export type FetchItem =
   | { kind: 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODY' | 'BODYSTRUCTURE' | 'UID' }
   | { kind: 'section'; label: string; spec: SectionSpec; peek: boolean; partial?: [number, number] };
@@ -201,8 +195,9 @@ function writeItem(w: ResponseWriter, item: FetchItem, msg: StoredMessage, view:
         start = Math.min(end, start + item.partial[0]);
         end = Math.min(end, start + item.partial[1]);
       }
-      if (end - start <= INLINE_SECTION_BYTES) w.literal(msg.body.readSync(start, end));
-      else w.literalStream(end - start, { chunks: msg.body.chunks(start, end) });
+      // Read while the response is sent, even a small one: FETCH 1:* of 20,000 messages must not
+      // be read into the output queue at once.
+      w.literalStream(end - start, { chunks: msg.body.chunks(start, end), length: end - start });
       return;
     }
   }
