@@ -31,8 +31,8 @@ export type CloseBy = ConnCloseEvent['by'];
  */
 export interface StreamedPart {
   readonly chunks: AsyncIterable<Buffer>;
-  /** Bytes it will give, when known: a response unit small enough is read whole when its turn comes and recorded as one event, as if it had been bytes all along. */
-  readonly length?: number;
+  /** At most this many bytes, when known: a response unit small enough is read whole when its turn comes and recorded as one event, as if it had been bytes all along. */
+  readonly maxLength?: number;
 }
 
 /** A streamed response unit of at most this many bytes (all lengths known) is read whole and recorded as one unit. */
@@ -48,7 +48,7 @@ const isStreamedUnit = (u: OutUnit): u is OutPart[] => Array.isArray(u);
 async function coalesced(unit: OutPart[]): Promise<Buffer | null> {
   let total = 0;
   for (const p of unit) {
-    const n = Buffer.isBuffer(p) ? p.length : p.length;
+    const n = Buffer.isBuffer(p) ? p.length : p.maxLength;
     if (n === undefined) return null;
     total += n;
   }

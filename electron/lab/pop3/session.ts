@@ -180,7 +180,8 @@ export class Pop3Session extends LabConnection {
     }
     this.badCount = 0;
     this.emit(okLine(text));
-    this.emit({ chunks: multilineChunks(m.body.chunks(0, end)) });
+    // Dot-stuffing at most doubles the bytes (a "." after every LF), plus the terminator.
+    this.emit({ chunks: multilineChunks(m.body.chunks(0, end)), maxLength: 2 * end + 5 });
   }
 
   fail(err: Pop3Error): void {

@@ -197,7 +197,7 @@ function writeItem(w: ResponseWriter, item: FetchItem, msg: StoredMessage, view:
       }
       // Read while the response is sent, even a small one: FETCH 1:* of 20,000 messages must not
       // be read into the output queue at once.
-      w.literalStream(end - start, { chunks: msg.body.chunks(start, end), length: end - start });
+      w.literalStream(end - start, { chunks: msg.body.chunks(start, end), maxLength: end - start });
       return;
     }
   }
