@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync,
 import { join } from 'node:path';
 import { MailStore, MAX_MESSAGE_BYTES } from './store.js';
 import { StoreError } from './types.js';
+import { asctimeDate, statusFlags } from './mbox-flags.js';
 
 /** Most messages a loader reads (over all mailboxes) before it gives up with 'too-many'. */
 export const MAX_LOAD_MESSAGES = 20_000;
@@ -48,7 +49,7 @@ export const MAILDIR_FLAGS: ReadonlyArray<[letter: string, flag: string]> = [
 ];
 
 /** Folder names that get an RFC 6154 attribute when loaded. */
-const SPECIAL_USE_BY_NAME: Record<string, string> = {
+export const SPECIAL_USE_BY_NAME: Record<string, string> = {
   sent: '\\Sent',
   'sent items': '\\Sent',
   'sent messages': '\\Sent',
@@ -67,7 +68,7 @@ export function toCrlf(data: Buffer): Buffer {
   return Buffer.from(data.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 }
 
-function isDir(p: string): boolean {
+export function isDir(p: string): boolean {
   try {
     return statSync(p).isDirectory();
   } catch {
@@ -209,29 +210,6 @@ export function parseMbox(data: Buffer): MboxMessage[] {
   }
   finish();
   return out;
-}
-
-/** "From sender Tue Nov 24 10:00:00 2026" → Date (UTC, as mbox writers use local time without zone). */
-function asctimeDate(line: string): Date | null {
-  const m = /(Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(\d{1,2}) +(\d{1,2}):(\d{2})(?::(\d{2}))? +(?:[A-Z]{3,4} +)?(\d{4})/.exec(line);
-  if (!m) return null;
-  const month = 'JanFebMarAprMayJunJulAugSepOctNovDec'.indexOf(m[2]!) / 3;
-  const d = new Date(Date.UTC(Number(m[7]), month, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)));
-  return Number.isNaN(d.getTime()) ? null : d;
-}
-
-function statusFlags(raw: Buffer): string[] {
-  const end = raw.indexOf('\r\n\r\n');
-  const head = raw.toString('latin1', 0, end === -1 ? raw.length : end);
-  const flags: string[] = [];
-  const status = /^Status:[ \t]*(\S*)/im.exec(head)?.[1] ?? '';
-  const xstatus = /^X-Status:[ \t]*(\S*)/im.exec(head)?.[1] ?? '';
-  if (status.includes('R')) flags.push('\\Seen');
-  if (xstatus.includes('A')) flags.push('\\Answered');
-  if (xstatus.includes('F')) flags.push('\\Flagged');
-  if (xstatus.includes('D')) flags.push('\\Deleted');
-  if (xstatus.includes('T')) flags.push('\\Draft');
-  return flags;
 }
 
 function ensureEmptyDir(dir: string) {

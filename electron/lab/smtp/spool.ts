@@ -9,7 +9,7 @@
  * and nothing half-received reaches the INBOX. Writes are synchronous, like the recorder's: the
  * reply to the final "." goes out only once the message is on disk.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, linkSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnvelope } from '../mailbox/mime.js';
 import type { MailStoreApi } from '../mailbox/types.js';
@@ -27,19 +27,6 @@ export interface CapturedMessage {
   delivered: boolean;
   /** Why not delivered to the INBOX (kept on disk all the same). */
   notDelivered?: string;
-}
-
-/** Normalise bare LF line ends to CRLF: the store (and IMAP, RFC 3501 §2.3.1) wants CRLF. */
-function toCrlf(raw: Buffer): Buffer {
-  let bare = false;
-  for (let i = raw.indexOf(0x0a); i >= 0; i = raw.indexOf(0x0a, i + 1)) {
-    if (i === 0 || raw[i - 1] !== 0x0d) {
-      bare = true;
-      break;
-    }
-  }
-  if (!bare) return raw;
-  return Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 }
 
 export class MessageSpool {
@@ -91,8 +78,21 @@ export class MessageSpool {
       return captured;
     }
     try {
-      const raw = head.length === size ? head : readFileSync(join(this.dir, name));
-      captured.uid = this.store.append('INBOX', toCrlf(raw), [], new Date());
+      // The INBOX gets its own name for the same bytes (a hard link; a copy where links fail), and
+      // the store takes that file: the capture stays in messages/, nothing is read into memory.
+      const kept = join(this.dir, name);
+      const forStore = join(this.dir, `${name}.inbox`);
+      try {
+        linkSync(kept, forStore);
+      } catch {
+        copyFileSync(kept, forStore);
+      }
+      try {
+        captured.uid = this.store.appendFrom('INBOX', { path: forStore, size, normalizeLineEnds: true }, [], new Date());
+      } catch (err) {
+        rmSync(forStore, { force: true });
+        throw err;
+      }
       captured.delivered = true;
       this.deliveredMessages += 1;
       this.deliveredBytes += size;
