@@ -234,3 +234,14 @@ describe('SMTP rules', () => {
     expect(d.findings).toEqual([]);
   });
 });
+
+describe('cleartext-password on SMTP', () => {
+  it('is reported when the password crosses, not for an AUTH LOGIN cancelled after the user name', () => {
+    const cancelled = diagnose(smtp([...GREET, 'C: AUTH LOGIN', `S: 334 ${b64('Username:')}`, `C: ${b64('phone')}`, `S: 334 ${b64('Password:')}`, 'C: *', 'S: 501 5.7.0 Authentication aborted', 'C: QUIT', 'S: 221 bye']));
+    expect(ids(cancelled)).not.toContain('cleartext-password');
+    const full = diagnose(smtp([...GREET, 'C: AUTH LOGIN', `S: 334 ${b64('Username:')}`, `C: ${b64('phone')}`, `S: 334 ${b64('Password:')}`, `C: ${b64(PASSWORD)}`, 'S: 235 2.7.0 Authentication successful', 'C: QUIT', 'S: 221 bye']));
+    expect(ids(full)).toContain('cleartext-password');
+    const withUserInitial = diagnose(smtp([...GREET, `C: AUTH LOGIN ${b64('phone')}`, `S: 334 ${b64('Password:')}`, `C: ${b64(PASSWORD)}`, 'S: 235 2.7.0 Authentication successful', 'C: QUIT', 'S: 221 bye']));
+    expect(ids(withUserInitial)).toContain('cleartext-password');
+  });
+});
