@@ -20,7 +20,7 @@
  * AUTHENTICATE LOGIN cancelled with "*" after the user name (RFC 4954 §4, RFC 3501 §6.2.2)
  * sent no password, and a client probing a mechanism it then abandons exposed nothing.
  */
-import type { Rule, RuleMeta } from './types.js';
+import type { Rule, RuleHost, RuleMeta } from './types.js';
 import { AUTH_COMMANDS, mechanismOf } from '../conversation.js';
 import { addUnique } from '../store.js';
 
@@ -71,6 +71,22 @@ export const meta: RuleMeta = {
   example: { mechanisms: ['LOGIN-COMMAND'] },
 };
 
+/** The password crossed in clear on `connId`: info on a trusted network, a warning otherwise. */
+function reportCleartext(host: RuleHost, connId: string, seqs: number[], mech: string, sending = false): void {
+  const network = host.network;
+  host.store.report({
+    id: 'cleartext-password',
+    severity: network === 'untrusted' ? 'warning' : 'info',
+    conn: connId,
+    evidence: seqs,
+    update(d) {
+      d.network = network;
+      addUnique(d, 'mechanisms', mech);
+      if (sending) d.sending = true;
+    },
+  });
+}
+
 export function cleartextPasswordRule(): Rule {
   const imap = new PasswordCrossing();
   const smtp = new PasswordCrossing();
@@ -85,18 +101,7 @@ export function cleartextPasswordRule(): Rule {
       if (!CLEARTEXT.has(mech)) return;
       const args = cmd.name === 'LOGIN' ? '' : cmd.args;
       const crossed = item.kind === 'command' ? imap.command(cmd, mech, args) : imap.response(cmd, mech, args, item.kind === 'sasl-response' && item.cancel);
-      if (!crossed) return;
-      const network = host.network;
-      host.store.report({
-        id: 'cleartext-password',
-        severity: network === 'untrusted' ? 'warning' : 'info',
-        conn: conn.id,
-        evidence: item.line.seqs,
-        update(d) {
-          d.network = network;
-          addUnique(d, 'mechanisms', mech);
-        },
-      });
+      if (crossed) reportCleartext(host, conn.id, item.line.seqs, mech);
     },
     onServer(item, conn, host) {
       if (item.kind !== 'tagged' || item.status !== 'NO' || !item.cmd || !AUTH_COMMANDS.has(item.cmd.name)) return;
@@ -117,19 +122,7 @@ export function cleartextPasswordRule(): Rule {
       const mech = (cmd.args.split(' ')[0] ?? '').toUpperCase();
       if (!CLEARTEXT.has(mech)) return;
       const crossed = item.kind === 'command' ? smtp.command(cmd, mech, cmd.args) : smtp.response(cmd, mech, cmd.args, item.kind === 'sasl-response' && item.cancel);
-      if (!crossed) return;
-      const network = host.network;
-      host.store.report({
-        id: 'cleartext-password',
-        severity: network === 'untrusted' ? 'warning' : 'info',
-        conn: conn.id,
-        evidence: item.line.seqs,
-        update(d) {
-          d.network = network;
-          addUnique(d, 'mechanisms', mech);
-          d.sending = true;
-        },
-      });
+      if (crossed) reportCleartext(host, conn.id, item.line.seqs, mech, true);
     },
     onPop3Client(item, conn, host) {
       const cmd = item.kind === 'command' ? item.cmd : item.auth;
@@ -138,18 +131,7 @@ export function cleartextPasswordRule(): Rule {
       if (mech !== 'USER-PASS' && !CLEARTEXT.has(mech)) return;
       const args = cmd.verb === 'AUTH' ? cmd.args : '';
       const crossed = item.kind === 'command' ? pop3.command(cmd, mech, args) : pop3.response(cmd, mech, args, item.cancel);
-      if (!crossed) return;
-      const network = host.network;
-      host.store.report({
-        id: 'cleartext-password',
-        severity: network === 'untrusted' ? 'warning' : 'info',
-        conn: conn.id,
-        evidence: (item.kind === 'command' ? item.cmd.line : item.line).seqs,
-        update(d) {
-          d.network = network;
-          addUnique(d, 'mechanisms', mech);
-        },
-      });
+      if (crossed) reportCleartext(host, conn.id, (item.kind === 'command' ? item.cmd.line : item.line).seqs, mech);
     },
   };
 }
