@@ -245,3 +245,23 @@ describe('cleartext-password on SMTP', () => {
     expect(ids(withUserInitial)).toContain('cleartext-password');
   });
 });
+
+describe('SMTP attempts and TLS', () => {
+  it('a STARTTLS whose handshake failed is an attempt with STARTTLS and a failed TLS step, as on IMAP and POP3', () => {
+    const events = session([
+      { kind: 'lab.start', version: 't', listeners: {}, account: { user: 'phone', password: PASSWORD }, settings: {} },
+      { kind: 'conn.open', conn: 'c1', proto: 'smtp', remote: '127.0.0.1:5000', local: '127.0.0.1:587', port: 587 },
+      { kind: 's2c', conn: 'c1', text: '220 lab.example ESMTP\r\n' },
+      { kind: 'c2s', conn: 'c1', text: 'EHLO printer\r\n' },
+      { kind: 's2c', conn: 'c1', text: '250-lab.example\r\n250 STARTTLS\r\n' },
+      { kind: 'c2s', conn: 'c1', text: 'STARTTLS\r\n' },
+      { kind: 's2c', conn: 'c1', text: '220 2.0.0 Ready to start TLS\r\n' },
+      { kind: 'tls.hello', conn: 'c1', maxVersion: 'TLSv1', cipherSuites: ['TLS_RSA_WITH_RC4_128_MD5'], format: 'tls' },
+      { kind: 'tls.failed', conn: 'c1', reason: 'no-shared-cipher', alert: 'handshake_failure', alertFrom: 'server' },
+      { kind: 'conn.close', conn: 'c1', by: 'server', bytesIn: 0, bytesOut: 0 },
+    ] as EventInput[]);
+    const a = diagnose(events).attempts[0];
+    expect(a).toMatchObject({ direction: 'sending', security: 'starttls' });
+    expect(a.steps.find((s) => s.step === 'tls')).toMatchObject({ result: 'fail', note: 'no-shared-cipher (handshake_failure)' });
+  });
+});
