@@ -11,6 +11,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { findHeaderEnd } from './headers.js';
 
 /** Bytes read from a file at a time, and the most one chunk of served bytes holds (plus its added CRs). */
 export const BODY_CHUNK_BYTES = 64 * 1024;
@@ -320,7 +321,9 @@ class ServedRange {
 
   /** The buffer to read into and the file position (an empty buffer: the file range is all read). */
   nextRead(): { buf: Buffer; pos: number } {
-    return { buf: Buffer.allocUnsafe(Math.max(0, Math.min(BODY_CHUNK_BYTES, this.body.fileEnd - this.pos))), pos: this.pos };
+    // No more than the range still needs (plus what a held-back line head may take): a header read costs a few kB, not a chunk.
+    const need = this.end - this.served + (this.conv ? QUOTE_SCAN_BYTES : 0);
+    return { buf: Buffer.allocUnsafe(Math.max(0, Math.min(BODY_CHUNK_BYTES, need, this.body.fileEnd - this.pos))), pos: this.pos };
   }
 
   /** Take `n` bytes read into `buf`; returns the served bytes of the range among them, or null. */
@@ -342,31 +345,23 @@ class ServedRange {
   }
 }
 
+/** Sizes tried in turn when reading a message's root header alone. */
+const HEADER_READ_STEPS = [4 * 1024, 32 * 1024, BODY_CHUNK_BYTES * 4];
+
 /**
- * The root header block of a message (up to and including the blank line), read in chunks so
- * that a 20 MB message costs one chunk; null when there is no blank line within `limit` bytes.
+ * The root header block of a message on disk (up to and including the blank line, as
+ * findHeaderEnd sees it), read alone: a few kB for a 20 MB message. Null when there is no blank
+ * line within `limit` bytes (the caller reads the message whole); the whole message when it is
+ * all header.
  */
 export function readHeaderBlock(body: MessageBody, limit: number): Buffer | null {
   if (body.memory) return null;
-  const parts: Buffer[] = [];
-  let have = 0;
-  for (const c of body.chunksSync(0, Math.min(body.size, limit))) {
-    parts.push(c);
-    have += c.length;
-    const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    const end = headerEndIn(all);
-    if (end !== -1) return all.subarray(0, end);
-    parts.length = 0;
-    parts.push(all);
+  for (const step of [...HEADER_READ_STEPS.filter((n) => n < limit), limit]) {
+    const n = Math.min(body.size, step);
+    const buf = body.readSync(0, n);
+    const end = findHeaderEnd(buf, 0, buf.length);
+    // At the end of what was read, findHeaderEnd cannot tell "found" from "not yet": read more.
+    if (end < buf.length || n === body.size) return buf.subarray(0, end);
   }
-  // The whole message is header (no blank line): that is the header.
-  if (have === body.size) return parts.length ? Buffer.concat(parts) : Buffer.alloc(0);
   return null;
-}
-
-/** Offset after the first blank line (CRLF CRLF, or at the start), or -1. Served bytes are CRLF. */
-function headerEndIn(buf: Buffer): number {
-  if (buf.length >= 2 && buf[0] === 0x0d && buf[1] === 0x0a) return 2;
-  const at = buf.indexOf('\r\n\r\n');
-  return at === -1 ? -1 : at + 4;
 }
