@@ -101,8 +101,11 @@ export class ServedLines {
 
   /** Convert one chunk; the result may be shorter (a line head held back) or longer (added CRs). */
   push(chunk: Buffer): Buffer {
-    // At most one CR added per LF, plus a held-back head released.
-    this.ob = Buffer.allocUnsafe(chunk.length * 2 + this.headBytes + 2);
+    // At most one CR added per LF, plus a held-back head released: sized exactly, so a chunk of
+    // text costs its size plus its line count, not twice its size.
+    let lfs = 0;
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lfs++;
+    this.ob = Buffer.allocUnsafe(chunk.length + lfs + this.headBytes + 2);
     this.o = 0;
     let pos = 0;
     while (pos < chunk.length) {
@@ -172,7 +175,8 @@ export class ServedLines {
         break;
       }
     }
-    this.head.push(chunk.subarray(pos, i));
+    // A copy: the chunk's buffer may be reused for the next read.
+    this.head.push(Buffer.from(chunk.subarray(pos, i)));
     this.headBytes += i - pos;
     if (quoted !== null) this.flushHead(quoted);
     return i;
@@ -319,11 +323,17 @@ class ServedRange {
     this.done = start >= this.end;
   }
 
+  /** Where converted ranges read their file bytes: reused, since the conversion copies what it keeps. */
+  private scratch: Buffer | null = null;
+
   /** The buffer to read into and the file position (an empty buffer: the file range is all read). */
   nextRead(): { buf: Buffer; pos: number } {
     // No more than the range still needs (plus what a held-back line head may take): a header read costs a few kB, not a chunk.
     const need = this.end - this.served + (this.conv ? QUOTE_SCAN_BYTES : 0);
-    return { buf: Buffer.allocUnsafe(Math.max(0, Math.min(BODY_CHUNK_BYTES, need, this.body.fileEnd - this.pos))), pos: this.pos };
+    const want = Math.max(0, Math.min(BODY_CHUNK_BYTES, need, this.body.fileEnd - this.pos));
+    if (!this.conv) return { buf: Buffer.allocUnsafe(want), pos: this.pos }; // yielded as it is: a fresh buffer each time
+    if (!this.scratch || this.scratch.length < want) this.scratch = Buffer.allocUnsafe(Math.max(want, Math.min(BODY_CHUNK_BYTES, this.end - this.served + QUOTE_SCAN_BYTES)));
+    return { buf: this.scratch.subarray(0, want), pos: this.pos };
   }
 
   /** Take `n` bytes read into `buf`; returns the served bytes of the range among them, or null. */
