@@ -68,7 +68,9 @@ describe('a customer-sized mbox', () => {
     expect(spec.fileBytes).toBeGreaterThan(300 * 1000 * 1000);
     const lab = await spawnLab(labArgs(mbox, join(dir, 'data')), 60_000);
     try {
-      expect(lab.stderr()).toMatch(/mailprobe lab: ready: [\d,]+ messages in [\d.]+ s/);
+      // Progress on stderr while indexing, at most a few lines a second, then the ready line.
+      expect(lab.stderr()).toMatch(/mailprobe lab: indexing export\.mbox: [\d.]+ (kB|MB) of 3\d\d MB, [\d,]+ messages\n/);
+      expect(lab.stderr()).toMatch(/mailprobe lab: ready: 3,000 messages in [\d.]+ s/);
       const r = await runPeer('python3', ['-c', DOWNLOAD, String(lab.ready.listeners.imap!.port), 'phone', '424242'], { timeoutMs: 120_000 });
       expect(r.stderr).toBe('');
       const got = JSON.parse(r.stdout) as { messages: number; bytes: number; sha256: string; subjectHits: number; bodyHits: number };

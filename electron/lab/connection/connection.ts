@@ -43,6 +43,7 @@ type OutPart = Buffer | StreamedPart;
 type OutUnit = Buffer | OutPart[];
 
 const isStreamedUnit = (u: OutUnit): u is OutPart[] => Array.isArray(u);
+const EMPTY = Buffer.alloc(0);
 
 /** A small streamed unit, read whole now (its turn has come); null for one to stream. */
 async function coalesced(unit: OutPart[]): Promise<Buffer | null> {
@@ -307,7 +308,10 @@ export abstract class LabConnection {
       while (this.outUnits.length > 0) {
         const units = this.outUnits;
         this.outUnits = [];
-        for (const unit of units) {
+        for (let i = 0; i < units.length; i++) {
+          const unit = units[i]!;
+          // Let a written unit go: FETCH 1:* of 20,000 messages queues 20,000 of them.
+          units[i] = EMPTY;
           const whole = isStreamedUnit(unit) ? await coalesced(unit) : unit;
           if (whole) {
             this.recordOut(whole, false);

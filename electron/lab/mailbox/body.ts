@@ -11,6 +11,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { findHeaderEnd } from './headers.js';
 
 /** Bytes read from a file at a time, and the most one chunk of served bytes holds (plus its added CRs). */
 export const BODY_CHUNK_BYTES = 64 * 1024;
@@ -100,8 +101,11 @@ export class ServedLines {
 
   /** Convert one chunk; the result may be shorter (a line head held back) or longer (added CRs). */
   push(chunk: Buffer): Buffer {
-    // At most one CR added per LF, plus a held-back head released.
-    this.ob = Buffer.allocUnsafe(chunk.length * 2 + this.headBytes + 2);
+    // At most one CR added per LF, plus a held-back head released: sized exactly, so a chunk of
+    // text costs its size plus its line count, not twice its size.
+    let lfs = 0;
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lfs++;
+    this.ob = Buffer.allocUnsafe(chunk.length + lfs + this.headBytes + 2);
     this.o = 0;
     let pos = 0;
     while (pos < chunk.length) {
@@ -171,7 +175,8 @@ export class ServedLines {
         break;
       }
     }
-    this.head.push(chunk.subarray(pos, i));
+    // A copy: the chunk's buffer may be reused for the next read.
+    this.head.push(Buffer.from(chunk.subarray(pos, i)));
     this.headBytes += i - pos;
     if (quoted !== null) this.flushHead(quoted);
     return i;
@@ -318,9 +323,17 @@ class ServedRange {
     this.done = start >= this.end;
   }
 
+  /** Where converted ranges read their file bytes: reused, since the conversion copies what it keeps. */
+  private scratch: Buffer | null = null;
+
   /** The buffer to read into and the file position (an empty buffer: the file range is all read). */
   nextRead(): { buf: Buffer; pos: number } {
-    return { buf: Buffer.allocUnsafe(Math.max(0, Math.min(BODY_CHUNK_BYTES, this.body.fileEnd - this.pos))), pos: this.pos };
+    // No more than the range still needs (plus what a held-back line head may take): a header read costs a few kB, not a chunk.
+    const need = this.end - this.served + (this.conv ? QUOTE_SCAN_BYTES : 0);
+    const want = Math.max(0, Math.min(BODY_CHUNK_BYTES, need, this.body.fileEnd - this.pos));
+    if (!this.conv) return { buf: Buffer.allocUnsafe(want), pos: this.pos }; // yielded as it is: a fresh buffer each time
+    if (!this.scratch || this.scratch.length < want) this.scratch = Buffer.allocUnsafe(Math.max(want, Math.min(BODY_CHUNK_BYTES, this.end - this.served + QUOTE_SCAN_BYTES)));
+    return { buf: this.scratch.subarray(0, want), pos: this.pos };
   }
 
   /** Take `n` bytes read into `buf`; returns the served bytes of the range among them, or null. */
@@ -342,31 +355,23 @@ class ServedRange {
   }
 }
 
+/** Sizes tried in turn when reading a message's root header alone. */
+const HEADER_READ_STEPS = [4 * 1024, 32 * 1024, BODY_CHUNK_BYTES * 4];
+
 /**
- * The root header block of a message (up to and including the blank line), read in chunks so
- * that a 20 MB message costs one chunk; null when there is no blank line within `limit` bytes.
+ * The root header block of a message on disk (up to and including the blank line, as
+ * findHeaderEnd sees it), read alone: a few kB for a 20 MB message. Null when there is no blank
+ * line within `limit` bytes (the caller reads the message whole); the whole message when it is
+ * all header.
  */
 export function readHeaderBlock(body: MessageBody, limit: number): Buffer | null {
   if (body.memory) return null;
-  const parts: Buffer[] = [];
-  let have = 0;
-  for (const c of body.chunksSync(0, Math.min(body.size, limit))) {
-    parts.push(c);
-    have += c.length;
-    const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    const end = headerEndIn(all);
-    if (end !== -1) return all.subarray(0, end);
-    parts.length = 0;
-    parts.push(all);
+  for (const step of [...HEADER_READ_STEPS.filter((n) => n < limit), limit]) {
+    const n = Math.min(body.size, step);
+    const buf = body.readSync(0, n);
+    const end = findHeaderEnd(buf, 0, buf.length);
+    // At the end of what was read, findHeaderEnd cannot tell "found" from "not yet": read more.
+    if (end < buf.length || n === body.size) return buf.subarray(0, end);
   }
-  // The whole message is header (no blank line): that is the header.
-  if (have === body.size) return parts.length ? Buffer.concat(parts) : Buffer.alloc(0);
   return null;
-}
-
-/** Offset after the first blank line (CRLF CRLF, or at the start), or -1. Served bytes are CRLF. */
-function headerEndIn(buf: Buffer): number {
-  if (buf.length >= 2 && buf[0] === 0x0d && buf[1] === 0x0a) return 2;
-  const at = buf.indexOf('\r\n\r\n');
-  return at === -1 ? -1 : at + 4;
 }

@@ -8,11 +8,11 @@
  * expunges, appended or delivered messages) lives in the store's memory and in `storeDir`, the
  * session's own directory.
  */
-import { openSync, readSync, closeSync, readdirSync, statSync } from 'node:fs';
+import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CrlfMeter, FileBody } from './body.js';
-import { MAILDIR_FLAGS, MAX_LOAD_MESSAGE_BYTES, MailboxFileError, SPECIAL_USE_BY_NAME, isDir } from './files.js';
+import { MAX_LOAD_MESSAGE_BYTES, MailboxFileError, SPECIAL_USE_BY_NAME, isDir, maildirFiles, maildirFlags, maildirSubfolders } from './files.js';
 import { indexMbox, INDEX_READ_BYTES, type IndexProgress } from './mbox-index.js';
 import { MailStore } from './store.js';
 
@@ -129,11 +129,7 @@ export async function indexMailbox(store: MailStore, path: string, opts: Omit<Op
     report({ bytesDone: size, bytesTotal: size, messages: found }, true);
     return;
   }
-  const folders: Array<{ name: string; dir: string }> = [{ name: 'INBOX', dir: path }];
-  for (const sub of readdirSync(path).filter((n) => n.startsWith('.') && n !== '.' && n !== '..' && isDir(join(path, n, 'cur'))).sort()) {
-    // Maildir++: ".Sent" is "Sent", ".Archive.2024" is "Archive/2024".
-    folders.push({ name: sub.slice(1).split('.').join('/'), dir: join(path, sub) });
-  }
+  const folders = [{ name: 'INBOX', dir: path }, ...maildirSubfolders(path)];
   const files = folders.map((f) => ({ ...f, entries: maildirEntries(f.dir) }));
   const bytesTotal = files.reduce((n, f) => n + f.entries.reduce((k, e) => k + e.size, 0), 0);
   const progress: IndexProgress = { bytesDone: 0, bytesTotal, messages: 0 };
@@ -155,10 +151,7 @@ export async function indexMailbox(store: MailStore, path: string, opts: Omit<Op
       } catch {
         continue; // moved away meanwhile (another program reading the Maildir)
       }
-      const flags: string[] = [];
-      const info = /:2,([^:]*)$/.exec(e.name);
-      if (info && !e.isNew) for (const [letter, flag] of MAILDIR_FLAGS) if (info[1]!.includes(letter)) flags.push(flag);
-      store.load(f.name, new FileBody(e.file, 0, measured.fileSize, measured.size, measured.transform), flags, e.mtime);
+      store.load(f.name, new FileBody(e.file, 0, measured.fileSize, measured.size, measured.transform), maildirFlags(e.name, e.isNew), e.mtime);
       progress.bytesDone += e.size;
       progress.messages += 1;
       if (progress.bytesDone - lastReport >= INDEX_READ_BYTES * 8 || progress.messages % PROGRESS_EVERY_FILES === 0) {
@@ -178,31 +171,18 @@ interface MaildirEntry {
   mtime: Date;
 }
 
-/** A Maildir folder's messages (new/ and cur/), in delivery order. */
+/** A Maildir folder's messages (new/ and cur/), in delivery order, with their sizes and mtimes. */
 function maildirEntries(dir: string): MaildirEntry[] {
   const entries: MaildirEntry[] = [];
-  for (const sub of ['new', 'cur'] as const) {
-    let names: string[] = [];
+  for (const e of maildirFiles(dir)) {
+    let st;
     try {
-      names = readdirSync(join(dir, sub));
+      st = statSync(e.file);
     } catch {
-      continue;
+      continue; // moved away meanwhile
     }
-    for (const n of names) {
-      if (n.startsWith('.')) continue;
-      const file = join(dir, sub, n);
-      let st;
-      try {
-        st = statSync(file);
-      } catch {
-        continue;
-      }
-      if (st.isFile()) entries.push({ file, name: n, isNew: sub === 'new', size: st.size, mtime: st.mtime });
-    }
+    if (st.isFile()) entries.push({ ...e, size: st.size, mtime: st.mtime });
   }
-  // Delivery order: the unique names start with the delivery time in seconds.
-  const key = (n: string) => Number(/^(\d+)/.exec(n)?.[1] ?? Number.MAX_SAFE_INTEGER);
-  entries.sort((a, b) => key(a.name) - key(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return entries;
 }
 

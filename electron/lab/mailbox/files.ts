@@ -91,16 +91,11 @@ export function loadMailStore(path: string, opts: LoadOptions = {}): MailStore {
       throw new MailboxFileError('not-a-mailbox', path, `${path} is a directory but not a Maildir (it has no cur/ and new/ subdirectories)`);
     }
     loadMaildirFolder(store, 'INBOX', path, limits);
-    const subfolders = readdirSync(path)
-      .filter((n) => n.startsWith('.') && n !== '.' && n !== '..' && isDir(join(path, n, 'cur')))
-      .sort();
-    for (const sub of subfolders) {
-      // Maildir++: ".Sent" is "Sent", ".Archive.2024" is "Archive/2024".
-      const name = sub.slice(1).split('.').join('/');
+    for (const { name, dir } of maildirSubfolders(path)) {
       if (!store.info(name)) store.create(name, SPECIAL_USE_BY_NAME[name.toLowerCase()]);
       // A loaded folder is there to be seen: subscribed, for phones that list only subscriptions (LSUB).
       store.setSubscribed(name, true);
-      loadMaildirFolder(store, name, join(path, sub), limits);
+      loadMaildirFolder(store, name, dir, limits);
     }
     return store;
   }
@@ -134,7 +129,8 @@ function add(store: MailStore, mailbox: string, raw: Buffer, flags: string[], da
   }
 }
 
-function loadMaildirFolder(store: MailStore, mailbox: string, dir: string, limits: { maxMessages: number; maxMessageBytes: number; count: number }) {
+/** A Maildir folder's message files (new/ and cur/, dot files skipped), in delivery order. */
+export function maildirFiles(dir: string): Array<{ file: string; name: string; isNew: boolean }> {
   const entries: Array<{ file: string; name: string; isNew: boolean }> = [];
   for (const sub of ['new', 'cur'] as const) {
     let names: string[] = [];
@@ -148,6 +144,29 @@ function loadMaildirFolder(store: MailStore, mailbox: string, dir: string, limit
   // Delivery order: the unique names start with the delivery time in seconds.
   const key = (n: string) => Number(/^(\d+)/.exec(n)?.[1] ?? Number.MAX_SAFE_INTEGER);
   entries.sort((a, b) => key(a.name) - key(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return entries;
+}
+
+/** The flags of a Maildir file name's info suffix (":2,FS"); a message still in new/ has none. */
+export function maildirFlags(name: string, isNew: boolean): string[] {
+  const flags: string[] = [];
+  const info = /:2,([^:]*)$/.exec(name);
+  if (info && !isNew) {
+    for (const [letter, flag] of MAILDIR_FLAGS) if (info[1]!.includes(letter)) flags.push(flag);
+  }
+  return flags;
+}
+
+/** Maildir++ subfolders of a Maildir: ".Sent" is "Sent", ".Archive.2024" is "Archive/2024". */
+export function maildirSubfolders(path: string): Array<{ name: string; dir: string }> {
+  return readdirSync(path)
+    .filter((n) => n.startsWith('.') && n !== '.' && n !== '..' && isDir(join(path, n, 'cur')))
+    .sort()
+    .map((sub) => ({ name: sub.slice(1).split('.').join('/'), dir: join(path, sub) }));
+}
+
+function loadMaildirFolder(store: MailStore, mailbox: string, dir: string, limits: { maxMessages: number; maxMessageBytes: number; count: number }) {
+  const entries = maildirFiles(dir);
   for (const e of entries) {
     let st;
     try {
@@ -159,12 +178,7 @@ function loadMaildirFolder(store: MailStore, mailbox: string, dir: string, limit
     if (st.size > limits.maxMessageBytes) {
       throw new MailboxFileError('too-big', e.file, `${e.file} is ${st.size} bytes, more than the limit of ${limits.maxMessageBytes}`);
     }
-    const flags: string[] = [];
-    const info = /:2,([^:]*)$/.exec(e.name);
-    if (info && !e.isNew) {
-      for (const [letter, flag] of MAILDIR_FLAGS) if (info[1]!.includes(letter)) flags.push(flag);
-    }
-    add(store, mailbox, toCrlf(readFileSync(e.file)), flags, st.mtime, e.file, limits);
+    add(store, mailbox, toCrlf(readFileSync(e.file)), maildirFlags(e.name, e.isNew), st.mtime, e.file, limits);
   }
 }
 
