@@ -9,7 +9,7 @@
 import type { KeyObject } from 'node:crypto';
 import { parseClientHello, type ParsedClientHello } from '../../tls/hello.js';
 import { rawRsaDecrypt } from '../../tls/legacy/rsa.js';
-import { cipherSuiteName, hex4, versionName } from '../../tls/names.js';
+import { cipherSuiteName, hex4 } from '../../tls/names.js';
 import { RecordFramer, type TlsRecord } from './framer.js';
 import { encryptedPremaster, EXT_EXTENDED_MASTER_SECRET, EXT_SESSION_TICKET, firstCertificate, HandshakeBuffer, HS, parseServerHello, sessionTicket, Truncated, type ServerHello } from './handshake.js';
 import { keyBlock, masterSecret, versionLabel, sessionHash, SSL30, TLS13, tls13NextSecret, tls13TrafficKeys, type DirectionKeys } from './kdf.js';
