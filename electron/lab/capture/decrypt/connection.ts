@@ -11,7 +11,7 @@ import { parseClientHello, type ParsedClientHello } from '../../tls/hello.js';
 import { rawRsaDecrypt } from '../../tls/legacy/rsa.js';
 import { cipherSuiteName, hex4 } from '../../tls/names.js';
 import { RecordFramer, type TlsRecord } from './framer.js';
-import { encryptedPremaster, EXT_EXTENDED_MASTER_SECRET, EXT_SESSION_TICKET, firstCertificate, HandshakeBuffer, HS, parseServerHello, sessionTicket, Truncated, type ServerHello } from './handshake.js';
+import { encryptedPremaster, EXT_ENCRYPT_THEN_MAC, EXT_EXTENDED_MASTER_SECRET, EXT_SESSION_TICKET, firstCertificate, HandshakeBuffer, HS, parseServerHello, sessionTicket, Truncated, type ServerHello } from './handshake.js';
 import { keyBlock, masterSecret, versionLabel, sessionHash, SSL30, TLS13, tls13NextSecret, tls13TrafficKeys, type DirectionKeys } from './kdf.js';
 import type { KeyLogIndex, KeyLogLabel } from './keylog.js';
 import { Aead13, createOpener, type RecordOpener } from './protection.js';
@@ -70,7 +70,8 @@ export class TlsConnection {
   private certificate?: Buffer;
   private serverHelloDone = false;
   private master?: Buffer;
-  private masterSource = '';
+  /** Which secret the keys came from, for a status when they turn out wrong. */
+  private secretName = '';
   private keys?: { client: DirectionKeys; server: DirectionKeys };
   private ticket?: Buffer;
   /** Set once nothing more can be decrypted (no secret, unsupported, handshake lost). */
@@ -200,7 +201,7 @@ export class TlsConnection {
         }
         this.shift(d);
         d.encrypted = true;
-        d.opener = createOpener(this.suite!, this.version, dir === 'c2s' ? this.keys.client : this.keys.server);
+        d.opener = createOpener(this.suite!, this.version, dir === 'c2s' ? this.keys.client : this.keys.server, this.etm());
         return true;
       case CONTENT.alert:
         this.shift(d);
@@ -316,6 +317,11 @@ export class TlsConnection {
     return !!this.server?.extendedMasterSecret && !!this.hello?.extensions.some((e) => e.type === EXT_EXTENDED_MASTER_SECRET);
   }
 
+  /** RFC 7366 §2: encrypt-then-MAC when both hellos carry the extension (not for SSL 3.0). */
+  private etm(): boolean {
+    return this.version !== SSL30 && !!this.server?.encryptThenMac && !!this.hello?.extensions.some((e) => e.type === EXT_ENCRYPT_THEN_MAC);
+  }
+
   private describe(): string {
     return `${versionLabel(this.version)} ${this.suite ? this.suite.name : cipherSuiteName(this.server?.cipherSuite ?? 0)}`;
   }
@@ -346,7 +352,7 @@ export class TlsConnection {
     }
     const logged = this.ctx.keyLog.get('CLIENT_RANDOM', this.hello!.random);
     if (logged) {
-      this.setMaster(logged, `master secret from the key log (CLIENT_RANDOM ${this.randomHex().slice(0, 16)}…)`);
+      this.setMaster(logged, `master secret from the key log (CLIENT_RANDOM ${this.randomHex().slice(0, 16)}…)`, 'key log line');
       return;
     }
     const resumable = this.hello!.sessionId.length > 0 && this.hello!.sessionId.equals(sh.sessionId);
@@ -354,7 +360,7 @@ export class TlsConnection {
     if (fromCache && fromCache.suiteId === suite.id && fromCache.version === sh.version) {
       // Resumed: the server answers the offered session with its Finished straight away; if it
       // sends a Certificate instead it is a full handshake and the key exchange decides.
-      this.setMaster(fromCache.master, `resumed session: master secret from the earlier full handshake in this capture${resumable ? ` (session ID ${sh.sessionId.toString('hex').slice(0, 16)}…)` : ' (session ticket)'}`);
+      this.setMaster(fromCache.master, `resumed session: master secret from the earlier full handshake in this capture${resumable ? ` (session ID ${sh.sessionId.toString('hex').slice(0, 16)}…)` : ' (session ticket)'}`, 'master secret of the earlier session');
       return;
     }
     if (suite.kx !== 'rsa') {
@@ -379,12 +385,14 @@ export class TlsConnection {
     return `${this.describe()}: a resumed session (abbreviated handshake) whose full handshake is not in this capture, and no key log line for client random ${this.randomHex()}`;
   }
 
-  private setMaster(master: Buffer, source: string): void {
+  private setMaster(master: Buffer, source: string, secretName: string): void {
     this.master = master;
-    this.masterSource = source;
+    this.secretName = secretName;
     this.keys = keyBlock(this.version, this.suite!, master, this.hello!.random, this.server!.random);
     this.ctx.cache.rememberId(this.server!.sessionId, this.cached());
-    this.status('decrypting', `${this.describe()}: ${source}${this.ems() ? ', extended master secret (RFC 7627)' : ''}`);
+    const ems = this.ems() ? ', extended master secret (RFC 7627)' : '';
+    const etm = this.etm() && this.suite!.kind === 'cbc' ? ', encrypt-then-MAC (RFC 7366)' : '';
+    this.status('decrypting', `${this.describe()}: ${source}${ems}${etm}`);
   }
 
   private clientKeyExchange(body: Buffer): void {
@@ -404,7 +412,7 @@ export class TlsConnection {
       const pre = premasterFromBlock(rawRsaDecrypt(key, enc));
       if (!pre) continue;
       const sh = this.ems() ? sessionHash(this.version, this.suite!, this.transcript) : undefined;
-      this.setMaster(masterSecret({ version: this.version, suite: this.suite!, preMaster: pre, clientRandom: this.hello!.random, serverRandom: this.server!.random, sessionHash: sh }), "master secret from the server's RSA key");
+      this.setMaster(masterSecret({ version: this.version, suite: this.suite!, preMaster: pre, clientRandom: this.hello!.random, serverRandom: this.server!.random, sessionHash: sh }), "master secret from the server's RSA key", 'server key');
       return;
     }
     this.stop('no-secret', `${this.describe()}: the server key does not decrypt the ClientKeyExchange (no PKCS#1 v1.5 premaster secret): it is not this server's key`);
@@ -425,6 +433,7 @@ export class TlsConnection {
     }
     this.install13('c2s', c);
     this.install13('s2c', s);
+    this.secretName = 'key log lines';
     this.status('decrypting', `${this.describe()}: traffic secrets from the key log (client random ${this.randomHex().slice(0, 16)}…)`);
   }
 
@@ -482,7 +491,7 @@ export class TlsConnection {
         return;
       }
       if (d.opened === 0) {
-        this.loseDirection(dir, `${this.describe()}: the ${SIDE[dir]} first encrypted record fails to verify (${r.reason}): the ${this.masterSource || 'secret'} is wrong for this connection`);
+        this.loseDirection(dir, `${this.describe()}: the ${SIDE[dir]} first encrypted record fails to verify (${r.reason}): the ${this.secretName || 'secret'} is wrong for this connection`);
       } else {
         this.loseDirection(dir, `${this.describe()}: a ${SIDE[dir]} record fails to verify (${r.reason}) after ${d.opened} good ones; nothing more is decrypted in this direction`);
       }

@@ -21,6 +21,7 @@ export const HS = {
   keyUpdate: 24,
 } as const;
 
+export const EXT_ENCRYPT_THEN_MAC = 0x0016;
 export const EXT_EXTENDED_MASTER_SECRET = 0x0017;
 export const EXT_SESSION_TICKET = 0x0023;
 export const EXT_SUPPORTED_VERSIONS = 0x002b;
@@ -42,6 +43,7 @@ export interface ServerHello {
   sessionId: Buffer;
   cipherSuite: number;
   extendedMasterSecret: boolean;
+  encryptThenMac: boolean;
   helloRetry: boolean;
 }
 
@@ -57,6 +59,7 @@ export function parseServerHello(body: Buffer): ServerHello {
   o += 3; // suite + compression method
   let version = legacyVersion;
   let ems = false;
+  let etm = false;
   if (o + 2 <= body.length) {
     const extEnd = o + 2 + body.readUInt16BE(o);
     need(body, extEnd);
@@ -67,10 +70,11 @@ export function parseServerHello(body: Buffer): ServerHello {
       need(body, o + 4 + len);
       if (type === EXT_SUPPORTED_VERSIONS && len === 2) version = body.readUInt16BE(o + 4);
       if (type === EXT_EXTENDED_MASTER_SECRET) ems = true;
+      if (type === EXT_ENCRYPT_THEN_MAC) etm = true;
       o += 4 + len;
     }
   }
-  return { legacyVersion, version, random, sessionId, cipherSuite, extendedMasterSecret: ems, helloRetry: random.equals(HELLO_RETRY_RANDOM) };
+  return { legacyVersion, version, random, sessionId, cipherSuite, extendedMasterSecret: ems, encryptThenMac: etm, helloRetry: random.equals(HELLO_RETRY_RANDOM) };
 }
 
 /** The first (end-entity) certificate of a TLS ≤ 1.2 Certificate message (RFC 5246 §7.4.2). */

@@ -3,7 +3,8 @@
  * so no padding oracle to guard: a failure is simply reported):
  * - MAC-then-encrypt with RC4 or CBC (RFC 6101 §5.2.3, RFC 2246 §6.2.3, RFC 4346 §6.2.3.2,
  *   RFC 5246 §6.2.3.1–2): SSL 3.0 and TLS 1.0 chain the CBC IV across records, TLS 1.1+ send it
- *   per record;
+ *   per record; or encrypt-then-MAC for CBC when both hellos asked for it (RFC 7366 §3), which
+ *   OpenSSL does by default;
  * - TLS 1.2 AEAD: AES-GCM with a 4-byte salt and 8-byte explicit nonce (RFC 5288 §3), ChaCha20-
  *   Poly1305 with the IV XOR the sequence number (RFC 7905 §2);
  * - TLS 1.3 AEAD over TLSInnerPlaintext (RFC 8446 §5.2, §5.3).
@@ -38,8 +39,8 @@ function seqBytes(seq: bigint): Buffer {
 const SSL3_PAD1 = 0x36;
 const SSL3_PAD2 = 0x5c;
 
-/** RC4 or CBC with a MAC over the plaintext. */
-class MacThenDecrypt implements RecordOpener {
+/** RC4 or CBC with an HMAC (SSL 3.0: its own MAC) over the plaintext, or over the ciphertext. */
+class MacAndDecrypt implements RecordOpener {
   private seq = 0n;
   private readonly rc4?: Rc4;
   private iv: Buffer;
@@ -51,23 +52,24 @@ class MacThenDecrypt implements RecordOpener {
     private readonly macKey: Buffer,
     private readonly key: Buffer,
     iv: Buffer,
+    private readonly encryptThenMac: boolean,
   ) {
     if (suite.kind === 'stream') this.rc4 = new Rc4(key);
     this.iv = iv;
     this.chained = suite.kind === 'stream' || version <= TLS10;
   }
 
-  private mac(type: number, version: number, data: Buffer): Buffer {
+  private mac(seq: bigint, type: number, version: number, data: Buffer): Buffer {
     const s = this.suite;
     if (this.version === SSL30) {
       // RFC 6101 §5.2.3.1: hash(secret + pad_2 + hash(secret + pad_1 + seq_num + type + length + content)).
       const padLen = s.mac === 'md5' ? 48 : 40;
       const len = Buffer.from([data.length >> 8, data.length & 0xff]);
-      const inner = createHash(s.mac).update(this.macKey).update(Buffer.alloc(padLen, SSL3_PAD1)).update(seqBytes(this.seq)).update(Buffer.from([type])).update(len).update(data).digest();
+      const inner = createHash(s.mac).update(this.macKey).update(Buffer.alloc(padLen, SSL3_PAD1)).update(seqBytes(seq)).update(Buffer.from([type])).update(len).update(data).digest();
       return createHash(s.mac).update(this.macKey).update(Buffer.alloc(padLen, SSL3_PAD2)).update(inner).digest();
     }
     const h = Buffer.allocUnsafe(13);
-    h.writeBigUInt64BE(this.seq, 0);
+    h.writeBigUInt64BE(seq, 0);
     h[8] = type;
     h.writeUInt16BE(version, 9);
     h.writeUInt16BE(data.length, 11);
@@ -92,34 +94,55 @@ class MacThenDecrypt implements RecordOpener {
   }
 
   open(type: number, version: number, fragment: Buffer): OpenResult {
+    if (this.encryptThenMac && this.suite.kind === 'cbc') return this.openEtm(type, version, fragment);
     const plain = this.decipher(fragment);
     const seq = this.seq;
     this.seq += 1n;
     if (plain === undefined) return { ok: false, reason: `a ${fragment.length}-byte fragment is not whole ${this.suite.ivLength}-byte blocks` };
     let content = plain;
     if (this.suite.kind === 'cbc') {
-      const padLen = plain[plain.length - 1];
-      if (padLen === undefined || padLen + 1 + this.suite.macLength > plain.length) return { ok: false, reason: 'bad CBC padding' };
-      if (this.version === SSL30) {
-        // RFC 6101 §5.2.3.2: padding content is arbitrary and shorter than a block.
-        if (padLen >= this.suite.ivLength) return { ok: false, reason: 'bad CBC padding' };
-      } else {
-        for (let i = plain.length - 1 - padLen; i < plain.length; i++) if (plain[i] !== padLen) return { ok: false, reason: 'bad CBC padding' };
-      }
-      content = plain.subarray(0, plain.length - padLen - 1);
+      const unpadded = this.unpad(plain, this.suite.macLength);
+      if (!unpadded) return { ok: false, reason: 'bad CBC padding' };
+      content = unpadded;
     }
     const ml = this.suite.macLength;
     if (content.length < ml) return { ok: false, reason: 'record shorter than its MAC' };
     const data = content.subarray(0, content.length - ml);
-    this.seq = seq;
-    const want = this.mac(type, version, data);
-    this.seq = seq + 1n;
-    if (!timingSafeEqual(want, content.subarray(content.length - ml))) return { ok: false, reason: 'MAC mismatch' };
+    if (!timingSafeEqual(this.mac(seq, type, version, data), content.subarray(content.length - ml))) return { ok: false, reason: 'MAC mismatch' };
     return { ok: true, type, data };
   }
 
+  /** RFC 7366 §3: the MAC covers the IV and ciphertext and is checked before decrypting. */
+  private openEtm(type: number, version: number, fragment: Buffer): OpenResult {
+    const ml = this.suite.macLength;
+    const seq = this.seq;
+    this.seq += 1n;
+    if (fragment.length < ml + this.suite.ivLength) return { ok: false, reason: 'record shorter than its MAC' };
+    const ct = fragment.subarray(0, fragment.length - ml);
+    const macOk = timingSafeEqual(this.mac(seq, type, version, ct), fragment.subarray(fragment.length - ml));
+    const plain = this.decipher(ct);
+    if (!macOk) return { ok: false, reason: 'MAC mismatch' };
+    if (plain === undefined) return { ok: false, reason: `a ${ct.length}-byte ciphertext is not whole ${this.suite.ivLength}-byte blocks` };
+    const data = this.unpad(plain, 0);
+    return data ? { ok: true, type, data } : { ok: false, reason: 'bad CBC padding' };
+  }
+
+  /** The plaintext without its CBC padding (RFC 5246 §6.2.3.2; SSL 3.0: RFC 6101 §5.2.3.2). */
+  private unpad(plain: Buffer, macLength: number): Buffer | undefined {
+    const padLen = plain[plain.length - 1];
+    if (padLen === undefined || padLen + 1 + macLength > plain.length) return undefined;
+    if (this.version === SSL30) {
+      // The padding content is arbitrary and shorter than a block.
+      if (padLen >= this.suite.ivLength) return undefined;
+    } else {
+      for (let i = plain.length - 1 - padLen; i < plain.length; i++) if (plain[i] !== padLen) return undefined;
+    }
+    return plain.subarray(0, plain.length - padLen - 1);
+  }
+
   skip(_type: number, _version: number, fragment: Buffer): void {
-    if (this.rc4 || fragment.length % this.suite.ivLength === 0) this.decipher(fragment);
+    const ct = this.encryptThenMac && this.suite.kind === 'cbc' ? fragment.subarray(0, Math.max(0, fragment.length - this.suite.macLength)) : fragment;
+    if (this.rc4 || ct.length % this.suite.ivLength === 0) this.decipher(ct);
     this.seq += 1n;
   }
 }
@@ -205,7 +228,7 @@ export class Aead13 implements RecordOpener {
   }
 }
 
-export function createOpener(suite: DecryptSuite, version: number, keys: { macKey: Buffer; key: Buffer; iv: Buffer }): RecordOpener {
+export function createOpener(suite: DecryptSuite, version: number, keys: { macKey: Buffer; key: Buffer; iv: Buffer }, encryptThenMac: boolean): RecordOpener {
   if (suite.kind === 'aead') return new Aead12(suite, keys.key, keys.iv);
-  return new MacThenDecrypt(suite, version, keys.macKey, keys.key, keys.iv);
+  return new MacAndDecrypt(suite, version, keys.macKey, keys.key, keys.iv, encryptThenMac);
 }
