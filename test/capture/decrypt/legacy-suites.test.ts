@@ -5,13 +5,10 @@
  * a customer's admin would hand over a tcpdump and key.pem; and with gnutls's key log.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadServerKey, parseKeyLog } from '../../../electron/lab/capture/decrypt/index.js';
-import { GNUTLS_SUITES, GREETING, gnutlsPriority, startHarness, testPki, type Harness } from '../../tls/harness.js';
-import { decryptRecording, runScripted, startRecordingProxy, type RecordingProxy } from './support.js';
+import { loadServerKey } from '../../../electron/lab/capture/decrypt/index.js';
+import { GNUTLS_SUITES, gnutlsPriority, startHarness, testPki, type Harness } from '../../tls/harness.js';
+import { decryptRecording, GNUTLS_CLIENT_SENT, gnutlsCapture, HARNESS_SERVER_SENT, startRecordingProxy, type RecordingProxy } from './support.js';
 
 let h: Harness;
 let proxy: RecordingProxy;
@@ -26,29 +23,15 @@ afterAll(async () => {
   await h.close();
 });
 
-/** One gnutls-cli IMAP-like session through the recording proxy; its key log file. */
 async function captured(priority: string) {
-  const keylog = join(mkdtempSync(join(tmpdir(), 'mp-keylog-')), 'keys.log');
   const n = connections++;
-  const r = await runScripted('gnutls-cli', ['--x509cafile', testPki().caFile, '-p', String(proxy.port), '--priority', priority, 'localhost'], { SSLKEYLOGFILE: keylog }, [
-    { waitFor: GREETING, send: 'a1 NOOP\r\n' },
-    { waitFor: 'a1 OK', send: 'a2 LOGIN phone 424242\r\n' },
-    { waitFor: 'a2 OK', send: 'a3 LOGOUT\r\n' },
-    { waitFor: 'a3 OK' },
-  ]);
-  expect(r.stdout, r.stderr.slice(-400)).toContain('a3 OK bye');
-  const rec = await proxy.connection(n);
-  let lines: string[] = [];
-  try {
-    lines = parseKeyLog(readFileSync(keylog, 'utf8'));
-  } catch {
-    // gnutls writes the file only when it has secrets to log
-  }
-  return { rec, keyLog: lines };
+  const { result, keyLog } = await gnutlsCapture(proxy.port, priority);
+  expect(result.stdout, result.stderr.slice(-400)).toContain('a3 OK bye');
+  return { rec: await proxy.connection(n), keyLog };
 }
 
-const CLIENT_SENT = 'a1 NOOP\r\na2 LOGIN phone 424242\r\na3 LOGOUT\r\n';
-const SERVER_SENT = `${GREETING}\r\na1 OK echo: a1 NOOP\r\na2 OK echo: a2 LOGIN phone 424242\r\n* BYE\r\na3 OK bye\r\n`;
+const CLIENT_SENT = GNUTLS_CLIENT_SENT;
+const SERVER_SENT = HARNESS_SERVER_SENT;
 
 describe.each([
   ['TLS 1.0', 'VERS-TLS1.0'],

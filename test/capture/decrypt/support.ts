@@ -4,8 +4,12 @@
  * reassembled), and a helper that feeds a recording to a decryptor.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { createTlsDecryptor, type CaptureSecrets, type DecryptOutput } from '../../../electron/lab/capture/decrypt/index.js';
+import { createTlsDecryptor, parseKeyLog, type CaptureSecrets, type DecryptOutput } from '../../../electron/lab/capture/decrypt/index.js';
+import { GREETING, testPki } from '../../tls/harness.js';
 import type { RunResult } from '../../support/run.js';
 
 export type Dir = 'c2s' | 's2c';
@@ -141,4 +145,37 @@ export function runScripted(cmd: string, args: string[], env: NodeJS.ProcessEnv,
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+export const GNUTLS_CLIENT_SENT = 'a1 NOOP\r\na2 LOGIN phone 424242\r\na3 LOGOUT\r\n';
+export const HARNESS_SERVER_SENT = `${GREETING}\r\na1 OK echo: a1 NOOP\r\na2 OK echo: a2 LOGIN phone 424242\r\n* BYE\r\na3 OK bye\r\n`;
+
+/** One gnutls-cli session (NOOP, LOGIN, LOGOUT) against the TLS harness on `port`, with
+ * gnutls's key log (SSLKEYLOGFILE). */
+export async function gnutlsCapture(port: number, priority: string): Promise<{ result: RunResult; keyLog: string[] }> {
+  const file = join(mkdtempSync(join(tmpdir(), 'mp-keylog-')), 'keys.log');
+  const result = await runScripted('gnutls-cli', ['--x509cafile', testPki().caFile, '-p', String(port), '--priority', priority, 'localhost'], { SSLKEYLOGFILE: file }, [
+    { waitFor: GREETING, send: 'a1 NOOP\r\n' },
+    { waitFor: 'a1 OK', send: 'a2 LOGIN phone 424242\r\n' },
+    { waitFor: 'a2 OK', send: 'a3 LOGOUT\r\n' },
+    { waitFor: 'a3 OK' },
+  ]);
+  let keyLog: string[] = [];
+  try {
+    keyLog = parseKeyLog(readFileSync(file, 'utf8'));
+  } catch {
+    // no file: gnutls had nothing to log
+  }
+  return { result, keyLog };
+}
+
+/** The records of a captured direction: offset of each header, type and length. */
+export function recordsOf(stream: Buffer): Array<{ offset: number; type: number; length: number }> {
+  const out: Array<{ offset: number; type: number; length: number }> = [];
+  for (let o = 0; o + 5 <= stream.length; ) {
+    const length = stream.readUInt16BE(o + 3);
+    out.push({ offset: o, type: stream[o], length });
+    o += 5 + length;
+  }
+  return out;
 }

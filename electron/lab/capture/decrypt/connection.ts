@@ -278,6 +278,9 @@ export class TlsConnection {
 
   private serverMessage(type: number, body: Buffer, raw: Buffer): boolean {
     if (!this.hello) return false;
+    // The server's second flight (NewSessionTicket) follows the client's key exchange, which
+    // must enter the transcript first (RFC 5246 §7.3, Figure 1).
+    if (this.serverHelloDone && !this.master) return false;
     switch (type) {
       case HS.serverHello: {
         const sh = parseServerHello(body);
