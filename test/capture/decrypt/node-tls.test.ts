@@ -9,7 +9,7 @@ import { constants } from 'node:crypto';
 import { loadServerKey, type CaptureSecrets } from '../../../electron/lab/capture/decrypt/index.js';
 import { testPki } from '../../tls/harness.js';
 import { NODE_GREETING, runNodeClient, startNodeTlsServer, type NodeTlsServer } from './node-peers.js';
-import { decryptRecording, startRecordingProxy, type RecordingProxy } from './support.js';
+import { decryptRecording, gnutlsCapture, startRecordingProxy, type RecordingProxy } from './support.js';
 
 const LINES = ['NOOP', 'LOGIN phone 424242', 'SELECT INBOX'];
 const CLIENT_SENT = 'a1 NOOP\r\na2 LOGIN phone 424242\r\na3 SELECT INBOX\r\na4 LOGOUT\r\n';
@@ -180,4 +180,24 @@ describe('TLS 1.2 session resumption, with only the server key', () => {
     expect(b.c2s).toBe(CLIENT_SENT);
     expect(b.s2c).toBe(SERVER_SENT);
   });
+});
+
+describe('TLS 1.2 without the extended master secret (gnutls-cli %NO_SESSION_HASH:%NO_ETM)', () => {
+  for (const [items, iana] of [
+    ['+AES-128-CBC:+SHA256', 'TLS_RSA_WITH_AES_128_CBC_SHA256'],
+    ['+AES-256-GCM:+AEAD', 'TLS_RSA_WITH_AES_256_GCM_SHA384'],
+  ] as const) {
+    it(`${iana}: the master secret comes from the randoms, and the key decrypts it`, async () => {
+      const p = await peer({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'AES128-SHA256:AES256-GCM-SHA384' });
+      const priority = `NONE:+VERS-TLS1.2:${items}:+RSA:+COMP-NULL:+SIGN-ALL:+CTYPE-X509:%NO_SESSION_HASH:%NO_ETM`;
+      const { result, keyLog } = await gnutlsCapture(p.proxy.port, priority, NODE_GREETING);
+      expect(result.stdout, result.stderr.slice(-300)).toContain('a3 OK bye');
+      const rec = await p.proxy.connection(p.n++);
+      const d = decryptRecording(rec, { keyLog: [], serverKeys: [serverKey()] });
+      expect(d.statuses).toEqual([{ kind: 'status', state: 'decrypting', detail: `TLS 1.2 ${iana}: master secret from the server's RSA key` }]);
+      expect(d.c2s).toBe('a1 NOOP\r\na2 LOGIN phone 424242\r\na3 LOGOUT\r\n');
+      expect(d.s2c).toBe(`${NODE_GREETING}\r\na1 OK echo: a1 NOOP\r\na2 OK echo: a2 LOGIN phone 424242\r\n* BYE\r\na3 OK bye\r\n`);
+      expect(decryptRecording(rec, { keyLog, serverKeys: [] }).c2s).toBe(d.c2s);
+    });
+  }
 });

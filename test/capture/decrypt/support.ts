@@ -152,10 +152,10 @@ export const HARNESS_SERVER_SENT = `${GREETING}\r\na1 OK echo: a1 NOOP\r\na2 OK 
 
 /** One gnutls-cli session (NOOP, LOGIN, LOGOUT) against the TLS harness on `port`, with
  * gnutls's key log (SSLKEYLOGFILE). */
-export async function gnutlsCapture(port: number, priority: string): Promise<{ result: RunResult; keyLog: string[] }> {
+export async function gnutlsCapture(port: number, priority: string, greeting = GREETING): Promise<{ result: RunResult; keyLog: string[] }> {
   const file = join(mkdtempSync(join(tmpdir(), 'mp-keylog-')), 'keys.log');
   const result = await runScripted('gnutls-cli', ['--x509cafile', testPki().caFile, '-p', String(port), '--priority', priority, 'localhost'], { SSLKEYLOGFILE: file }, [
-    { waitFor: GREETING, send: 'a1 NOOP\r\n' },
+    { waitFor: greeting, send: 'a1 NOOP\r\n' },
     { waitFor: 'a1 OK', send: 'a2 LOGIN phone 424242\r\n' },
     { waitFor: 'a2 OK', send: 'a3 LOGOUT\r\n' },
     { waitFor: 'a3 OK' },
