@@ -84,6 +84,6 @@ describe('the wrong secret gives a status, never garbage', () => {
     const r = decryptRecording(rec, { keyLog: wrong, serverKeys: [] });
     expect(r.outputs.filter((o) => o.kind === 'plaintext')).toEqual([]);
     expect(r.statuses.map((s) => s.state)).toEqual(['decrypting', 'lost-sync', 'lost-sync']);
-    expect(r.statuses[1].detail).toMatch(/first encrypted record fails to verify \((MAC mismatch|bad CBC padding)\): the key log line is wrong for this connection/);
+    expect(r.statuses[1].detail).toMatch(/first encrypted record fails to verify \((MAC mismatch|bad CBC padding)\): wrong secret \(key log line\)/);
   });
 });

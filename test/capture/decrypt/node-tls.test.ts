@@ -128,6 +128,16 @@ describe('TLS 1.3 with the key log', () => {
     expect(r.statuses[0]).toMatchObject({ state: 'no-secret', detail: expect.stringContaining('TLS 1.3 always needs a key log') });
   });
 
+  it('a wrong server secret in the key log: that direction fails its tag and gives no garbage; the other still reads', async () => {
+    const { run, rec } = await capture(p, {});
+    const wrong = run.keyLog.map((l) => (l.startsWith('SERVER_HANDSHAKE_TRAFFIC_SECRET ') ? l.replace(/.$/, (c) => (c === '0' ? '1' : '0')) : l));
+    const r = decryptRecording(rec, { keyLog: wrong, serverKeys: [] });
+    expect(r.s2c).toBe('');
+    expect(r.c2s).toBe(CLIENT_SENT);
+    expect(r.statuses.map((s) => s.state)).toEqual(['decrypting', 'lost-sync']);
+    expect(r.statuses[1].detail).toContain("the server's first encrypted record fails to verify (authentication tag mismatch): wrong secret (TLS 1.3 key log lines)");
+  });
+
   it('after a HelloRetryRequest (the server wants another group than the client guessed)', async () => {
     const hrr = await peer({ minVersion: 'TLSv1.3', ecdhCurve: 'P-384' });
     const { run, rec } = await capture(hrr, { ecdhCurve: 'X25519:P-384' });

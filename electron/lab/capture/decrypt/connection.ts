@@ -436,7 +436,7 @@ export class TlsConnection {
     }
     this.install13('c2s', c);
     this.install13('s2c', s);
-    this.secretName = 'key log lines';
+    this.secretName = 'TLS 1.3 key log lines';
     this.status('decrypting', `${this.describe()}: traffic secrets from the key log (client random ${this.randomHex().slice(0, 16)}…)`);
   }
 
@@ -494,7 +494,7 @@ export class TlsConnection {
         return;
       }
       if (d.opened === 0) {
-        this.loseDirection(dir, `${this.describe()}: the ${SIDE[dir]} first encrypted record fails to verify (${r.reason}): the ${this.secretName || 'secret'} is wrong for this connection`);
+        this.loseDirection(dir, `${this.describe()}: the ${SIDE[dir]} first encrypted record fails to verify (${r.reason}): wrong secret (${this.secretName})`);
       } else {
         this.loseDirection(dir, `${this.describe()}: a ${SIDE[dir]} record fails to verify (${r.reason}) after ${d.opened} good ones; nothing more is decrypted in this direction`);
       }
