@@ -118,12 +118,12 @@ export class TlsConnection {
     this.finished = true;
   }
 
-  private loseDirection(direction: Direction, detail: string): void {
+  private loseDirection(direction: Direction, detail: string, state: 'lost-sync' | 'unsupported' = 'lost-sync'): void {
     const d = this.dirs[direction];
     if (d.dead || this.finished) return;
     d.dead = true;
     d.queue = [];
-    this.status('lost-sync', detail);
+    this.status(state, detail);
   }
 
   private enqueue(direction: Direction, records: TlsRecord[]): void {
@@ -507,7 +507,7 @@ export class TlsConnection {
     } else if (r.type === CONTENT.handshake) {
       if (this.version === TLS13) this.innerHandshake13(dir, r.data);
       else if (d.opened > 1 && r.data[0] !== HS.helloRequest && r.data[0] !== HS.newSessionTicket) {
-        this.loseDirection(dir, `${this.describe()}: renegotiation (an encrypted ${r.data[0] === HS.clientHello ? 'ClientHello' : `handshake message ${r.data[0]}`}) is not followed; nothing more is decrypted in this direction`);
+        this.loseDirection(dir, `${this.describe()}: renegotiation (an encrypted ${r.data[0] === HS.clientHello ? 'ClientHello' : `handshake message ${r.data[0]}`}) is not followed; nothing more is decrypted in this direction`, 'unsupported');
       }
     }
   }
