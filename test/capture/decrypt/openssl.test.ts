@@ -5,14 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadServerKey, parseKeyLog } from '../../../electron/lab/capture/decrypt/index.js';
-import { testPki } from '../../tls/harness.js';
+import { freePort, waitForPort } from '../../support/dovecot.js';
+import { runInteractive, testPki } from '../../tls/harness.js';
 import { NODE_GREETING, startNodeTlsServer, type NodeTlsServer } from './node-peers.js';
-import { decryptRecording, runScripted, startRecordingProxy, type RecordingProxy } from './support.js';
+import { decryptRecording, startRecordingProxy, type RecordingProxy } from './support.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
@@ -25,10 +25,9 @@ describe('TLS 1.3 KeyUpdate', () => {
     const proxy: RecordingProxy = await startRecordingProxy(server.port);
     cleanup.push(() => server.close(), () => proxy.close());
     const keylog = join(mkdtempSync(join(tmpdir(), 'mp-keylog-')), 'keys.log');
-    const r = await runScripted(
+    const r = await runInteractive(
       'openssl',
       ['s_client', '-connect', `127.0.0.1:${proxy.port}`, '-servername', 'localhost', '-CAfile', testPki().caFile, '-tls1_3', '-keylogfile', keylog],
-      {},
       [
         { waitFor: NODE_GREETING, send: 'a1 NOOP\n' },
         { waitFor: 'a1 OK', send: 'k\n', pauseMs: 100 },
@@ -38,6 +37,7 @@ describe('TLS 1.3 KeyUpdate', () => {
         { waitFor: 'a3 OK', send: 'a4 LOGOUT\n' },
         { waitFor: 'a4 OK' },
       ],
+      15_000,
     );
     expect(r.stdout, r.stderr.slice(-400)).toContain('a4 OK bye');
     expect(r.stderr.match(/KEYUPDATE/g)).toHaveLength(2);
@@ -49,35 +49,12 @@ describe('TLS 1.3 KeyUpdate', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function startSServer(args: string[]): Promise<{ port: number; child: ChildProcess }> {
   const pki = testPki();
   const port = await freePort();
   const child = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-key', join(pki.dir, 'server.key'), '-cert', join(pki.dir, 'server.pem'), '-rev', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   // s_server's stdout is block-buffered into a pipe: wait until the port accepts instead.
-  const end = Date.now() + 5000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const c = connect(port, '127.0.0.1');
-      c.on('connect', () => {
-        c.destroy();
-        resolve(true);
-      });
-      c.on('error', () => resolve(false));
-    });
-    if (up) break;
-    if (Date.now() > end) throw new Error('openssl s_server did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitForPort(port, 5000);
   return { port, child };
 }
 

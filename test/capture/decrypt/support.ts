@@ -3,13 +3,12 @@
  * it in each direction with timestamps (what tcpdump on the server would hold, already
  * reassembled), and a helper that feeds a recording to a decryptor.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createTlsDecryptor, parseKeyLog, type CaptureSecrets, type DecryptOutput } from '../../../electron/lab/capture/decrypt/index.js';
-import { GREETING, testPki } from '../../tls/harness.js';
+import { GREETING, runInteractive, testPki } from '../../tls/harness.js';
 import type { RunResult } from '../../support/run.js';
 
 export type Dir = 'c2s' | 's2c';
@@ -105,48 +104,6 @@ export function decryptSteps(steps: Array<{ dir: Dir; bytes?: Buffer; gap?: numb
   return collect(out);
 }
 
-/** A program that reads a script from stdin, with environment variables (SSLKEYLOGFILE). */
-export function runScripted(cmd: string, args: string[], env: NodeJS.ProcessEnv, steps: Array<{ waitFor: string | RegExp; send?: string; pauseMs?: number }>, timeoutMs = 15_000): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    let step = 0;
-    let busy = false;
-    const advance = (): void => {
-      if (busy) return;
-      while (step < steps.length) {
-        const s = steps[step];
-        const hit = typeof s.waitFor === 'string' ? stdout.includes(s.waitFor) : s.waitFor.test(stdout);
-        if (!hit) return;
-        step += 1;
-        if (s.send !== undefined) child.stdin.write(s.send);
-        if (s.pauseMs) {
-          busy = true;
-          setTimeout(() => {
-            busy = false;
-            advance();
-          }, s.pauseMs);
-          return;
-        }
-      }
-      child.stdin.end();
-    };
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString('latin1');
-      advance();
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('latin1')));
-    child.stdin.on('error', () => undefined);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    advance();
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 export const GNUTLS_CLIENT_SENT = 'a1 NOOP\r\na2 LOGIN phone 424242\r\na3 LOGOUT\r\n';
 export const HARNESS_SERVER_SENT = `${GREETING}\r\na1 OK echo: a1 NOOP\r\na2 OK echo: a2 LOGIN phone 424242\r\n* BYE\r\na3 OK bye\r\n`;
 
@@ -154,12 +111,12 @@ export const HARNESS_SERVER_SENT = `${GREETING}\r\na1 OK echo: a1 NOOP\r\na2 OK 
  * gnutls's key log (SSLKEYLOGFILE). */
 export async function gnutlsCapture(port: number, priority: string, greeting = GREETING): Promise<{ result: RunResult; keyLog: string[] }> {
   const file = join(mkdtempSync(join(tmpdir(), 'mp-keylog-')), 'keys.log');
-  const result = await runScripted('gnutls-cli', ['--x509cafile', testPki().caFile, '-p', String(port), '--priority', priority, 'localhost'], { SSLKEYLOGFILE: file }, [
+  const result = await runInteractive('gnutls-cli', ['--x509cafile', testPki().caFile, '-p', String(port), '--priority', priority, 'localhost'], [
     { waitFor: greeting, send: 'a1 NOOP\r\n' },
     { waitFor: 'a1 OK', send: 'a2 LOGIN phone 424242\r\n' },
     { waitFor: 'a2 OK', send: 'a3 LOGOUT\r\n' },
     { waitFor: 'a3 OK' },
-  ]);
+  ], 10_000, { SSLKEYLOGFILE: file });
   let keyLog: string[] = [];
   try {
     keyLog = parseKeyLog(readFileSync(file, 'utf8'));

@@ -8,6 +8,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { pHash, prf10 } from '../../tls/legacy/prf.js';
+import { keyBlockLength, splitKeyBlock } from '../../tls/legacy/record.js';
 import type { DecryptSuite } from './suites.js';
 
 export const SSL30 = 0x0300;
@@ -84,22 +85,12 @@ export interface DirectionKeys {
 
 /** RFC 5246 §6.3 (and RFC 6101 §6.2.2): client MAC, server MAC, client key, server key, client IV, server IV. */
 export function keyBlock(version: number, suite: DecryptSuite, master: Buffer, clientRandom: Buffer, serverRandom: Buffer): { client: DirectionKeys; server: DirectionKeys } {
-  const length = 2 * (suite.macLength + suite.keyLength + suite.ivLength);
+  const shape = { macLength: suite.macLength, keyLength: suite.keyLength, blockLength: suite.ivLength };
+  const length = keyBlockLength(shape);
   const seed = Buffer.concat([serverRandom, clientRandom]);
   const kb = version === SSL30 ? ssl3Expand(master, seed, length) : prf(version, suite, master, 'key expansion', seed, length);
-  let o = 0;
-  const take = (n: number): Buffer => {
-    const v = Buffer.from(kb.subarray(o, o + n));
-    o += n;
-    return v;
-  };
-  const cMac = take(suite.macLength);
-  const sMac = take(suite.macLength);
-  const cKey = take(suite.keyLength);
-  const sKey = take(suite.keyLength);
-  const cIv = take(suite.ivLength);
-  const sIv = take(suite.ivLength);
-  return { client: { macKey: cMac, key: cKey, iv: cIv }, server: { macKey: sMac, key: sKey, iv: sIv } };
+  const m = splitKeyBlock(shape, kb);
+  return { client: { macKey: m.clientMac, key: m.clientKey, iv: m.clientIv }, server: { macKey: m.serverMac, key: m.serverKey, iv: m.serverIv } };
 }
 
 /** RFC 8446 §7.1: HKDF-Expand-Label(Secret, Label, Context, Length) with the "tls13 " prefix. */

@@ -36,6 +36,13 @@ function seqBytes(seq: bigint): Buffer {
   return b;
 }
 
+/** RFC 7905 §2, RFC 8446 §5.3: the 12-byte IV XOR the sequence number, left-padded. */
+function xorNonce(iv: Buffer, seq: Buffer): Buffer {
+  const nonce = Buffer.from(iv);
+  for (let i = 0; i < 8; i++) nonce[4 + i] ^= seq[i];
+  return nonce;
+}
+
 const SSL3_PAD1 = 0x36;
 const SSL3_PAD2 = 0x5c;
 
@@ -164,12 +171,7 @@ class Aead12 implements RecordOpener {
     const gcm = this.suite.cipher !== 'chacha20-poly1305';
     const explicit = gcm ? GCM_EXPLICIT_NONCE_LENGTH : 0;
     if (fragment.length < explicit + AEAD_TAG_LENGTH) return { ok: false, reason: 'record shorter than its nonce and tag' };
-    let nonce: Buffer;
-    if (gcm) nonce = Buffer.concat([this.iv, fragment.subarray(0, explicit)]);
-    else {
-      nonce = Buffer.from(this.iv);
-      for (let i = 0; i < 8; i++) nonce[4 + i] ^= seq[i];
-    }
+    const nonce = gcm ? Buffer.concat([this.iv, fragment.subarray(0, explicit)]) : xorNonce(this.iv, seq);
     const ct = fragment.subarray(explicit, fragment.length - AEAD_TAG_LENGTH);
     const aad = Buffer.allocUnsafe(13);
     seq.copy(aad, 0);
@@ -211,8 +213,7 @@ export class Aead13 implements RecordOpener {
     const seq = seqBytes(this.seq);
     this.seq += 1n;
     if (fragment.length < AEAD_TAG_LENGTH + 1) return { ok: false, reason: 'record shorter than its tag' };
-    const nonce = Buffer.from(this.iv);
-    for (let i = 0; i < 8; i++) nonce[4 + i] ^= seq[i];
+    const nonce = xorNonce(this.iv, seq);
     const aad = Buffer.from([type, version >> 8, version & 0xff, fragment.length >> 8, fragment.length & 0xff]);
     const r = aeadOpen(this.suite, this.key, nonce, aad, fragment.subarray(0, fragment.length - AEAD_TAG_LENGTH), fragment.subarray(fragment.length - AEAD_TAG_LENGTH), type);
     if (!r.ok) return r;
