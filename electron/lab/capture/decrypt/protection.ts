@@ -154,20 +154,35 @@ class MacAndDecrypt implements RecordOpener {
   }
 }
 
-/** TLS 1.2 AES-GCM and ChaCha20-Poly1305. */
-class Aead12 implements RecordOpener {
+/** What both AEAD record formats share: a key, an IV and a sequence number per direction. */
+abstract class AeadOpener implements RecordOpener {
   private seq = 0n;
   readonly chained = false;
 
   constructor(
-    private readonly suite: DecryptSuite,
-    private readonly key: Buffer,
-    private readonly iv: Buffer,
+    protected readonly suite: DecryptSuite,
+    protected readonly key: Buffer,
+    protected readonly iv: Buffer,
   ) {}
 
-  open(type: number, version: number, fragment: Buffer): OpenResult {
+  /** This record's sequence number, as 8 bytes, and count it. */
+  protected nextSeq(): Buffer {
     const seq = seqBytes(this.seq);
     this.seq += 1n;
+    return seq;
+  }
+
+  abstract open(type: number, version: number, fragment: Buffer): OpenResult;
+
+  skip(): void {
+    this.seq += 1n;
+  }
+}
+
+/** TLS 1.2 AES-GCM and ChaCha20-Poly1305. */
+class Aead12 extends AeadOpener {
+  open(type: number, version: number, fragment: Buffer): OpenResult {
+    const seq = this.nextSeq();
     const gcm = this.suite.cipher !== 'chacha20-poly1305';
     const explicit = gcm ? GCM_EXPLICIT_NONCE_LENGTH : 0;
     if (fragment.length < explicit + AEAD_TAG_LENGTH) return { ok: false, reason: 'record shorter than its nonce and tag' };
@@ -179,10 +194,6 @@ class Aead12 implements RecordOpener {
     aad.writeUInt16BE(version, 9);
     aad.writeUInt16BE(ct.length, 11);
     return aeadOpen(this.suite, this.key, nonce, aad, ct, fragment.subarray(fragment.length - AEAD_TAG_LENGTH), type);
-  }
-
-  skip(): void {
-    this.seq += 1n;
   }
 }
 
@@ -199,19 +210,9 @@ function aeadOpen(suite: DecryptSuite, key: Buffer, nonce: Buffer, aad: Buffer, 
 }
 
 /** RFC 8446 §5.2–5.3: per-record nonce = IV XOR sequence number, additional data = the header. */
-export class Aead13 implements RecordOpener {
-  private seq = 0n;
-  readonly chained = false;
-
-  constructor(
-    private readonly suite: DecryptSuite,
-    private readonly key: Buffer,
-    private readonly iv: Buffer,
-  ) {}
-
+export class Aead13 extends AeadOpener {
   open(type: number, version: number, fragment: Buffer): OpenResult {
-    const seq = seqBytes(this.seq);
-    this.seq += 1n;
+    const seq = this.nextSeq();
     if (fragment.length < AEAD_TAG_LENGTH + 1) return { ok: false, reason: 'record shorter than its tag' };
     const nonce = xorNonce(this.iv, seq);
     const aad = Buffer.from([type, version >> 8, version & 0xff, fragment.length >> 8, fragment.length & 0xff]);
@@ -222,10 +223,6 @@ export class Aead13 implements RecordOpener {
     while (end > 0 && r.data[end - 1] === 0) end--;
     if (end === 0) return { ok: false, reason: 'TLSInnerPlaintext without a content type' };
     return { ok: true, type: r.data[end - 1], data: r.data.subarray(0, end - 1) };
-  }
-
-  skip(): void {
-    this.seq += 1n;
   }
 }
 
