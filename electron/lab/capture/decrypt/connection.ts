@@ -52,6 +52,8 @@ class DirectionState {
   /** The previous record was damaged by a gap and the cipher chains state across records. */
   afterDamage = false;
   dead = false;
+  /** A record of this direction has been looked at (the first must be a handshake). */
+  seenRecord = false;
   /** Why this direction ends after its queued records (the framing was lost). */
   endDetail?: string;
   /** TLS 1.3: handshake messages inside encrypted records. */
@@ -138,6 +140,17 @@ export class TlsConnection {
   }
 
   private pump(): void {
+    try {
+      this.pumpRecords();
+    } catch (e) {
+      // Bytes no rule above foresaw: the connection is given up with a status, never the capture.
+      this.status('lost-sync', `the decryptor could not follow this connection: ${(e as Error).message}`);
+      this.finished = true;
+      for (const d of Object.values(this.dirs)) d.queue = [];
+    }
+  }
+
+  private pumpRecords(): void {
     let progress = true;
     while (progress && !this.finished) {
       progress = false;
@@ -170,6 +183,16 @@ export class TlsConnection {
       this.shift(d);
       this.protectedRecord(dir, rec);
       return true;
+    }
+    if (!d.seenRecord) {
+      d.seenRecord = true;
+      if (rec.type !== CONTENT.handshake) {
+        // RFC 5246 §7.3: every connection opens with the hellos in handshake records; this one
+        // was captured after they passed, so there is nothing to derive keys from.
+        this.status('lost-sync', `the capture starts inside the connection, after its TLS handshake (the ${SIDE[dir]} first record is of type ${rec.type}, not a handshake): it cannot be decrypted`);
+        this.finished = true;
+        return false;
+      }
     }
     switch (rec.type) {
       case CONTENT.handshake:
@@ -281,6 +304,7 @@ export class TlsConnection {
     // The server's second flight (NewSessionTicket) follows the client's key exchange, which
     // must enter the transcript first (RFC 5246 §7.3, Figure 1).
     if (this.serverHelloDone && !this.master) return false;
+    if (type !== HS.serverHello && !this.server && !this.helloRetry) return this.protocolError('s2c', `handshake message ${type} before the ServerHello`);
     switch (type) {
       case HS.serverHello: {
         const sh = parseServerHello(body);
