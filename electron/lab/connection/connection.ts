@@ -295,7 +295,8 @@ export abstract class LabConnection {
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('end', () => {
       this.closeInfo ??= { by: 'client', reason: 'client closed the connection' };
-      stream.end();
+      // After QUIT our side is already ended; a second end() costs an error object with a stack.
+      if (!stream.writableEnded) stream.end();
     });
     stream.on('drain', () => stream.resume());
   }

@@ -18,7 +18,7 @@ import { formatReply } from './codec/reply.js';
 import { SMTP_COMMANDS } from './commands/index.js';
 import { SmtpError } from './errors.js';
 import type { SmtpServerOptions } from './options.js';
-import type { MessageSpool, SpoolWriter } from './spool.js';
+import type { MessageSpool, PartReservation, SpoolWriter } from './spool.js';
 
 /** How the shared plumbing speaks SMTP. */
 const SMTP_WORDS = {
@@ -65,6 +65,9 @@ export class SmtpSession extends LabConnection {
   private commandsSeen = 0;
   /** Authenticated, or a transaction started: the setup deadline gives way to the idle timer. */
   private setupDone = false;
+  /** The next message's spool file, created while MAIL and RCPT are answered (spool.ts). */
+  private reservedPart: PartReservation | null = null;
+  private reservePending = false;
 
   constructor(
     id: string,
@@ -135,6 +138,8 @@ export class SmtpSession extends LabConnection {
   protected closed(): void {
     // The client vanished mid-DATA: nothing half-received is kept or delivered.
     this.data?.writer?.abort();
+    this.reservedPart?.release();
+    this.reservedPart = null;
   }
 
   private newFramer(): LineFramer {
@@ -246,6 +251,22 @@ export class SmtpSession extends LabConnection {
   beginTransaction(tx: Transaction): void {
     this.transaction = tx;
     this.setupComplete();
+    this.reserveMessageFile();
+  }
+
+  /**
+   * DATA most likely follows: its file is created meanwhile, off the reply path (spool.ts). Even
+   * handing the create to the thread pool costs a thread wake-up, so it is asked for once the
+   * reply is written (the next tick, after flushOut).
+   */
+  private reserveMessageFile(): void {
+    if (this.reservedPart || this.reservePending) return;
+    this.reservePending = true;
+    process.nextTick(() => {
+      this.reservePending = false;
+      if (this.reservedPart || this.data || this.ending || this.spool.full) return;
+      this.reservedPart = this.spool.reserve();
+    });
   }
 
   endTransaction(): void {
@@ -260,6 +281,8 @@ export class SmtpSession extends LabConnection {
   authenticated(user: string): void {
     this.user = user;
     this.setupComplete();
+    // A submission client sends MAIL next: its message file is created while it does.
+    this.reserveMessageFile();
   }
 
   recordAuth(mechanism: string, user: string, ok: boolean, reason?: string): void {
@@ -291,7 +314,10 @@ export class SmtpSession extends LabConnection {
     this.emit(formatReply(354, null, 'End data with <CR><LF>.<CR><LF>'));
     const tooBigDeclared = (this.transaction?.declaredSize ?? 0) > this.spool.room;
     const refusal = this.spool.full || tooBigDeclared ? new SmtpError('storage-full') : null;
-    this.data = { decoder: new DataDecoder(), writer: refusal ? null : this.spool.begin(), refusal };
+    const reserved = this.reservedPart;
+    this.reservedPart = null;
+    if (refusal) reserved?.release();
+    this.data = { decoder: new DataDecoder(), writer: refusal ? null : this.spool.begin(reserved), refusal };
     this.framer.stop();
   }
 
