@@ -45,6 +45,37 @@ export async function measure(session: () => Promise<number>, sequential: number
   return { median: pct(times, 0.5), p95: pct(times, 0.95), burstWallMedian: pct(walls, 0.5), perSecond: (total / elapsed) * 1000 };
 }
 
+/**
+ * `measure` for several servers at once, interleaved: one session to each in turn, then one burst
+ * to each in turn. On a shared machine the load moves within a run; taken in turn, every server
+ * is measured under the same load, so the ratios mean something even when the figures move.
+ */
+export async function measureInterleaved(servers: ReadonlyArray<readonly [string, () => Promise<number>]>, sequential: number, bursts: number, progress?: (text: string) => void): Promise<Map<string, Figures>> {
+  for (let i = 0; i < 20; i++) for (const [, session] of servers) await session(); // warm-up
+  const times = new Map(servers.map(([name]) => [name, [] as number[]]));
+  for (let i = 0; i < sequential; i++) {
+    for (const [name, session] of servers) times.get(name)!.push(await session());
+    if (progress && (i + 1) % 50 === 0) progress(`one at a time: ${i + 1} of ${sequential} rounds`);
+  }
+  const walls = new Map(servers.map(([name]) => [name, [] as number[]]));
+  for (let b = 0; b < bursts; b++) {
+    for (const [name, session] of servers) {
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: BURST_SIZE }, () => session()));
+      walls.get(name)!.push(performance.now() - t0);
+    }
+  }
+  const out = new Map<string, Figures>();
+  for (const [name] of servers) {
+    const t = times.get(name)!.sort((a, b) => a - b);
+    const w = walls.get(name)!;
+    const busy = w.reduce((a, b) => a + b, 0);
+    w.sort((a, b) => a - b);
+    out.set(name, { median: pct(t, 0.5), p95: pct(t, 0.95), burstWallMedian: pct(w, 0.5), perSecond: ((w.length * BURST_SIZE) / busy) * 1000 });
+  }
+  return out;
+}
+
 export interface LabProcess {
   listeners: Record<string, { host: string; port: number }>;
   sessionDir: string;
