@@ -538,5 +538,4 @@ export class SmtpSession extends LabConnection {
     }
     this.ok(250, '2.0.0', `Ok: ${m.size} bytes`);
   }
-
 }
