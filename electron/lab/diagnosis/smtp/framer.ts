@@ -85,18 +85,7 @@ export class SmtpLineFramer {
 
   push(data: Buffer, at: FramerInput): SmtpLine[] {
     const out: SmtpLine[] = [];
-    let pos = 0;
-    while (pos < data.length) {
-      if (this.first === null) this.first = at;
-      addSeq(this.seqs, at.seq);
-      const lf = data.indexOf(0x0a, pos);
-      const end = lf === -1 ? data.length : lf;
-      this.append(data.subarray(pos, end));
-      if (lf === -1) break;
-      this.bytes += 1;
-      out.push(this.endLine());
-      pos = lf + 1;
-    }
+    this.feed(data, at, (line) => out.push(line), () => undefined);
     return out;
   }
 
