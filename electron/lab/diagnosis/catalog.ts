@@ -151,8 +151,8 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
       : 'Turn on "SMTP authorisation" (outgoing server login) on the phone. If it never logs in, the server must also send the old "AUTH=" line (Postfix: broken_sasl_auth_clients = yes).',
   }),
   'pop3-no-uidl': (d) => ({
-    title: 'The phone downloads every message again on every check (POP3 without UIDL)',
-    explanation: `The phone never asked for the messages' unique ids (UIDL) and downloaded all ${String(d.messages ?? '')} messages (${kb(Number(d.bytes ?? 0))} in ${String(d.checks ?? 1)} check${Number(d.checks ?? 1) === 1 ? '' : 's'}). It cannot tell new mail from mail it already has.`,
+    title: Number(d.checks ?? 1) > 1 ? 'The phone downloads every message again on every check (POP3 without UIDL)' : 'The phone downloaded every message without asking for their unique ids (POP3 without UIDL)',
+    explanation: `The phone never asked for the messages' unique ids (UIDL) and downloaded all ${String(d.messages ?? '')} messages (${kb(Number(d.bytes ?? 0))} in ${String(d.checks ?? 1)} check${Number(d.checks ?? 1) === 1 ? '' : 's'}). It cannot tell new mail from mail it already has${Number(d.checks ?? 1) > 1 ? '' : ': if it does this on every check, it downloads everything again each time'}.`,
     recommendation: 'Set the phone to retrieve headers only, or to leave messages on the server and download new ones only; or use IMAP instead of POP3.',
   }),
   'pop3-stale-message-number': (d) => ({

@@ -86,6 +86,8 @@ export class Pop3Conn {
   readonly retrieved = new Set<number>();
   retrievedBytes = 0;
   deleSent = false;
+  /** Message numbers the server accepted a DELE for. */
+  readonly deleted = new Set<number>();
   quitSent = false;
   readonly pending: Pop3Command[] = [];
   private auth?: Pop3Command;
@@ -194,6 +196,12 @@ export class Pop3Conn {
         break;
       case 'UIDL':
         if (reply.ok) this.listed = true;
+        break;
+      case 'DELE':
+        if (reply.ok) {
+          const n = Number(cmd.args.trim());
+          if (Number.isInteger(n)) this.deleted.add(n);
+        }
         break;
       case 'RETR':
         if (reply.ok) {

@@ -1,0 +1,93 @@
+/**
+ * Real POP3 clients nobody here wrote — fetchmail, getmail6 and mutt — each against its own lab
+ * in every POP3 mode it has (plaintext USER/PASS or APOP, STLS, implicit TLS on the POP3S port,
+ * verifying against the lab's `ca.pem` by IP and by name where the client can), must download
+ * the 22 seeded INBOX messages (matched by Message-ID), and `mailprobe diagnose` on its session
+ * must give a receiving pass with no error or warning: a correct client is never blamed.
+ *
+ * Needs the Debian packages fetchmail, getmail6 and mutt.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Diagnosis } from '../../electron/api.js';
+import { seedMessages } from '../../electron/lab/mailbox/index.js';
+import { LAB_PASSWORD, LAB_USER, certsDirOf, makeLabCertificates, runInClientLab, serverCertFiles, type LabRun } from '../support/clients/lab-run.js';
+import { POP3_REAL_CLIENTS, type Pop3Mode } from '../support/clients/pop3.js';
+import { messageIds } from '../support/clients/store.js';
+import { tempDir } from '../support/lab.js';
+
+const CLIENT_TIMEOUT_MS = 30_000;
+
+const SEEDED_INBOX = seedMessages({ user: LAB_USER })
+  .filter((m) => m.mailbox === 'INBOX')
+  .map((m) => seedKey(/^message-id:\s*(\S+)/im.exec(m.raw.toString('latin1'))?.[1]));
+
+function seedKey(messageId: string | undefined): string | undefined {
+  return /^<(seed-\d+)\./.exec(messageId ?? '')?.[1];
+}
+
+const ATTEMPT_SECURITY = { plain: 'none', stls: 'starttls', pop3s: 'tls' } as const;
+
+function modeTitle(m: Pop3Mode): string {
+  const login = m.apop ? ', APOP' : m.uidl ? ', UIDL' : '';
+  if (m.security === 'plain') return `plaintext${login}`;
+  const trust = m.trust === 'lab-ca' ? 'verifying the lab CA' : 'not verifying';
+  return `${m.security === 'stls' ? 'STLS' : 'POP3S'} ${trust}, by ${m.host === 'localhost' ? 'name' : 'IP'}${login}`;
+}
+
+function serious(d: Diagnosis): string[] {
+  return d.findings.filter((f) => f.severity === 'error' || f.severity === 'warning').map((f) => `${f.id} (${f.severity}): ${f.title}`);
+}
+
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = tempDir('mp-pop3-clients-');
+  await makeLabCertificates(dataDir);
+});
+afterAll(() => {
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+const POP3_ONLY = { imapPort: null, imapsPort: null, smtpPort: null, smtpsPort: null, pop3Port: 0, pop3sPort: 0 };
+
+for (const client of POP3_REAL_CLIENTS) {
+  describe.concurrent(`${client.name} (${client.pkg}) over POP3`, () => {
+    for (const mode of client.modes) {
+      it(modeTitle(mode), async () => {
+        const run = await runInClientLab(client.name, POP3_ONLY, dataDir, (lab, workDir) =>
+          client.run({
+            ...mode,
+            port: mode.security === 'pop3s' ? lab.listeners.pop3s!.port : lab.listeners.pop3!.port,
+            user: LAB_USER,
+            password: LAB_PASSWORD,
+            caFile: join(certsDirOf(dataDir), 'ca.pem'),
+            serverCertFiles: serverCertFiles(dataDir),
+            workDir,
+            timeoutMs: CLIENT_TIMEOUT_MS,
+          }),
+        );
+        expectDownloadedAndPassed(run, mode);
+      }, CLIENT_TIMEOUT_MS + 10_000);
+    }
+  });
+}
+
+function expectDownloadedAndPassed(run: LabRun, mode: Pop3Mode): void {
+  const { result, diagnosis, events } = run;
+  const context = `client output:\n${result.log.slice(-3000)}`;
+  expect(result.code, context).toBe(0);
+  expect(messageIds(result.messages).map(seedKey).sort(), context).toEqual([...SEEDED_INBOX].sort());
+  const logins = events.filter((e) => e.kind === 'auth' && e.ok);
+  expect(logins.length, context).toBeGreaterThan(0);
+  if (mode.apop) expect(logins.every((e) => e.kind === 'auth' && e.mechanism === 'APOP')).toBe(true);
+  if (mode.security !== 'plain') expect(events.some((e) => e.kind === 'tls.established')).toBe(true);
+  const attempts = diagnosis.attempts.filter((a) => a.proto === 'pop3');
+  expect(attempts.length, JSON.stringify(diagnosis.attempts)).toBeGreaterThan(0);
+  expect(attempts.map((a) => a.security)).toEqual(attempts.map(() => ATTEMPT_SECURITY[mode.security]));
+  expect(attempts.some((a) => a.steps.some((s) => s.step === 'retr' && s.result === 'pass')), JSON.stringify(attempts)).toBe(true);
+  expect(serious(diagnosis), JSON.stringify(diagnosis.findings, null, 1).slice(0, 4000)).toEqual([]);
+  expect(attempts.filter((a) => a.verdict !== 'pass'), JSON.stringify(attempts)).toEqual([]);
+  expect(diagnosis.directions?.receiving).toBe('pass');
+}
