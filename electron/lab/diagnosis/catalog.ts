@@ -157,7 +157,9 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
   }),
   'pop3-stale-message-number': (d) => ({
     title: 'The phone used message numbers it did not ask for in this session',
-    explanation: `The phone sent ${list(d.commands)} before asking which messages there are (STAT, LIST or UIDL)${times(d.count)}. POP3 message numbers are valid for one session only: if the mailbox changed since the last check, the phone reads or deletes the wrong message.`,
+    explanation: d.afterChange
+      ? `The lab changed the mailbox between two checks (a message deleted or added, as another device or the provider would), and the phone then sent ${list(d.commands)}${times(d.count)} by the numbers it remembered from the previous check, without asking for the messages' unique ids (UIDL). POP3 message numbers are valid for one session only: those numbers now name other messages, so the phone reads or deletes the wrong message.`
+      : `The phone sent ${list(d.commands)} before asking which messages there are (STAT, LIST or UIDL)${times(d.count)}. POP3 message numbers are valid for one session only: if the mailbox changed since the last check, the phone reads or deletes the wrong message.`,
     recommendation: 'Do not delete messages from another device between checks, or use IMAP. This is known from Windows Mobile Pocket Inbox (January 2006).',
   }),
   'pop3-delete-without-quit': (d) => ({
