@@ -290,7 +290,7 @@ export interface SmtpMessageEvent extends EventBase {
  * unique-ids (UIDL) in message-number order, the first POP3_CHANGE_LISTED of them.
  */
 export interface Pop3MaildropChangedEvent extends EventBase {
-  kind: 'pop3.maildrop-changed';
+  kind: 'pop3.changed';
   conn: string;
   /** What was done: "delete", "add" or both. */
   change: Pop3MailboxChange;

@@ -71,7 +71,7 @@ describe('the lab changes the maildrop before the next check', () => {
       expect(first.body!.map(uid)).not.toContain(uid(second.body![21]));
       expect(top.status).toBe('-ERR');
     });
-    const ev = events.find((e): e is Extract<LabEvent, { kind: 'pop3.maildrop-changed' }> => e.kind === 'pop3.maildrop-changed')!;
+    const ev = events.find((e): e is Extract<LabEvent, { kind: 'pop3.changed' }> => e.kind === 'pop3.changed')!;
     expect(ev).toMatchObject({ change: 'both', removed: { messageId: expect.stringMatching(/^<seed-001\./) }, added: { messageId: expect.stringMatching(/^<added-1\./) } });
     expect(ev.before).toHaveLength(22);
     expect(ev.after).toHaveLength(22);
@@ -212,7 +212,7 @@ describe('correct real clients across a change get no false finding', () => {
     const { runs, diagnosis, events } = await twice(fetchmailPop3, { uidl: true }, 'both');
     expect(runs[0].code, runs[0].log).toBe(0);
     expect(runs[1].code, runs[1].log).toBe(0);
-    expect(events.some((e) => e.kind === 'pop3.maildrop-changed')).toBe(true);
+    expect(events.some((e) => e.kind === 'pop3.changed')).toBe(true);
     // One out dir across runs: 22 the first time, then just the one new message.
     expect(runs[1].messages).toHaveLength(23);
     expect(messageIds(runs[1].messages).filter((id) => id?.startsWith('<added-1.'))).toHaveLength(1);

@@ -25,7 +25,7 @@ export const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
  */
 export const MAX_MAILBOX_CHANGES = 20;
 
-/** Unique-ids listed in a `pop3.maildrop-changed` event (the numbers a phone can remember). */
+/** Unique-ids listed in a `pop3.changed` event (the numbers a phone can remember). */
 export const POP3_CHANGE_LISTED = 1000;
 
 /** Consecutive -ERR answers before the lab ends the conversation (as Dovecot's pop3 does). */

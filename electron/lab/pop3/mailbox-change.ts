@@ -5,7 +5,7 @@
  * number then names another message than it did in the previous session, which is what RFC
  * 1939 §7 allows ("message numbers are valid for one session only") and what a phone that
  * remembers numbers across sessions gets wrong (Windows Mobile Pocket Inbox, smartphonemag.com,
- * January 2006). The change is recorded as a `pop3.maildrop-changed` event so that the diagnosis
+ * January 2006). The change is recorded as a `pop3.changed` event so that the diagnosis
  * knows which number named which message before and after.
  */
 import { randomBytes } from 'node:crypto';
@@ -56,7 +56,7 @@ export class MailboxChanger {
     }
     if (!removed && !added) return;
     this.changes += 1;
-    this.recorder.record({ kind: 'pop3.maildrop-changed', conn, change: this.mode, ...(removed ? { removed } : {}), ...(added ? { added } : {}), before, after: this.uidls() });
+    this.recorder.record({ kind: 'pop3.changed', conn, change: this.mode, ...(removed ? { removed } : {}), ...(added ? { added } : {}), before, after: this.uidls() });
   }
 
   private uidValidity(): number {

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { LabStatus, NetworkInterfaceInfo } from '../../../electron/api';
+import { chosenProtocol } from '../state/plan';
 import type { StepProps } from '../state/wizard';
 
 const LISTENER_LABEL: Record<string, string> = { imap: 'IMAP (mail)', imaps: 'IMAP over SSL', http: 'Hand-off page (certificate)', smtp: 'SMTP', smtps: 'SMTP over SSL', pop3: 'POP3 (mail, STLS)', pop3s: 'POP3 over SSL' };
@@ -38,7 +39,8 @@ export function LabSummary({ status }: { status: LabStatus }) {
   );
 }
 
-export function NetworkStep({ api, store, wizard, update, run, info }: StepProps) {
+export function NetworkStep({ api, store, wizard, update, run, info, profile }: StepProps) {
+  const pop3 = chosenProtocol(profile, wizard.mailbox) === 'pop3';
   const [ifaces, setIfaces] = useState<NetworkInterfaceInfo[]>([]);
   const [busy, setBusy] = useState(false);
   const status = store.status;
@@ -58,7 +60,7 @@ export function NetworkStep({ api, store, wizard, update, run, info }: StepProps
     if (!wizard.address) return;
     setBusy(true);
     await run(
-      api.call('lab.start', { address: wizard.address, ports: wizard.ports, demo: wizard.demo, profile: wizard.profileId === 'auto' ? undefined : wizard.profileId, variants: wizard.variants ? 'auto' : 'off' }),
+      api.call('lab.start', { address: wizard.address, ports: wizard.ports, demo: wizard.demo, profile: wizard.profileId === 'auto' ? undefined : wizard.profileId, variants: wizard.variants ? 'auto' : 'off', pop3MailboxChange: pop3 && wizard.pop3MailboxChange ? 'both' : 'off' }),
     );
     setBusy(false);
   };
@@ -103,6 +105,12 @@ export function NetworkStep({ api, store, wizard, update, run, info }: StepProps
           <input type="checkbox" checked={!!wizard.variants} onChange={(e) => update({ variants: e.target.checked })} />
           <span>Vary the server between the phone's checks (finds what works without retyping)</span>
         </label>
+        {pop3 ? (
+          <label className="check">
+            <input type="checkbox" checked={!!wizard.pop3MailboxChange} onChange={(e) => update({ pop3MailboxChange: e.target.checked })} />
+            <span>Change the mailbox between the phone's checks (POP3: one message deleted, one added; catches a phone that remembers message numbers)</span>
+          </label>
+        ) : null}
         {running && status.address === wizard.address ? (
           <>
             <button type="button" disabled={busy} onClick={start}>

@@ -10,7 +10,7 @@
  *    whose earlier POP3 session listed the maildrop. A first session that goes straight to a
  *    number (a person naming a message to a command-line client) is not reported: nothing shows
  *    where the number came from.
- * 2. After the lab changed the maildrop between sessions (`pop3.maildrop-changed`, on request),
+ * 2. After the lab changed the maildrop between sessions (`pop3.changed`, on request),
  *    RETR/TOP/DELE n with no UIDL earlier in the session, where n is a number the same address's
  *    previous session knew (it was listed or used there) and now names another message. Not
  *    counted: a DELE of a message the session itself retrieved first (download, then delete),
@@ -93,7 +93,7 @@ export function pop3StaleMessageNumberRule(): Rule {
     id: 'pop3-stale-message-number',
     onEvent(ev, _conn, host) {
       if (ev.kind === 'conn.open') conns.get(ev.conn).address = addressOf(ev.remote);
-      if (ev.kind === 'pop3.maildrop-changed') conns.get(ev.conn).change = ev;
+      if (ev.kind === 'pop3.changed') conns.get(ev.conn).change = ev;
       if (ev.kind !== 'conn.close') return;
       const p = host.pop3(ev.conn);
       const s = conns.peek(ev.conn);
