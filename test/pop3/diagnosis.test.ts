@@ -2,7 +2,8 @@
  * The POP3 diagnosis on real bytes: the three simulated phones (Series 40 downloading
  * everything, Series 60 with STLS leaving mail on the server, Windows Mobile's remembered
  * message numbers) give exactly their findings; correct clients (Python poplib, curl, Perl
- * Net::POP3) get a receiving pass with no false finding; a phone that hangs up after DELE and
+ * Net::POP3; poplib with APOP, STLS and POP3S; curl with APOP, PLAIN over STLS and LOGIN) get a
+ * receiving pass with no false finding; a phone that hangs up after DELE and
  * a wrong password are named. The live timeline equals the batch diagnosis.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +65,30 @@ describe('correct POP3 clients get a pass with no false finding', () => {
     expect(diagnosis.directions?.receiving).toBe('pass');
     expect(serious(diagnosis)).toEqual([]);
   });
+
+  const poplibModes: Array<[string, string]> = [
+    ['APOP', `p = poplib.POP3('127.0.0.1', PORT)\np.apop(USER, PASSWORD)`],
+    ['STLS, then USER/PASS inside TLS', `p = poplib.POP3('127.0.0.1', PORT)\np.stls(context=ssl._create_unverified_context())\np.user(USER); p.pass_(PASSWORD)`],
+    ['POP3 over SSL (the POP3S port)', `p = poplib.POP3_SSL('127.0.0.1', SSLPORT, context=ssl._create_unverified_context())\np.user(USER); p.pass_(PASSWORD)`],
+  ];
+  for (const [name, login] of poplibModes) {
+    it(`Python poplib, ${name}: UIDL, RETR 1, QUIT`, async () => {
+      const code = `import poplib, ssl\nUSER, PASSWORD, PORT, SSLPORT = '${lab.account.user}', '${PASSWORD}', ${port}, ${lab.listeners.pop3s!.port}\n${login}\np.uidl(); p.retr(1); p.quit()`;
+      const { diagnosis } = await observe(lab, () => runPeer('python3', ['-c', code]));
+      expect(diagnosis.directions?.receiving).toBe('pass');
+      expect(blame(serious(diagnosis))).toEqual([]);
+    });
+  }
+
+  for (const [i, [mech, tls]] of ([['+APOP', false], ['PLAIN', true], ['LOGIN', false]] as const).entries()) {
+    it(`curl pop3:// ${mech}${tls ? ' over STLS' : ''}: a pass with no false finding`, async () => {
+      // Each from an address of its own: a first session that names message 1 is no stale number.
+      const args = ['-sS', '--interface', `127.0.0.${20 + i}`, '--login-options', `AUTH=${mech}`, ...(tls ? ['--ssl-reqd', '-k'] : []), '-u', `${lab.account.user}:${PASSWORD}`, `pop3://127.0.0.1:${port}/1`];
+      const { diagnosis } = await observe(lab, () => runPeer('curl', args));
+      expect(diagnosis.directions?.receiving).toBe('pass');
+      expect(blame(serious(diagnosis))).toEqual([]);
+    });
+  }
 
   it('Perl Net::POP3 with Authen::SASL DIGEST-MD5', async () => {
     const script = `use Net::POP3; use Authen::SASL; my $p = Net::POP3->new('127.0.0.1', Port => ${port}) or die; my $s = Authen::SASL->new(mechanism => 'DIGEST-MD5', callback => { user => '${lab.account.user}', pass => '${PASSWORD}', authname => '${lab.account.user}' }); $p->auth($s) or die $p->message; $p->list; $p->quit;`;
