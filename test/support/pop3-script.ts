@@ -4,6 +4,7 @@
  * (RFC 1939 §3: LIST/UIDL without an argument, RETR, TOP, CAPA, a bare AUTH), its body lines up
  * to "." (dot-unstuffed). SASL exchanges are driven line by line.
  */
+import { hasMultilineAnswer } from '../../electron/lab/diagnosis/pop3/conversation.js';
 import { RawClient } from './raw-client.js';
 
 export interface Pop3Answer {
@@ -16,20 +17,11 @@ export interface Pop3Answer {
   body?: string[];
 }
 
-export function hasMultilineAnswer(command: string): boolean {
-  const [verb, ...args] = command.trim().split(/\s+/);
-  switch (verb.toUpperCase()) {
-    case 'RETR':
-    case 'TOP':
-    case 'CAPA':
-      return true;
-    case 'LIST':
-    case 'UIDL':
-    case 'AUTH':
-      return args.length === 0;
-    default:
-      return false;
-  }
+/** The RFC 1939 §3 rule, as the diagnosis reads it: whether `command`'s +OK has a body. */
+function multilineCommand(command: string): boolean {
+  const text = command.trim();
+  const sp = text.indexOf(' ');
+  return hasMultilineAnswer(sp < 0 ? text : text.slice(0, sp), sp < 0 ? '' : text.slice(sp + 1));
 }
 
 export class Pop3Script {
@@ -44,7 +36,7 @@ export class Pop3Script {
   }
 
   /** Send one line and read its answer; `multiline` overrides the RFC's rule (SASL steps). */
-  async send(line: string, multiline = hasMultilineAnswer(line)): Promise<Pop3Answer> {
+  async send(line: string, multiline = multilineCommand(line)): Promise<Pop3Answer> {
     this.client.send(line + '\r\n');
     let status: string;
     try {

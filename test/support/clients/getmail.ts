@@ -55,7 +55,12 @@ password = ${o.password}
 mailboxes = ("INBOX",)
 timeout = ${networkTimeoutSeconds(o.timeoutMs)}
 ${verify}
-[destination]
+${deliverEverythingKeep(maildir)}`;
+}
+
+/** getmail's delivery: into the Maildir, every message (`read_all`), nothing deleted on the server. */
+export function deliverEverythingKeep(maildir: string): string {
+  return `[destination]
 type = Maildir
 path = ${maildir}/
 

@@ -27,17 +27,26 @@ set ssl_starttls=${o.security === 'starttls' ? 'yes' : 'no'}
 set ssl_force_tls=${o.security === 'plain' ? 'no' : 'yes'}
 set ssl_ca_certificates_file="${o.trust === 'pinned' ? join(dir, 'no-ca.pem') : o.caFile}"
 set certificate_file="${join(dir, 'certificates')}"
-set header_cache=""
+set imap_keepalive=300
+${readAndQuitSettings(o.timeoutMs)}`;
+}
+
+/**
+ * What every mutt run here sets besides the server: no caches, copies into a plain mbox without
+ * questions, quit without moving, deleting or marking anything, messages in the server's order.
+ */
+export function readAndQuitSettings(timeoutMs: number): string {
+  return `set header_cache=""
 set message_cachedir=""
 set mbox_type=mbox
 set confirmcreate=no
 set confirmappend=no
 set quit=yes
 set move=no
+set delete=no
 set mark_old=no
 set sort=mailbox-order
-set imap_keepalive=300
-set timeout=${networkTimeoutSeconds(o.timeoutMs)}
+set timeout=${networkTimeoutSeconds(timeoutMs)}
 `;
 }
 

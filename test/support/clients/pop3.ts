@@ -7,8 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { networkTimeoutSeconds, runTool, writeConfig } from './exec.js';
-import { runGetmail } from './getmail.js';
-import { runMutt } from './mutt.js';
+import { deliverEverythingKeep, runGetmail } from './getmail.js';
+import { readAndQuitSettings, runMutt } from './mutt.js';
 import { filesIn } from './store.js';
 import type { ClientRunOptions, ClientRunResult, Trust } from './types.js';
 
@@ -65,15 +65,7 @@ password = ${o.password}
 use_apop = ${o.apop ? 'true' : 'false'}
 timeout = ${networkTimeoutSeconds(o.timeoutMs)}
 ${ssl && o.trust !== 'none' ? `ca_certs = ${caFile}\n` : ''}
-[destination]
-type = Maildir
-path = ${maildir}/
-
-[options]
-read_all = true
-delete = false
-verbose = 1
-`;
+${deliverEverythingKeep(maildir)}`;
     });
   },
 };
@@ -111,18 +103,7 @@ set ssl_starttls=${o.security === 'stls' ? 'yes' : 'no'}
 set ssl_force_tls=${o.security === 'plain' ? 'no' : 'yes'}
 set ssl_ca_certificates_file="${o.security === 'plain' ? noCa : o.caFile}"
 set certificate_file="${join(dir, 'certificates')}"
-set header_cache=""
-set message_cachedir=""
-set mbox_type=mbox
-set confirmcreate=no
-set confirmappend=no
-set quit=yes
-set move=no
-set delete=no
-set mark_old=no
-set sort=mailbox-order
-set timeout=${networkTimeoutSeconds(o.timeoutMs)}
-`,
+${readAndQuitSettings(o.timeoutMs)}`,
     );
   },
 };

@@ -55,9 +55,13 @@ export interface Pop3Sink {
 
 /** Commands whose +OK is followed by a multi-line body (RFC 1939 §7, RFC 2449 §5, RFC 5034 §4). */
 function multiline(cmd: Pop3Command | undefined): boolean {
-  if (!cmd) return false;
-  const noArg = cmd.args.trim() === '';
-  switch (cmd.verb) {
+  return cmd !== undefined && hasMultilineAnswer(cmd.verb, cmd.args);
+}
+
+/** Whether a +OK to `verb args` is followed by a multi-line body (RFC 1939 §3). */
+export function hasMultilineAnswer(verb: string, args: string): boolean {
+  const noArg = args.trim() === '';
+  switch (verb.toUpperCase()) {
     case 'RETR':
     case 'TOP':
     case 'CAPA':
