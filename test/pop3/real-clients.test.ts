@@ -11,21 +11,14 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../electron/api.js';
-import { seedMessages } from '../../electron/lab/mailbox/index.js';
 import { LAB_PASSWORD, LAB_USER, certsDirOf, makeLabCertificates, runInClientLab, serverCertFiles, type LabRun } from '../support/clients/lab-run.js';
 import { POP3_REAL_CLIENTS, type Pop3Mode } from '../support/clients/pop3.js';
-import { messageIds } from '../support/clients/store.js';
+import { messageIds, seedKey, seededInboxKeys } from '../support/clients/store.js';
 import { tempDir } from '../support/lab.js';
 
 const CLIENT_TIMEOUT_MS = 30_000;
 
-const SEEDED_INBOX = seedMessages({ user: LAB_USER })
-  .filter((m) => m.mailbox === 'INBOX')
-  .map((m) => seedKey(/^message-id:\s*(\S+)/im.exec(m.raw.toString('latin1'))?.[1]));
-
-function seedKey(messageId: string | undefined): string | undefined {
-  return /^<(seed-\d+)\./.exec(messageId ?? '')?.[1];
-}
+const SEEDED_INBOX = seededInboxKeys(LAB_USER);
 
 const ATTEMPT_SECURITY = { plain: 'none', stls: 'starttls', pop3s: 'tls' } as const;
 
