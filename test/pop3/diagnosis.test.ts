@@ -6,6 +6,7 @@
  * receiving pass with no false finding; a phone that hangs up after DELE and
  * a wrong password are named. The live timeline equals the batch diagnosis.
  */
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario, expectedFindings, scenario } from '../../electron/lab/simulate/index.js';
 import { runPeer } from '../support/run.js';
@@ -122,6 +123,38 @@ describe('misbehaving bytes', () => {
     const { diagnosis } = await observe(lab, () => script([`USER ${lab.account.user}`, 'PASS wrong'], true));
     expect(blame(serious(diagnosis))).toEqual(['pop3-auth-failed']);
     expect(diagnosis.directions?.receiving).toBe('fail');
+  });
+
+  /** STLS, a TLS handshake (up to `maxVersion`), then "QUIT" in clear on the raw socket, as mutt does after a person rejected the certificate. */
+  async function stlsThenClearQuit(maxVersion: 'TLSv1.3' | 'TLSv1'): Promise<void> {
+    const c = await RawClient.connect(port);
+    await c.line();
+    c.send('STLS\r\n');
+    await c.line();
+    const t = tlsConnect({ socket: c.socket, rejectUnauthorized: false, maxVersion, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' });
+    await new Promise<void>((resolve, reject) => {
+      t.once('secureConnect', resolve);
+      t.once('error', reject);
+    });
+    // As mutt: a person reads the certificate prompt first, so the lab has finished its side of the handshake.
+    await new Promise((r) => setTimeout(r, 300));
+    c.socket.write('QUIT\r\n');
+    await new Promise((r) => setTimeout(r, 300));
+    c.socket.destroy();
+  }
+
+  it('a modern client that leaves TLS for clear text right after the handshake refused the certificate; it is no protocol violation', async () => {
+    const { diagnosis } = await observe(lab, () => stlsThenClearQuit('TLSv1.3'));
+    const ids = diagnosis.findings.map((f) => f.id);
+    expect(ids).not.toContain('protocol-violation');
+    expect(diagnosis.findings.find((f) => f.id === 'tls-handshake-failed')?.data?.reason).toBe('client-rejected-certificate');
+  });
+
+  it('a TLS 1.0 phone doing the same broke the protocol: protocol-violation, not a certificate refusal', async () => {
+    const { diagnosis } = await observe(lab, () => stlsThenClearQuit('TLSv1'));
+    const ids = diagnosis.findings.map((f) => f.id);
+    expect(ids).toContain('protocol-violation');
+    expect(diagnosis.findings.find((f) => f.id === 'tls-handshake-failed')).toBeUndefined();
   });
 
   it('USER refused (TLS required) is not a wrong password', async () => {

@@ -52,6 +52,7 @@ export const getmailPop3: Pop3ClientDriver = {
     { security: 'pop3s', trust: 'lab-ca', host: '127.0.0.1' },
     { security: 'pop3s', trust: 'lab-ca', host: 'localhost' },
     { security: 'pop3s', trust: 'none', host: 'localhost' },
+    { security: 'pop3s', trust: 'foreign-ca', host: 'localhost' },
   ],
   run(o) {
     return runGetmail(o, (maildir, caFile) => {
@@ -85,6 +86,8 @@ export const muttPop3: Pop3ClientDriver = {
     { security: 'stls', trust: 'lab-ca', host: 'localhost' },
     { security: 'pop3s', trust: 'lab-ca', host: '127.0.0.1' },
     { security: 'pop3s', trust: 'lab-ca', host: 'localhost' },
+    { security: 'stls', trust: 'foreign-ca', host: 'localhost' },
+    { security: 'pop3s', trust: 'foreign-ca', host: 'localhost' },
   ],
   run(o) {
     const dir = o.workDir;
@@ -124,6 +127,7 @@ export const fetchmailPop3: Pop3ClientDriver = {
     { security: 'plain', trust: 'none', host: '127.0.0.1', uidl: true },
     { security: 'stls', trust: 'lab-ca', host: 'localhost' },
     { security: 'pop3s', trust: 'lab-ca', host: 'localhost' },
+    { security: 'pop3s', trust: 'foreign-ca', host: 'localhost' },
   ],
   async run(o) {
     const outDir = join(o.workDir, 'out');

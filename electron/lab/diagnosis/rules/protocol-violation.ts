@@ -5,6 +5,7 @@
  * its limit, TLS bytes on the plaintext port, a refused TLS renegotiation, …), and a fatal TLS
  * error the lab raised on an established session (`tls.failed` with `afterHandshake`).
  */
+import { leftTlsForClearText } from '../certificate-refusal.js';
 import type { Rule, RuleMeta } from './types.js';
 import { VIOLATION_SAMPLE_BYTES } from '../constants.js';
 import { pushBounded } from '../store.js';
@@ -34,9 +35,11 @@ export function protocolViolationRule(): Rule {
         },
       });
     },
-    onEvent(ev, _conn, host) {
+    onEvent(ev, conn, host) {
       let problem: string;
       let bytes = '';
+      // A certificate refusal (tls-handshake-failed says so), not bytes that broke TLS.
+      if (ev.kind === 'tls.failed' && leftTlsForClearText(conn)) return;
       if (ev.kind === 'tls.failed' && ev.afterHandshake && ev.alertFrom === 'server') {
         // The lab closed an established TLS session over what the phone sent (a record with a
         // bad MAC, a message out of place): the phone's bytes broke the protocol.
