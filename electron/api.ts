@@ -278,6 +278,10 @@ export interface SmtpMessageEvent extends EventBase {
   bareLfLines?: number;
   /** BODY= of MAIL FROM (7BIT, 8BITMIME), when given. */
   body?: string;
+  /** MAIL FROM carried SMTPUTF8 (RFC 6531): `from`/`to` and the header may be UTF-8. */
+  smtputf8?: boolean;
+  /** Sent with BDAT (RFC 3030) rather than DATA: the number of chunks. */
+  chunks?: number;
   /** The authenticated user, when the client authenticated. */
   user?: string;
 }

@@ -78,6 +78,8 @@ export abstract class LabConnection {
   private bytesOut = 0;
   private firstInput = true;
   private timer: NodeJS.Timeout | null = null;
+  /** After the lab's last word: the close it waits for. Cleared once the socket is gone, so a closed session is not held for CLOSE_GRACE_MS. */
+  private graceTimer: NodeJS.Timeout | null = null;
   /** The timer restarts on every input chunk (an idle timer) rather than running out in total. */
   private timerRefreshes = false;
   protected closeInfo: { by: CloseBy; reason?: string } | null = null;
@@ -295,7 +297,8 @@ export abstract class LabConnection {
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('end', () => {
       this.closeInfo ??= { by: 'client', reason: 'client closed the connection' };
-      stream.end();
+      // After QUIT our side is already ended; a second end() costs an error object with a stack.
+      if (!stream.writableEnded) stream.end();
     });
     stream.on('drain', () => stream.resume());
   }
@@ -408,7 +411,8 @@ export abstract class LabConnection {
     this.closed();
     this.clearTimer();
     if (!this.stream.writableEnded) this.stream.end();
-    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+    this.graceTimer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+    this.graceTimer.unref();
   }
 
   /** Lab stop: the farewell to everyone still here (not in the middle of a TLS handshake). */
@@ -441,6 +445,8 @@ export abstract class LabConnection {
     this.recordPending();
     this.finalized = true;
     this.clearTimer();
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = null;
     this.closed();
     const info = this.closeInfo ?? { by: 'client' as const, reason: 'connection closed' };
     const ev: EventInput = { kind: 'conn.close', conn: this.id, by: info.by, bytesIn: this.bytesIn, bytesOut: this.bytesOut };
