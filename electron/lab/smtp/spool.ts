@@ -16,7 +16,7 @@
  * DATA takes it, joining it when the create is still running (a client pipelining MAIL, RCPT and
  * DATA). A session that leaves without DATA has it removed.
  */
-import { close, closeSync, constants, mkdirSync, open, openSync, readFileSync, renameSync, rmdirSync, rmSync, unlink, unlinkSync, writeSync } from 'node:fs';
+import { close, closeSync, constants, copyFileSync, linkSync, mkdirSync, open, openSync, renameSync, rmdirSync, rmSync, unlink, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseSubjectAndMessageId } from '../mailbox/mime.js';
 import type { MailStoreApi } from '../mailbox/types.js';
@@ -38,19 +38,6 @@ export interface CapturedMessage {
 
 /** Next to `messages/` in the session folder: the files of messages still being received. */
 export const INCOMING_DIR = 'incoming';
-
-/** Normalise bare LF line ends to CRLF: the store (and IMAP, RFC 3501 §2.3.1) wants CRLF. */
-function toCrlf(raw: Buffer): Buffer {
-  let bare = false;
-  for (let i = raw.indexOf(0x0a); i >= 0; i = raw.indexOf(0x0a, i + 1)) {
-    if (i === 0 || raw[i - 1] !== 0x0d) {
-      bare = true;
-      break;
-    }
-  }
-  if (!bare) return raw;
-  return Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
-}
 
 export class MessageSpool {
   private counter = 0;
@@ -145,8 +132,21 @@ export class MessageSpool {
       return captured;
     }
     try {
-      const raw = head.length === size ? head : readFileSync(join(this.dir, name));
-      captured.uid = this.store.append('INBOX', toCrlf(raw), [], new Date());
+      // The INBOX gets its own name for the same bytes (a hard link; a copy where links fail), and
+      // the store takes that file: the capture stays in messages/, nothing is read into memory.
+      const kept = join(this.dir, name);
+      const forStore = join(this.dir, `${name}.inbox`);
+      try {
+        linkSync(kept, forStore);
+      } catch {
+        copyFileSync(kept, forStore);
+      }
+      try {
+        captured.uid = this.store.appendFrom('INBOX', { path: forStore, size, normalizeLineEnds: true }, [], new Date());
+      } catch (err) {
+        rmSync(forStore, { force: true });
+        throw err;
+      }
       captured.delivered = true;
       this.deliveredMessages += 1;
       this.deliveredBytes += size;
