@@ -10,7 +10,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { describe, expect, it, vi } from 'vitest';
-import type { LabEvent } from '../../electron/api.js';
+import type { LabEvent, WireBytesEvent } from '../../electron/api.js';
 import { main } from '../../electron/cli/main.js';
 import { exportPcapng } from '../../electron/lab/capture/export/index.js';
 import { prepareEvents } from '../../electron/lab/report/index.js';
@@ -108,7 +108,7 @@ describe('a lab killed with SIGKILL mid-session', () => {
       expect(events.some((e) => e.kind === 'lab.stop')).toBe(false);
       const conn = events.find((e) => e.kind === 'conn.open' && e.proto === 'imaps')!.conn!;
       // The raw guarantee: the TLS records the client received are on file, in order.
-      const wire = Buffer.concat(events.filter((e) => e.kind === 'wire.s2c' && e.conn === conn).map((e) => decodeBytes(e as Extract<LabEvent, { kind: 'wire.s2c' }>)));
+      const wire = Buffer.concat(events.filter((e) => e.kind === 'wire.s2c' && e.conn === conn).map((e) => decodeBytes(e as WireBytesEvent)));
       const seen = relay.fromLab();
       expect(seen.length).toBeGreaterThan(1000);
       expect(wire.subarray(0, seen.length).equals(seen)).toBe(true);
@@ -169,7 +169,7 @@ describe('the raw TLS bytes under the recorder cap', () => {
     rec.record({ kind: 'conn.close', conn: 'c1', by: 'client', bytesIn: 300, bytesOut: 12000 });
     rec.close();
     const events = readEvents(rec.dir);
-    const wire = events.filter((e) => e.kind === 'wire.s2c') as Array<Extract<LabEvent, { kind: 'wire.s2c' }>>;
+    const wire = events.filter((e) => e.kind === 'wire.s2c') as Array<WireBytesEvent>;
     expect(wire.at(-1)).toMatchObject({ b64: '', truncated: 7000 });
     expect(rec.droppedPayloadBytes).toBe(7000);
     const summary = exportPcapng(events, () => undefined);

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { LabEvent } from '../../electron/api.js';
+import type { BytesEvent, LabEvent } from '../../electron/api.js';
 import { main } from '../../electron/cli/main.js';
 import type { StartedLab } from '../../electron/lab/lab.js';
 import { decodeBytes } from '../../electron/lab/recorder/index.js';
@@ -239,7 +239,7 @@ function transcriptTls(events: LabEvent[], conn: string): { c2s: string; s2c: st
   const hex = (kind: 'c2s' | 's2c'): string =>
     events
       .filter((e) => e.kind === kind && e.conn === conn && e.tls)
-      .map((e) => decodeBytes(e as Extract<LabEvent, { kind: 'c2s' }>).toString('hex'))
+      .map((e) => decodeBytes(e as BytesEvent).toString('hex'))
       .join('');
   return { c2s: hex('c2s'), s2c: hex('s2c') };
 }
@@ -365,7 +365,7 @@ describe('mailprobe export --pcapng (redacted, the default)', () => {
     const imapPlain = runs.find((r) => r.name === 'imaplib plain')!;
     const imapLines = dissectedCommands(rows, clientPort(events, imapPlain.conn));
     // The recorder's secret ranges of the LOGIN line (user and password), overwritten with X, same length.
-    const login = events.find((e) => e.kind === 'c2s' && e.conn === imapPlain.conn && / LOGIN /.test(e.text ?? '')) as Extract<LabEvent, { kind: 'c2s' }>;
+    const login = events.find((e) => e.kind === 'c2s' && e.conn === imapPlain.conn && / LOGIN /.test(e.text ?? '')) as BytesEvent;
     let blanked = login.text!;
     for (const [a, b] of login.secrets!) blanked = blanked.slice(0, a) + 'X'.repeat(b - a) + blanked.slice(b);
     expect(blanked).not.toContain(TEST_PASSWORD);
