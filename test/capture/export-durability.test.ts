@@ -15,6 +15,9 @@ import { main } from '../../electron/cli/main.js';
 import { exportPcapng } from '../../electron/lab/capture/export/index.js';
 import { prepareEvents } from '../../electron/lab/report/index.js';
 import { decodeBytes, readEvents, redactEvent, SessionRecorder } from '../../electron/lab/recorder/index.js';
+import { Engine, STREAM_BATCH_MS } from '../../electron/lab/control/index.js';
+import type { ApiStreamMessage } from '../../electron/api.js';
+import { fakeLab } from '../control/fake-lab.js';
 import { spawnLab } from '../support/cli.js';
 import { TEST_PASSWORD, TEST_USER, eventsOf, startTestLab, tempDir, waitFor } from '../support/lab.js';
 
@@ -207,5 +210,27 @@ describe('key log lines stay out of every other export', () => {
     } finally {
       await lab.stop();
     }
+  });
+});
+
+describe("the wizard's stream", () => {
+  it('carries neither the raw TLS bytes nor the key log lines, live or replayed', async () => {
+    const dataDir = tempDir();
+    const lab = fakeLab(dataDir);
+    const record = (): void => {
+      lab.recorder.recordWire('wire.c2s', 'c1', Buffer.from([22, 3, 1, 0, 1, 1]));
+      lab.recorder.record({ kind: 'tls.keylog', conn: 'c1', line: `CLIENT_RANDOM ${'ab'.repeat(32)} ${'cd'.repeat(48)}`, secret: true });
+      lab.recorder.record({ kind: 'c2s', conn: 'c1', tls: true, text: 'a NOOP\r\n' });
+    };
+    record();
+    const engine = new Engine({ mode: 'browser', dataDir, deps: {}, lab });
+    const msgs: ApiStreamMessage[] = [];
+    engine.subscribe((m) => msgs.push(m));
+    record();
+    await new Promise((r) => setTimeout(r, STREAM_BATCH_MS * 3));
+    const kinds = msgs.flatMap((m) => (m.type === 'events' ? m.events.map((e) => e.kind) : []));
+    expect(kinds.filter((k) => k !== 'lab.start')).toEqual(['c2s', 'c2s']);
+    await engine.close();
+    await lab.stop();
   });
 });
