@@ -18,7 +18,7 @@ import { decodeBytes, readEvents, redactEvent, SessionRecorder } from '../../ele
 import { Engine, STREAM_BATCH_MS } from '../../electron/lab/control/index.js';
 import type { ApiStreamMessage } from '../../electron/api.js';
 import { fakeLab } from '../control/fake-lab.js';
-import { spawnLab } from '../support/cli.js';
+import { ROOT, spawnLab } from '../support/cli.js';
 import { TEST_PASSWORD, TEST_USER, eventsOf, startTestLab, tempDir, waitFor } from '../support/lab.js';
 
 const base = (dir: string) => ['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--http-port', '0', '--data-dir', dir];
@@ -232,5 +232,34 @@ describe("the wizard's stream", () => {
     expect(kinds.filter((k) => k !== 'lab.start')).toEqual(['c2s', 'c2s']);
     await engine.close();
     await lab.stop();
+  });
+});
+
+describe('mailprobe export: older sessions and bad usage', () => {
+  it('exports a session recorded before raw TLS bytes were kept: the clear part, and says where the stream stops', async () => {
+    const fixture = join(ROOT, 'test', 'fixtures', 'swaks-cram-md5-starttls.jsonl');
+    const file = join(tempDir(), 'old.pcapng');
+    const r = await exportQuietly(fixture, file, true);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/TLS bytes not recorded for c1 \(a session of an older Mailprobe\): their streams stop where TLS starts/);
+    const lines = tshark(file, ['-d', 'tcp.port==44031,smtp', '-Y', 'smtp.req', '-T', 'fields', '-e', 'smtp.command_line']).trim().split('\n');
+    expect(lines.map((l) => l.replace(/\\r\\n$/, '').toUpperCase().split(' ')[0])).toEqual(['EHLO', 'STARTTLS']);
+    expect(tshark(file, ['-Y', 'tcp.analysis.flags || tcp.checksum.status == 0 || ip.checksum.status == 0'])).toBe('');
+  });
+
+  it('exit 2 and one line for a missing session, a missing --pcapng or a directory that does not exist', async () => {
+    const dir = tempDir();
+    for (const args of [['export', join(dir, 'nope'), '--pcapng', join(dir, 'x.pcapng')], ['export', dir], ['export', dir, '--pcapng', join(dir, 'no', 'x.pcapng')], ['export', '--pcapng', join(dir, 'x.pcapng')], ['export', dir, '--pcapng', join(dir, 'x.pcapng'), '--keys']]) {
+      const err: string[] = [];
+      vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+      try {
+        expect(await main(args), args.join(' ')).toBe(2);
+      } finally {
+        vi.restoreAllMocks();
+      }
+      expect(err.join('').trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(err.join('')).toMatch(/^mailprobe export: /);
+    }
   });
 });
