@@ -8,7 +8,7 @@
  * way tshark finds no bad checksum and no sequence trouble.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -280,6 +280,8 @@ describe('mailprobe export --pcapng --include-secrets', () => {
     expect(x.stdout).toMatch(/key log lines embedded for 9 of 9 TLS connections/);
     expect(x.stderr).toMatch(/^mailprobe export: warning: --include-secrets: .*TLS keys and the passwords/);
     expect(x.decodeAs.length).toBeGreaterThan(0);
+    // It holds keys and passwords: readable by its owner only, like the session.
+    expect(statSync(x.file).mode & 0o777).toBe(0o600);
   });
 
   it('has one Decryption Secrets Block, before the first packet', () => {
