@@ -10,7 +10,7 @@ export const LINKTYPE_RAW = 101;
 export const TS_RESOLUTION_DIGITS = 6;
 /** Decryption Secrets Block secrets type: TLS key log (NSS format), 'TLSK'. */
 export const SECRETS_TYPE_TLS_KEYLOG = 0x544c534b;
-/** The largest packet the interface announces (if snaplen): an IPv6 header, a TCP header with options, an MSS of data. */
+/** The interface's snaplen: far above the largest packet written (headers and one MSS of data), so no packet is cut. */
 export const SNAPLEN = 65535;
 
 const BT_SHB = 0x0a0d0d0a;

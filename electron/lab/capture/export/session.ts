@@ -16,6 +16,7 @@
 import type { BytesEvent, ConnCloseEvent, ConnOpenEvent, LabEvent, WireBytesEvent } from '../../../api.js';
 import { decodeBytes } from '../../recorder/bytes.js';
 import { REDACTED } from '../../recorder/redact.js';
+import { MIN_SCRUBBED_PASSWORD_LENGTH } from '../../report/secrets.js';
 import { asIPv6, parseEndpoint, type Endpoint } from './packets.js';
 import { enhancedPacketBlock, interfaceDescriptionBlock, LINKTYPE_RAW, sectionHeaderBlock, tlsKeylogBlock } from './pcapng.js';
 import { TcpFlow, type Side } from './tcp-flow.js';
@@ -24,8 +25,6 @@ import { TcpFlow, type Side } from './tcp-flow.js';
 export const SECRET_FILL = 0x58; // 'X'
 /** Listeners whose bytes the lab does not record (the hand-off page records its requests as http.request): left out. */
 const UNRECORDED_PROTOS = new Set(['http', 'ui']);
-/** Passwords shorter than this are not searched for as plain strings (as in the report). */
-const MIN_SCRUBBED_PASSWORD_LENGTH = 3;
 
 export interface PcapngExportOptions {
   /** Embed the TLS key log lines (a DSB) and leave passwords in the clear streams. */
