@@ -32,6 +32,8 @@ export interface RecordBytesOptions {
   secrets?: ReadonlyArray<[number, number]>;
   /** Largest payload of one event (MAX_EVENT_PAYLOAD_BYTES). */
   maxEventBytes?: number;
+  /** The bytes go on a unit recorded before (a message body streamed after its response line): every event is `continued`. */
+  continued?: boolean;
 }
 
 export interface RecorderOptions {
@@ -131,7 +133,7 @@ export class SessionRecorder {
       const enc = encodeBytes(piece.bytes, Infinity);
       const ev: EventInput = { kind: origin.kind, conn: origin.conn, ...enc };
       if (origin.tls) ev.tls = true;
-      if (piece.start > 0) ev.continued = true;
+      if (piece.start > 0 || opts.continued) ev.continued = true;
       if (opts.secrets && opts.secrets.length) {
         const ranges = secretRangesOfPiece(opts.secrets, piece.start, piece.bytes, enc.text);
         if (ranges.length) ev.secrets = ranges;
