@@ -97,6 +97,31 @@ export interface BytesEvent extends EventBase {
   secrets?: Array<[number, number]>;
 }
 
+/**
+ * The bytes of a TLS connection as they crossed the wire (records, ciphertext and all), from the
+ * ClientHello on: what a packet capture of the connection would hold. The plaintext inside is
+ * recorded as c2s/s2c with `tls: true`; plaintext connections get no wire events (their c2s/s2c
+ * bytes are the wire bytes). Always base64. `truncated` as in BytesEvent (the session file's cap).
+ */
+export interface WireBytesEvent extends EventBase {
+  kind: 'wire.c2s' | 'wire.s2c';
+  conn: string;
+  b64: string;
+  truncated?: number;
+}
+
+/**
+ * One TLS secret of a connection as an NSS key log line (`CLIENT_RANDOM <client_random>
+ * <master_secret>` for TLS ≤ 1.2, `CLIENT_HANDSHAKE_TRAFFIC_SECRET …` and the others for TLS 1.3),
+ * so a capture of the session can be decrypted. A secret: every export redacts it.
+ */
+export interface TlsKeylogEvent extends EventBase {
+  kind: 'tls.keylog';
+  conn: string;
+  line: string;
+  secret: true;
+}
+
 export interface TlsHelloEvent extends EventBase {
   kind: 'tls.hello';
   conn: string;
@@ -357,6 +382,8 @@ export type LabEvent =
   | LabStopEvent
   | ConnOpenEvent
   | BytesEvent
+  | WireBytesEvent
+  | TlsKeylogEvent
   | TlsHelloEvent
   | TlsEstablishedEvent
   | TlsFailedEvent
