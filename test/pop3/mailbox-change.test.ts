@@ -268,3 +268,29 @@ print(got)`;
     expect(diagnosis.findings.find((f) => f.id === 'pop3-no-uidl')?.data?.checks).toBe(2);
   });
 });
+
+describe('a number remembered from the last check, with no change in between', () => {
+  it('curl listing, then fetching message 1 by its number: an info note, not a warning; after a deletion it is a warning', async () => {
+    const lab = await changingLab('off');
+    const url = `pop3://127.0.0.1:${lab.listeners.pop3!.port}/`;
+    const curl = (path: string) => runPeer('curl', ['-sS', '--user', `${lab.account.user}:${PASSWORD}`, url + path], { timeoutMs: 15_000 });
+    const calm = await observe(lab, async () => {
+      expect((await curl('')).code).toBe(0);
+      expect((await curl('1')).code).toBe(0);
+    });
+    const note = calm.diagnosis.findings.find((f) => f.id === 'pop3-stale-message-number')!;
+    expect(note.severity).toBe('info');
+    expect(note.explanation).toContain('Nothing changed in the mailbox since, so no harm was done');
+    expect(serious(calm.diagnosis)).toEqual([]);
+
+    // Another check deletes message 1 (DELE, QUIT): the numbers the phone remembers moved.
+    const moved = await observe(lab, async () => {
+      expect((await curl('')).code).toBe(0);
+      await check(lab, ['STAT', 'DELE 1']);
+      expect((await curl('1')).code).toBe(0);
+    });
+    const warning = moved.diagnosis.findings.find((f) => f.id === 'pop3-stale-message-number')!;
+    expect(warning.severity).toBe('warning');
+    expect(warning.explanation).toContain('although messages were deleted since its last check');
+  });
+});

@@ -122,7 +122,9 @@ export const POP3_RUNNERS: Record<Pop3ScenarioId, Pop3Runner> = {
   async 'winmobile-pop3-stale-number'(o, wire, notes) {
     // Windows Mobile Pocket Inbox auto-fetch (smartphonemag.com, January 2006): a first check
     // lists the maildrop and reads messages 1 and 2; the next check retrieves by the number it
-    // remembered (3), without STAT, LIST or UIDL.
+    // remembered (3), without STAT, LIST or UIDL. On a lab whose mailbox does not change that
+    // number still names message 3, so the diagnosis makes it a note; with the lab's mailbox
+    // change between checks (--pop3-change-mailbox) it names another message and is a warning.
     const first = await greeted(o, wire);
     await userPass(first, o);
     await expectOk(first, 'LIST');

@@ -9,7 +9,10 @@
  * 1. RETR/TOP/DELE n after a successful login and before any STAT, LIST or UIDL, from an address
  *    whose earlier POP3 session listed the maildrop. A first session that goes straight to a
  *    number (a person naming a message to a command-line client) is not reported: nothing shows
- *    where the number came from.
+ *    where the number came from. Severity: a warning when the numbering changed since that
+ *    earlier session (a POP3 session deleted messages, or the lab changed the maildrop), as the
+ *    number may now name another message; info while it has not, since the number still names
+ *    the same message (and `curl pop3://host/1` after a listing is a person, not a bug).
  * 2. After the lab changed the maildrop between sessions (`pop3.changed`, on request),
  *    RETR/TOP/DELE n with no UIDL earlier in the session, where n is a number the same address's
  *    previous session knew (it was listed or used there) and now names another message. Not
@@ -39,7 +42,10 @@ function addressOf(remote: string): string {
 export const meta: RuleMeta = {
   id: 'pop3-stale-message-number',
   area: 'POP3',
-  severity: { warning: 'the phone used a message number it did not learn in this session' },
+  severity: {
+    info: 'the phone used a number remembered from its last check, and the numbering has not changed since (harmless so far)',
+    warning: 'the phone used a remembered number after the numbering changed (a deletion or the lab\'s mailbox change): it may name another message',
+  },
   signature:
     'RETR, TOP or DELE n after a successful login and before any STAT, LIST or UIDL, from an address whose earlier POP3 session listed the maildrop; or, after the lab changed the maildrop between sessions (--pop3-change-mailbox), RETR/TOP/DELE n without UIDL where n was known to the previous session and now names another message.',
   wire: ['(an earlier check: LIST, RETR 1, RETR 2)', '(the lab deletes message 1 before the next check)', 'C: USER phone', 'C: PASS …', 'C: RETR 3'],
@@ -56,6 +62,8 @@ interface PreviousSession {
   used: Set<number>;
   /** It deleted messages itself (DELE and QUIT): its numbering is not the one the change recorded. */
   deletedItself: boolean;
+  /** How many POP3 sessions of any address had committed deletions when it ended. */
+  deletionsAtEnd: number;
 }
 
 interface ConnState {
@@ -72,16 +80,17 @@ function numberOf(cmd: Pop3Command): number {
   return Number.isInteger(n) && n > 0 ? n : 0;
 }
 
-function report(host: RuleHost, conn: string, cmd: Pop3Command, afterChange: boolean): void {
+function report(host: RuleHost, conn: string, cmd: Pop3Command, afterChange: boolean, numberingChanged = true): void {
   host.store.report({
     id: 'pop3-stale-message-number',
-    severity: 'warning',
+    severity: numberingChanged ? 'warning' : 'info',
     conn,
     evidence: cmd.line.seqs,
     update(d) {
       increment(d, 'count');
       pushBounded(d, 'commands', `${cmd.verb} ${cmd.args.trim()}`.slice(0, 40));
       if (afterChange) d.afterChange = true;
+      if (numberingChanged) d.numberingChanged = true;
     },
   });
 }
@@ -89,6 +98,8 @@ function report(host: RuleHost, conn: string, cmd: Pop3Command, afterChange: boo
 export function pop3StaleMessageNumberRule(): Rule {
   const conns = new PerConn<ConnState>(() => ({ address: '', used: new Set(), retrievedHere: new Set(), moved: [] }));
   const previous = new Map<string, PreviousSession>();
+  // Committed deletions renumber the maildrop (RFC 1939 §6: deleted at QUIT).
+  let deletions = 0;
   return {
     id: 'pop3-stale-message-number',
     onEvent(ev, _conn, host) {
@@ -102,8 +113,10 @@ export function pop3StaleMessageNumberRule(): Rule {
       const downloadedAll = p.messageCount !== undefined && p.messageCount > 0 && p.retrieved.size >= p.messageCount;
       for (const m of s.moved) if (m.cmd.verb === 'DELE' || !downloadedAll) report(host, ev.conn, m.cmd, true);
       if (!p.authenticated) return;
+      const deletedItself = p.quitSent && p.deleted.size > 0;
+      if (deletedItself) deletions++;
       if (previous.size >= MAX_REMEMBERED_CLIENTS && !previous.has(s.address)) previous.delete(previous.keys().next().value as string);
-      previous.set(s.address, { listed: p.listed, count: p.messageCount, used: s.used, deletedItself: p.quitSent && p.deleted.size > 0 });
+      previous.set(s.address, { listed: p.listed, count: p.messageCount, used: s.used, deletedItself, deletionsAtEnd: deletions });
     },
     onPop3Client(item, conn, host) {
       if (item.kind !== 'command' || !item.cmd.afterLogin || !BY_NUMBER.has(item.cmd.verb)) return;
@@ -116,7 +129,8 @@ export function pop3StaleMessageNumberRule(): Rule {
       if (item.cmd.verb !== 'DELE' && n > 0) s.retrievedHere.add(n);
       if (!before) return;
       if (!conn.listed) {
-        if (before.listed) report(host, conn.id, item.cmd, s.change !== undefined);
+        const numberingChanged = s.change !== undefined || before.deletedItself || deletions > before.deletionsAtEnd;
+        if (before.listed) report(host, conn.id, item.cmd, s.change !== undefined, numberingChanged);
         return;
       }
       const change = s.change;
