@@ -16,6 +16,7 @@ const USAGE = `usage:
                      [--smtp-auth-equals-line] [--smtp-max-size BYTES] [--smtp-bare-lf reject|accept]
                      [--smtp-mail-from strict|lenient]
                      [--pop3-port N] [--pop3s-port N] [--pop3-mechanisms LIST] [--pop3-no-apop] [--pop3-tls-only]
+                     [--pop3-change-mailbox off|delete|add|both]
                      [--variants off|auto] [--network trusted|untrusted] [--json] [--ui] [--ui-port N]
   mailprobe cert     --out DIR --host NAME_OR_IP... [--profile legacy|modern] [--new-ca] [--data-dir DIR]
                      (writes the lab CA and BOTH server certificates, SHA-256 and SHA-1; the lab
@@ -23,6 +24,8 @@ const USAGE = `usage:
   mailprobe diagnose SESSION_DIR | events.jsonl | capture.pcap  [--json] [--network trusted|untrusted]
   mailprobe report   SESSION_DIR --out report.pdf [--include-secrets]
                      [--technician NAME] [--ticket ID] [--paper a4|letter]
+  mailprobe export   SESSION_DIR --pcapng OUT.pcapng [--include-secrets]
+                     (the session as a capture Wireshark opens; redacted unless --include-secrets)
   mailprobe sessions [--data-dir DIR] [--json]
   mailprobe simulate SCENARIO --host H --port N [--tls]
                      [--user U] [--password P] [--pause-ms N] [--data-dir DIR] [--quiet] [--list]`;
@@ -45,6 +48,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   cert: () => import('./commands/cert.js'),
   diagnose: () => import('./commands/diagnose.js'),
   report: () => import('./commands/report.js'),
+  export: () => import('./commands/export.js'),
   sessions: () => import('./commands/sessions.js'),
   simulate: () => import('./commands/simulate.js'),
 };

@@ -20,6 +20,7 @@ import type {
   LabEvent,
   LabStartRequest,
   LabStatus,
+  Pop3MailboxChange,
   SessionSummary,
   TestPlanItem,
   UiMode,
@@ -27,10 +28,13 @@ import type {
 import { API_METHODS } from '../../api.js';
 import type { LabOptions, RunningLab } from '../lab-types.js';
 import { readEvents } from '../recorder/read.js';
+import { isCaptureOnly } from '../recorder/redact.js';
 import type { EngineDeps, IncrementalDiagnosisLike } from './deps.js';
 import { firewallHint, listNetworkInterfaces } from './net.js';
 import { loadProfiles } from '../profiles/index.js';
 import { defaultProfilesDir, packageVersion } from '../package-root.js';
+
+const POP3_MAILBOX_CHANGES: readonly Pop3MailboxChange[] = ['off', 'delete', 'add', 'both'];
 
 /** Events are forwarded to the UI in batches at most this often. */
 export const STREAM_BATCH_MS = 50;
@@ -296,6 +300,8 @@ export class Engine {
   private ingest(ev: LabEvent): void {
     if (ev.seq <= this.lastSeq) return; // already read from the file at attach time
     this.lastSeq = ev.seq;
+    // Raw TLS bytes and key log lines are for the capture export, not for the wizard.
+    if (isCaptureOnly(ev)) return;
     this.events.push(ev);
     try {
       this.diag?.push(ev);
@@ -323,7 +329,7 @@ export class Engine {
     for (const ev of batch) {
       const before = this.lastSeq;
       this.ingest(ev);
-      if (this.lastSeq !== before) fresh.push(ev);
+      if (this.lastSeq !== before && !isCaptureOnly(ev)) fresh.push(ev);
     }
     if (send && fresh.length > 0) {
       this.emit({ type: 'events', events: fresh });
@@ -478,6 +484,7 @@ export class Engine {
       dataDir: this.dataDir,
       profile: req.profile,
       variants: req.variants === 'auto' ? 'auto' : 'off',
+      pop3MailboxChange: POP3_MAILBOX_CHANGES.includes(req.pop3MailboxChange as Pop3MailboxChange) ? req.pop3MailboxChange : 'off',
     };
     if (req.demo) Object.assign(options, PORT_SETS.any);
     let lab: RunningLab;

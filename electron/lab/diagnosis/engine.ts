@@ -12,6 +12,7 @@ import type { Attempt, Diagnosis, DeviceInfo, DeviceProfile, Finding, LabEvent, 
 import { matchProfile } from '../profiles/index.js';
 import { resolve } from './resolution/index.js';
 import { decodeBytes } from '../recorder/bytes.js';
+import { isCaptureOnly } from '../recorder/redact.js';
 import { AttemptTracker } from './attempts.js';
 import { addressOf } from './certificate-refusal.js';
 import { findingText } from './catalog.js';
@@ -122,6 +123,9 @@ export class IncrementalDiagnosis {
 
   push(ev: LabEvent): void {
     this.count++;
+    // Raw TLS bytes and key log lines repeat what the c2s/s2c and tls.* events say; the rules
+    // read those, so a session diagnoses the same with or without them.
+    if (isCaptureOnly(ev)) return;
     this.currentSeq = ev.seq;
     if (ev.kind === 'c2s' || ev.kind === 's2c') {
       if (typeof ev.conn !== 'string') return;
@@ -176,7 +180,8 @@ export class IncrementalDiagnosis {
         break;
       case 'tls.failed':
         if (!conn) conn = this.connFor(ev.conn);
-        if (ev.afterHandshake) conn.tlsErrorAfterHandshake = true;
+        if (ev.afterHandshake && ev.reason === 'protocol-version' && conn.tlsClientBytes === 0) conn.clearTextAfterHandshake = true;
+        else if (ev.afterHandshake) conn.tlsErrorAfterHandshake = true;
         break;
       case 'input.rejected':
         // A refused renegotiation is the client speaking TLS after the handshake, not a
