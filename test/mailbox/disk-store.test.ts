@@ -9,8 +9,10 @@ import {
   loadMailStore,
   MailboxFileError,
   MailStore,
+  MeasuredOnDemandBody,
   openMailStore,
   ServedLines,
+  STREAM_READ_BYTES,
   writeMaildir,
   writeMbox,
   type IndexingProgress,
@@ -112,7 +114,7 @@ describe('disk store: mbox', () => {
     }
     expect(total).toBe(m.size);
     // A chunk of LF lines grows by its CRs only.
-    expect(largest).toBeLessThanOrEqual(BODY_CHUNK_BYTES * 2);
+    expect(largest).toBeLessThanOrEqual(STREAM_READ_BYTES * 2);
     expect(m.body instanceof FileBody && m.body.transform).toBe('mbox');
   });
 
@@ -145,6 +147,25 @@ describe('disk store: Maildir', () => {
     const disk = await openMailStore(dir, { uidValidity: 1 });
     await expectSameStores(memory, disk);
     expect(disk.info('Archive')?.subscribed).toBe(true);
+  });
+
+  it('is served after a readdir and a stat per file: a file is read for its size only when the size is asked for', async () => {
+    const dir = join(tmp(), 'Maildir');
+    mkdirSync(join(dir, 'cur'), { recursive: true });
+    mkdirSync(join(dir, 'new'), { recursive: true });
+    const lf = 'Subject: lf\nFrom: x@example.org\n\n' + 'line\n'.repeat(1000);
+    writeFileSync(join(dir, 'cur', '1700000000.M1P1.host:2,S'), lf);
+    writeFileSync(join(dir, 'cur', '1700000001.M2P1.host:2,'), 'Subject: crlf\r\n\r\nbody\r\n');
+    const disk = await openMailStore(dir);
+    const [a, b] = disk.messages('INBOX');
+    expect(disk.messages('INBOX')).toHaveLength(2);
+    expect(a!.body instanceof MeasuredOnDemandBody && a!.body.isMeasured).toBe(false);
+    expect(b!.body instanceof MeasuredOnDemandBody && b!.body.isMeasured).toBe(false);
+    // RFC822.SIZE is the served (CRLF) size, exactly the bytes a FETCH sends.
+    expect(a!.size).toBe(Buffer.byteLength(lf.replace(/\n/g, '\r\n')));
+    expect(a!.body.readSync(0, a!.size).toString('latin1')).toBe(lf.replace(/\n/g, '\r\n'));
+    expect(b!.size).toBe(Buffer.byteLength('Subject: crlf\r\n\r\nbody\r\n'));
+    expect(a!.flags.has('\\Seen')).toBe(true);
   });
 });
 

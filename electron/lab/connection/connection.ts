@@ -264,8 +264,9 @@ export abstract class LabConnection {
     this.unitStreams = false;
   }
 
-  private recordOut(data: Buffer, continued: boolean): void {
-    this.settings.recorder.recordBytes({ kind: 's2c', conn: this.id, tls: this.tls }, data, { maxEventBytes: this.settings.maxEventPayloadBytes, continued });
+  /** `bulk`: a stored message's bytes streamed from disk (RecordBytesOptions.bulk). */
+  private recordOut(data: Buffer, continued: boolean, bulk = false): void {
+    this.settings.recorder.recordBytes({ kind: 's2c', conn: this.id, tls: this.tls }, data, { maxEventBytes: this.settings.maxEventPayloadBytes, continued, bulk });
   }
 
   /** Record the closed response units as s2c events, in order; returns them, for the write. Streamed units were never sent: not recorded. */
@@ -331,7 +332,7 @@ export abstract class LabConnection {
             }
             for await (const chunk of part.chunks) {
               if (this.finalized || this.stream.destroyed) return;
-              this.recordOut(chunk, continued);
+              this.recordOut(chunk, continued, true);
               continued = true;
               if (!(await this.write(chunk))) return;
             }

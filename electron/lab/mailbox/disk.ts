@@ -9,9 +9,8 @@
  * session's own directory.
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CrlfMeter, FileBody } from './body.js';
+import { FileBody, MeasuredOnDemandBody } from './body.js';
 import { MAX_LOAD_MESSAGE_BYTES, MailboxFileError, SPECIAL_USE_BY_NAME, isDir, maildirFiles, maildirFlags, maildirSubfolders } from './files.js';
 import { indexMbox, INDEX_READ_BYTES, type IndexProgress } from './mbox-index.js';
 import { MailStore } from './store.js';
@@ -145,13 +144,8 @@ export async function indexMailbox(store: MailStore, path: string, opts: Omit<Op
         throw new MailboxFileError('too-big', e.file, `${e.file} is ${e.size} bytes, more than the limit of ${limits.maxMessageBytes}`);
       }
       counted(limits, path);
-      let measured;
-      try {
-        measured = await measureFile(e.file);
-      } catch {
-        continue; // moved away meanwhile (another program reading the Maildir)
-      }
-      store.load(f.name, new FileBody(e.file, 0, measured.fileSize, measured.size, measured.transform), maildirFlags(e.name, e.isNew), e.mtime);
+      // Served size measured when first asked for (MeasuredOnDemandBody): SELECT needs the count, not 2 GB read.
+      store.load(f.name, new MeasuredOnDemandBody(e.file, e.size), maildirFlags(e.name, e.isNew), e.mtime);
       progress.bytesDone += e.size;
       progress.messages += 1;
       if (progress.bytesDone - lastReport >= INDEX_READ_BYTES * 8 || progress.messages % PROGRESS_EVERY_FILES === 0) {
@@ -184,24 +178,4 @@ function maildirEntries(dir: string): MaildirEntry[] {
     if (st.isFile()) entries.push({ ...e, size: st.size, mtime: st.mtime });
   }
   return entries;
-}
-
-/** A Maildir file's served size (bare LF → CRLF), read in chunks. */
-async function measureFile(file: string): Promise<{ fileSize: number; size: number; transform: 'none' | 'crlf' }> {
-  const fh = await open(file, 'r');
-  try {
-    const meter = new CrlfMeter();
-    const buf = Buffer.allocUnsafe(INDEX_READ_BYTES);
-    let pos = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-      if (bytesRead <= 0) break;
-      meter.push(buf, 0, bytesRead);
-      pos += bytesRead;
-    }
-    const r = meter.result();
-    return { fileSize: pos, size: r.size, transform: r.transform === 'none' ? 'none' : 'crlf' };
-  } finally {
-    await fh.close();
-  }
 }
