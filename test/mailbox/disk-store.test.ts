@@ -9,7 +9,9 @@ import {
   loadMailStore,
   MailboxFileError,
   MailStore,
+  MAX_PARSED_DISK_MESSAGES,
   MeasuredOnDemandBody,
+  parsedDiskMessages,
   openMailStore,
   ServedLines,
   STREAM_READ_BYTES,
@@ -116,6 +118,21 @@ describe('disk store: mbox', () => {
     // A chunk of LF lines grows by its CRs only.
     expect(largest).toBeLessThanOrEqual(STREAM_READ_BYTES * 2);
     expect(m.body instanceof FileBody && m.body.transform).toBe('mbox');
+  });
+
+  it(`keeps parsed envelopes of at most ${MAX_PARSED_DISK_MESSAGES} messages; an evicted one is parsed again, the same`, async () => {
+    const file = join(tmp(), 'many.mbox');
+    const n = MAX_PARSED_DISK_MESSAGES + 50;
+    const parts: string[] = [];
+    for (let i = 1; i <= n; i++) parts.push(`From a Tue Nov 24 10:00:00 2026\nSubject: message ${i}\nFrom: x${i}@example.org\n\nbody ${i}\n\n`);
+    writeFileSync(file, parts.join(''));
+    const disk = await openMailStore(file);
+    const msgs = disk.messages('INBOX');
+    expect(msgs).toHaveLength(n);
+    for (const m of msgs) m.envelope;
+    expect(parsedDiskMessages.size).toBeLessThanOrEqual(MAX_PARSED_DISK_MESSAGES);
+    expect(msgs[0]!.envelope.subject).toBe('message 1');
+    expect(msgs[n - 1]!.envelope.subject).toBe(`message ${n}`);
   });
 
   it('reports indexing progress, ending with done', async () => {

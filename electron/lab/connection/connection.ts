@@ -45,8 +45,14 @@ type OutUnit = Buffer | OutPart[];
 const isStreamedUnit = (u: OutUnit): u is OutPart[] => Array.isArray(u);
 const EMPTY = Buffer.alloc(0);
 
-/** A small streamed unit, read whole now (its turn has come); null for one to stream. */
-async function coalesced(unit: OutPart[]): Promise<Buffer | null> {
+/** A piece of a coalesced unit: protocol bytes, or a stored message's bytes (`bulk`, RecordBytesOptions.bulk). */
+interface CoalescedPiece {
+  bytes: Buffer;
+  bulk: boolean;
+}
+
+/** A small streamed unit, read whole now (its turn has come), piece by piece; null for one to stream. */
+async function coalesced(unit: OutPart[]): Promise<CoalescedPiece[] | null> {
   let total = 0;
   for (const p of unit) {
     const n = Buffer.isBuffer(p) ? p.length : p.maxLength;
@@ -54,12 +60,17 @@ async function coalesced(unit: OutPart[]): Promise<Buffer | null> {
     total += n;
   }
   if (total > COALESCE_STREAMED_UNIT_BYTES) return null;
-  const parts: Buffer[] = [];
+  const pieces: CoalescedPiece[] = [];
   for (const p of unit) {
-    if (Buffer.isBuffer(p)) parts.push(p);
-    else for await (const c of p.chunks) parts.push(c);
+    if (Buffer.isBuffer(p)) {
+      pieces.push({ bytes: p, bulk: false });
+      continue;
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of p.chunks) chunks.push(c);
+    pieces.push({ bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), bulk: true });
   }
-  return Buffer.concat(parts);
+  return pieces;
 }
 
 /** Bytes of the offending input kept in an input.rejected event's sample. */
@@ -315,13 +326,23 @@ export abstract class LabConnection {
           const unit = units[i]!;
           // Let a written unit go: FETCH 1:* of 20,000 messages queues 20,000 of them.
           units[i] = EMPTY;
-          const whole = isStreamedUnit(unit) ? await coalesced(unit) : unit;
-          if (whole) {
-            this.recordOut(whole, false);
-            if (!(await this.write(whole))) return;
+          if (!isStreamedUnit(unit)) {
+            this.recordOut(unit, false);
+            if (!(await this.write(unit))) return;
             continue;
           }
-          if (!isStreamedUnit(unit)) continue;
+          const pieces = await coalesced(unit);
+          if (pieces) {
+            // Recorded piece by piece (a message body as bulk bytes, the protocol text around it as text), written at once.
+            let continued = false;
+            for (const p of pieces) {
+              if (p.bytes.length === 0 && continued) continue;
+              this.recordOut(p.bytes, continued, p.bulk);
+              continued = true;
+            }
+            if (!(await this.write(Buffer.concat(pieces.map((p) => p.bytes))))) return;
+            continue;
+          }
           let continued = false;
           for (const part of unit) {
             if (Buffer.isBuffer(part)) {

@@ -45,14 +45,60 @@ export const DEFAULT_MAILBOXES: ReadonlyArray<{ name: string; specialUse?: strin
 export const MAX_HEADER_SCAN_BYTES = 256 * 1024;
 
 /**
+ * How many messages on disk keep their parsed ENVELOPE and MIME structure at once. A session
+ * that fetches ENVELOPE of 20,000 messages, SEARCHes and downloads them must stay bounded (a few
+ * kB per message otherwise, never returned); the least recently used ones are parsed again when
+ * asked for (a header read of a few kB). Messages in memory (the seeded corpus) keep theirs.
+ */
+export const MAX_PARSED_DISK_MESSAGES = 2000;
+
+/** The disk messages that hold parsed data, least recently used first (a Set keeps insertion order). */
+class ParsedLru {
+  private readonly held = new Set<MessageContent>();
+
+  constructor(private readonly limit: number) {}
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  touch(c: MessageContent): void {
+    if (this.held.delete(c)) {
+      this.held.add(c);
+      return;
+    }
+    this.held.add(c);
+    if (this.held.size > this.limit) {
+      const oldest = this.held.values().next().value as MessageContent;
+      this.held.delete(oldest);
+      oldest.forgetParsed();
+    }
+  }
+}
+
+/** Shared by every store of the process (a lab has one customer mailbox). */
+export const parsedDiskMessages = new ParsedLru(MAX_PARSED_DISK_MESSAGES);
+
+/**
  * A message's bytes and what is parsed from them once: shared by the copies of a message (COPY,
- * RENAME of INBOX), so a copy costs neither bytes nor a second parse.
+ * RENAME of INBOX), so a copy costs neither bytes nor a second parse. For a message on disk the
+ * parsed data is kept for the MAX_PARSED_DISK_MESSAGES most recently used.
  */
 export class MessageContent {
   private cachedMime: MimePart | undefined;
   private cachedEnvelope: Envelope | undefined;
 
   constructor(readonly body: MessageBody) {}
+
+  /** Drop the parsed data (parsedDiskMessages evicts it); it is parsed again when asked for. */
+  forgetParsed(): void {
+    this.cachedMime = undefined;
+    this.cachedEnvelope = undefined;
+  }
+
+  private used(): void {
+    if (!this.body.memory) parsedDiskMessages.touch(this);
+  }
 
   /** The whole message (for a message on disk, read now: callers that can stream use `body`). */
   get raw(): Buffer {
@@ -61,7 +107,9 @@ export class MessageContent {
 
   get mime(): MimePart {
     // On disk: the message is read once, parsed, and only the structure (offsets) is kept.
-    return (this.cachedMime ??= parseMime(this.raw));
+    const mime = (this.cachedMime ??= parseMime(this.raw));
+    this.used();
+    return mime;
   }
 
   /** The root header block, its blank line included (the bytes before the root body). */
@@ -73,9 +121,14 @@ export class MessageContent {
   }
 
   get envelope(): Envelope {
-    if (this.cachedEnvelope) return this.cachedEnvelope;
+    if (this.cachedEnvelope) {
+      this.used();
+      return this.cachedEnvelope;
+    }
     if (this.body.memory) return (this.cachedEnvelope = parseEnvelope(this.body.memory));
-    return (this.cachedEnvelope = parseEnvelope(this.header));
+    this.cachedEnvelope = parseEnvelope(this.header);
+    this.used();
+    return this.cachedEnvelope;
   }
 }
 

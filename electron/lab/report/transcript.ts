@@ -4,7 +4,7 @@
  * so a line reads the same wherever it appears.
  */
 import type { LabEvent } from '../../api.js';
-import { decodeBytes } from '../recorder/index.js';
+import { decodeBytes, encodeBytes } from '../recorder/index.js';
 import { describeSuite } from './words.js';
 
 export type LineDir = 'c2s' | 's2c' | 'note';
@@ -59,7 +59,9 @@ function bytesLines(ev: Extract<LabEvent, { kind: 'c2s' | 's2c' }>, password?: s
   return ev.continued ? [continuedNote(ev), ...lines] : lines;
 }
 
-function payloadLines(ev: Extract<LabEvent, { kind: 'c2s' | 's2c' }>, password?: string): string[] {
+function payloadLines(recorded: Extract<LabEvent, { kind: 'c2s' | 's2c' }>, password?: string): string[] {
+  // A message body streamed from disk is recorded as base64 for speed (RecordBytesOptions.bulk): shown as the text it is.
+  const ev = recorded.text === undefined && recorded.b64 !== undefined ? { ...recorded, b64: undefined, ...encodeBytes(decodeBytes(recorded), Infinity) } : recorded;
   const tlsNote = ev.tls ? ' (inside TLS)' : '';
   const truncNote = ev.truncated !== undefined ? `[recorded: the first part of ${ev.truncated.toLocaleString('en-US')} bytes]` : undefined;
   if (ev.text === undefined) {
