@@ -188,6 +188,8 @@ export class SessionRecorder {
       if (origin.tls) ev.tls = true;
       if (piece.start > 0 || opts.continued) ev.continued = true;
       const b = piece.bytes;
+      // Past the session file's cap only the size is kept: no base64 made to be thrown away.
+      if (this.written >= this.maxRecordedBytes) return this.record({ ...ev, text: '', truncated: b.length } as EventInput);
       return this.record(ev, Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'));
     }
     const enc = encodeBytes(piece.bytes, Infinity);
