@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabEvent } from '../electron/api.js';
-import { SessionRecorder, readEvents, encodeBytes, decodeBytes, redactEvent, REDACTED, MAX_EVENT_PAYLOAD_BYTES, PieceCutter } from '../electron/lab/recorder/index.js';
+import { SessionRecorder, readEvents, encodeBytes, decodeBytes, redactEvent, REDACTED, MAX_EVENT_PAYLOAD_BYTES, PieceCutter, BULK_B64_MIN_BYTES } from '../electron/lab/recorder/index.js';
 import fc from 'fast-check';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mp-rec-'));
@@ -45,6 +45,24 @@ const bytesOf = (evs: LabEvent[]) => evs.filter((e): e is Bytes => e.kind === 'c
 const joined = (evs: Bytes[]) => Buffer.concat(evs.map((e) => decodeBytes(e)));
 
 describe('recording a unit of traffic whole', () => {
+  it(`records bulk bytes (a message body from disk) of at least ${BULK_B64_MIN_BYTES} bytes as exact base64 events, smaller ones as text`, () => {
+    const rec = new SessionRecorder({ dataDir: tmp() });
+    const body = Buffer.from('Subject: big "quoted" \\ ünïcode\r\n\r\n' + 'line of text\r\n'.repeat(20_000));
+    const seen: LabEvent[] = [];
+    rec.subscribe((ev) => seen.push(ev));
+    rec.recordBytes({ kind: 's2c', conn: 'c1' }, body, { bulk: true, continued: true });
+    rec.recordBytes({ kind: 's2c', conn: 'c1' }, Buffer.from('small body\r\n'), { bulk: true });
+    rec.close();
+    const evs = readEvents(rec.dir).filter((e) => e.kind === 's2c');
+    const big = evs.slice(0, -1);
+    expect(big.length).toBeGreaterThan(1);
+    expect(big.every((e) => e.kind === 's2c' && e.b64 !== undefined && e.text === undefined && e.continued)).toBe(true);
+    expect(Buffer.concat(big.map((e) => decodeBytes(e as Parameters<typeof decodeBytes>[0])))).toEqual(body);
+    expect(evs.at(-1)).toMatchObject({ text: 'small body\r\n' });
+    // Subscribers (the UI) get the same events as the file.
+    expect(seen.filter((e) => e.kind === 's2c')).toEqual(evs);
+  });
+
   it('records a response longer than one event as several, in order, cut after line ends', () => {
     const rec = new SessionRecorder({ dataDir: tmp() });
     const lines = Array.from({ length: 3000 }, (_, i) => `* ${i + 1} FETCH (BODY[] {40}\r\n${'x'.repeat(38)}\r\n)\r\n`);

@@ -142,14 +142,14 @@ export class ServedLines {
 
   /**
    * The common case of an LF mbox or Maildir file: a chunk with no CR, no line head held back
-   * and (mbox) no line starting with ">". Every LF becomes CRLF with V8's native string split and
-   * join, several times faster than copying line by line (a base64 attachment has a line every
+   * and (mbox) no line starting with ">". Every LF becomes CRLF with V8's native replaceAll on the
+   * latin1 (byte-for-byte) string, several times faster than copying line by line (a base64 attachment has a line every
    * 78 bytes). Null when the chunk needs the general path.
    */
   private pushPlainLf(chunk: Buffer): Buffer | null {
     if (this.deciding || this.prevCr || chunk.length === 0 || chunk.indexOf(0x0d) !== -1) return null;
     if (this.mbox && ((this.atLineStart && chunk[0] === GT) || chunk.indexOf(LF_GT) !== -1)) return null;
-    const out = Buffer.from(chunk.toString('latin1').split('\n').join('\r\n'), 'latin1');
+    const out = Buffer.from(chunk.toString('latin1').replaceAll('\n', '\r\n'), 'latin1');
     this.atLineStart = chunk[chunk.length - 1] === 0x0a;
     return out;
   }

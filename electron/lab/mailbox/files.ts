@@ -141,10 +141,12 @@ export function maildirFiles(dir: string): Array<{ file: string; name: string; i
     }
     for (const n of names) if (!n.startsWith('.')) entries.push({ file: join(dir, sub, n), name: n, isNew: sub === 'new' });
   }
-  // Delivery order: the unique names start with the delivery time in seconds.
+  // Delivery order: the unique names start with the delivery time in seconds. The key is taken
+  // once per file, not per comparison (20,000 files cost 300,000 comparisons).
   const key = (n: string) => Number(/^(\d+)/.exec(n)?.[1] ?? Number.MAX_SAFE_INTEGER);
-  entries.sort((a, b) => key(a.name) - key(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return entries;
+  const keyed = entries.map((e) => ({ e, k: key(e.name) }));
+  keyed.sort((a, b) => a.k - b.k || (a.e.name < b.e.name ? -1 : a.e.name > b.e.name ? 1 : 0));
+  return keyed.map((x) => x.e);
 }
 
 /** The flags of a Maildir file name's info suffix (":2,FS"); a message still in new/ has none. */
