@@ -183,9 +183,10 @@ export class CaptureSessionBuilder {
       if (s.syn && !s.ackFlag) c.clientSide = side;
       else if (s.syn && s.ackFlag) c.clientSide = other(side);
     }
-    const dir = c.tcp[side];
-    dir.segment(s.seq, s.syn, s.fin, s.payload, s.cutBytes, ts);
-    if (s.ackFlag) c.tcp[other(side)].acknowledged(s.ack, ts);
+    // The ACK first: what this side acknowledges it received before it sent this segment.
+    // A reset's acknowledgment number says nothing reliable (RFC 9293 §3.5.2).
+    if (s.ackFlag && !s.rst) c.tcp[other(side)].acknowledged(s.ack, ts);
+    c.tcp[side].segment(s.seq, s.syn, s.fin, s.payload, s.cutBytes, ts);
     if (s.fin && !c.fin[side]) {
       c.fin[side] = true;
       c.firstFin ??= side;
