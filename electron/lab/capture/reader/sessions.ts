@@ -46,6 +46,10 @@ export function familyFromGreeting(b: Buffer): Family | undefined {
 }
 
 const HTTP_REQUEST = /^(GET|POST|HEAD|PUT|OPTIONS) /;
+/** Mid-stream, what a server sends: an IMAP untagged, continuation or tagged result line, an SMTP reply, a POP3 status. */
+const SERVER_LINE = /^(\* |\+ |\+OK|-ERR|\S+ (OK|NO|BAD)\b|\d{3}[ -])/;
+/** Mid-stream, what a client sends: an IMAP "tag COMMAND", an SMTP or POP3 command. */
+const CLIENT_LINE = /^([A-Za-z0-9.]+ [A-Za-z]+|(EHLO|HELO|MAIL|RCPT|DATA|QUIT|AUTH|STARTTLS|USER|PASS|STAT|LIST|RETR|DELE|UIDL|TOP|CAPA|STLS|APOP|NOOP|RSET)\b)/i;
 /** The client's STARTTLS command per protocol (RFC 9051 §6.2.1, RFC 3207 §4, RFC 2595 §4). */
 const STARTTLS_COMMAND: Record<Family, RegExp | undefined> = {
   imap: /(^|\n)\S+ STARTTLS\r?\n/i,
@@ -248,6 +252,8 @@ export class CaptureSessionBuilder {
       else if (PORT_PROTOS.has(portOf('a')) && !PORT_PROTOS.has(portOf('b'))) c.clientSide = 'b';
       else if (first && (first[0] === 0x16 || HTTP_REQUEST.test(first.subarray(0, 8).toString('latin1')))) c.clientSide = side;
       else if (greeting) c.clientSide = other(side);
+      else if (first && SERVER_LINE.test(first.subarray(0, 16).toString('latin1'))) c.clientSide = other(side);
+      else if (first && CLIENT_LINE.test(first.subarray(0, 16).toString('latin1'))) c.clientSide = side;
       // Mail servers speak first; with nothing else to go by, the first to send is the server.
       else c.clientSide = first ? other(side) : side;
     }
