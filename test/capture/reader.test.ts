@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../electron/api.js';
-import { CaptureFormatError, CaptureStreamReader, LINKTYPE, MAX_OUT_OF_ORDER_SEGMENTS, readCapture, type TlsConnectionDecryptor, type CaptureSecrets } from '../../electron/lab/capture/reader/index.js';
+import { CaptureFormatError, CaptureSessionBuilder, CaptureStreamReader, LINKTYPE, MAX_OUT_OF_ORDER_SEGMENTS, readCapture, type TlsConnectionDecryptor, type CaptureSecrets } from '../../electron/lab/capture/reader/index.js';
 import { diagnose } from '../../electron/lab/diagnosis/index.js';
 import { decodeBytes } from '../../electron/lab/recorder/bytes.js';
 import { loadProfiles } from '../../electron/lab/profiles/index.js';
@@ -251,6 +251,21 @@ describe('TCP reassembly', () => {
     expect(streams(events)).toEqual({ c1: { c2s: 'a2 LOGOUT\r\n', s2c: 'a1 OK done\r\n* BYE\r\na2 OK bye\r\n' } });
     expect(events[0]).toMatchObject({ kind: 'conn.open', remote: '192.168.1.23:49153', port: 143 });
     expect(events.at(-1)).toMatchObject({ kind: 'conn.close', by: 'error', reason: 'server reset the connection' });
+  });
+
+  it('follows at most maxOpenConnections at once: the longest idle is closed as the capture left it', () => {
+    const events: LabEvent[] = [];
+    const b = new CaptureSessionBuilder({ emit: (e) => events.push(e), maxOpenConnections: 10 });
+    // 30 connections that greet and never close.
+    for (let k = 0; k < 30; k++) {
+      const c = new TcpConversation({ ip: '10.0.0.2', port: 40000 + k }, SERVER, Date.parse('2026-11-29T10:00:00Z') + k * 1000).handshake().send('server', '* OK ready\r\n');
+      for (const f of c.frames(ethernetFrame)) b.packet({ timestampMs: f.timestampMs, linkType: LINKTYPE.ETHERNET, data: f.data, originalLength: f.data.length, interfaceId: 0 });
+    }
+    const idleClosed = events.filter((e) => e.kind === 'conn.close' && e.by === 'timeout');
+    expect(idleClosed.length).toBeGreaterThanOrEqual(20);
+    expect(idleClosed[0]).toMatchObject({ conn: 'c1', reason: 'no traffic while the capture went on' });
+    b.end();
+    expect(events.filter((e) => e.kind === 'conn.close')).toHaveLength(30);
   });
 
   it('tells the protocol from the greeting on unusual ports (SMTP, POP3) and connections apart', async () => {

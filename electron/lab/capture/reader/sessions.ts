@@ -79,6 +79,8 @@ export interface SessionBuilderOptions {
   decryptor?: () => TlsConnectionDecryptor;
   /** What a ClientHello tells about the device (./fingerprint.ts). */
   fingerprint?: (hello: EventInput & { kind: 'tls.hello' }) => { device: DeviceInfo; fields: Record<string, string> } | undefined;
+  /** Default MAX_OPEN_CONNECTIONS. */
+  maxOpenConnections?: number;
 }
 
 type Side = 'a' | 'b';
@@ -123,7 +125,11 @@ export class CaptureSessionBuilder {
     connections: 0, gapBytes: 0, retransmittedBytes: 0, outOfOrderSegments: 0, tlsConnections: 0, decryptedConnections: 0,
   };
 
-  constructor(private readonly options: SessionBuilderOptions) {}
+  private readonly maxOpen: number;
+
+  constructor(private readonly options: SessionBuilderOptions) {
+    this.maxOpen = options.maxOpenConnections ?? MAX_OPEN_CONNECTIONS;
+  }
 
   packet(p: CapturedPacket): void {
     this.stats.packets++;
@@ -176,10 +182,6 @@ export class CaptureSessionBuilder {
     } else if (c.closed) {
       // Late packets of a finished connection (the last ACK, a retransmitted FIN).
       return;
-    } else {
-      // Most recently seen last: the idle limit closes from the front.
-      this.conns.delete(key);
-      this.conns.set(key, c);
     }
     c.lastTs = ts;
     const side: Side = c.addr.a.ip === s.src && c.addr.a.port === s.srcPort ? 'a' : 'b';
@@ -204,11 +206,7 @@ export class CaptureSessionBuilder {
   }
 
   private newConn(key: string, s: TcpSegment): Conn {
-    if (this.conns.size >= MAX_OPEN_CONNECTIONS) {
-      const oldest = this.conns.values().next().value as Conn;
-      this.close(oldest, oldest.lastTs, 'timeout', 'no traffic while the capture went on');
-      this.conns.delete(oldest.key);
-    }
+    if (this.conns.size >= this.maxOpen) this.evictIdle();
     const c: Conn = {
       id: `c${this.nextId++}`,
       key,
@@ -232,6 +230,20 @@ export class CaptureSessionBuilder {
     this.conns.set(key, c);
     this.stats.connections++;
     return c;
+  }
+
+  /**
+   * The table is full: forget finished connections, and close the longest-idle tenth of the
+   * open ones as the capture left them (one sort per tenth of the limit, not per packet).
+   */
+  private evictIdle(): void {
+    for (const [k, c] of this.conns) if (c.closed) this.conns.delete(k);
+    if (this.conns.size < this.maxOpen * 0.9) return;
+    const idle = [...this.conns.values()].sort((x, y) => x.lastTs - y.lastTs).slice(0, Math.ceil(this.maxOpen / 10));
+    for (const c of idle) {
+      this.close(c, c.lastTs, 'timeout', 'no traffic while the capture went on');
+      this.conns.delete(c.key);
+    }
   }
 
   private roleOf(c: Conn, side: Side): 'client' | 'server' {
