@@ -56,7 +56,7 @@ async function makeSeed(): Promise<{ packets: SeedPacket[]; keyLog: string; port
     for (const id of ['nokia6233-smtp-cram-md5', 'smtp-auth-equals-only', 'smtp-bare-lf-device']) await runScenario(id, { ...o, port: L.smtp!.port });
     for (const id of ['series40-pop3-download-all', 'winmobile-pop3-stale-number']) await runScenario(id, { ...o, port: L.pop3!.port });
     // A modern client over STARTTLS whose keys are logged: both readers get them.
-    const curl = spawnSync('curl', ['-s', '-S', '-k', '--ssl-reqd', '--user', `${lab.account.user}:${lab.account.password}`, `imap://127.0.0.1:${L.imap!.port}/INBOX;UID=1`], { env: { ...process.env, SSLKEYLOGFILE: keyLogFile }, timeout: 15_000, encoding: 'utf8' });
+    const curl = spawnSync('curl', ['-s', '-S', '-k', '--ssl-reqd', '--user', `${lab.account.user}:${lab.account.password}`, `imap://127.0.0.1:${L.imap!.port}/INBOX`], { env: { ...process.env, SSLKEYLOGFILE: keyLogFile }, timeout: 15_000, encoding: 'utf8' });
     if (curl.status !== 0) console.log(`curl over STARTTLS: exit ${curl.status} ${curl.stderr.trim()}`);
   } finally {
     await cap.stop();

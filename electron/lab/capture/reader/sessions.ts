@@ -21,6 +21,8 @@ import type { DecryptOutput, TlsConnectionDecryptor, TlsDirection } from './decr
 
 /** Most connections followed at once; past it the longest-idle one is closed as the capture left it. */
 export const MAX_OPEN_CONNECTIONS = 20_000;
+/** Finished connections whose ports are remembered, so their late ACKs and FINs open nothing. */
+export const MAX_RECENTLY_CLOSED = 4096;
 /** Most events held for a connection whose protocol is not known yet (implicit TLS on an unusual port). */
 export const MAX_PENDING_EVENTS = 256;
 
@@ -115,6 +117,7 @@ const hostPort = (a: { ip: string; port: number }) => (a.ip.includes(':') ? `[${
 
 export class CaptureSessionBuilder {
   private readonly conns = new Map<string, Conn>();
+  private readonly recentlyClosed = new Map<string, true>();
   private seq = 0;
   private nextId = 1;
   private lastTs = 0;
@@ -161,8 +164,7 @@ export class CaptureSessionBuilder {
 
   /** The capture ended: every connection still open is closed as the capture left it. */
   end(): void {
-    for (const c of this.conns.values()) this.close(c, this.lastTs, 'client', 'capture ended');
-    this.conns.clear();
+    for (const c of [...this.conns.values()]) this.close(c, this.lastTs, 'client', 'capture ended');
   }
 
   private segment(s: TcpSegment, ts: number): void {
@@ -170,18 +172,18 @@ export class CaptureSessionBuilder {
     const kb = `${s.dst}|${s.dstPort}`;
     const key = ka < kb ? `${ka}|${kb}` : `${kb}|${ka}`;
     let c = this.conns.get(key);
+    const newSyn = s.syn && !s.ackFlag;
     // A new SYN on a finished connection's ports is a new connection (port reuse).
-    if (c && s.syn && !s.ackFlag && (c.closed || c.fin.a || c.fin.b)) {
+    if (c && newSyn && (c.fin.a || c.fin.b)) {
       this.close(c, ts, c.firstFin === c.clientSide ? 'client' : 'server');
-      this.conns.delete(key);
       c = undefined;
     }
     if (!c) {
+      // Late packets of a finished connection (the last ACK, a retransmitted FIN).
+      if (!newSyn && this.recentlyClosed.has(key)) return;
+      this.recentlyClosed.delete(key);
       if (s.rst && !s.syn) return;
       c = this.newConn(key, s);
-    } else if (c.closed) {
-      // Late packets of a finished connection (the last ACK, a retransmitted FIN).
-      return;
     }
     c.lastTs = ts;
     const side: Side = c.addr.a.ip === s.src && c.addr.a.port === s.srcPort ? 'a' : 'b';
@@ -233,17 +235,12 @@ export class CaptureSessionBuilder {
   }
 
   /**
-   * The table is full: forget finished connections, and close the longest-idle tenth of the
-   * open ones as the capture left them (one sort per tenth of the limit, not per packet).
+   * The table is full: close the longest-idle tenth of the connections as the capture left
+   * them (one sort per tenth of the limit, not per packet).
    */
   private evictIdle(): void {
-    for (const [k, c] of this.conns) if (c.closed) this.conns.delete(k);
-    if (this.conns.size < this.maxOpen * 0.9) return;
     const idle = [...this.conns.values()].sort((x, y) => x.lastTs - y.lastTs).slice(0, Math.ceil(this.maxOpen / 10));
-    for (const c of idle) {
-      this.close(c, c.lastTs, 'timeout', 'no traffic while the capture went on');
-      this.conns.delete(c.key);
-    }
+    for (const c of idle) this.close(c, c.lastTs, 'timeout', 'no traffic while the capture went on');
   }
 
   private roleOf(c: Conn, side: Side): 'client' | 'server' {
@@ -400,8 +397,11 @@ export class CaptureSessionBuilder {
     if (c.closed) return;
     c.tcp.a.end(ts);
     c.tcp.b.end(ts);
-    // Kept in the table (closed) so its late packets are not taken for a new connection.
     c.closed = true;
+    // Its late packets must not be taken for a new connection: the ports are remembered a while.
+    this.conns.delete(c.key);
+    this.recentlyClosed.set(c.key, true);
+    if (this.recentlyClosed.size > MAX_RECENTLY_CLOSED) this.recentlyClosed.delete(this.recentlyClosed.keys().next().value as string);
     this.stats.retransmittedBytes += c.tcp.a.retransmittedBytes + c.tcp.b.retransmittedBytes;
     this.stats.outOfOrderSegments += c.tcp.a.outOfOrderSegments + c.tcp.b.outOfOrderSegments;
     if (!c.opened) {
