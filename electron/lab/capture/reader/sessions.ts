@@ -119,6 +119,8 @@ export class CaptureSessionBuilder {
   private readonly conns = new Map<string, Conn>();
   private readonly recentlyClosed = new Map<string, true>();
   private seq = 0;
+  private isoMs = NaN;
+  private iso = '';
   private nextId = 1;
   private lastTs = 0;
   private readonly fingerprints = new Set<string>();
@@ -307,7 +309,17 @@ export class CaptureSessionBuilder {
   }
 
   private emit(ev: EventInput, ts: number): void {
-    this.options.emit({ ...ev, seq: ++this.seq, t: new Date(Math.round(ts)).toISOString() } as LabEvent);
+    const ms = Math.round(ts);
+    // Many events share a millisecond: one ISO string for them.
+    if (ms !== this.isoMs) {
+      this.isoMs = ms;
+      this.iso = new Date(ms).toISOString();
+    }
+    // The event objects are this builder's own: stamped in place rather than copied.
+    const stamped = ev as LabEvent;
+    stamped.seq = ++this.seq;
+    stamped.t = this.iso;
+    this.options.emit(stamped);
   }
 
   private data(c: Conn, side: Side, bytes: Buffer, ts: number): void {
