@@ -351,6 +351,17 @@ describe('TLS in a capture', () => {
     expect((await eventsOf(pcapFile(LINKTYPE.ETHERNET, m.frames(ethernetFrame)), { profiles })).some((e) => e.kind === 'device')).toBe(false);
   });
 
+  it('names the device from its IMAP ID command, which outranks the ClientHello', async () => {
+    const c = new TcpConversation(CLIENT, SERVER).handshake()
+      .send('server', '* OK ready\r\n')
+      .send('client', 'a1 ID ("name" "Nokia6233" "version" "05.10" "vendor" "Nokia" "os" NIL "user-agent" "Nokia6233/2.0 (05.10) Profile/MIDP-2.0 Configuration/CLDC-1.1")\r\n')
+      .send('server', '* ID NIL\r\na1 OK done\r\n')
+      .close();
+    const events = await eventsOf(pcapFile(LINKTYPE.ETHERNET, c.frames(ethernetFrame)), { profiles });
+    expect(events.filter((e) => e.kind === 'device')).toEqual([expect.objectContaining({ conn: 'c1', device: expect.objectContaining({ vendor: 'Nokia', model: '6233', firmware: '05.10', source: 'imap.id' }) })]);
+    expect(diagnose(events, { profiles }).device).toMatchObject({ model: '6233', firmware: '05.10', source: 'imap.id' });
+  });
+
   it('hands the decryptor the TLS bytes from the first one after STARTTLS, and records its plaintext as tls events', async () => {
     const hello = buildClientHello();
     const serverFlight = Buffer.from([0x16, 3, 1, 0, 4, 14, 0, 0, 0]); // a ServerHelloDone record

@@ -14,6 +14,7 @@
 import type { DeviceInfo, EventInput, LabEvent, ListenerName } from '../../../api.js';
 import { encodeBytes, payloadPieces } from '../../recorder/bytes.js';
 import { TlsStreamWatcher } from '../../diagnosis/pcap-tls.js';
+import { deviceFromImapId, MAX_ID_VALUE_CHARS } from '../../device/imap-id.js';
 import type { CapturedPacket } from './file-format.js';
 import { decodeFrame, type TcpSegment } from './packet.js';
 import { TcpDirection } from './tcp-stream.js';
@@ -59,6 +60,21 @@ const STARTTLS_COMMAND: Record<Family, RegExp | undefined> = {
   pop3: /(^|\n)STLS\r?\n/i,
   http: undefined,
 };
+
+/** The client's IMAP ID command (RFC 2971 §3.1): `tag ID (field value …)`. */
+const IMAP_ID_COMMAND = /(?:^|\n)\S+ ID \(([^\r\n]*)\)\r?\n/i;
+/** RFC 2971 §3.3: at most 30 field-value pairs. */
+const MAX_ID_PAIRS = 30;
+
+/** The field/value pairs of an ID list (quoted strings and NIL; literals are not read). */
+export function imapIdFields(list: string): Record<string, string> | undefined {
+  const items: string[] = [];
+  for (const m of list.matchAll(/"((?:[^"\\]|\\.)*)"|NIL/gi)) items.push(m[1] === undefined ? 'NIL' : m[1].replace(/\\(.)/g, '$1'));
+  if (items.length < 2 || items.length % 2 !== 0) return undefined;
+  const fields: Record<string, string> = {};
+  for (let i = 0; i < Math.min(items.length, MAX_ID_PAIRS * 2); i += 2) fields[items[i].toLowerCase().slice(0, 30)] = items[i + 1].slice(0, MAX_ID_VALUE_CHARS);
+  return fields;
+}
 
 export interface CaptureStats {
   packets: number;
@@ -110,6 +126,8 @@ interface Conn {
   decryptNoted: boolean;
   fin: Record<Side, boolean>;
   firstFin?: Side;
+  /** The IMAP ID command was read (once per connection, as the lab records it). */
+  idSeen: boolean;
   lastTs: number;
 }
 
@@ -225,6 +243,7 @@ export class CaptureSessionBuilder {
       decrypting: false,
       decryptNoted: false,
       fin: { a: false, b: false },
+      idSeen: false,
       lastTs: 0,
     };
     c.tcp = {
@@ -343,6 +362,17 @@ export class CaptureSessionBuilder {
       this.out(c, { kind: dir, conn: c.id, ...encodeBytes(piece.bytes), ...(tls ? { tls: true as const } : {}), ...(first ? {} : { continued: true as const }) }, ts);
       first = false;
     }
+    if (dir === 'c2s' && !c.idSeen && c.family === 'imap') this.imapId(c, bytes, ts);
+  }
+
+  /** The phone's IMAP ID, recorded as the lab's ID command records it (a `device` event). */
+  private imapId(c: Conn, bytes: Buffer, ts: number): void {
+    const m = IMAP_ID_COMMAND.exec(bytes.subarray(0, 8192).toString('latin1'));
+    if (!m) return;
+    const fields = imapIdFields(m[1]);
+    if (!fields) return;
+    c.idSeen = true;
+    this.out(c, { kind: 'device', conn: c.id, device: deviceFromImapId(fields), fields }, ts);
   }
 
   private tlsBytes(c: Conn, side: Side, bytes: Buffer, ts: number): void {
