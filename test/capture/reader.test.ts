@@ -384,6 +384,20 @@ describe('TLS in a capture', () => {
     expect(events.find((e) => e.kind === 'tls.hello')).toMatchObject({ maxVersion: 'TLSv1' });
   });
 
+  it('implicit TLS on an unusual port: the decrypted greeting tells the protocol (POP3 here)', async () => {
+    const ccs = Buffer.from([0x14, 3, 1, 0, 1, 1]);
+    const c = new TcpConversation(CLIENT, { ip: SERVER.ip, port: 2995 }).handshake()
+      .send('client', Buffer.concat([buildClientHello(), ccs])).send('server', Buffer.concat([ccs, Buffer.from([0x17, 3, 1, 0, 2, 9, 9])])).close();
+    const fake: TlsConnectionDecryptor = {
+      push: (direction, _bytes, timestampMs) => (direction === 's2c' ? [{ kind: 'status', state: 'decrypting', detail: 'test' }, { kind: 'plaintext', direction, bytes: Buffer.from('+OK POP3 ready\r\n'), timestampMs }] : []),
+      gap: () => [],
+    };
+    const events = await eventsOf(pcapFile(LINKTYPE.ETHERNET, c.frames(ethernetFrame)), { decryptorFactory: () => fake });
+    expect(events[0]).toMatchObject({ kind: 'conn.open', proto: 'pop3s', port: 2995 });
+    expect(events.map((e) => e.kind)).toEqual(['conn.open', 'tls.hello', 'tls.established', 's2c', 'conn.close']);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('without secrets says so once and keeps the size of what it cannot read', async () => {
     const c = new TcpConversation(CLIENT, { ip: SERVER.ip, port: 993 }).handshake().send('client', buildClientHello()).close();
     const events = await eventsOf(pcapFile(LINKTYPE.ETHERNET, c.frames(ethernetFrame)), {
