@@ -142,20 +142,32 @@ function serveLines(stream: Duplex, tls: boolean, received: string[], onStartTls
 /**
  * Run a client that reads a script from stdin: each line is sent once `waitFor` appeared in its
  * output (or the previous line's answer), and stdin is closed last (gnutls-cli exits on EOF).
+ * `pauseMs` waits after a send, so the next line arrives in a read of its own (s_client reads
+ * its one-letter commands from the start of a read); `env` adds variables (SSLKEYLOGFILE).
  */
-export function runInteractive(cmd: string, args: string[], steps: Array<{ waitFor: string | RegExp; send?: string }>, timeoutMs = 10_000): Promise<RunResult> {
+export function runInteractive(cmd: string, args: string[], steps: Array<{ waitFor: string | RegExp; send?: string; pauseMs?: number }>, timeoutMs = 10_000, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     let step = 0;
+    let pausing = false;
     const advance = (): void => {
+      if (pausing) return;
       while (step < steps.length) {
         const s = steps[step];
         const hit = typeof s.waitFor === 'string' ? stdout.includes(s.waitFor) : s.waitFor.test(stdout);
         if (!hit) return;
         step += 1;
         if (s.send !== undefined) child.stdin.write(s.send);
+        if (s.pauseMs) {
+          pausing = true;
+          setTimeout(() => {
+            pausing = false;
+            advance();
+          }, s.pauseMs);
+          return;
+        }
       }
       child.stdin.end();
     };

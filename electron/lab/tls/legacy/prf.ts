@@ -4,7 +4,9 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 
-function pHash(alg: 'md5' | 'sha1', secret: Buffer, seed: Buffer, length: number): Buffer {
+/** P_hash of RFC 2246 §5, also the whole PRF of TLS 1.2 with SHA-256 or the suite's hash
+ * (RFC 5246 §5), which the capture decryptor uses. */
+export function pHash(alg: 'md5' | 'sha1' | 'sha256' | 'sha384', secret: Buffer, seed: Buffer, length: number): Buffer {
   // RFC 2246 §5: A(0) = seed, A(i) = HMAC(secret, A(i-1)); output HMAC(secret, A(i) + seed)…
   const out: Buffer[] = [];
   let total = 0;

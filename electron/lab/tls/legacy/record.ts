@@ -127,11 +127,15 @@ export interface KeyMaterial {
 }
 
 /** Bytes of key_block a suite needs (RFC 2246 §6.3; TLS 1.1 drops the IVs, harmless to derive). */
-export function keyBlockLength(suite: LegacySuite): number {
+export function keyBlockLength(suite: KeyBlockShape): number {
   return 2 * (suite.macLength + suite.keyLength + suite.blockLength);
 }
 
-export function splitKeyBlock(suite: LegacySuite, kb: Buffer): KeyMaterial {
+/** The sizes that lay out a key block (the capture decryptor passes its AEAD suites' implicit IV
+ * length as `blockLength`). */
+export type KeyBlockShape = Pick<LegacySuite, 'macLength' | 'keyLength' | 'blockLength'>;
+
+export function splitKeyBlock(suite: KeyBlockShape, kb: Buffer): KeyMaterial {
   let o = 0;
   const take = (n: number): Buffer => {
     const v = kb.subarray(o, o + n);

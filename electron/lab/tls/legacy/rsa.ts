@@ -17,21 +17,30 @@ function eqByte(a: number, b: number): number {
   return (((a ^ b) - 1) >>> 31) & 1;
 }
 
+/** The raw RSA operation (blinded by OpenSSL), m = c^d mod n as k bytes, or undefined when
+ * the ciphertext is not one (≥ the modulus, or of another length than the modulus). */
+export function rawRsaDecrypt(key: KeyObject, encrypted: Buffer): Buffer | undefined {
+  const k = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+  if (encrypted.length !== k) return undefined;
+  try {
+    const out = privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, encrypted);
+    return out.length === k ? out : undefined;
+  } catch {
+    // Only a ciphertext ≥ the modulus gets here: a public fact, not an oracle.
+    return undefined;
+  }
+}
+
 export function decryptPremaster(key: KeyObject, encrypted: Buffer, clientVersion: number): Buffer {
   const k = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
   // The fallback is drawn first, on every path (RFC 5246 §7.4.7.1 step 1).
   const fallback = randomBytes(PREMASTER_LENGTH);
-  let em = Buffer.alloc(k);
+  let em: Buffer = Buffer.alloc(k);
   let good = encrypted.length === k && k >= PREMASTER_LENGTH + 11 ? 1 : 0;
   if (good === 1) {
-    try {
-      const out = privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, encrypted);
-      if (out.length === k) em = out;
-      else good = 0;
-    } catch {
-      // Only a ciphertext ≥ the modulus gets here: a public fact, not an oracle.
-      good = 0;
-    }
+    const out = rawRsaDecrypt(key, encrypted);
+    if (out !== undefined) em = out;
+    else good = 0;
   }
   if (k < PREMASTER_LENGTH + 11) return fallback;
   const sep = k - PREMASTER_LENGTH - 1;
