@@ -5,35 +5,37 @@
  * streams with tshark's own (`-z follow,tcp,raw`), the reference reader.
  */
 import { spawnSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnosis, LabEvent } from '../../electron/api.js';
-import { readCapture } from '../../electron/lab/capture/reader/index.js';
+import { readCapture, readKeyLogFile, type CaptureSecrets } from '../../electron/lab/capture/reader/index.js';
 import { diagnose } from '../../electron/lab/diagnosis/index.js';
 import { decodeBytes } from '../../electron/lab/recorder/bytes.js';
 import { readEvents } from '../../electron/lab/recorder/index.js';
 import { defaultProfilesDir } from '../../electron/lab/package-root.js';
 import { loadProfiles } from '../../electron/lab/profiles/index.js';
 import { gnutlsAvailable, runScenario } from '../../electron/lab/simulate/index.js';
-import { startTestLab, type Lab } from '../simulate/lab-session.js';
+import type { StartedLab } from '../../electron/lab/lab.js';
 import { dumpcapUsable, startLoopbackCapture } from '../support/loopback-capture.js';
-import { tempDir } from '../support/lab.js';
+import { startTestLab, tempDir, testCertificates } from '../support/lab.js';
 import { runPeer } from '../support/run.js';
 
 const canCapture = dumpcapUsable();
 const profiles = loadProfiles(defaultProfilesDir());
 
-let lab: Lab;
+let lab: StartedLab;
 let live: LabEvent[] = [];
 const dir = tempDir('mp-loopcap-');
-const files = { lo: join(dir, 'lo.pcapng'), any: join(dir, 'any.pcap') };
+const files = { lo: join(dir, 'lo.pcapng'), any: join(dir, 'any.pcap'), curlKeys: join(dir, 'curl-keys.log') };
 
 /** The simulated phones run, in order (the TLS one with the lab CA needs gnutls-cli). */
 const SCENARIO_IDS = ['nokia6233-cram-md5', 'nokia6233-ssl-no-ca', 'nokia6233-smtp-cram-md5', 'series40-pop3-download-all', 'series60-pop3-stls-leave-on-server'];
 
 beforeAll(async () => {
   if (!canCapture) return;
-  lab = await startTestLab();
+  lab = await startTestLab({ smtpPort: 0, smtpsPort: 0, pop3Port: 0, pop3sPort: 0 });
   const L = lab.listeners;
   const ports = [L.imap!.port, L.imaps!.port, L.smtp!.port, L.smtps!.port, L.pop3!.port, L.pop3s!.port];
   const caps = [await startLoopbackCapture(files.lo, ports, { iface: 'lo' }), await startLoopbackCapture(files.any, ports, { iface: 'any', format: 'pcap' })];
@@ -45,7 +47,8 @@ beforeAll(async () => {
     if (gnutlsAvailable()) await runScenario('nokia6233-ssl-ca-no-command', { host: '127.0.0.1', port: L.imaps!.port, user: lab.account.user, password: lab.account.password });
     // A real, modern client: curl over STARTTLS (TLS 1.3), then over plain IMAP with a real download.
     const auth = ['--user', `${lab.account.user}:${lab.account.password}`];
-    await runPeer('curl', ['-s', '-k', '--ssl-reqd', ...auth, `imap://127.0.0.1:${L.imap!.port}/INBOX`], { timeoutMs: 15_000 });
+    // curl logs its TLS secrets where SSLKEYLOGFILE says (NSS key log format).
+    await runPeer('curl', ['-s', '-k', '--ssl-reqd', ...auth, `imap://127.0.0.1:${L.imap!.port}/INBOX;UID=1`], { timeoutMs: 15_000, env: { ...process.env, SSLKEYLOGFILE: files.curlKeys } });
     await runPeer('curl', ['-s', ...auth, `imap://127.0.0.1:${L.imap!.port}/INBOX;UID=1`], { timeoutMs: 15_000 });
   } finally {
     for (const c of caps) await c.stop();
@@ -58,9 +61,9 @@ afterAll(async () => {
   await lab?.stop();
 });
 
-async function captureEvents(file: string): Promise<{ events: LabEvent[]; stats: Awaited<ReturnType<typeof readCapture>>['stats'] }> {
+async function captureEvents(file: string, secrets: Partial<CaptureSecrets> = {}): Promise<{ events: LabEvent[]; stats: Awaited<ReturnType<typeof readCapture>>['stats'] }> {
   const events: LabEvent[] = [];
-  const r = await readCapture(file, (e) => events.push(e), { profiles });
+  const r = await readCapture(file, (e) => events.push(e), { profiles, ...secrets });
   return { events, stats: r.stats };
 }
 
@@ -73,6 +76,21 @@ function summary(d: Diagnosis) {
   };
 }
 
+/** Connections whose TLS the reader could not decrypt (its notes say so). */
+function undecrypted(events: LabEvent[]): Set<string> {
+  return new Set(events.flatMap((e) => (e.kind === 'note' && e.data?.decrypt && e.data.decrypt !== 'decrypting' ? [String(e.data.conn)] : [])));
+}
+
+/**
+ * Both diagnoses, with the attempts that undecrypted TLS hid compared up to their TLS step only.
+ * The attempts are in the same order on both sides; the capture's connection ids say which are hidden.
+ */
+function readable(fromCapture: Diagnosis, fromLab: Diagnosis, hidden: Set<string>) {
+  const hiddenAt = new Set(fromCapture.attempts.flatMap((a, i) => (hidden.has(a.conn) ? [i] : [])));
+  const view = (d: Diagnosis) => ({ ...summary(d), attempts: d.attempts.map((a, i) => (hiddenAt.has(i) ? { security: a.security, tls: a.steps.find((s) => s.step === 'tls')!.result } : summary({ ...d, attempts: [a] }).attempts[0])) });
+  return [view(fromCapture), view(fromLab)];
+}
+
 describe.skipIf(!canCapture)('captures made on loopback while clients talk to the lab', () => {
   it('the capture (Ethernet on lo, pcapng) gives the live session\'s diagnosis', async () => {
     const { events, stats } = await captureEvents(files.lo);
@@ -80,14 +98,33 @@ describe.skipIf(!canCapture)('captures made on loopback while clients talk to th
     // The capture carries no lab.start: the lab's network is said on the command line (--network trusted).
     const fromCapture = diagnose(events, { network: 'trusted', profiles });
     const fromLab = diagnose(live, { profiles });
-    // What TLS hid without keys cannot be read: those attempts are compared up to their TLS step.
-    const hidden = new Set(events.flatMap((e) => (e.kind === 'note' && e.data?.decrypt && e.data.decrypt !== 'decrypting' ? [String(e.data.conn)] : [])));
-    expect(hidden.size).toBeGreaterThan(0);
-    const read = (d: Diagnosis) => ({ ...summary(d), attempts: d.attempts.map((a) => (hidden.has(a.conn) ? { security: a.security, tls: a.steps.find((s) => s.step === 'tls')!.result } : summary({ ...d, attempts: [a] }).attempts[0])) });
-    expect(read(fromCapture)).toEqual(read(fromLab));
+    expect(undecrypted(events).size).toBeGreaterThan(0);
+    const [capture, lab] = readable(fromCapture, fromLab, undecrypted(events));
+    expect(capture).toEqual(lab);
     expect(fromCapture.findings.map((f) => f.id)).toEqual(expect.arrayContaining(['auth-success-ignored', 'empty-line-after-auth', 'tls-handshake-failed']));
     // No HTTP hand-off in the capture: the phone is named by its ClientHello.
     expect(fromCapture.device).toMatchObject({ vendor: 'Nokia', model: '6233', source: 'tls.hello' });
+  });
+
+  it('with curl\'s key log and the lab\'s RSA key the TLS sessions decrypt, and the whole diagnosis is the live one', async () => {
+    expect(existsSync(files.curlKeys)).toBe(true);
+    const keyLog = readKeyLogFile(files.curlKeys);
+    expect(keyLog.length).toBeGreaterThan(0);
+    const serverKeys = [createPrivateKey((await testCertificates()).serverKeyPem)];
+    const { events, stats } = await captureEvents(files.lo, { keyLog, serverKeys });
+    // Only the POP3 phone's STLS stays dark: node:tls at TLS 1.3 with no key log (a server key cannot open TLS 1.3).
+    const dark = undecrypted(events);
+    const protoOf = new Map(events.flatMap((e) => (e.kind === 'conn.open' ? [[e.conn, e.proto] as const] : [])));
+    expect([...dark].map((c) => protoOf.get(c))).toEqual(['pop3']);
+    expect(stats.decryptedConnections).toBeGreaterThanOrEqual(1);
+    // curl's STARTTLS session decrypted with its key log: its commands and the message, as the lab recorded them.
+    const curlConn = events.find((e) => e.kind === 'tls.established' && protoOf.get(e.conn) === 'imap')!.conn;
+    const inside = (evs: LabEvent[], conn: string) => evs.filter((e) => (e.kind === 'c2s' || e.kind === 's2c') && e.conn === conn && e.tls).map((e) => decodeBytes(e as LabEvent & { kind: 'c2s' }).toString('latin1')).join('');
+    const liveConn = live.filter((e) => e.kind === 'tls.established' && e.mode === 'starttls').map((e) => (e as { conn: string }).conn).find((c) => /UID FETCH 1|FETCH 1/i.test(inside(live, c)))!;
+    expect(inside(events, curlConn)).toMatch(/FETCH 1/i);
+    expect(inside(events, curlConn)).toBe(inside(live, liveConn));
+    const [capture, lab] = readable(diagnose(events, { network: 'trusted', profiles }), diagnose(live, { profiles }), dark);
+    expect(capture).toEqual(lab);
   });
 
   it('the same traffic captured on "any" (Linux cooked, pcap) reads the same', async () => {

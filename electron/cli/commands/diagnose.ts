@@ -13,7 +13,7 @@ import type { DeviceProfile, LabEvent } from '../../api.js';
 import { IncrementalDiagnosis, diagnose, formatDiagnosis } from '../../lab/diagnosis/index.js';
 import { defaultProfilesDir } from '../../lab/package-root.js';
 import { loadProfiles } from '../../lab/profiles/index.js';
-import { CAPTURE_MAGICS, CaptureFormatError, readCapture, readKeyLogFile, readServerKey } from '../../lab/capture/reader/index.js';
+import { CAPTURE_MAGICS, CaptureFormatError, readCapture, readKeyLogFile, readServerKeys } from '../../lab/capture/reader/index.js';
 import { readEvents } from '../../lab/recorder/index.js';
 import { NETWORK_TRUST, UsageError, oneOf, parseFlags } from '../usage.js';
 import type { Diagnosis, NetworkTrust } from '../../api.js';
@@ -75,7 +75,7 @@ function readSecrets(keylog: string | undefined, serverKeys: string[]): CaptureI
   }
   for (const k of serverKeys) {
     try {
-      out.serverKeys.push(readServerKey(k));
+      out.serverKeys.push(...readServerKeys(k));
     } catch (err) {
       throw new UsageError(`cannot read server key ${k}: ${(err as Error).message.split('\n')[0]}`);
     }

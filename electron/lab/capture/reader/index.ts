@@ -5,11 +5,12 @@
  * exists, so memory is bounded by the open connections, not by the file.
  */
 import { createReadStream, readFileSync } from 'node:fs';
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { DeviceProfile, LabEvent } from '../../../api.js';
 import { CaptureStreamReader } from './file-format.js';
 import { CaptureSessionBuilder, type CaptureStats } from './sessions.js';
-import { loadDecryptorFactory, type CaptureSecrets, type DecryptorFactory } from './decryptor.js';
+import { defaultDecryptorFactory, type CaptureSecrets, type DecryptorFactory } from './decryptor.js';
+import { loadServerKeys, parseKeyLog } from '../decrypt/index.js';
 import { helloMatcher } from './fingerprint.js';
 
 export { CaptureFormatError, CaptureStreamReader, MAX_BLOCK_BYTES } from './file-format.js';
@@ -32,7 +33,7 @@ export interface ReadCaptureOptions {
   serverKeys?: KeyObject[];
   /** Device profiles, for the ClientHello match. */
   profiles?: readonly DeviceProfile[];
-  /** The decryption module (default: ../decrypt, else no decryption). */
+  /** The decryption module (default: ../decrypt). */
   decryptorFactory?: DecryptorFactory;
 }
 
@@ -48,7 +49,7 @@ export interface ReadCaptureResult {
 /** Read a capture file chunk by chunk; every event goes to onEvent in order (seq from 1). */
 export async function readCapture(path: string, onEvent: (ev: LabEvent) => void, options: ReadCaptureOptions = {}): Promise<ReadCaptureResult> {
   const secrets: CaptureSecrets = { keyLog: [...(options.keyLog ?? [])], serverKeys: [...(options.serverKeys ?? [])] };
-  const factory = options.decryptorFactory ?? (await loadDecryptorFactory());
+  const factory = options.decryptorFactory ?? defaultDecryptorFactory;
   const builder = new CaptureSessionBuilder({
     emit: onEvent,
     decryptor: () => factory(secrets),
@@ -69,12 +70,12 @@ export async function readCapture(path: string, onEvent: (ev: LabEvent) => void,
   return { stats: builder.stats, format: reader.detectedFormat, truncatedBytes, embeddedKeyLogLines: embedded };
 }
 
-/** An NSS key log file's lines (comments and blank lines dropped). */
+/** An NSS key log file's lines (comments, blank and unknown lines dropped). */
 export function readKeyLogFile(path: string): string[] {
-  return readFileSync(path, 'latin1').split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  return parseKeyLog(readFileSync(path, 'latin1'));
 }
 
-/** A PEM private key file (the server's RSA key). */
-export function readServerKey(path: string): KeyObject {
-  return createPrivateKey(readFileSync(path));
+/** The server's RSA private keys in a PEM file. */
+export function readServerKeys(path: string): KeyObject[] {
+  return loadServerKeys(readFileSync(path));
 }

@@ -24,7 +24,7 @@ import type { DecryptOutput, TlsConnectionDecryptor, TlsDirection } from './decr
 export const MAX_OPEN_CONNECTIONS = 20_000;
 /** Finished connections whose ports are remembered, so their late ACKs and FINs open nothing. */
 export const MAX_RECENTLY_CLOSED = 4096;
-/** Most events held for a connection whose protocol is not known yet (implicit TLS on an unusual port). */
+/** Most events held while a connection's protocol is not known yet (implicit TLS on an unusual port). */
 export const MAX_PENDING_EVENTS = 256;
 
 const PORT_PROTOS: ReadonlyMap<number, ListenerName> = new Map<number, ListenerName>([
@@ -115,7 +115,8 @@ interface Conn {
   family?: Family;
   opened: boolean;
   closed: boolean;
-  pending?: Array<{ ev: EventInput; t: number }>;
+  /** The protocol waits for the decrypted greeting: its conn.open, held in the queue, is fixed up then. */
+  pending?: { open?: EventInput & { kind: 'conn.open' } };
   bytes: Record<Side, number>;
   tls: Record<Side, boolean>;
   implicitTls: boolean;
@@ -136,6 +137,9 @@ const hostPort = (a: { ip: string; port: number }) => (a.ip.includes(':') ? `[${
 export class CaptureSessionBuilder {
   private readonly conns = new Map<string, Conn>();
   private readonly recentlyClosed = new Map<string, true>();
+  /** Connections whose protocol waits for their decrypted greeting, and the events held meanwhile. */
+  private readonly pendingConns = new Set<Conn>();
+  private queue: Array<{ ev: EventInput; t: number }> = [];
   private seq = 0;
   private isoMs = NaN;
   private iso = '';
@@ -296,7 +300,10 @@ export class CaptureSessionBuilder {
       c.tls = { a: true, b: true };
       if (portProto && portProto !== 'http') c.proto = IMPLICIT[familyOf(portProto)];
       // The protocol inside shows in the decrypted greeting: hold the events until then.
-      else if (this.options.decryptor) c.pending = [];
+      else if (this.options.decryptor) {
+        c.pending = {};
+        this.pendingConns.add(c);
+      }
       else c.proto = 'imaps';
     } else if (fromClient && first && HTTP_REQUEST.test(first.subarray(0, 8).toString('latin1'))) {
       c.proto = 'http';
@@ -308,23 +315,32 @@ export class CaptureSessionBuilder {
     this.out(c, { kind: 'conn.open', conn: c.id, proto: c.proto ?? 'imaps', remote: hostPort(c.addr[c.clientSide]), local: hostPort(c.addr[server]), port: c.addr[server].port }, ts);
   }
 
-  /** Emit, or hold while the connection's protocol is unknown (conn.open is fixed up at the flush). */
+  /**
+   * Emit, or queue while some connection's protocol is unknown: everything waits in capture
+   * order (so seq keeps following time) until that connection's greeting is decrypted, its
+   * handshake ends without keys, or the queue holds MAX_PENDING_EVENTS.
+   */
   private out(c: Conn, ev: EventInput, ts: number): void {
-    if (c.pending) {
-      c.pending.push({ ev, t: ts });
-      if (c.pending.length >= MAX_PENDING_EVENTS) this.settle(c, 'imaps');
+    if (c.pending && ev.kind === 'conn.open') c.pending.open = ev;
+    if (this.pendingConns.size === 0) {
+      this.emit(ev, ts);
       return;
     }
-    this.emit(ev, ts);
+    this.queue.push({ ev, t: ts });
+    if (this.queue.length >= MAX_PENDING_EVENTS) for (const p of [...this.pendingConns]) this.settle(p, 'imaps');
   }
 
   private settle(c: Conn, proto: ListenerName): void {
     if (!c.pending) return;
-    const held = c.pending;
+    if (c.pending.open) c.pending.open.proto = proto;
     c.pending = undefined;
     c.proto = proto;
     c.family = familyOf(proto);
-    for (const { ev, t } of held) this.emit(ev.kind === 'conn.open' ? { ...ev, proto } : ev, t);
+    this.pendingConns.delete(c);
+    if (this.pendingConns.size > 0) return;
+    const queued = this.queue;
+    this.queue = [];
+    for (const { ev, t } of queued) this.emit(ev, t);
   }
 
   private emit(ev: EventInput, ts: number): void {
@@ -390,6 +406,8 @@ export class CaptureSessionBuilder {
       else {
         this.out(c, e, ts);
         if (e.kind === 'tls.hello') this.fingerprint(c, e, ts);
+        // A handshake that failed shows no greeting: the port's guess it is.
+        if (e.kind === 'tls.failed') this.settle(c, 'imaps');
       }
     }
     this.decrypted(c, decrypted, ts);
@@ -454,6 +472,6 @@ export class CaptureSessionBuilder {
     const client = c.clientSide!;
     for (const e of c.watcher?.end(by === 'server' ? 'server' : 'client') ?? []) this.out(c, e, ts);
     this.settle(c, 'imaps');
-    this.emit({ kind: 'conn.close', conn: c.id, by, bytesIn: c.bytes[client], bytesOut: c.bytes[other(client)], ...(reason ? { reason } : {}) }, ts);
+    this.out(c, { kind: 'conn.close', conn: c.id, by, bytesIn: c.bytes[client], bytesOut: c.bytes[other(client)], ...(reason ? { reason } : {}) }, ts);
   }
 }
