@@ -140,7 +140,8 @@ describe('stale locks are taken over, and why is recorded', () => {
     writeLock(dir, { pid });
     const t0 = Date.now();
     const c = await ensureLabCertificates({ outDir: dir, hosts: HOSTS });
-    expect(Date.now() - t0).toBeLessThan(LOCK_TIMEOUT_MS / 2);
+    // At once: without waiting out the lock timeout (a live owner would make it wait all of it).
+    expect(Date.now() - t0).toBeLessThan(LOCK_TIMEOUT_MS);
     expect(c.caCreated).toBe(true);
     expect(c.warnings).toEqual([`took over the stale certificate lock ${join(dir, LOCK_FILE_NAME)}: its owner (pid ${pid}) is no longer running`]);
     expect(existsSync(join(dir, LOCK_FILE_NAME))).toBe(false);

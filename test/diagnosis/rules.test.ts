@@ -80,6 +80,19 @@ describe('rules', () => {
     expect(ids(d)).not.toContain('slow-client-gap');
   });
 
+  it('reports a cleartext password when it crosses, not for an AUTHENTICATE LOGIN or PLAIN cancelled before it', () => {
+    const b = (x: string) => Buffer.from(x).toString('base64');
+    const tail = ['C: 9 LOGOUT', 'S: * BYE', 'S: 9 OK'];
+    const cancelledLogin = diagnose(conversation(['S: * OK ready', 'C: 1 AUTHENTICATE LOGIN', `S: + ${b('Username:')}`, `C: ${b('joe')}`, `S: + ${b('Password:')}`, 'C: *', 'S: 1 BAD cancelled', ...tail]));
+    expect(ids(cancelledLogin)).not.toContain('cleartext-password');
+    const cancelledPlain = diagnose(conversation(['S: * OK ready', 'C: 1 AUTHENTICATE PLAIN', 'S: + ', 'C: *', 'S: 1 BAD cancelled', ...tail]));
+    expect(ids(cancelledPlain)).not.toContain('cleartext-password');
+    const fullLogin = diagnose(conversation(['S: * OK ready', 'C: 1 AUTHENTICATE LOGIN', `S: + ${b('Username:')}`, `C: ${b('joe')}`, `S: + ${b('Password:')}`, `C: ${b('secret')}`, 'S: 1 OK ok', ...tail]));
+    expect(fullLogin.findings.find((f) => f.id === 'cleartext-password')).toMatchObject({ data: { mechanisms: ['LOGIN'] } });
+    const plainIr = diagnose(conversation(['S: * OK ready', `C: 1 AUTHENTICATE PLAIN ${b('\0joe\0secret')}`, 'S: 1 OK ok', ...tail]));
+    expect(plainIr.findings.find((f) => f.id === 'cleartext-password')).toMatchObject({ data: { mechanisms: ['PLAIN'] } });
+  });
+
   it('reads LOGIN arguments sent as literals (Symbian) and still sees the password in clear', () => {
     const d = diagnose(conversation(['S: * OK ready', 'C: 1 LOGIN {3}', 'S: + go', 'C: joe {6}', 'S: + go', 'C: secret', 'S: 1 OK ok', 'C: 2 LIST "" ""', 'S: 2 OK', 'C: 3 SELECT INBOX', 'S: 3 OK', 'C: 4 LOGOUT', 'S: * BYE']));
     expect(ids(d)).toEqual(['cleartext-password']);

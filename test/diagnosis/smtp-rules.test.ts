@@ -234,3 +234,34 @@ describe('SMTP rules', () => {
     expect(d.findings).toEqual([]);
   });
 });
+
+describe('cleartext-password on SMTP', () => {
+  it('is reported when the password crosses, not for an AUTH LOGIN cancelled after the user name', () => {
+    const cancelled = diagnose(smtp([...GREET, 'C: AUTH LOGIN', `S: 334 ${b64('Username:')}`, `C: ${b64('phone')}`, `S: 334 ${b64('Password:')}`, 'C: *', 'S: 501 5.7.0 Authentication aborted', 'C: QUIT', 'S: 221 bye']));
+    expect(ids(cancelled)).not.toContain('cleartext-password');
+    const full = diagnose(smtp([...GREET, 'C: AUTH LOGIN', `S: 334 ${b64('Username:')}`, `C: ${b64('phone')}`, `S: 334 ${b64('Password:')}`, `C: ${b64(PASSWORD)}`, 'S: 235 2.7.0 Authentication successful', 'C: QUIT', 'S: 221 bye']));
+    expect(ids(full)).toContain('cleartext-password');
+    const withUserInitial = diagnose(smtp([...GREET, `C: AUTH LOGIN ${b64('phone')}`, `S: 334 ${b64('Password:')}`, `C: ${b64(PASSWORD)}`, 'S: 235 2.7.0 Authentication successful', 'C: QUIT', 'S: 221 bye']));
+    expect(ids(withUserInitial)).toContain('cleartext-password');
+  });
+});
+
+describe('SMTP attempts and TLS', () => {
+  it('a STARTTLS whose handshake failed is an attempt with STARTTLS and a failed TLS step, as on IMAP and POP3', () => {
+    const events = session([
+      { kind: 'lab.start', version: 't', listeners: {}, account: { user: 'phone', password: PASSWORD }, settings: {} },
+      { kind: 'conn.open', conn: 'c1', proto: 'smtp', remote: '127.0.0.1:5000', local: '127.0.0.1:587', port: 587 },
+      { kind: 's2c', conn: 'c1', text: '220 lab.example ESMTP\r\n' },
+      { kind: 'c2s', conn: 'c1', text: 'EHLO printer\r\n' },
+      { kind: 's2c', conn: 'c1', text: '250-lab.example\r\n250 STARTTLS\r\n' },
+      { kind: 'c2s', conn: 'c1', text: 'STARTTLS\r\n' },
+      { kind: 's2c', conn: 'c1', text: '220 2.0.0 Ready to start TLS\r\n' },
+      { kind: 'tls.hello', conn: 'c1', maxVersion: 'TLSv1', cipherSuites: ['TLS_RSA_WITH_RC4_128_MD5'], format: 'tls' },
+      { kind: 'tls.failed', conn: 'c1', reason: 'no-shared-cipher', alert: 'handshake_failure', alertFrom: 'server' },
+      { kind: 'conn.close', conn: 'c1', by: 'server', bytesIn: 0, bytesOut: 0 },
+    ] as EventInput[]);
+    const a = diagnose(events).attempts[0];
+    expect(a).toMatchObject({ direction: 'sending', security: 'starttls' });
+    expect(a.steps.find((s) => s.step === 'tls')).toMatchObject({ result: 'fail', note: 'no-shared-cipher (handshake_failure)' });
+  });
+});

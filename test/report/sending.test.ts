@@ -4,6 +4,10 @@
  * captured message in the sequence diagram. Built from the committed fixtures (the 6233 reading
  * with CRAM-MD5 and sending with CRAM-MD5), rendered to PNG for a look.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../electron/api.js';
 import { buildReport, type BuiltReport } from '../../electron/lab/report/index.js';
@@ -60,3 +64,35 @@ describe('a report of reading and sending', () => {
     expect(pages.length).toBe(report.pages);
   });
 });
+
+describe('a cover whose answer is longer than the page', () => {
+  it('keeps the answer box on the cover: the verdicts and settings stay, the extra tries move to section 1', async () => {
+    const { diagnose } = await import('../../electron/lab/diagnosis/index.js');
+    const events = bothDirections();
+    const d = diagnose(events);
+    const long = 'a long explanation of another configuration the technician could try on this phone, with its ports and login method spelled out in full';
+    d.resolution!.receiving.next = [`DIGEST-MD5 over SSL: ${long}`, `LOGIN over SSL: ${long}`];
+    d.resolution!.sending.working = [1, 2, 3].map(() => ({ ...d.resolution!.sending.working[0], risk: `${long}. ${long}. ${long}.` }));
+    const pdf = (await buildReport({ events, diagnosis: d, technician: 'Long answer' })).pdf;
+    renderPages(pdf, 'long-answer');
+    const cover = pdfText(pdf).flat.split('page 1 of')[0];
+    expectHas(cover, '✗ Receiving mail does not work yet');
+    expectHas(cover, '✓ Sending mail works with CRAM-MD5 without TLS');
+    expectHas(cover, 'On the phone: Outgoing');
+    expectHas(cover, 'More to try: see section 1');
+    // Nothing but the footer's own words reaches the footer line: nothing was drawn past the page's end.
+    const words = coverWordBottoms(pdf);
+    const footer = Math.min(...words.filter((w) => w.text === 'page').map((w) => w.yMin));
+    expect(words.filter((w) => w.yMin >= footer - 1 && !/^(page|1|of|\d+|✗|FAIL|·|Redacted:|passwords|hidden|Mailprobe)$/.test(w.text))).toEqual([]);
+  });
+});
+
+/** Words of page 1 with their vertical extent, from pdftotext -bbox. */
+function coverWordBottoms(pdf: Buffer): Array<{ text: string; yMin: number; yMax: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mp-bbox-'));
+  writeFileSync(join(dir, 'r.pdf'), pdf);
+  execFileSync('pdftotext', ['-bbox', '-f', '1', '-l', '1', join(dir, 'r.pdf'), join(dir, 'r.html')]);
+  const html = readFileSync(join(dir, 'r.html'), 'utf8');
+  rmSync(dir, { recursive: true, force: true });
+  return [...html.matchAll(/<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<\/word>/g)].map((m) => ({ text: m[3], yMin: Number(m[1]), yMax: Number(m[2]) }));
+}

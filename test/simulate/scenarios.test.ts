@@ -112,6 +112,7 @@ describe('simulated phones against the lab', () => {
       runScenario('nokia6233-ssl-ca-no-command', { host: '127.0.0.1', port: lab.listeners.imaps!.port, user: '', password: '', tlsTransport: 'node:tls' }),
     );
     expect(serious(diagnosis)).toEqual(['legacy-tls-only', 'tls-no-command']);
+    expect(diagnosis.findings.find((f) => f.id === 'legacy-tls-only')!.recommendation).toContain('plaintext IMAP on a trusted network');
     expect(diagnosis.attempts[0].steps.find((x) => x.step === 'tls')!.note).toContain('TLSv1');
   });
 

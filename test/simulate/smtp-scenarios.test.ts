@@ -65,6 +65,9 @@ describe('simulated sending devices against the lab', () => {
       expect(events.find((e) => e.kind === 'tls.established')).toMatchObject({ version: 'TLSv1', cipher: 'TLS_RSA_WITH_3DES_EDE_CBC_SHA', engine: 'legacy', mode: tls ? 'implicit' : 'starttls' });
       expect(diagnosis.attempts[0]).toMatchObject({ security: tls ? 'tls' : 'starttls', mechanism: 'LOGIN', verdict: 'pass' });
       expect(diagnosis.findings.map((f) => f.id)).toEqual(['legacy-tls-only']);
+      // A printer that only sends mail is told about plaintext submission, not about IMAP.
+      expect(diagnosis.findings[0].recommendation).toContain('plaintext SMTP submission on a trusted network');
+      expect(diagnosis.findings[0].recommendation).not.toContain('IMAP');
     }
   });
 });

@@ -16,7 +16,7 @@ import { addSeqs } from './evidence.js';
 import { refusedAfterHandshake } from './certificate-refusal.js';
 import { splitArgs } from './imap-syntax.js';
 import { buildSteps, newSteps as stepsFor, setStep, type StepState } from './steps.js';
-import { AttemptSnapshots } from './tracker.js';
+import { AttemptSnapshots, applyTransportEvent, noteOpaqueSteps } from './tracker.js';
 
 export const STEP_ORDER: readonly StepName[] = ['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout'];
 
@@ -91,9 +91,7 @@ export class AttemptTracker extends AttemptSnapshots<AttemptState> {
     if (!a || a.opaque) return;
     a.opaque = true;
     this.dirty(a);
-    for (const n of ['auth', 'client-accepted-auth', 'select', 'fetch', 'logout'] as const) {
-      if (a.steps[n].result === 'skipped' && a.steps[n].note === undefined) a.steps[n].note = 'not visible: the bytes were encrypted or not recorded';
-    }
+    noteOpaqueSteps(a.steps, ['auth', 'client-accepted-auth', 'select', 'fetch', 'logout']);
   }
 
   onEvent(ev: LabEvent, conn: ConnState | undefined): void {
@@ -111,28 +109,8 @@ export class AttemptTracker extends AttemptSnapshots<AttemptState> {
     if (!a) return;
     this.dirty(a);
     if (!a.closed) a.end = ev.t;
+    if (applyTransportEvent(a, ev)) return;
     switch (ev.kind) {
-      case 'conn.open':
-        a.port = ev.port;
-        if (ev.variant !== undefined) a.variant = ev.variant;
-        if (ev.variantLabel !== undefined) a.variantLabel = ev.variantLabel;
-        break;
-      case 'tls.hello':
-        // On a plaintext port a ClientHello means STARTTLS: the attempt used it, whether or not the handshake completes.
-        if (!a.implicitTls) a.security = 'starttls';
-        addSeqs(a.steps.tls.evidence, [ev.seq]);
-        break;
-      case 'tls.established':
-        a.tls = { version: ev.version, cipher: ev.cipher, engine: ev.engine };
-        a.security = ev.mode === 'starttls' || (!a.implicitTls && ev.mode !== 'implicit') ? 'starttls' : 'tls';
-        this.set(a, 'tls', 'pass', [ev.seq], `${ev.version} ${ev.cipher}`);
-        break;
-      case 'tls.failed':
-        // A fatal error on an established session does not undo the handshake step.
-        if (ev.afterHandshake) break;
-        if (!a.implicitTls) a.security = 'starttls';
-        this.set(a, 'tls', 'fail', [ev.seq], ev.alert ? `${ev.reason} (${ev.alert})` : ev.reason);
-        break;
       case 'auth':
         a.user = ev.user;
         if (ev.ok) this.set(a, 'auth', 'pass', [ev.seq], `${shown(ev.mechanism)} accepted for user '${ev.user}'`);

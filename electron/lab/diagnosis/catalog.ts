@@ -16,6 +16,11 @@ type D = Record<string, unknown>;
 const list = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(', ') : '');
 const times = (n: unknown): string => (typeof n === 'number' && n > 1 ? ` (${n} times)` : '');
 const mech = (m: string): string => (m === 'LOGIN-COMMAND' ? 'the plain LOGIN command' : m);
+/** "IMAP", "POP3 and SMTP submission": the protocols a legacy-TLS phone could use without TLS. */
+const plaintextFor = (v: unknown): string => {
+  const names = (Array.isArray(v) && v.length > 0 ? v.map(String) : ['IMAP']).map((p) => (p === 'SMTP' ? 'SMTP submission' : p));
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names[0];
+};
 const mechs = (v: unknown): string => (Array.isArray(v) ? v.map((m) => mech(String(m))).join(', ') : '');
 
 export function kb(bytes: number): string {
@@ -125,7 +130,7 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
     explanation:
       `The phone offered at most ${String(d.maxVersion ?? '?')}${d.weakSuitesOnly ? ' and only weak ciphers' : ''}. It offered: ${list(d.cipherSuites)}. ` +
       'Current servers (Dovecot 2.3.15+ requires TLS 1.2; OpenSSL 3 defaults) will refuse this phone.',
-    recommendation: 'The customer needs a legacy TLS front end for this phone, or plaintext IMAP on a trusted network.',
+    recommendation: `The customer needs a legacy TLS front end for this phone, or plaintext ${plaintextFor(d.protocols)} on a trusted network.`,
   }),
   'cert-fetched': (d) => ({
     title: 'The phone downloaded the lab certificate',

@@ -3,7 +3,9 @@
  * order, rebuilt one by one as they change, so a live timeline asking after every event pays
  * for what changed, not for every connection of the session. Treat results as read-only.
  */
-import type { Attempt } from '../../api.js';
+import type { Attempt, LabEvent, TlsEngineName } from '../../api.js';
+import { addSeqs } from './evidence.js';
+import { setStep, type StepState } from './steps.js';
 
 export interface TrackedAttempt {
   conn: string;
@@ -60,4 +62,55 @@ export abstract class AttemptSnapshots<S extends TrackedAttempt> {
     this.changed.length = 0;
     return this.snapshot.slice();
   }
+}
+
+/** The note of a step that happened where the diagnosis could not see it. */
+export const OPAQUE_NOTE = 'not visible: the bytes were encrypted or not recorded';
+
+/** What every protocol's attempt knows of the connection under its protocol: port, variant, TLS. */
+export interface TransportAttempt extends TrackedAttempt {
+  security: 'none' | 'starttls' | 'tls';
+  implicitTls: boolean;
+  port?: number;
+  variant?: string;
+  variantLabel?: string;
+  tls?: { version: string; cipher: string; engine: TlsEngineName };
+  steps: { tls: StepState };
+}
+
+/**
+ * conn.open and the TLS events, read the same way on IMAP, SMTP and POP3. Returns false for an
+ * event that is not one of them. On a plaintext port a ClientHello means STARTTLS: the attempt
+ * used it whether or not the handshake completes (RFC 3501 §6.2.1, RFC 3207, RFC 2595 §4). A
+ * fatal error on an established session does not undo the handshake step.
+ */
+export function applyTransportEvent(a: TransportAttempt, ev: LabEvent): boolean {
+  switch (ev.kind) {
+    case 'conn.open':
+      a.port = ev.port;
+      if (ev.variant !== undefined) a.variant = ev.variant;
+      if (ev.variantLabel !== undefined) a.variantLabel = ev.variantLabel;
+      return true;
+    case 'tls.hello':
+      if (!a.implicitTls) a.security = 'starttls';
+      addSeqs(a.steps.tls.evidence, [ev.seq]);
+      return true;
+    case 'tls.established':
+      a.tls = { version: ev.version, cipher: ev.cipher, engine: ev.engine };
+      a.security = ev.mode === 'starttls' || (!a.implicitTls && ev.mode !== 'implicit') ? 'starttls' : 'tls';
+      setStep(a.steps.tls, 'pass', [ev.seq], `${ev.version} ${ev.cipher}`);
+      return true;
+    case 'tls.failed':
+      if (ev.afterHandshake) return true;
+      if (!a.implicitTls) a.security = 'starttls';
+      setStep(a.steps.tls, 'fail', [ev.seq], ev.alert ? `${ev.reason} (${ev.alert})` : ev.reason);
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The steps after the handshake that were not seen say why: the bytes were opaque. */
+export function noteOpaqueSteps<N extends string>(steps: Record<N, StepState>, names: readonly N[]): void {
+  for (const n of names) if (steps[n].result === 'skipped' && steps[n].note === undefined) steps[n].note = OPAQUE_NOTE;
 }

@@ -12,6 +12,18 @@ describe('transcript rows', () => {
     expect(out).toEqual([{ i: 0, who: 'phone', tls: false, text: '(empty line: CR LF alone)', empty: true }]);
   });
 
+  it('does not mark the blank line between the headers and the body of a message the phone sends', () => {
+    const out: Row[] = [];
+    rowsFor(ev({ kind: 'c2s', conn: 'c1', text: 'Subject: hi\r\n\r\nhello\r\n.\r\n' }), 0, out);
+    expect(out.map((r) => r.text)).toEqual(['Subject: hi', '', 'hello', '.']);
+    expect(out.some((r) => r.empty)).toBe(false);
+    rowsFor(ev({ kind: 's2c', conn: 'c1', text: '\r\n' }), 1, out);
+    expect(out.some((r) => r.empty)).toBe(false);
+    // …but a stray CRLF in the same segment as the login response still is.
+    rowsFor(ev({ kind: 'c2s', conn: 'c1', text: 'cGhvbmUgMDEyMw==\r\n\r\n' }), 2, out);
+    expect(out.filter((r) => r.empty).map((r) => r.i)).toEqual([2]);
+  });
+
   it('tells a phone that named itself from a model the technician chose', () => {
     const out: Row[] = [];
     rowsFor(ev({ kind: 'device', device: { vendor: 'Nokia', model: '6233', source: 'profile' } }), 0, out);

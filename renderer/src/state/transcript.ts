@@ -12,7 +12,11 @@ export interface Row {
   who: Who;
   text: string;
   tls: boolean;
-  /** This row is an empty line (CRLF alone): worth seeing at a glance. */
+  /**
+   * The phone sent an empty line where a command would start (CRLF alone): worth seeing at a
+   * glance. Blank lines inside a message (the header/body separator of SMTP DATA or of an
+   * APPEND literal, which arrive in the same chunk as the lines around them) are not marked.
+   */
   empty?: boolean;
   error?: boolean;
 }
@@ -87,9 +91,12 @@ export function rowsFor(ev: LabEvent, i: number, out: Row[]): void {
     const lines = text.split('\r\n');
     if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
     const shown = lines.length > MAX_LINES_PER_EVENT ? lines.slice(0, MAX_LINES_PER_EVENT) : lines;
-    for (const line of shown) {
-      out.push(line === '' ? { i, who, tls, text: '(empty line: CR LF alone)', empty: true } : { i, who, tls, text: line });
-    }
+    shown.forEach((line, n) => {
+      if (line !== '') out.push({ i, who, tls, text: line });
+      // A stray CRLF comes alone or right behind one command line in the same segment.
+      else if (who === 'phone' && !ev.continued && (n === 0 || (n === 1 && lines.length === 2))) out.push({ i, who, tls, text: '(empty line: CR LF alone)', empty: true });
+      else out.push({ i, who, tls, text: '' });
+    });
     if (shown.length < lines.length) out.push({ i, who, tls, text: `… ${lines.length - shown.length} more lines` });
     if (ev.truncated) out.push({ i, who, tls, text: `… recorded ${ev.text.length} of ${ev.truncated} bytes` });
     return;

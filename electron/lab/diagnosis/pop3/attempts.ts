@@ -9,7 +9,7 @@
 import type { Attempt, LabEvent, TlsEngineName } from '../../../api.js';
 import { addSeqs } from '../evidence.js';
 import { buildSteps, newSteps, setStep, type StepState } from '../steps.js';
-import { AttemptSnapshots, type TrackedAttempt } from '../tracker.js';
+import { AttemptSnapshots, applyTransportEvent, noteOpaqueSteps, type TrackedAttempt } from '../tracker.js';
 import type { Pop3ClientItem, Pop3Conn, Pop3ServerItem } from './conversation.js';
 
 export const POP3_STEP_ORDER = ['connect', 'tls', 'auth', 'client-accepted-auth', 'list', 'retr', 'quit'] as const;
@@ -24,7 +24,6 @@ export function isPop3Proto(proto: string | undefined): boolean {
 /** The commands of the TRANSACTION state that use the maildrop (RFC 1939 §5). */
 const MAILDROP_COMMANDS: ReadonlySet<string> = new Set(['STAT', 'LIST', 'UIDL', 'RETR', 'TOP', 'DELE', 'NOOP', 'RSET']);
 
-const OPAQUE_NOTE = 'not visible: the bytes were encrypted or not recorded';
 
 interface State extends TrackedAttempt {
   security: 'none' | 'starttls' | 'tls';
@@ -77,7 +76,7 @@ export class Pop3AttemptTracker extends AttemptSnapshots<State> {
     if (!a || a.opaque) return;
     a.opaque = true;
     this.dirty(a);
-    for (const n of POP3_STEP_ORDER) if (n !== 'connect' && n !== 'tls' && a.steps[n].result === 'skipped' && a.steps[n].note === undefined) a.steps[n].note = OPAQUE_NOTE;
+    noteOpaqueSteps(a.steps, POP3_STEP_ORDER.filter((n) => n !== 'connect' && n !== 'tls'));
   }
 
   onEvent(ev: LabEvent, pop3: Pop3Conn | undefined): void {
@@ -87,24 +86,8 @@ export class Pop3AttemptTracker extends AttemptSnapshots<State> {
     this.dirty(a);
     if (!a.closed) a.end = ev.t;
     const st = a.steps;
+    if (applyTransportEvent(a, ev)) return;
     switch (ev.kind) {
-      case 'conn.open':
-        a.port = ev.port;
-        if (ev.variant !== undefined) a.variant = ev.variant;
-        if (ev.variantLabel !== undefined) a.variantLabel = ev.variantLabel;
-        break;
-      case 'tls.hello':
-        addSeqs(st.tls.evidence, [ev.seq]);
-        break;
-      case 'tls.established':
-        a.tls = { version: ev.version, cipher: ev.cipher, engine: ev.engine };
-        a.security = ev.mode === 'starttls' || (!a.implicitTls && ev.mode !== 'implicit') ? 'starttls' : 'tls';
-        setStep(st.tls, 'pass', [ev.seq], `${ev.version} ${ev.cipher}`);
-        break;
-      case 'tls.failed':
-        if (!a.implicitTls) a.security = 'starttls';
-        setStep(st.tls, 'fail', [ev.seq], ev.alert ? `${ev.reason} (${ev.alert})` : ev.reason);
-        break;
       case 'auth':
         a.user = ev.user;
         a.mechanism ??= ev.mechanism;

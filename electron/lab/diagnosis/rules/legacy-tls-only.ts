@@ -56,6 +56,11 @@ export function legacyTlsOnlyRule(): Rule {
           d.oldVersion = oldVersion;
           d.weakSuitesOnly = weakSuitesOnly;
           if (ev.sni) d.sni = ev.sni;
+          // The advice names the protocols the phone tried TLS on: plaintext IMAP is no answer
+          // for a phone whose trouble is sending.
+          const protocol = host.smtp(ev.conn) ? 'SMTP' : host.pop3(ev.conn) ? 'POP3' : 'IMAP';
+          const protocols = Array.isArray(d.protocols) ? (d.protocols as string[]) : [];
+          if (!protocols.includes(protocol)) d.protocols = [...protocols, protocol];
         },
       });
     },

@@ -12,7 +12,7 @@ import type { Attempt, LabEvent, TlsEngineName } from '../../../api.js';
 import { isSmtpProto } from '../directions.js';
 import { addSeqs } from '../evidence.js';
 import { buildSteps, newSteps, setStep, type StepState } from '../steps.js';
-import { AttemptSnapshots } from '../tracker.js';
+import { AttemptSnapshots, applyTransportEvent, noteOpaqueSteps } from '../tracker.js';
 import type { SmtpClientItem, SmtpConn, SmtpServerItem } from './conversation.js';
 import { parseExtensions, type Extensions } from './syntax.js';
 
@@ -45,7 +45,6 @@ interface SmtpAttemptState {
   dirty: boolean;
 }
 
-const OPAQUE_NOTE = 'not visible: the bytes were encrypted or not recorded';
 
 function replyText(lines: readonly string[]): string {
   return lines[0]?.slice(0, 80) ?? '';
@@ -85,7 +84,7 @@ export class SmtpAttemptTracker extends AttemptSnapshots<SmtpAttemptState> {
     if (!a || a.opaque) return;
     a.opaque = true;
     this.dirty(a);
-    for (const n of SMTP_STEP_ORDER) if (n !== 'connect' && n !== 'tls' && a.steps[n].result === 'skipped' && a.steps[n].note === undefined) a.steps[n].note = OPAQUE_NOTE;
+    noteOpaqueSteps(a.steps, SMTP_STEP_ORDER.filter((n) => n !== 'connect' && n !== 'tls'));
   }
 
   onEvent(ev: LabEvent, smtp: SmtpConn | undefined): void {
@@ -95,23 +94,8 @@ export class SmtpAttemptTracker extends AttemptSnapshots<SmtpAttemptState> {
     this.dirty(a);
     if (!a.closed) a.end = ev.t;
     const st = a.steps;
+    if (applyTransportEvent(a, ev)) return;
     switch (ev.kind) {
-      case 'conn.open':
-        a.port = ev.port;
-        if (ev.variant !== undefined) a.variant = ev.variant;
-        if (ev.variantLabel !== undefined) a.variantLabel = ev.variantLabel;
-        break;
-      case 'tls.hello':
-        addSeqs(st.tls.evidence, [ev.seq]);
-        break;
-      case 'tls.established':
-        a.tls = { version: ev.version, cipher: ev.cipher, engine: ev.engine };
-        a.security = ev.mode === 'starttls' || (!a.implicitTls && ev.mode !== 'implicit') ? 'starttls' : 'tls';
-        setStep(st.tls, 'pass', [ev.seq], `${ev.version} ${ev.cipher}`);
-        break;
-      case 'tls.failed':
-        setStep(st.tls, 'fail', [ev.seq], ev.alert ? `${ev.reason} (${ev.alert})` : ev.reason);
-        break;
       case 'auth':
         a.user = ev.user;
         a.mechanism ??= ev.mechanism;

@@ -25,6 +25,13 @@ interface Line {
   font: 'sans' | 'bold';
   color: string;
   indent: number;
+  /**
+   * Lines the cover can do without when the page is short (the next tries beyond the first,
+   * the count of other settings; then the risk and the first next try): they are all in
+   * section 1 too. Lines of rank 1 go before those of rank 2. The verdict and the settings to
+   * type are never dropped.
+   */
+  optional?: 1 | 2;
 }
 
 function linesFor(name: keyof typeof DIRECTION, r: DirectionResolution): Line[] {
@@ -38,13 +45,13 @@ function linesFor(name: keyof typeof DIRECTION, r: DirectionResolution): Line[] 
     const w = r.working[0];
     l(`✓  ${DIRECTION[name]} works with ${describeConfiguration(w)}${tlsWords(w)}`, { indent: 0, font: 'bold', size: 11, color: COLOR.pass });
     l(settingsLine(r));
-    l(`Risk: ${w.risk}`);
-    if (r.working.length > 1) l(`${r.working.length - 1} other working setting${r.working.length > 2 ? 's' : ''}: see "What works".`, { color: COLOR.muted, size: 9 });
+    l(`Risk: ${w.risk}`, { optional: 2 });
+    if (r.working.length > 1) l(`${r.working.length - 1} other working setting${r.working.length > 2 ? 's' : ''}: see "What works".`, { color: COLOR.muted, size: 9, optional: 1 });
     return out;
   }
   l(`✗  ${DIRECTION[name]} does not work yet`, { indent: 0, font: 'bold', size: 11, color: COLOR.fail });
   if (r.nearestMiss) l(`Nearest: ${describeConfiguration(r.nearestMiss.configuration)}. ${r.nearestMiss.wouldTake}`);
-  for (const n of r.next.slice(0, 2)) l(`Try next: ${n}`);
+  r.next.slice(0, 2).forEach((n, i) => l(`Try next: ${n}`, { optional: i > 0 ? 1 : 2 }));
   return out;
 }
 
@@ -54,9 +61,21 @@ export function drawAnswer(ctx: ReportContext, y: number): number {
   const r = diagnosis.resolution;
   if (!r || diagnosis.attempts.length === 0) return y;
   const inner = w.width - 28;
-  const lines = [...linesFor('receiving', r.receiving), ...linesFor('sending', r.sending)];
-  const heights = lines.map((ln) => w.heightOf(ln.text, inner - ln.indent, { size: ln.size, font: ln.font }) + 3);
-  const h = 30 + heights.reduce((a, b) => a + b, 0) + 8;
+  const all = [...linesFor('receiving', r.receiving), ...linesFor('sending', r.sending)];
+  const heightOf = (ln: Line) => w.heightOf(ln.text, inner - ln.indent, { size: ln.size, font: ln.font }) + 3;
+  const boxHeight = (ls: Line[]) => 30 + ls.reduce((a, ln) => a + heightOf(ln), 0) + 8;
+  // The box stays on the cover: drop optional lines, last first, until it fits, and say where
+  // the rest is.
+  let lines = all;
+  const room = w.yMax - y - 12;
+  for (const rank of [1, 2] as const) {
+    for (let i = all.length - 1; i >= 0 && boxHeight(lines) > room; i--) {
+      if (all[i].optional === rank) lines = lines.filter((ln) => ln !== all[i]);
+    }
+  }
+  if (lines.length < all.length) lines = [...lines, { text: 'More to try: see section 1, "What works".', size: 9, font: 'sans', color: COLOR.muted, indent: 0 }];
+  const heights = lines.map(heightOf);
+  const h = boxHeight(lines);
   w.box(w.x0, y, w.width, h, '#ffffff', COLOR.accent, 4);
   w.at('What works for this phone', w.x0 + 14, y + 10, { size: 11, font: 'bold', color: COLOR.accent });
   let ly = y + 30;
