@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../electron/api.js';
-import { CaptureFormatError, CaptureSessionBuilder, CaptureStreamReader, LINKTYPE, MAX_OUT_OF_ORDER_SEGMENTS, readCapture, type TlsConnectionDecryptor, type CaptureSecrets } from '../../electron/lab/capture/reader/index.js';
+import { CaptureFormatError, CaptureSessionBuilder, CaptureStreamReader, LINKTYPE, MAX_OUT_OF_ORDER_SEGMENTS, MAX_PENDING_EVENTS, readCapture, type TlsConnectionDecryptor, type CaptureSecrets } from '../../electron/lab/capture/reader/index.js';
 import { diagnose } from '../../electron/lab/diagnosis/index.js';
 import { decodeBytes } from '../../electron/lab/recorder/bytes.js';
 import { loadProfiles } from '../../electron/lab/profiles/index.js';
@@ -396,6 +396,21 @@ describe('TLS in a capture', () => {
     expect(events[0]).toMatchObject({ kind: 'conn.open', proto: 'pop3s', port: 2995 });
     expect(events.map((e) => e.kind)).toEqual(['conn.open', 'tls.hello', 'tls.established', 's2c', 'conn.close']);
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('holds the other connections\' events in order while one waits for its greeting, at most MAX_PENDING_EVENTS', async () => {
+    const silent: TlsConnectionDecryptor = { push: () => [], gap: () => [] };
+    const tls = new TcpConversation(CLIENT, { ip: SERVER.ip, port: 2993 }).handshake().send('client', buildClientHello());
+    const plain = new TcpConversation({ ip: '10.0.0.9', port: 40000 }, SERVER, tls.segments.at(-1)!.timestampMs + 10).handshake().send('server', '* OK ready\r\n');
+    for (let k = 0; k < MAX_PENDING_EVENTS; k++) plain.send('client', `a${k} NOOP\r\n`);
+    const frames = [...tls.frames(ethernetFrame), ...plain.frames(ethernetFrame)];
+    const events = await eventsOf(pcapFile(LINKTYPE.ETHERNET, frames), { decryptorFactory: () => silent });
+    // The queue filled up: the TLS connection took the guess (imaps) and everything came out in capture order.
+    expect(events[0]).toMatchObject({ kind: 'conn.open', conn: 'c1', proto: 'imaps', port: 2993 });
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const times = events.map((e) => Date.parse(e.t));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(events.filter((e) => e.kind === 'c2s' && e.conn === 'c2')).toHaveLength(MAX_PENDING_EVENTS);
   });
 
   it('without secrets says so once and keeps the size of what it cannot read', async () => {
