@@ -10,7 +10,9 @@
  * tshark dissects them with no decode-as), and copies run 64 at a time, interleaved as a busy
  * server's capture would be. curl's TLS keys (SSLKEYLOGFILE) are handed to both readers.
  *
- * Prints, side by side: wall time, MB/s and peak RSS (VmHWM from /proc/PID/status) of each.
+ * Prints, side by side: wall and CPU time, MB/s and peak RSS (VmHWM from /proc/PID/status) of
+ * each, and of Mailprobe's capture reader alone (events made and dropped: its memory is the
+ * streaming part; the diagnosis keeps one attempt per connection, so it grows with those).
  * Target: Mailprobe's full diagnosis at least as fast as tshark's dissection alone, and its
  * memory bounded (flat in the file size). CAPTURE_BENCH_MB sets the size (default 1024).
  */
@@ -177,6 +179,10 @@ async function main(): Promise<void> {
 
   const mailprobe = await measure(process.execPath, [join(ROOT, 'bin', 'mailprobe.js'), 'diagnose', file, '--json', '--keylog', keyLog]);
   if (mailprobe.code !== 0) throw new Error(`mailprobe diagnose failed: ${mailprobe.stderr}`);
+  // The reader alone (every event made, none kept): its memory must not grow with the file.
+  const readerScript = `import('${join(ROOT, 'dist', 'electron', 'lab', 'capture', 'reader', 'index.js')}').then((m) => m.readCapture(${JSON.stringify(file)}, () => {}, { keyLog: [] }))`;
+  const readerOnly = await measure(process.execPath, ['-e', readerScript]);
+  if (readerOnly.code !== 0) throw new Error(`the reader failed: ${readerOnly.stderr}`);
   const tshark = await measure('tshark', ['-r', file, '-n', '-o', `tls.keylog_file:${keyLog}`, '-Y', 'imap', '-T', 'fields', '-e', 'imap.request', '-e', 'imap.response']);
   if (tshark.code !== 0) throw new Error(`tshark failed: ${tshark.stderr}`);
 
@@ -185,6 +191,7 @@ async function main(): Promise<void> {
   console.log(`${''.padEnd(28)} ${'wall'.padStart(9)} ${'CPU'.padStart(9)} ${'MB/s CPU'.padStart(12)} ${'VmHWM'.padStart(9)} ${'output'.padStart(11)}`);
   console.log(row('mailprobe diagnose (full)', mailprobe));
   console.log(row('tshark -Y imap -T fields', tshark));
+  console.log(row('(mailprobe reader alone)', readerOnly));
   const ratio = tshark.cpuMs / mailprobe.cpuMs;
   console.log(`tshark/mailprobe CPU time: ${ratio.toFixed(2)}× (target ≥ 1: ${ratio >= 1 ? 'met' : 'NOT met'}); wall ${(tshark.ms / mailprobe.ms).toFixed(2)}×; mailprobe peak RSS ${(mailprobe.peakKb / 1024).toFixed(0)} MB for a ${mb.toFixed(0)} MB file`);
   if (process.env.CAPTURE_BENCH_KEEP === '1') console.log(`kept ${file}`);
