@@ -5,6 +5,7 @@
  */
 import { execSync, spawn } from 'node:child_process';
 import { connect } from 'node:net';
+import type { ProbeMemory } from './lab-probe.js';
 
 export const BURST_SIZE = 50;
 export const MASSIVE = 1000;
@@ -44,20 +45,78 @@ export async function measure(session: () => Promise<number>, sequential: number
   return { median: pct(times, 0.5), p95: pct(times, 0.95), burstWallMedian: pct(walls, 0.5), perSecond: (total / elapsed) * 1000 };
 }
 
+/**
+ * `measure` for several servers at once, interleaved: one session to each in turn, then one burst
+ * to each in turn. On a shared machine the load moves within a run; taken in turn, every server
+ * is measured under the same load, so the ratios mean something even when the figures move.
+ */
+export async function measureInterleaved(servers: ReadonlyArray<readonly [string, () => Promise<number>]>, sequential: number, bursts: number, progress?: (text: string) => void): Promise<Map<string, Figures>> {
+  for (let i = 0; i < 20; i++) for (const [, session] of servers) await session(); // warm-up
+  const times = new Map(servers.map(([name]) => [name, [] as number[]]));
+  for (let i = 0; i < sequential; i++) {
+    for (const [name, session] of servers) times.get(name)!.push(await session());
+    if (progress && (i + 1) % 50 === 0) progress(`one at a time: ${i + 1} of ${sequential} rounds`);
+  }
+  const walls = new Map(servers.map(([name]) => [name, [] as number[]]));
+  for (let b = 0; b < bursts; b++) {
+    for (const [name, session] of servers) {
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: BURST_SIZE }, () => session()));
+      walls.get(name)!.push(performance.now() - t0);
+    }
+  }
+  const out = new Map<string, Figures>();
+  for (const [name] of servers) {
+    const t = times.get(name)!.sort((a, b) => a - b);
+    const w = walls.get(name)!;
+    const busy = w.reduce((a, b) => a + b, 0);
+    w.sort((a, b) => a - b);
+    out.set(name, { median: pct(t, 0.5), p95: pct(t, 0.95), burstWallMedian: pct(w, 0.5), perSecond: ((w.length * BURST_SIZE) / busy) * 1000 });
+  }
+  return out;
+}
+
 export interface LabProcess {
   listeners: Record<string, { host: string; port: number }>;
   sessionDir: string;
   pid: number;
+  /** With `probe`: the lab process's memory after a forced GC (bench/lab-probe.ts). */
+  memory(): Promise<ProbeMemory>;
+  /** With `probe`: a heap snapshot of the lab process written to `path`. */
+  heapSnapshot(path: string): Promise<string>;
   stop(): Promise<void>;
 }
 
+export interface LabProcessOptions {
+  /** Load bench/lab-probe.ts into the lab (with --expose-gc) to ask it about its memory. */
+  probe?: boolean;
+  /** More node flags for the lab's process (e.g. `--cpu-prof` to profile it). */
+  nodeArgs?: string[];
+}
+
 /** The lab as users run it: `mailprobe lab ARGS` in its own process (sources through tsx). */
-export function startLabProcess(args: string[]): Promise<LabProcess> {
+export function startLabProcess(args: string[], opts: LabProcessOptions = {}): Promise<LabProcess> {
   const code = `const m = await import(${JSON.stringify(new URL('../electron/cli/main.ts', import.meta.url).pathname)}); process.exitCode = await m.main(process.argv.slice(1));`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, 'lab', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const probeArgs = opts.probe ? ['--expose-gc', '--import', new URL('./lab-probe.ts', import.meta.url).pathname] : [];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...probeArgs, ...(opts.nodeArgs ?? []), '--input-type=module', '-e', code, 'lab', ...args], { stdio: opts.probe ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'] });
+  let nextId = 0;
+  const ask = <T>(msg: Record<string, unknown>, pick: (reply: Record<string, unknown>) => T): Promise<T> => {
+    if (!opts.probe || !child.connected) return Promise.reject(new Error('the lab was started without the probe'));
+    const id = ++nextId;
+    return new Promise((resolve, reject) => {
+      const onMessage = (reply: Record<string, unknown>) => {
+        if (reply.id !== id) return;
+        child.off('message', onMessage);
+        if (typeof reply.error === 'string') reject(new Error(reply.error));
+        else resolve(pick(reply));
+      };
+      child.on('message', onMessage);
+      child.send({ id, ...msg });
+    });
+  };
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout.on('data', (d) => {
+    child.stdout!.on('data', (d) => {
       out += d;
       const m = /^ready (.*)$/m.exec(out);
       if (m) {
@@ -65,8 +124,11 @@ export function startLabProcess(args: string[]): Promise<LabProcess> {
         resolve({
           ...ready,
           pid: child.pid!,
+          memory: () => ask({ op: 'memory' }, (r) => r.memory as ProbeMemory),
+          heapSnapshot: (path) => ask({ op: 'snapshot', path }, (r) => r.path as string),
           stop: () =>
             new Promise<void>((res) => {
+              if (child.exitCode !== null) return res();
               child.once('exit', () => res());
               child.kill('SIGTERM');
             }),

@@ -97,6 +97,31 @@ export interface BytesEvent extends EventBase {
   secrets?: Array<[number, number]>;
 }
 
+/**
+ * The bytes of a TLS connection as they crossed the wire (records, ciphertext and all), from the
+ * ClientHello on: what a packet capture of the connection would hold. The plaintext inside is
+ * recorded as c2s/s2c with `tls: true`; plaintext connections get no wire events (their c2s/s2c
+ * bytes are the wire bytes). Always base64. `truncated` as in BytesEvent (the session file's cap).
+ */
+export interface WireBytesEvent extends EventBase {
+  kind: 'wire.c2s' | 'wire.s2c';
+  conn: string;
+  b64: string;
+  truncated?: number;
+}
+
+/**
+ * One TLS secret of a connection as an NSS key log line (`CLIENT_RANDOM <client_random>
+ * <master_secret>` for TLS ≤ 1.2, `CLIENT_HANDSHAKE_TRAFFIC_SECRET …` and the others for TLS 1.3),
+ * so a capture of the session can be decrypted. A secret: every export redacts it.
+ */
+export interface TlsKeylogEvent extends EventBase {
+  kind: 'tls.keylog';
+  conn: string;
+  line: string;
+  secret: true;
+}
+
 export interface TlsHelloEvent extends EventBase {
   kind: 'tls.hello';
   conn: string;
@@ -279,8 +304,50 @@ export interface SmtpMessageEvent extends EventBase {
   bareLfLines?: number;
   /** BODY= of MAIL FROM (7BIT, 8BITMIME), when given. */
   body?: string;
+  /** MAIL FROM carried SMTPUTF8 (RFC 6531): `from`/`to` and the header may be UTF-8. */
+  smtputf8?: boolean;
+  /** Sent with BDAT (RFC 3030) rather than DATA: the number of chunks. */
+  chunks?: number;
   /** The authenticated user, when the client authenticated. */
   user?: string;
+}
+
+/**
+ * Progress while the lab indexes the technician's mailbox (`--mailbox`): bytes of the mbox file
+ * (or of the Maildir's files) read so far, messages found; the last one has `done: true` and
+ * comes just before the lab starts serving. At most a few per second.
+ */
+export interface MailboxIndexingEvent extends EventBase {
+  kind: 'mailbox.indexing';
+  path: string;
+  bytesDone: number;
+  bytesTotal: number;
+  messages: number;
+  done: boolean;
+}
+
+/** "1.2 GB", "305 MB", "12 kB": decimal units, one decimal below 10. */
+function sizeText(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return u === 0 ? `${bytes} bytes` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}
+
+/**
+ * The progress line the CLI (stderr) and the wizard show for a mailbox.indexing event:
+ * "indexing export.mbox: 1.2 GB of 2.0 GB, 12,034 messages", and once done
+ * "ready: 12,034 messages in 7.6 s" (with the time it took, when known).
+ */
+export function indexingText(ev: Pick<MailboxIndexingEvent, 'path' | 'bytesDone' | 'bytesTotal' | 'messages' | 'done'>, elapsedMs?: number): string {
+  const n = ev.messages.toLocaleString('en-US');
+  if (ev.done) return `ready: ${n} message${ev.messages === 1 ? '' : 's'}${elapsedMs === undefined ? '' : ` in ${(elapsedMs / 1000).toFixed(1)} s`}`;
+  const name = ev.path.split(/[\\/]/).filter(Boolean).pop() ?? ev.path;
+  return `indexing ${name}: ${sizeText(ev.bytesDone)} of ${sizeText(ev.bytesTotal)}, ${n} messages`;
 }
 
 /** A free-form note from the technician or the wizard (test plan step, setting changed, …). */
@@ -309,6 +376,8 @@ export type LabEvent =
   | LabStopEvent
   | ConnOpenEvent
   | BytesEvent
+  | WireBytesEvent
+  | TlsKeylogEvent
   | TlsHelloEvent
   | TlsEstablishedEvent
   | TlsFailedEvent
@@ -319,6 +388,7 @@ export type LabEvent =
   | InputRejectedEvent
   | LabErrorEvent
   | SmtpMessageEvent
+  | MailboxIndexingEvent
   | NoteEvent
   | CaptureGapEvent;
 

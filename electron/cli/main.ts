@@ -23,6 +23,8 @@ const USAGE = `usage:
   mailprobe diagnose SESSION_DIR | events.jsonl | capture.pcap  [--json] [--network trusted|untrusted]
   mailprobe report   SESSION_DIR --out report.pdf [--include-secrets]
                      [--technician NAME] [--ticket ID] [--paper a4|letter]
+  mailprobe export   SESSION_DIR --pcapng OUT.pcapng [--include-secrets]
+                     (the session as a capture Wireshark opens; redacted unless --include-secrets)
   mailprobe sessions [--data-dir DIR] [--json]
   mailprobe simulate SCENARIO --host H --port N [--tls]
                      [--user U] [--password P] [--pause-ms N] [--data-dir DIR] [--quiet] [--list]`;
@@ -45,6 +47,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   cert: () => import('./commands/cert.js'),
   diagnose: () => import('./commands/diagnose.js'),
   report: () => import('./commands/report.js'),
+  export: () => import('./commands/export.js'),
   sessions: () => import('./commands/sessions.js'),
   simulate: () => import('./commands/simulate.js'),
 };

@@ -16,7 +16,7 @@ import { createImapServer, type ImapServer } from './imap/server.js';
 import { imapVariants, VariantRotation } from './variants.js';
 import { DEFAULT_LIMITS, type ImapLimits } from './imap/options.js';
 import type { LabOptions, RunningLab } from './lab-types.js';
-import { createSeededStore, loadMailStore } from './mailbox/index.js';
+import { checkMailboxPath, createSeededStore, customerMailStore, indexMailbox, MailStore, type IndexingProgress } from './mailbox/index.js';
 import type { MailStoreApi } from './mailbox/types.js';
 import { defaultDataDir } from './paths.js';
 import { SessionRecorder } from './recorder/recorder.js';
@@ -39,6 +39,12 @@ export const DEFAULT_SMTP_GREETING = 'Mailprobe lab (captures mail, never relays
 /** Folder of a session where accepted SMTP messages are kept. */
 export const MESSAGES_DIR = 'messages';
 
+/** Folder of a session where the lab's store keeps the messages it receives (APPEND, deliveries): never the technician's mailbox. */
+export const STORE_DIR = 'store';
+
+/** Least time between two `mailbox.indexing` progress events (and onIndexing calls); the last one always comes. */
+export const INDEXING_PROGRESS_INTERVAL_MS = 250;
+
 /** Options beyond LabOptions, for tests and embedders. */
 export interface LabExtras {
   /** Smaller limits make abuse tests fast. */
@@ -51,6 +57,8 @@ export interface LabExtras {
   certificates?: LabCertificates;
   /** Told about fallbacks and other things the user should know (the CLI prints them on stderr). */
   onWarning?: (message: string) => void;
+  /** Progress while a --mailbox is indexed (as the `mailbox.indexing` events, at most every INDEXING_PROGRESS_INTERVAL_MS). */
+  onIndexing?: (progress: IndexingProgress) => void;
 }
 
 export interface StartedLab extends RunningLab {
@@ -73,10 +81,17 @@ export class UnknownProfileError extends Error {
   }
 }
 
-async function openStore(opts: LabOptions, extras: LabExtras): Promise<MailStoreApi> {
+/**
+ * The store: given, the technician's mailbox (checked now, so a bad path fails before anything is
+ * created, and indexed once the listeners are bound), or the seeded corpus (in memory).
+ */
+function openStore(opts: LabOptions, extras: LabExtras): MailStoreApi {
   if (extras.store) return extras.store;
-  // An mbox file or a Maildir (MailboxFileError names the path when it is neither).
-  if (opts.mailbox) return loadMailStore(opts.mailbox);
+  if (opts.mailbox) {
+    // An mbox file or a Maildir (MailboxFileError names the path when it is neither).
+    checkMailboxPath(opts.mailbox);
+    return customerMailStore();
+  }
   return createSeededStore({ user: opts.user, now: new Date() });
 }
 
@@ -113,7 +128,7 @@ async function listenWithFallback<Name extends keyof typeof DEFAULT_PORTS>(
 }
 
 export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): Promise<StartedLab> {
-  const { limits, smtpLimits, pop3Limits, store: _store, certificates: _certs, onWarning, ...given } = partial;
+  const { limits, smtpLimits, pop3Limits, store: _store, certificates: _certs, onWarning, onIndexing, ...given } = partial;
   // First, before anything is created: an unknown profile id is refused.
   const chosen = profileDevice(given.profile);
   const dataDir = given.dataDir ?? defaultDataDir();
@@ -163,7 +178,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   };
   if (lan.warning) warn(lan.warning);
 
-  const store = await openStore(options, partial);
+  const store = openStore(options, partial);
   const wantsTls = [wanted.imap, wanted.imaps, wanted.smtp, wanted.smtps, wanted.pop3, wanted.pop3s].some((p) => p !== null);
   let certs: LabCertificates | undefined = partial.certificates;
   let releaseCertificates: (() => void) | undefined;
@@ -178,6 +193,8 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   if (certs) tlsAcceptor = createTlsAcceptor({ certificates: certs, engine: options.tls });
 
   const recorder = new SessionRecorder({ dataDir });
+  // What the lab receives (APPEND, SMTP deliveries) goes to the session's own directory, read back on demand.
+  if (!partial.store && store instanceof MailStore) store.storeDir = join(recorder.dir, STORE_DIR);
   const version = packageVersion();
   let connCounter = 0;
   const imap = createImapServer(
@@ -315,6 +332,19 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   // The technician's choice names the phone until the phone names itself (hand-off page, IMAP ID).
   if (chosen) recorder.record({ kind: 'device', device: chosen });
   recorder.flush();
+  if (options.mailbox && !partial.store && store instanceof MailStore) {
+    // Clients that connect meanwhile wait (the listeners are not open yet): nobody sees a
+    // partial message count. Progress goes to the events log and to onIndexing.
+    try {
+      await indexMailbox(store, options.mailbox, { onProgress: throttledProgress(recorder, onIndexing) });
+    } catch (err) {
+      await Promise.all([imap.close(), smtp.close(), pop3.close(), handoff?.close()]);
+      releaseCertificates?.();
+      recorder.record({ kind: 'lab.stop', reason: `the mailbox could not be read: ${(err as Error).message}` });
+      recorder.close();
+      throw err;
+    }
+  }
   imap.open();
   smtp.open();
   pop3.open();
@@ -344,6 +374,19 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     },
   };
   return lab;
+}
+
+/** `mailbox.indexing` events and onIndexing calls, at most every INDEXING_PROGRESS_INTERVAL_MS, the last (done) always. */
+function throttledProgress(recorder: SessionRecorder, onIndexing: LabExtras['onIndexing']): (p: IndexingProgress) => void {
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (!p.done && now - last < INDEXING_PROGRESS_INTERVAL_MS) return;
+    last = now;
+    recorder.record({ kind: 'mailbox.indexing', path: p.path, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, messages: p.messages, done: p.done });
+    recorder.flush();
+    onIndexing?.(p);
+  };
 }
 
 /** The device a profile id names (`--profile`, the wizard's Phone step); none for the generic one. */

@@ -62,6 +62,18 @@ describe('wizard', () => {
     expect(await screen.findByText(/TCP ports 1143, 1993 and 8080/)).toBeTruthy();
   });
 
+  it('shows the customer mailbox being indexed in the lab summary, then how many messages it serves', async () => {
+    const { emit } = setup(1);
+    emit({ type: 'reset', status: RUNNING });
+    const progress = { seq: 2, t: '2026-11-29T10:00:00.000Z', kind: 'mailbox.indexing', path: '/home/tech/export.mbox', bytesDone: 1_200_000_000, bytesTotal: 2_000_000_000, messages: 12034, done: false } as LabEvent;
+    emit({ type: 'events', events: [progress] });
+    const line = await screen.findByTestId('mailbox-indexing');
+    expect(line.textContent).toMatch(/indexing export\.mbox: 1\.2 GB of 2\.0 GB, 12,034 messages/);
+    expect(line.textContent).toMatch(/wait until it is ready/);
+    emit({ type: 'events', events: [{ ...progress, seq: 3, t: '2026-11-29T10:00:07.600Z', bytesDone: 2_000_000_000, messages: 20001, done: true } as LabEvent] });
+    expect(screen.getByTestId('mailbox-indexing').textContent).toMatch(/ready: 20,001 messages in 7\.6 s/);
+  });
+
   it('turns the certificate step green when the phone fetches ca.crt, naming phone and firmware', async () => {
     const { emit } = setup(2);
     emit({ type: 'reset', status: RUNNING });

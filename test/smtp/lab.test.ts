@@ -47,3 +47,36 @@ describe('startLab with SMTP', () => {
     }
   });
 });
+
+describe('--network trusted|untrusted and SMTP', () => {
+  // As for IMAP and POP3 (test/cli/lab.test.ts), the network is the technician's word for the
+  // diagnosis, not a server setting: the lab serves the phone the same way on both, so that what
+  // the phone does is what is seen. A password in clear there is the lab's throwaway account;
+  // Postfix's smtpd_tls_auth_only stays an explicit choice (--smtp-auth-tls-only).
+  it('untrusted: AUTH PLAIN in clear still works, lab.start says untrusted, and the diagnosis makes cleartext-password a warning on sending', async () => {
+    const { diagnose } = await import('../../electron/lab/diagnosis/index.js');
+    const { runPeer } = await import('../support/run.js');
+    const untrusted = await startTestLab({ smtpPort: 0, smtpsPort: null, network: 'untrusted' });
+    try {
+      const swaks = (...extra: string[]) =>
+        runPeer('swaks', ['--server', '127.0.0.1', '-p', String(untrusted.listeners.smtp!.port), '--from', 'phone@lab.example', '--to', 'friend@example.com', '--auth-user', TEST_USER, '--auth-password', TEST_PASSWORD, ...extra]);
+      expect((await swaks('--auth', 'PLAIN')).code).toBe(0);
+      expect((await swaks('--auth', 'CRAM-MD5')).code).toBe(0);
+      await waitForEvent(untrusted, (e) => e.kind === 'conn.close' && eventsOf(untrusted).filter((x) => x.kind === 'smtp.message').length === 2);
+      const events = eventsOf(untrusted);
+      expect(events.find((e) => e.kind === 'lab.start')).toMatchObject({ settings: { network: 'untrusted', smtp: { authTlsOnly: false } } });
+      expect(events.filter((e) => e.kind === 'auth').map((e) => e.kind === 'auth' && `${e.mechanism}:${e.ok}`)).toEqual(['PLAIN:true', 'CRAM-MD5:true']);
+      const d = diagnose(events);
+      expect(d.directions.sending).toBe('pass');
+      const clear = d.findings.find((f) => f.id === 'cleartext-password');
+      expect(clear).toMatchObject({ severity: 'warning' });
+      // Only the PLAIN connection: CRAM-MD5 sends no password.
+      const plainConn = events.find((e) => e.kind === 'auth' && e.mechanism === 'PLAIN')!.conn;
+      expect(new Set(clear!.evidence.map((seq) => events.find((e) => e.seq === seq)?.conn))).toEqual(new Set([plainConn]));
+      // The same session told trusted (diagnose --network trusted): only a note.
+      expect(diagnose(events, { network: 'trusted' }).findings.find((f) => f.id === 'cleartext-password')?.severity).toBe('info');
+    } finally {
+      await untrusted.stop();
+    }
+  });
+});

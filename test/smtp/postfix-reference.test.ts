@@ -65,7 +65,7 @@ describe.skipIf(!available)('the lab and Postfix 3.7 agree', () => {
   it('on the EHLO keywords a submission client relies on', async () => {
     const keywords = async (port: number) => (await exchange(port, ['EHLO phone.example'], true))[0].split('\n').slice(1).map((l) => l.slice(4));
     const [theirs, ours] = await Promise.all([keywords(pf.port), keywords(lab.listeners.smtp!.port)]);
-    for (const k of ['PIPELINING', 'SIZE 52428800', 'VRFY', 'STARTTLS', 'AUTH PLAIN LOGIN CRAM-MD5 DIGEST-MD5', 'ENHANCEDSTATUSCODES', '8BITMIME']) {
+    for (const k of ['PIPELINING', 'SIZE 52428800', 'VRFY', 'STARTTLS', 'AUTH PLAIN LOGIN CRAM-MD5 DIGEST-MD5', 'ENHANCEDSTATUSCODES', '8BITMIME', 'SMTPUTF8', 'CHUNKING']) {
       expect(theirs, `Postfix: ${k}`).toContain(k);
       expect(ours, `lab: ${k}`).toContain(k);
     }
@@ -107,6 +107,47 @@ describe.skipIf(!available)('the lab and Postfix 3.7 agree', () => {
       '555 5.5.4', '503 5.5.1', '250 2.1.0', '503 5.5.1', '503 5.5.1', '501 5.1.3', '250 2.1.5', '354', '250 2.0.0',
       '250 2.0.0', '250 2.0.0', '552 5.3.4', '221 2.0.0',
     ]);
+  });
+
+  it('on BDAT (RFC 3030) and SMTPUTF8 (RFC 6531): chunks out of sequence, DATA after BDAT, UTF-8 senders with and without SMTPUTF8', async () => {
+    // Where the two word it differently (BDAT before MAIL: Postfix says "need RCPT command", the
+    // lab "need MAIL command"), the codes agree; the octets of a refused chunk are never commands.
+    const script: Array<string | { raw: string }> = [
+      'EHLO phone.example',
+      `AUTH PLAIN ${PLAIN_IR}`,
+      { raw: 'BDAT 5\r\nhello' },
+      // RFC 3030 §3: after a refused chunk, MAIL is out of place and every chunk is refused until LAST.
+      'MAIL FROM:<a@lab.example>',
+      { raw: 'BDAT 6 LAST\r\nQUIT\r\n' },
+      'MAIL FROM:<a@lab.example>',
+      { raw: 'BDAT 6 LAST\r\nQUIT\r\n' },
+      'NOOP',
+      'RSET',
+      'MAIL FROM:<a@lab.example>',
+      'RCPT TO:<c@example.com>',
+      { raw: 'BDAT 20\r\nSubject: x\r\n\r\nbody\r\n' },
+      'DATA',
+      'RCPT TO:<d@example.com>',
+      { raw: 'BDAT 6 LAST\r\nmore\r\n' },
+      'MAIL FROM:<jösé@bücher.example>',
+      'MAIL FROM:<a@lab.example> SMTPUTF8=yes',
+      'MAIL FROM:<jösé@bücher.example> SMTPUTF8',
+      'RCPT TO:<çé@example.com>',
+      'DATA',
+      { raw: 'Subject: ünï\r\n\r\nbody\r\n.\r\n' },
+      { raw: 'BDAT 0 LAST\r\n' },
+      'QUIT',
+    ];
+    const [theirs, ours] = await Promise.all([exchange(pf.port, script), exchange(lab.listeners.smtp!.port, script)]);
+    expect(ours).toEqual(theirs);
+    expect(ours).toEqual([
+      '250', '235 2.7.0', '503 5.5.1', '503 5.5.1', '551 5.0.0', '250 2.1.0', '554 5.5.1', '250 2.0.0', '250 2.0.0', '250 2.1.0', '250 2.1.5',
+      '250 2.0.0', '503 5.5.1', '503 5.5.1', '250 2.0.0', '501 5.1.7', '555 5.5.4', '250 2.1.0', '250 2.1.5', '354', '250 2.0.0', '503 5.5.1', '221 2.0.0',
+    ]);
+    const syntax = ['EHLO phone.example', `AUTH PLAIN ${PLAIN_IR}`, 'MAIL FROM:<a@lab.example>', 'RCPT TO:<c@example.com>', 'BDAT ten'];
+    const [theirClose, ourClose] = await Promise.all([exchange(pf.port, syntax), exchange(lab.listeners.smtp!.port, syntax)]);
+    expect(ourClose).toEqual(theirClose);
+    expect(ourClose.at(-1)).toBe('521 5.5.4');
   });
 
   it('strict envelopes: no angle brackets is refused by both (strict_rfc821_envelopes)', async () => {

@@ -77,8 +77,8 @@ describe('greeting and EHLO', () => {
     expect(await c.line()).toMatch(/^220 \S+ ESMTP Mailprobe lab/);
     const lines = await ehloLines(c);
     expect(lines[0]).toMatch(/^250-\S+$/);
-    expect(lines.slice(1).map((l) => l.slice(4))).toEqual(['PIPELINING', 'SIZE 52428800', 'VRFY', 'STARTTLS', 'AUTH PLAIN LOGIN CRAM-MD5 DIGEST-MD5', 'ENHANCEDSTATUSCODES', '8BITMIME']);
-    expect(lines.at(-1)).toBe('250 8BITMIME');
+    expect(lines.slice(1).map((l) => l.slice(4))).toEqual(['PIPELINING', 'SIZE 52428800', 'VRFY', 'STARTTLS', 'AUTH PLAIN LOGIN CRAM-MD5 DIGEST-MD5', 'ENHANCEDSTATUSCODES', '8BITMIME', 'SMTPUTF8', 'CHUNKING']);
+    expect(lines.at(-1)).toBe('250 CHUNKING');
     c.close();
   });
 
@@ -181,6 +181,40 @@ describe('a message sent', () => {
     const wire = eventsOf(lab).filter((e) => (e.kind === 'c2s' || e.kind === 's2c') && e.conn === conn).map((e) => `${e.kind}:${(e as { text?: string }).text?.split('\r\n')[0]}`);
     const i = wire.indexOf('c2s:MAIL FROM:<p@lab.example>');
     expect(wire.slice(i, i + 5)).toEqual(['c2s:MAIL FROM:<p@lab.example>', 'c2s:RCPT TO:<a@example.com>', 'c2s:RCPT TO:<b@example.com>', 'c2s:DATA', 's2c:250 2.1.0 Ok']);
+  });
+
+  it('message files are made ahead of DATA: a whole session in one write is kept whole; sessions that leave without DATA leave no file', async () => {
+    const l = await startTestLab({ smtpPort: 0, smtpsPort: null });
+    const p = l.listeners.smtp!.port;
+    const msg = sampleMessage('All in one write', 'x'.repeat(5000));
+    let stopped = false;
+    try {
+      // AUTH, MAIL, RCPT, DATA and the message before any reply: DATA comes before the file
+      // made ahead for it can exist, and takes the same file.
+      const c = await smtpGreeted(p);
+      c.send(`EHLO phone.example\r\nAUTH PLAIN ${PLAIN_IR}\r\nMAIL FROM:<p@lab.example>\r\nRCPT TO:<a@example.com>\r\nDATA\r\n${msg}.\r\nQUIT\r\n`);
+      const replies: string[] = [];
+      for (let i = 0; i < 7; i++) replies.push((await smtpReply(c)).at(-1)!);
+      expect(replies.slice(1)).toEqual(['235 2.7.0 Authentication successful', '250 2.1.0 Ok', '250 2.1.5 Ok', '354 End data with <CR><LF>.<CR><LF>', '250 2.0.0 Ok: queued as 0001', '221 2.0.0 Bye']);
+      expect(readFileSync(join(l.sessionDir, 'messages', '0001.eml'), 'latin1')).toBe(msg);
+      // Five phones that log in (and one that also says MAIL) and go away without sending.
+      const leavers: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const d = await smtpReady(p);
+        if (i === 0) expect(await smtp(d, 'MAIL FROM:<p@lab.example>')).toBe('250 2.1.0 Ok');
+        leavers.push(await connOf(l, d));
+        d.close();
+      }
+      for (const conn of leavers) await waitForEvent(l, (e) => e.kind === 'conn.close' && e.conn === conn);
+      // messages/ only ever holds whole messages; files still being received live in incoming/.
+      expect(readdirSync(join(l.sessionDir, 'messages'))).toEqual(['0001.eml']);
+      await l.stop();
+      stopped = true;
+      expect(existsSync(join(l.sessionDir, 'incoming'))).toBe(false);
+      expect(readdirSync(join(l.sessionDir, 'messages'))).toEqual(['0001.eml']);
+    } finally {
+      if (!stopped) await l.stop();
+    }
   });
 
   it('RCPT to outside domains is captured, and no connection to another mail server is attempted', async () => {

@@ -3,7 +3,7 @@
  * bench/smtp.ts. Everything lives in a temp dir: the configuration (`postfix -c DIR`), the queue,
  * the log (maillog_file, no syslog needed) and, for SASL, a private Dovecot auth service whose
  * socket Postfix reaches with `smtpd_sasl_type = dovecot`. Like the lab it never relays: every
- * transport is `discard`.
+ * transport is `discard`, unless `relayTo` names a loopback server to relay to (a real MTA client).
  *
  * What was needed on this machine (Debian 12): the data directory owned by `postfix` (master's
  * lock file), `maillog_file_prefixes` covering the log path, and running the `postfix` command
@@ -38,6 +38,12 @@ export interface PostfixOptions {
   tls?: { certFile: string; keyFile: string };
   /** More main.cf lines (e.g. `strict_rfc821_envelopes = yes`). */
   extra?: string[];
+  /**
+   * Postfix as a client instead of a sink: every message it accepts (from 127.0.0.1, no AUTH
+   * needed) is relayed by its smtp(8) client to this server, with SASL (Cyrus, static
+   * credentials) and no TLS. Used to see what a real MTA client sends (BDAT when offered).
+   */
+  relayTo?: { host: string; port: number; user: string; password: string };
 }
 
 export function postfixAvailable(): boolean {
@@ -115,6 +121,18 @@ export async function startPostfix(opts: PostfixOptions): Promise<PostfixServer>
     'smtpd_client_connection_rate_limit = 0',
     'default_process_limit = 1200',
     ...(opts.tls ? ['smtpd_tls_security_level = may', `smtpd_tls_cert_file = ${opts.tls.certFile}`, `smtpd_tls_key_file = ${opts.tls.keyFile}`, 'smtpd_tls_mandatory_protocols = >=TLSv1', 'smtpd_tls_protocols = >=TLSv1'] : []),
+    ...(opts.relayTo
+      ? [
+          'mynetworks = 127.0.0.0/8',
+          'smtpd_relay_restrictions = permit_mynetworks, reject',
+          `relayhost = [${opts.relayTo.host}]:${opts.relayTo.port}`,
+          'smtp_sasl_auth_enable = yes',
+          `smtp_sasl_password_maps = static:${opts.relayTo.user}:${opts.relayTo.password}`,
+          'smtp_sasl_security_options = noanonymous',
+          'smtp_tls_security_level = none',
+          'smtp_host_lookup = native',
+        ]
+      : []),
     ...(opts.extra ?? []),
   ];
   writeFileSync(
@@ -128,8 +146,8 @@ inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 myhostname = postfix-ref.localdomain
 mydestination =
-default_transport = discard
-relay_transport = discard
+default_transport = ${opts.relayTo ? 'smtp' : 'discard'}
+relay_transport = ${opts.relayTo ? 'smtp' : 'discard'}
 local_transport = discard
 virtual_transport = discard
 maillog_file = ${dir}/postfix.log
@@ -149,6 +167,8 @@ trace     unix  - - n - 0 bounce
 verify    unix  - - n - 1 verify
 proxymap  unix  - - n - - proxymap
 discard   unix  - - n - - discard
+smtp      unix  - - n - - smtp
+relay     unix  - - n - - smtp
 error     unix  - - n - - error
 retry     unix  - - n - - error
 anvil     unix  - - n - 1 anvil

@@ -4,7 +4,7 @@
  * cleanly on SIGINT/SIGTERM (lab.stop recorded, exit 0). Bad options: exit 2, one line.
  */
 import { qrTerminal } from '../../lab/handoff/index.js';
-import type { LabEvent } from '../../api.js';
+import { indexingText, type LabEvent } from '../../api.js';
 import { startLab, UnknownProfileError, type StartedLab } from '../../lab/lab.js';
 import type { LabOptions } from '../../lab/lab-types.js';
 import { readEvents, redactEvent } from '../../lab/recorder/index.js';
@@ -126,7 +126,13 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.on('error', () => undefined);
   let lab: StartedLab;
   try {
-    lab = await startLab({ ...options, onWarning: (m) => process.stderr.write(`mailprobe lab: ${m}\n`) });
+    const indexingStarted = Date.now();
+    lab = await startLab({
+      ...options,
+      onWarning: (m) => process.stderr.write(`mailprobe lab: ${m}\n`),
+      // A few lines a second at most (the lab throttles them); each line says where indexing is.
+      onIndexing: (p) => process.stderr.write(`mailprobe lab: ${indexingText(p, p.done ? Date.now() - indexingStarted : undefined)}\n`),
+    });
   } catch (err) {
     // A --mailbox that is not an mbox or a Maildir, a --bind that is not an address, a
     // --profile that names no profile (startLab checks it first, with the profiles it loads): bad input.

@@ -24,6 +24,44 @@ import type { TlsAcceptor } from '../tls/types.js';
 
 export type CloseBy = ConnCloseEvent['by'];
 
+/**
+ * A part of a response produced while it is sent: a message body read from disk in bounded
+ * chunks. The connection writes each chunk when the socket has room (write() returned false →
+ * wait for 'drain'), recording it just before, so a 20 MB body is never held whole.
+ */
+export interface StreamedPart {
+  readonly chunks: AsyncIterable<Buffer>;
+  /** At most this many bytes, when known: a response unit small enough is read whole when its turn comes and recorded as one event, as if it had been bytes all along. */
+  readonly maxLength?: number;
+}
+
+/** A streamed response unit of at most this many bytes (all lengths known) is read whole and recorded as one unit. */
+export const COALESCE_STREAMED_UNIT_BYTES = 64 * 1024;
+
+type OutPart = Buffer | StreamedPart;
+/** One response unit: bytes, or bytes with streamed parts in between. */
+type OutUnit = Buffer | OutPart[];
+
+const isStreamedUnit = (u: OutUnit): u is OutPart[] => Array.isArray(u);
+const EMPTY = Buffer.alloc(0);
+
+/** A small streamed unit, read whole now (its turn has come); null for one to stream. */
+async function coalesced(unit: OutPart[]): Promise<Buffer | null> {
+  let total = 0;
+  for (const p of unit) {
+    const n = Buffer.isBuffer(p) ? p.length : p.maxLength;
+    if (n === undefined) return null;
+    total += n;
+  }
+  if (total > COALESCE_STREAMED_UNIT_BYTES) return null;
+  const parts: Buffer[] = [];
+  for (const p of unit) {
+    if (Buffer.isBuffer(p)) parts.push(p);
+    else for await (const c of p.chunks) parts.push(c);
+  }
+  return Buffer.concat(parts);
+}
+
 /** Bytes of the offending input kept in an input.rejected event's sample. */
 export const REJECTED_SAMPLE_BYTES = 64;
 
@@ -71,13 +109,20 @@ export abstract class LabConnection {
 
   protected stream: Duplex;
   /** The response unit being built (one command's response). */
-  private unit: Buffer[] = [];
+  private unit: OutPart[] = [];
+  private unitStreams = false;
   /** Finished response units waiting for the socket write; recorded just before it. */
-  private outUnits: Buffer[] = [];
+  private outUnits: OutUnit[] = [];
+  /** Streamed units are being written: output waits in order behind them, input waits. */
+  private pumping = false;
+  /** The conversation ended while streaming: end the socket once everything is written. */
+  private endAfterPump = false;
   private bytesIn = 0;
   private bytesOut = 0;
   private firstInput = true;
   private timer: NodeJS.Timeout | null = null;
+  /** After the lab's last word: the close it waits for. Cleared once the socket is gone, so a closed session is not held for CLOSE_GRACE_MS. */
+  private graceTimer: NodeJS.Timeout | null = null;
   /** The timer restarts on every input chunk (an idle timer) rather than running out in total. */
   private timerRefreshes = false;
   protected closeInfo: { by: CloseBy; reason?: string } | null = null;
@@ -174,8 +219,12 @@ export abstract class LabConnection {
     this.rejected('line-too-long', `a command line longer than ${limit} bytes (${total} bytes so far, no line end)`, prefix);
   }
 
-  emit(data: string | Buffer): void {
-    this.unit.push(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+  emit(data: string | Buffer | StreamedPart): void {
+    if (typeof data === 'string') this.unit.push(Buffer.from(data, 'utf8'));
+    else {
+      if (!Buffer.isBuffer(data)) this.unitStreams = true;
+      this.unit.push(data);
+    }
   }
 
   /** Send now (outside input processing: IDLE updates, the end of an asynchronous step). */
@@ -188,21 +237,37 @@ export abstract class LabConnection {
   /** Close the current response unit (one command's response); it is recorded at the write. */
   protected endUnit(): void {
     if (this.unit.length === 0) return;
-    this.outUnits.push(this.unit.length === 1 ? this.unit[0] : Buffer.concat(this.unit));
+    if (this.unitStreams) this.outUnits.push(this.unit);
+    else this.outUnits.push(this.unit.length === 1 ? (this.unit[0] as Buffer) : Buffer.concat(this.unit as Buffer[]));
     this.unit = [];
+    this.unitStreams = false;
   }
 
-  /** Record the closed response units as s2c events, in order; returns them, for the write. */
+  private recordOut(data: Buffer, continued: boolean): void {
+    this.settings.recorder.recordBytes({ kind: 's2c', conn: this.id, tls: this.tls }, data, { maxEventBytes: this.settings.maxEventPayloadBytes, continued });
+  }
+
+  /** Record the closed response units as s2c events, in order; returns them, for the write. Streamed units were never sent: not recorded. */
   private recordOutUnits(): Buffer[] {
     const units = this.outUnits;
     this.outUnits = [];
-    for (const data of units) this.settings.recorder.recordBytes({ kind: 's2c', conn: this.id, tls: this.tls }, data, { maxEventBytes: this.settings.maxEventPayloadBytes });
-    return units;
+    const out: Buffer[] = [];
+    for (const data of units) {
+      if (isStreamedUnit(data)) continue;
+      this.recordOut(data, false);
+      out.push(data);
+    }
+    return out;
   }
 
   /** Record, flush the recorder, then write: the events reach the file before the client sees the bytes. */
   flushOut(): void {
     this.endUnit();
+    if (this.pumping) return; // the pump writes them, in order, after what it is streaming
+    if (this.outUnits.some(isStreamedUnit)) {
+      void this.pump();
+      return;
+    }
     const units = this.recordOutUnits();
     if (units.length === 0) return;
     const data = units.length === 1 ? units[0] : Buffer.concat(units);
@@ -210,6 +275,80 @@ export abstract class LabConnection {
     if (this.finalized || this.stream.destroyed || this.stream.writableEnded) return;
     this.bytesOut += data.length;
     if (!this.stream.write(data)) this.stream.pause(); // back-pressure: stop reading until the client reads
+  }
+
+  /**
+   * Write the queued units, streamed parts chunk by chunk, each recorded just before it is
+   * written and written only when the socket has room. Input waits meanwhile (a pipelined
+   * command's response must follow this one anyway), so memory stays one chunk per connection.
+   */
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    this.stream.pause();
+    try {
+      while (this.outUnits.length > 0) {
+        const units = this.outUnits;
+        this.outUnits = [];
+        for (let i = 0; i < units.length; i++) {
+          const unit = units[i]!;
+          // Let a written unit go: FETCH 1:* of 20,000 messages queues 20,000 of them.
+          units[i] = EMPTY;
+          const whole = isStreamedUnit(unit) ? await coalesced(unit) : unit;
+          if (whole) {
+            this.recordOut(whole, false);
+            if (!(await this.write(whole))) return;
+            continue;
+          }
+          if (!isStreamedUnit(unit)) continue;
+          let continued = false;
+          for (const part of unit) {
+            if (Buffer.isBuffer(part)) {
+              this.recordOut(part, continued);
+              continued = true;
+              if (!(await this.write(part))) return;
+              continue;
+            }
+            for await (const chunk of part.chunks) {
+              if (this.finalized || this.stream.destroyed) return;
+              this.recordOut(chunk, continued);
+              continued = true;
+              if (!(await this.write(chunk))) return;
+            }
+          }
+        }
+      }
+    } catch (err) {
+      // A file that cannot be read any more: the response cannot be completed; the client must not wait for it.
+      this.labError(`${this.words.where}.output`, err as Error);
+      this.closeInfo ??= { by: 'error', reason: `could not send a response: ${(err as Error).message}` };
+      this.socket.destroy();
+    } finally {
+      this.pumping = false;
+      if (!this.finalized && !this.stream.destroyed) {
+        if (this.endAfterPump) this.endStream();
+        else if (this.outUnits.length > 0) this.flushOut();
+        else if (!this.closeInfo) this.stream.resume();
+      }
+    }
+  }
+
+  /** Write one piece; resolves false when the connection is gone, after 'drain' when the socket is full. */
+  private write(data: Buffer): Promise<boolean> | boolean {
+    this.settings.recorder.flush();
+    if (this.finalized || this.stream.destroyed || this.stream.writableEnded) return false;
+    this.bytesOut += data.length;
+    if (this.stream.write(data)) return true;
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => () => {
+        this.stream.off('drain', onDrain);
+        this.stream.off('close', onClose);
+        resolve(ok);
+      };
+      const onDrain = done(true);
+      const onClose = done(false);
+      this.stream.once('drain', onDrain);
+      this.stream.once('close', onClose);
+    });
   }
 
   /** Stop reading from the client until resumeInput() (a spool file that cannot keep up). */
@@ -295,9 +434,12 @@ export abstract class LabConnection {
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('end', () => {
       this.closeInfo ??= { by: 'client', reason: 'client closed the connection' };
-      stream.end();
+      // After QUIT our side is already ended; a second end() costs an error object with a stack.
+      if (!stream.writableEnded) stream.end();
     });
-    stream.on('drain', () => stream.resume());
+    stream.on('drain', () => {
+      if (!this.pumping) stream.resume();
+    });
   }
 
   // ───────────────────────── input ─────────────────────────
@@ -407,8 +549,14 @@ export abstract class LabConnection {
     this.flushOut();
     this.closed();
     this.clearTimer();
+    if (this.pumping) this.endAfterPump = true;
+    else this.endStream();
+  }
+
+  private endStream(): void {
     if (!this.stream.writableEnded) this.stream.end();
-    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+    this.graceTimer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+    this.graceTimer.unref();
   }
 
   /** Lab stop: the farewell to everyone still here (not in the middle of a TLS handshake). */
@@ -441,6 +589,8 @@ export abstract class LabConnection {
     this.recordPending();
     this.finalized = true;
     this.clearTimer();
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = null;
     this.closed();
     const info = this.closeInfo ?? { by: 'client' as const, reason: 'connection closed' };
     const ev: EventInput = { kind: 'conn.close', conn: this.id, by: info.by, bytesIn: this.bytesIn, bytesOut: this.bytesOut };

@@ -27,6 +27,7 @@ import type {
 import { API_METHODS } from '../../api.js';
 import type { LabOptions, RunningLab } from '../lab-types.js';
 import { readEvents } from '../recorder/read.js';
+import { isCaptureOnly } from '../recorder/redact.js';
 import type { EngineDeps, IncrementalDiagnosisLike } from './deps.js';
 import { firewallHint, listNetworkInterfaces } from './net.js';
 import { loadProfiles } from '../profiles/index.js';
@@ -296,6 +297,8 @@ export class Engine {
   private ingest(ev: LabEvent): void {
     if (ev.seq <= this.lastSeq) return; // already read from the file at attach time
     this.lastSeq = ev.seq;
+    // Raw TLS bytes and key log lines are for the capture export, not for the wizard.
+    if (isCaptureOnly(ev)) return;
     this.events.push(ev);
     try {
       this.diag?.push(ev);
@@ -323,7 +326,7 @@ export class Engine {
     for (const ev of batch) {
       const before = this.lastSeq;
       this.ingest(ev);
-      if (this.lastSeq !== before) fresh.push(ev);
+      if (this.lastSeq !== before && !isCaptureOnly(ev)) fresh.push(ev);
     }
     if (send && fresh.length > 0) {
       this.emit({ type: 'events', events: fresh });

@@ -12,6 +12,7 @@ import type { Attempt, Diagnosis, DeviceInfo, DeviceProfile, Finding, LabEvent, 
 import { matchProfile } from '../profiles/index.js';
 import { resolve } from './resolution/index.js';
 import { decodeBytes } from '../recorder/bytes.js';
+import { isCaptureOnly } from '../recorder/redact.js';
 import { AttemptTracker } from './attempts.js';
 import { addressOf } from './certificate-refusal.js';
 import { findingText } from './catalog.js';
@@ -122,6 +123,9 @@ export class IncrementalDiagnosis {
 
   push(event: LabEvent): void {
     this.count++;
+    // Raw TLS bytes and key log lines repeat what the c2s/s2c and tls.* events say; the rules
+    // read those, so a session diagnoses the same with or without them.
+    if (isCaptureOnly(event)) return;
     this.currentSeq = event.seq;
     // Bytes a capture lost are read like a payload of unknown content: the framers skip them.
     const ev: LabEvent = event.kind === 'capture.gap' ? { kind: event.direction, seq: event.seq, t: event.t, conn: event.conn, text: '', truncated: event.bytes, ...(event.tls ? { tls: true } : {}) } : event;

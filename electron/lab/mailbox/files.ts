@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync,
 import { join } from 'node:path';
 import { MailStore, MAX_MESSAGE_BYTES } from './store.js';
 import { StoreError } from './types.js';
+import { asctimeDate, statusFlags } from './mbox-flags.js';
 
 /** Most messages a loader reads (over all mailboxes) before it gives up with 'too-many'. */
 export const MAX_LOAD_MESSAGES = 20_000;
@@ -48,7 +49,7 @@ export const MAILDIR_FLAGS: ReadonlyArray<[letter: string, flag: string]> = [
 ];
 
 /** Folder names that get an RFC 6154 attribute when loaded. */
-const SPECIAL_USE_BY_NAME: Record<string, string> = {
+export const SPECIAL_USE_BY_NAME: Record<string, string> = {
   sent: '\\Sent',
   'sent items': '\\Sent',
   'sent messages': '\\Sent',
@@ -67,7 +68,7 @@ export function toCrlf(data: Buffer): Buffer {
   return Buffer.from(data.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 }
 
-function isDir(p: string): boolean {
+export function isDir(p: string): boolean {
   try {
     return statSync(p).isDirectory();
   } catch {
@@ -90,16 +91,11 @@ export function loadMailStore(path: string, opts: LoadOptions = {}): MailStore {
       throw new MailboxFileError('not-a-mailbox', path, `${path} is a directory but not a Maildir (it has no cur/ and new/ subdirectories)`);
     }
     loadMaildirFolder(store, 'INBOX', path, limits);
-    const subfolders = readdirSync(path)
-      .filter((n) => n.startsWith('.') && n !== '.' && n !== '..' && isDir(join(path, n, 'cur')))
-      .sort();
-    for (const sub of subfolders) {
-      // Maildir++: ".Sent" is "Sent", ".Archive.2024" is "Archive/2024".
-      const name = sub.slice(1).split('.').join('/');
+    for (const { name, dir } of maildirSubfolders(path)) {
       if (!store.info(name)) store.create(name, SPECIAL_USE_BY_NAME[name.toLowerCase()]);
       // A loaded folder is there to be seen: subscribed, for phones that list only subscriptions (LSUB).
       store.setSubscribed(name, true);
-      loadMaildirFolder(store, name, join(path, sub), limits);
+      loadMaildirFolder(store, name, dir, limits);
     }
     return store;
   }
@@ -133,7 +129,8 @@ function add(store: MailStore, mailbox: string, raw: Buffer, flags: string[], da
   }
 }
 
-function loadMaildirFolder(store: MailStore, mailbox: string, dir: string, limits: { maxMessages: number; maxMessageBytes: number; count: number }) {
+/** A Maildir folder's message files (new/ and cur/, dot files skipped), in delivery order. */
+export function maildirFiles(dir: string): Array<{ file: string; name: string; isNew: boolean }> {
   const entries: Array<{ file: string; name: string; isNew: boolean }> = [];
   for (const sub of ['new', 'cur'] as const) {
     let names: string[] = [];
@@ -147,6 +144,29 @@ function loadMaildirFolder(store: MailStore, mailbox: string, dir: string, limit
   // Delivery order: the unique names start with the delivery time in seconds.
   const key = (n: string) => Number(/^(\d+)/.exec(n)?.[1] ?? Number.MAX_SAFE_INTEGER);
   entries.sort((a, b) => key(a.name) - key(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return entries;
+}
+
+/** The flags of a Maildir file name's info suffix (":2,FS"); a message still in new/ has none. */
+export function maildirFlags(name: string, isNew: boolean): string[] {
+  const flags: string[] = [];
+  const info = /:2,([^:]*)$/.exec(name);
+  if (info && !isNew) {
+    for (const [letter, flag] of MAILDIR_FLAGS) if (info[1]!.includes(letter)) flags.push(flag);
+  }
+  return flags;
+}
+
+/** Maildir++ subfolders of a Maildir: ".Sent" is "Sent", ".Archive.2024" is "Archive/2024". */
+export function maildirSubfolders(path: string): Array<{ name: string; dir: string }> {
+  return readdirSync(path)
+    .filter((n) => n.startsWith('.') && n !== '.' && n !== '..' && isDir(join(path, n, 'cur')))
+    .sort()
+    .map((sub) => ({ name: sub.slice(1).split('.').join('/'), dir: join(path, sub) }));
+}
+
+function loadMaildirFolder(store: MailStore, mailbox: string, dir: string, limits: { maxMessages: number; maxMessageBytes: number; count: number }) {
+  const entries = maildirFiles(dir);
   for (const e of entries) {
     let st;
     try {
@@ -158,12 +178,7 @@ function loadMaildirFolder(store: MailStore, mailbox: string, dir: string, limit
     if (st.size > limits.maxMessageBytes) {
       throw new MailboxFileError('too-big', e.file, `${e.file} is ${st.size} bytes, more than the limit of ${limits.maxMessageBytes}`);
     }
-    const flags: string[] = [];
-    const info = /:2,([^:]*)$/.exec(e.name);
-    if (info && !e.isNew) {
-      for (const [letter, flag] of MAILDIR_FLAGS) if (info[1]!.includes(letter)) flags.push(flag);
-    }
-    add(store, mailbox, toCrlf(readFileSync(e.file)), flags, st.mtime, e.file, limits);
+    add(store, mailbox, toCrlf(readFileSync(e.file)), maildirFlags(e.name, e.isNew), st.mtime, e.file, limits);
   }
 }
 
@@ -209,29 +224,6 @@ export function parseMbox(data: Buffer): MboxMessage[] {
   }
   finish();
   return out;
-}
-
-/** "From sender Tue Nov 24 10:00:00 2026" → Date (UTC, as mbox writers use local time without zone). */
-function asctimeDate(line: string): Date | null {
-  const m = /(Mon|Tue|Wed|Thu|Fri|Sat|Sun) +(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(\d{1,2}) +(\d{1,2}):(\d{2})(?::(\d{2}))? +(?:[A-Z]{3,4} +)?(\d{4})/.exec(line);
-  if (!m) return null;
-  const month = 'JanFebMarAprMayJunJulAugSepOctNovDec'.indexOf(m[2]!) / 3;
-  const d = new Date(Date.UTC(Number(m[7]), month, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)));
-  return Number.isNaN(d.getTime()) ? null : d;
-}
-
-function statusFlags(raw: Buffer): string[] {
-  const end = raw.indexOf('\r\n\r\n');
-  const head = raw.toString('latin1', 0, end === -1 ? raw.length : end);
-  const flags: string[] = [];
-  const status = /^Status:[ \t]*(\S*)/im.exec(head)?.[1] ?? '';
-  const xstatus = /^X-Status:[ \t]*(\S*)/im.exec(head)?.[1] ?? '';
-  if (status.includes('R')) flags.push('\\Seen');
-  if (xstatus.includes('A')) flags.push('\\Answered');
-  if (xstatus.includes('F')) flags.push('\\Flagged');
-  if (xstatus.includes('D')) flags.push('\\Deleted');
-  if (xstatus.includes('T')) flags.push('\\Draft');
-  return flags;
 }
 
 function ensureEmptyDir(dir: string) {

@@ -1,6 +1,6 @@
 /** The mailbox backend: in-memory store, MIME parsing, sections, seeded corpus, loaders. */
 export * from './types.js';
-export { MailStore, MessageRecord, DEFAULT_MAILBOXES, MAX_MESSAGE_BYTES, MAX_MAILBOX_NAME_BYTES, MAX_MAILBOXES, MAX_KEYWORDS_PER_MAILBOX, MAX_SUBSCRIPTIONS, compareMailboxNames, type MailStoreOptions } from './store.js';
+export { MailStore, MessageRecord, MessageContent, MAX_HEADER_SCAN_BYTES, type SpooledMessage, DEFAULT_MAILBOXES, MAX_MESSAGE_BYTES, MAX_MAILBOX_NAME_BYTES, MAX_MAILBOXES, MAX_KEYWORDS_PER_MAILBOX, MAX_SUBSCRIPTIONS, compareMailboxNames, type MailStoreOptions } from './store.js';
 export { parseMime, parseEnvelope, MAX_MIME_DEPTH, MAX_MIME_PARTS } from './mime.js';
 export { parseAddressList, MAX_ADDRESS_HEADER_CHARS } from './address.js';
 export { envelopeFrom } from './envelope.js';
@@ -26,3 +26,6 @@ export {
   type LoadOptions,
   type MboxMessage,
 } from './files.js';
+export { openMailStore, indexMailbox, customerMailStore, checkMailboxPath, MAX_INDEXED_MESSAGES, MAX_INDEXED_MBOX_BYTES, type IndexingProgress, type OpenMailStoreOptions, type MailboxKind } from './disk.js';
+export { MemoryBody, FileBody, ServedLines, BODY_CHUNK_BYTES, QUOTE_SCAN_BYTES, type MessageBody, type BodyTransform } from './body.js';
+export { indexMbox, INDEX_READ_BYTES, INDEX_HEADER_BYTES, type IndexedMessage, type IndexProgress } from './mbox-index.js';

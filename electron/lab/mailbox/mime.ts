@@ -8,7 +8,7 @@
 import type { Envelope, MimePart } from './types.js';
 import { findHeaderEnd, headerValue, splitFields } from './headers.js';
 import { parseStructured } from './params.js';
-import { envelopeFrom } from './envelope.js';
+import { envelopeFrom, subjectAndMessageId } from './envelope.js';
 
 /** Deepest multipart / message nesting parsed; deeper entities are leaves (a bomb stays cheap). */
 export const MAX_MIME_DEPTH = 32;
@@ -25,9 +25,18 @@ export function parseMime(raw: Buffer): MimePart {
 }
 
 /** Parse the envelope of a message (the root header). */
-export function parseEnvelope(raw: Buffer): Envelope {
+function headerPairs(raw: Buffer): Array<[string, string]> {
   const headerEnd = findHeaderEnd(raw, 0, raw.length);
-  return envelopeFrom(splitFields(raw, 0, headerEnd).map((f) => [f.name, f.value] as [string, string]));
+  return splitFields(raw, 0, headerEnd).map((f) => [f.name, f.value]);
+}
+
+export function parseEnvelope(raw: Buffer): Envelope {
+  return envelopeFrom(headerPairs(raw));
+}
+
+/** Subject and Message-ID as ENVELOPE gives them, for a message's summary (no address parsing). */
+export function parseSubjectAndMessageId(raw: Buffer): Pick<Envelope, 'subject' | 'messageId'> {
+  return subjectAndMessageId(headerPairs(raw));
 }
 
 /** An empty text/plain entity at `at` (no header, no body). */

@@ -4,10 +4,13 @@
  * non-multipart message (or part) has a single part 1, its body. A part that does not exist yields an
  * empty Buffer (the IMAP layer sends "" for it).
  */
-import type { MimePart, SectionSpec, StoredMessage } from './types.js';
+import type { MimePart, SectionLocation, SectionSpec, StoredMessage } from './types.js';
 import { splitFields } from './headers.js';
 
 const EMPTY = Buffer.alloc(0);
+
+/** What sections are cut from. */
+export type SectionSource = Pick<StoredMessage, 'size' | 'header' | 'mime' | 'body'>;
 
 /** Find the entity a part path names, or null. */
 export function resolvePart(root: MimePart, path: readonly number[]): MimePart | null {
@@ -59,34 +62,47 @@ export function headerFields(raw: Buffer, start: number, end: number, names: rea
   return Buffer.concat(chunks);
 }
 
-export function extractSection(message: Pick<StoredMessage, 'raw' | 'mime'>, spec: SectionSpec): Buffer {
-  const raw = message.raw;
+/**
+ * Where BODY[section] is in the message (RFC 3501 §6.4.5). The whole message, its HEADER and
+ * TEXT need only the root header's length, so a message on disk is not parsed for them.
+ */
+export function locateSection(message: SectionSource, spec: SectionSpec): SectionLocation {
+  if (spec.path.length === 0 && (!spec.text || spec.text === 'HEADER' || spec.text === 'TEXT')) {
+    if (!spec.text) return { start: 0, end: message.size };
+    const headerEnd = message.header.length;
+    return spec.text === 'HEADER' ? { start: 0, end: headerEnd } : { start: headerEnd, end: message.size };
+  }
   const root = message.mime;
   const part = resolvePart(root, spec.path);
-  if (!part) return EMPTY;
-  if (!spec.text) {
-    if (spec.path.length === 0) return raw;
-    return raw.subarray(part.bodyStart, part.bodyEnd);
-  }
+  if (!part) return { bytes: EMPTY };
+  if (!spec.text) return { start: part.bodyStart, end: part.bodyEnd };
   if (spec.text === 'MIME') {
-    if (spec.path.length === 0) return EMPTY; // RFC 3501: MIME needs a part number
-    return raw.subarray(part.headerStart, part.headerEnd);
+    if (spec.path.length === 0) return { bytes: EMPTY }; // RFC 3501: MIME needs a part number
+    return { start: part.headerStart, end: part.headerEnd };
   }
   // HEADER, HEADER.FIELDS[.NOT], TEXT: of the message, or of the message a message/rfc822 part holds.
   let msg: MimePart | null = null;
   if (spec.path.length === 0) msg = root;
   else if (part.message) msg = part.message.root;
-  if (!msg) return EMPTY;
+  if (!msg) return { bytes: EMPTY };
   switch (spec.text) {
     case 'HEADER':
-      return raw.subarray(msg.headerStart, msg.headerEnd);
+      return { start: msg.headerStart, end: msg.headerEnd };
     case 'TEXT':
-      return raw.subarray(msg.bodyStart, msg.bodyEnd);
+      return { start: msg.bodyStart, end: msg.bodyEnd };
     case 'HEADER.FIELDS':
-      return headerFields(raw, msg.headerStart, msg.headerEnd, spec.fields ?? [], false);
-    case 'HEADER.FIELDS.NOT':
-      return headerFields(raw, msg.headerStart, msg.headerEnd, spec.fields ?? [], true);
+    case 'HEADER.FIELDS.NOT': {
+      // Header blocks are small: read just this one.
+      const block = spec.path.length === 0 ? message.header : message.body.readSync(msg.headerStart, msg.headerEnd);
+      const base = spec.path.length === 0 ? 0 : msg.headerStart;
+      return { bytes: headerFields(block, msg.headerStart - base, msg.headerEnd - base, spec.fields ?? [], spec.text === 'HEADER.FIELDS.NOT') };
+    }
     default:
-      return EMPTY;
+      return { bytes: EMPTY };
   }
+}
+
+export function extractSection(message: SectionSource, spec: SectionSpec): Buffer {
+  const loc = locateSection(message, spec);
+  return 'bytes' in loc ? loc.bytes : message.body.readSync(loc.start, loc.end);
 }

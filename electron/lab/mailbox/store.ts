@@ -11,11 +11,16 @@ import {
   type MailboxInfo,
   type MailStoreApi,
   type MimePart,
+  type SectionLocation,
   type SectionSpec,
   type StoredMessage,
 } from './types.js';
 import { parseEnvelope, parseMime } from './mime.js';
-import { extractSection } from './section.js';
+import { extractSection, locateSection } from './section.js';
+import { FileBody, MemoryBody, measureFileSync, readHeaderBlock, type MessageBody } from './body.js';
+import { findHeaderEnd } from './headers.js';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Largest message APPEND or a loader accepts (StoreError 'too-big' beyond it). */
 export const MAX_MESSAGE_BYTES = 50 * 1024 * 1024;
@@ -36,24 +41,79 @@ export const DEFAULT_MAILBOXES: ReadonlyArray<{ name: string; specialUse?: strin
   { name: 'Trash', specialUse: '\\Trash' },
 ];
 
-/** A stored message; MIME tree and envelope are parsed on first use and cached. */
-export class MessageRecord implements StoredMessage {
+/** Longest root header read from disk for ENVELOPE and header SEARCH; a longer one is read with its message. */
+export const MAX_HEADER_SCAN_BYTES = 256 * 1024;
+
+/**
+ * A message's bytes and what is parsed from them once: shared by the copies of a message (COPY,
+ * RENAME of INBOX), so a copy costs neither bytes nor a second parse.
+ */
+export class MessageContent {
   private cachedMime: MimePart | undefined;
   private cachedEnvelope: Envelope | undefined;
+
+  constructor(readonly body: MessageBody) {}
+
+  /** The whole message (for a message on disk, read now: callers that can stream use `body`). */
+  get raw(): Buffer {
+    return this.body.memory ?? this.body.readSync(0, this.body.size);
+  }
+
+  get mime(): MimePart {
+    // On disk: the message is read once, parsed, and only the structure (offsets) is kept.
+    return (this.cachedMime ??= parseMime(this.raw));
+  }
+
+  /** The root header block, its blank line included (the bytes before the root body). */
+  get header(): Buffer {
+    const mem = this.body.memory;
+    if (mem) return mem.subarray(0, findHeaderEnd(mem, 0, mem.length));
+    if (this.cachedMime) return this.body.readSync(0, this.cachedMime.bodyStart);
+    return readHeaderBlock(this.body, MAX_HEADER_SCAN_BYTES) ?? this.raw.subarray(0, this.mime.bodyStart);
+  }
+
+  get envelope(): Envelope {
+    if (this.cachedEnvelope) return this.cachedEnvelope;
+    if (this.body.memory) return (this.cachedEnvelope = parseEnvelope(this.body.memory));
+    return (this.cachedEnvelope = parseEnvelope(this.header));
+  }
+}
+
+/** A stored message: session state (UID, flags) around shared content. */
+export class MessageRecord implements StoredMessage {
+  readonly content: MessageContent;
 
   constructor(
     public uid: number,
     public flags: Set<Flag>,
     public internalDate: Date,
-    public raw: Buffer,
-  ) {}
+    content: MessageContent | Buffer,
+  ) {
+    this.content = Buffer.isBuffer(content) ? new MessageContent(new MemoryBody(content)) : content;
+  }
+
+  get raw(): Buffer {
+    return this.content.raw;
+  }
+
+  get body(): MessageBody {
+    return this.content.body;
+  }
+
+  get size(): number {
+    return this.content.body.size;
+  }
+
+  get header(): Buffer {
+    return this.content.header;
+  }
 
   get mime(): MimePart {
-    return (this.cachedMime ??= parseMime(this.raw));
+    return this.content.mime;
   }
 
   get envelope(): Envelope {
-    return (this.cachedEnvelope ??= parseEnvelope(this.raw));
+    return this.content.envelope;
   }
 }
 
@@ -75,6 +135,20 @@ export interface MailStoreOptions {
   /** Create INBOX, Drafts, Sent, Trash (default true). INBOX always exists. */
   defaultMailboxes?: boolean;
   maxMessageBytes?: number;
+  /**
+   * The session's own directory for messages the lab receives (APPEND, SMTP deliveries,
+   * appendFrom): written there and read back on demand instead of held in memory. Without it,
+   * they are kept in memory. Never the technician's mailbox.
+   */
+  storeDir?: string;
+}
+
+/** A spooled file handed to the store by appendFrom. */
+export interface SpooledMessage {
+  path: string;
+  size: number;
+  /** Bare LF line ends become CRLF when served (SMTP deliveries); otherwise the bytes are served as they are (an APPEND literal). */
+  normalizeLineEnds?: boolean;
 }
 
 /** "\Recent" is session state (RFC 3501 §2.3.2) and never stored. */
@@ -94,10 +168,14 @@ export class MailStore implements MailStoreApi {
   private readonly listeners = new Set<(change: MailboxChange) => void>();
   private nextUidValidity: number;
   readonly maxMessageBytes: number;
+  /** Where new messages are written (set later for the seeded corpus, which itself stays in memory). */
+  storeDir: string | null;
+  private storeFiles = 0;
 
   constructor(opts: MailStoreOptions = {}) {
     this.nextUidValidity = opts.uidValidity ?? Math.floor(Date.now() / 1000);
     this.maxMessageBytes = opts.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+    this.storeDir = opts.storeDir ?? null;
     // The mailboxes the lab starts with are subscribed, so that a phone that lists only
     // subscribed folders (LSUB) sees them; mailboxes created later are not (as in Dovecot).
     const initial = opts.defaultMailboxes === false ? [{ name: 'INBOX' }] : DEFAULT_MAILBOXES;
@@ -208,7 +286,7 @@ export class MailStore implements MailStoreApi {
       src.messages = [];
       for (const m of moved) {
         this.defineKeywords(target, [...m.flags], false);
-        target.messages.push(new MessageRecord(target.uidNext++, new Set(m.flags), m.internalDate, m.raw));
+        target.messages.push(new MessageRecord(target.uidNext++, new Set(m.flags), m.internalDate, m.content));
       }
       for (const m of moved) this.emit({ type: 'expunge', mailbox: 'INBOX', uid: m.uid });
       if (moved.length > 0) this.emit({ type: 'exists', mailbox: target.name, count: target.messages.length });
@@ -270,12 +348,78 @@ export class MailStore implements MailStoreApi {
     if (raw.length > this.maxMessageBytes) throw new StoreError('too-big', `message of ${raw.length} bytes exceeds the limit of ${this.maxMessageBytes}`);
     const clean = cleanFlags(flags);
     this.defineKeywords(box, clean, true);
+    let content: MessageContent;
+    if (this.storeDir) {
+      // Written to the session's directory and served from there, exactly as given.
+      const file = this.nextStoreFile();
+      writeFileSync(file, raw, { mode: 0o600 });
+      content = new MessageContent(new FileBody(file, 0, raw.length, raw.length, 'none'));
+    } else {
+      // The store owns its bytes: `raw` may be a view into a larger buffer (an APPEND literal is a
+      // slice of the socket chunk it arrived in), which must not be kept alive with the message.
+      content = new MessageContent(new MemoryBody(raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : Buffer.from(raw)));
+    }
+    return this.add(box, content, clean, internalDate);
+  }
+
+  /**
+   * Take a spooled file (a big APPEND literal, an SMTP delivery) as a new message: moved into the
+   * session's store directory and served from there, or, for a store without one, read into
+   * memory and removed. The size limit applies; on a StoreError the file is left where it is.
+   */
+  appendFrom(name: string, source: SpooledMessage, flags: Flag[] = [], internalDate: Date = new Date()): number {
+    const box = this.box(name);
+    const tooBig = (n: number) => new StoreError('too-big', `message of ${n} bytes exceeds the limit of ${this.maxMessageBytes}`);
+    if (source.size > this.maxMessageBytes) throw tooBig(source.size);
+    const clean = cleanFlags(flags);
+    const measured = source.normalizeLineEnds ? measureFileSync(source.path) : { size: statSync(source.path).size, transform: 'none' as const };
+    if (measured.size > this.maxMessageBytes) throw tooBig(measured.size);
+    this.defineKeywords(box, clean, true);
+    let content: MessageContent;
+    if (this.storeDir) {
+      const file = this.nextStoreFile();
+      try {
+        renameSync(source.path, file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+        copyFileSync(source.path, file);
+        rmSync(source.path, { force: true });
+      }
+      content = new MessageContent(new FileBody(file, 0, statSync(file).size, measured.size, measured.transform));
+    } else {
+      const data = readFileSync(source.path);
+      const body = measured.transform === 'none' ? data : new FileBody(source.path, 0, data.length, measured.size, measured.transform).readSync(0, measured.size);
+      rmSync(source.path, { force: true });
+      content = new MessageContent(new MemoryBody(body));
+    }
+    return this.add(box, content, clean, internalDate);
+  }
+
+  private add(box: Mailbox, content: MessageContent, flags: Flag[], internalDate: Date): number {
     const uid = box.uidNext++;
-    // The store owns its bytes: `raw` may be a view into a larger buffer (an APPEND literal is a
-    // slice of the socket chunk it arrived in), which must not be kept alive with the message.
-    const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : Buffer.from(raw);
-    box.messages.push(new MessageRecord(uid, new Set(clean), internalDate, own));
+    box.messages.push(new MessageRecord(uid, new Set(flags), internalDate, content));
     this.emit({ type: 'exists', mailbox: box.name, count: box.messages.length });
+    return uid;
+  }
+
+  /** A fresh file name in the store directory (made on first use, private to the user). */
+  private nextStoreFile(): string {
+    const dir = this.storeDir!;
+    if (this.storeFiles === 0) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.storeFiles += 1;
+    return join(dir, `${String(this.storeFiles).padStart(6, '0')}.eml`);
+  }
+
+  /**
+   * Add a message whose bytes are already on disk (an indexed mbox range, a Maildir file), with
+   * no change event: the loaders fill the store before any session exists.
+   */
+  load(name: string, body: MessageBody, flags: Flag[], internalDate: Date): number {
+    const box = this.box(name);
+    const clean = cleanFlags(flags);
+    this.defineKeywords(box, clean, false);
+    const uid = box.uidNext++;
+    box.messages.push(new MessageRecord(uid, new Set(clean), internalDate, new MessageContent(body)));
     return uid;
   }
 
@@ -309,7 +453,7 @@ export class MailStore implements MailStoreApi {
       const uid = dest.uidNext++;
       // Copies carry their keywords (RFC 3501 §6.4.7 keeps flags); the limit binds what clients name, not what they copy.
       this.defineKeywords(dest, [...m.flags], false);
-      dest.messages.push(new MessageRecord(uid, new Set(m.flags), m.internalDate, m.raw));
+      dest.messages.push(new MessageRecord(uid, new Set(m.flags), m.internalDate, m.content));
       pairs.push([m.uid, uid]);
     }
     if (pairs.length > 0) this.emit({ type: 'exists', mailbox: dest.name, count: dest.messages.length });
@@ -331,6 +475,10 @@ export class MailStore implements MailStoreApi {
 
   section(message: StoredMessage, spec: SectionSpec): Buffer {
     return extractSection(message, spec);
+  }
+
+  locateSection(message: StoredMessage, spec: SectionSpec): SectionLocation {
+    return locateSection(message, spec);
   }
 
   onChange(fn: (change: MailboxChange) => void): () => void {

@@ -4,6 +4,8 @@
  * through these types; IMAP syntax (quoting, literals, response rendering) stays in imap/.
  */
 
+import type { MessageBody } from './body.js';
+
 /** RFC 3501 §2.3.2 system flags, as stored ("\\Seen", …), plus any keywords. */
 export type Flag = string;
 
@@ -70,12 +72,24 @@ export interface SectionSpec {
   fields?: string[];
 }
 
+/** BODY[section] as a range [start, end) of the served message, or as bytes made for the response. */
+export type SectionLocation = { start: number; end: number } | { bytes: Buffer };
+
 export interface StoredMessage {
   uid: number;
   flags: Set<Flag>;
   internalDate: Date;
-  /** The exact RFC 5322 bytes, CRLF line endings. */
-  raw: Buffer;
+  /**
+   * The exact RFC 5322 bytes, CRLF line endings. For a message on disk this reads the whole
+   * message: what can stream (FETCH bodies, RETR, SEARCH BODY) uses `body` instead.
+   */
+  readonly raw: Buffer;
+  /** Octets served: RFC822.SIZE, POP3 LIST/STAT (the length of `raw`, known without reading it). */
+  readonly size: number;
+  /** Where the bytes are: in memory, or read on demand in bounded chunks (mailbox/body.ts). */
+  readonly body: MessageBody;
+  /** The root header block, its blank line included (read alone, without the body). */
+  readonly header: Buffer;
   /** Parsed on first use and cached. */
   readonly mime: MimePart;
   readonly envelope: Envelope;
@@ -144,6 +158,12 @@ export interface MailStoreApi {
   keywords(name: string): readonly string[];
   /** Returns the new message's UID. */
   append(name: string, raw: Buffer, flags?: Flag[], internalDate?: Date): number;
+  /**
+   * Take ownership of a spooled file (a big APPEND literal, an SMTP delivery): it is moved into
+   * the session's store directory (or, without one, read into memory) and becomes a new
+   * message; returns its UID. StoreError('too-big') past the size limit, the file left in place.
+   */
+  appendFrom(name: string, source: { path: string; size: number; normalizeLineEnds?: boolean }, flags?: Flag[], internalDate?: Date): number;
   /** Replace, add or remove flags on the given UIDs; returns the messages changed. Throws StoreError('too-many-keywords'). */
   setFlags(name: string, uids: number[], mode: 'replace' | 'add' | 'remove', flags: Flag[]): StoredMessage[];
   copy(from: string, uids: number[], to: string): Array<[fromUid: number, toUid: number]>;
@@ -151,5 +171,7 @@ export interface MailStoreApi {
   expunge(name: string, uids?: number[]): number[];
   /** Extract BODY[section] bytes (RFC 3501 §6.4.5); an empty Buffer when the part does not exist (empty string on the wire). */
   section(message: StoredMessage, spec: SectionSpec): Buffer;
+  /** Where BODY[section] is: a range of the message's served bytes (to stream), or computed bytes (HEADER.FIELDS, a missing part). */
+  locateSection(message: StoredMessage, spec: SectionSpec): SectionLocation;
   onChange(fn: (change: MailboxChange) => void): () => void;
 }

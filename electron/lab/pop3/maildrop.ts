@@ -42,7 +42,7 @@ export class Maildrop {
 
   /** Octets of a message as sent by RETR (the stored bytes have CRLF line ends already). */
   size(m: StoredMessage): number {
-    return m.raw.length;
+    return m.size;
   }
 
   /**

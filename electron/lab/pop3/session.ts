@@ -15,7 +15,8 @@ import type { Pop3State } from './commands/types.js';
 import { Pop3Error } from './errors.js';
 import { Maildrop } from './maildrop.js';
 import type { Pop3ServerOptions } from './options.js';
-import { errLine, multiline, okLine } from './reply.js';
+import { errLine, multiline, multilineChunks, okLine } from './reply.js';
+import type { StoredMessage } from '../mailbox/types.js';
 
 const POP3_WORDS = {
   name: 'POP3',
@@ -166,6 +167,21 @@ export class Pop3Session extends LabConnection {
     this.badCount = 0;
     this.emit(okLine(text));
     this.emit(multiline(body));
+  }
+
+  /**
+   * A message's first `end` bytes as a multi-line body (RETR, TOP): from memory as one buffer;
+   * from disk read, dot-stuffed and written chunk by chunk as the socket takes them.
+   */
+  okMessage(text: string, m: StoredMessage, end: number): void {
+    if (m.body.memory) {
+      this.okBody(text, m.body.memory.subarray(0, end));
+      return;
+    }
+    this.badCount = 0;
+    this.emit(okLine(text));
+    // Dot-stuffing at most doubles the bytes (a "." after every LF), plus the terminator.
+    this.emit({ chunks: multilineChunks(m.body.chunks(0, end)), maxLength: 2 * end + 5 });
   }
 
   fail(err: Pop3Error): void {

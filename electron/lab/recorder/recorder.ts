@@ -32,6 +32,8 @@ export interface RecordBytesOptions {
   secrets?: ReadonlyArray<[number, number]>;
   /** Largest payload of one event (MAX_EVENT_PAYLOAD_BYTES). */
   maxEventBytes?: number;
+  /** The bytes go on a unit recorded before (a message body streamed after its response line): every event is `continued`. */
+  continued?: boolean;
 }
 
 export interface RecorderOptions {
@@ -95,6 +97,10 @@ export class SessionRecorder {
       this.droppedPayloadBytes += size;
       body = { kind: input.kind, conn: input.conn, tls: input.tls, text: '', truncated: size };
       if (input.continued) body.continued = true;
+    } else if ((input.kind === 'wire.c2s' || input.kind === 'wire.s2c') && this.written >= this.maxRecordedBytes) {
+      const size = input.truncated ?? Buffer.from(input.b64, 'base64').length;
+      this.droppedPayloadBytes += size;
+      body = { kind: input.kind, conn: input.conn, b64: '', truncated: size };
     }
     this.seq += 1;
     const ev = { seq: this.seq, t: this.now().toISOString(), ...body } as LabEvent;
@@ -127,7 +133,7 @@ export class SessionRecorder {
       const enc = encodeBytes(piece.bytes, Infinity);
       const ev: EventInput = { kind: origin.kind, conn: origin.conn, ...enc };
       if (origin.tls) ev.tls = true;
-      if (piece.start > 0) ev.continued = true;
+      if (piece.start > 0 || opts.continued) ev.continued = true;
       if (opts.secrets && opts.secrets.length) {
         const ranges = secretRangesOfPiece(opts.secrets, piece.start, piece.bytes, enc.text);
         if (ranges.length) ev.secrets = ranges;
@@ -135,6 +141,19 @@ export class SessionRecorder {
       out.push(this.record(ev));
     }
     return out;
+  }
+
+  /**
+   * Record the raw bytes of a TLS connection as they crossed the wire (`wire.c2s` / `wire.s2c`,
+   * base64), in pieces of at most `maxEventBytes`. Unlike recordBytes there are no lines to keep
+   * whole: ciphertext is cut anywhere, and a reader joins the pieces back in order.
+   */
+  recordWire(kind: 'wire.c2s' | 'wire.s2c', conn: string, data: Uint8Array, maxEventBytes = MAX_EVENT_PAYLOAD_BYTES): void {
+    const size = Math.max(1, Math.floor(maxEventBytes));
+    for (let pos = 0; pos < data.length; pos += size) {
+      const piece = data.subarray(pos, Math.min(data.length, pos + size));
+      this.record({ kind, conn, b64: Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).toString('base64') });
+    }
   }
 
   /** Write everything queued so far. Call right before sending bytes to a peer. */

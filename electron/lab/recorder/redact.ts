@@ -29,6 +29,9 @@ export function redactEvent(ev: LabEvent): LabEvent {
       out += ev.text.slice(at);
       return { ...ev, text: out };
     }
+    case 'tls.keylog':
+      // A key log line decrypts the whole connection (and the password inside it).
+      return { ...ev, line: REDACTED };
     default:
       return ev;
   }
@@ -36,4 +39,13 @@ export function redactEvent(ev: LabEvent): LabEvent {
 
 export function redactEvents(events: readonly LabEvent[]): LabEvent[] {
   return events.map(redactEvent);
+}
+
+/**
+ * Events kept for the capture export only (`mailprobe export --pcapng`): the raw TLS bytes and
+ * the key log lines. A person reads the plaintext c2s/s2c instead, so the timeline, the wizard
+ * and the report leave them out.
+ */
+export function isCaptureOnly(ev: LabEvent): boolean {
+  return ev.kind === 'wire.c2s' || ev.kind === 'wire.s2c' || ev.kind === 'tls.keylog';
 }

@@ -14,7 +14,7 @@
  *  - the arguments of IMAP LOGIN and of POP3 PASS are secret.
  */
 import type { BytesEvent, LabEvent } from '../../api.js';
-import { REDACTED, redactEvent } from '../recorder/index.js';
+import { isCaptureOnly, REDACTED, redactEvent } from '../recorder/index.js';
 
 export { REDACTED };
 
@@ -148,13 +148,15 @@ function redactExchange(ev: BytesEvent, state: ConnState, proto: string): BytesE
 
 /** The events to render and the scrubber for everything drawn, per the include-secrets choice. */
 export function prepareEvents(events: readonly LabEvent[], includeSecrets: boolean): PreparedEvents {
-  if (includeSecrets) return { events: [...events], scrub: (t) => t, redacted: false };
+  // Raw TLS bytes and key log lines are for the capture export: never drawn, with or without secrets.
+  const shown = events.filter((ev) => !isCaptureOnly(ev));
+  if (includeSecrets) return { events: shown, scrub: (t) => t, redacted: false };
   const password = passwordOf(events);
   const scrub = makeScrubber([password]);
   const protoOf = new Map<string, string>();
   const states = new Map<string, ConnState>();
   const out: LabEvent[] = [];
-  for (const raw of events) {
+  for (const raw of shown) {
     let ev = redactEvent(raw);
     if (ev.kind === 'conn.open') protoOf.set(ev.conn, ev.proto);
     if ((ev.kind === 'c2s' || ev.kind === 's2c') && ev.conn) {

@@ -35,6 +35,13 @@ export const SMTP_ERRORS = {
   'unsupported-parameter': [555, '5.5.4', 'Unsupported option'],
   'bare-lf': [550, '5.5.2', 'Error: bare <LF> received'],
   'expn-disabled': [502, '5.5.1', 'EXPN not available'],
+  'data-after-bdat': [503, '5.5.1', 'Error: DATA after BDAT'],
+  'mail-after-bdat': [503, '5.5.1', 'Error: MAIL after BDAT'],
+  'rcpt-after-bdat': [503, '5.5.1', 'Error: RCPT after BDAT'],
+  'bdat-discarded': [551, '5.0.0', 'Discarded after earlier error'],
+  'no-valid-recipients': [554, '5.5.1', 'Error: no valid recipients'],
+  // RFC 3030 §2: the octets that follow cannot be found without a valid count, so the lab closes (as Postfix).
+  'bdat-syntax': [521, '5.5.4', 'Syntax: BDAT count [LAST]'],
 } as const satisfies Record<string, readonly [number, string, string]>;
 
 export type SmtpErrorCode = keyof typeof SMTP_ERRORS;

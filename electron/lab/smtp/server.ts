@@ -18,5 +18,14 @@ export function createSmtpServer(options: SmtpServerOptions, connId: () => strin
     create: (socket, name, release) => new SmtpSession(connId(), socket, name, options, spool, release),
     refuse: (session) => session.closeWith('server', 'Too many connections to the lab; try again later'),
   });
-  return Object.assign(listeners, { spool });
+  const closeListeners = listeners.close.bind(listeners);
+  return Object.assign(listeners, {
+    spool,
+    // Message files still being created in the background are finished (or removed) first.
+    close: async () => {
+      await closeListeners();
+      await spool.settled();
+      spool.tidy();
+    },
+  });
 }

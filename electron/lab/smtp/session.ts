@@ -13,12 +13,12 @@ import type { EventInput, ListenerName } from '../../api.js';
 import { HTTP_REQUEST, LabConnection, type FarewellCause } from '../connection/connection.js';
 import { LineFramer, type LineFrame } from '../connection/framer.js';
 import { splitCommand } from './codec/command.js';
-import { DataDecoder } from './codec/data.js';
+import { BareLfCounter, DataDecoder } from './codec/data.js';
 import { formatReply } from './codec/reply.js';
 import { SMTP_COMMANDS } from './commands/index.js';
 import { SmtpError } from './errors.js';
 import type { SmtpServerOptions } from './options.js';
-import type { MessageSpool, SpoolWriter } from './spool.js';
+import type { MessageSpool, PartReservation, SpoolWriter } from './spool.js';
 
 /** How the shared plumbing speaks SMTP. */
 const SMTP_WORDS = {
@@ -42,6 +42,29 @@ export interface Transaction {
   declaredSize?: number;
   /** BODY= of MAIL FROM (RFC 6152). */
   body?: string;
+  /** SMTPUTF8 on MAIL FROM (RFC 6531 §3.4): the addresses and header may be UTF-8. */
+  smtputf8?: boolean;
+}
+
+/** A message sent in BDAT chunks (RFC 3030), from its first chunk to LAST. */
+interface ChunkedMessage {
+  writer: SpoolWriter | null;
+  /** Once set, nothing is kept, and every later chunk is refused too (RFC 3030 §3). */
+  refusal: SmtpError | null;
+  /** The refusal was answered once; later chunks get "discarded". */
+  refusalSent: boolean;
+  size: number;
+  chunks: number;
+  bareLf: BareLfCounter;
+}
+
+/** The BDAT chunk being read: exactly `remaining` more octets, whatever they are (RFC 3030 §2). */
+interface ChunkState {
+  remaining: number;
+  size: number;
+  last: boolean;
+  /** Why this chunk is dropped (no transaction, no recipient, too big); null to keep it. */
+  refusal: SmtpError | null;
 }
 
 /** A DATA stream in progress. */
@@ -61,10 +84,15 @@ export class SmtpSession extends LabConnection {
   private framer: LineFramer;
   private lineHandler: ((frame: LineFrame) => void) | null = null;
   private data: DataState | null = null;
+  private chunked: ChunkedMessage | null = null;
+  private chunk: ChunkState | null = null;
   private badCount = 0;
   private commandsSeen = 0;
   /** Authenticated, or a transaction started: the setup deadline gives way to the idle timer. */
   private setupDone = false;
+  /** The next message's spool file, created while MAIL and RCPT are answered (spool.ts). */
+  private reservedPart: PartReservation | null = null;
+  private reservePending = false;
 
   constructor(
     id: string,
@@ -96,14 +124,17 @@ export class SmtpSession extends LabConnection {
       if (this.data) {
         rest = this.onDataBytes(rest);
         if (this.data || rest.length === 0) return Buffer.alloc(0);
+      } else if (this.chunk) {
+        rest = this.onChunkBytes(rest);
+        if (this.chunk || rest.length === 0) return Buffer.alloc(0);
       }
       const left = this.framer.push(rest);
-      // DATA began in the middle of the chunk: the rest is message text.
-      if (this.data && left.length > 0) {
+      // DATA or a BDAT chunk began in the middle of the input: the rest is message text.
+      if ((this.data || this.chunk) && left.length > 0) {
         rest = left;
         continue;
       }
-      return this.data ? Buffer.alloc(0) : left;
+      return this.data || this.chunk ? Buffer.alloc(0) : left;
     }
   }
 
@@ -111,6 +142,10 @@ export class SmtpSession extends LabConnection {
     if (this.data) {
       const size = this.data.decoder.size;
       return { data: Buffer.alloc(0), rejected: { what: 'data-incomplete', detail: `the connection ended ${size} bytes into DATA, before the final "."; nothing was kept or delivered` } };
+    }
+    if (this.chunk) {
+      const size = this.chunked?.size ?? 0;
+      return { data: Buffer.alloc(0), rejected: { what: 'data-incomplete', detail: `the connection ended ${size} bytes into a BDAT message, ${this.chunk.remaining} bytes short of its chunk; nothing was kept or delivered` } };
     }
     return { data: this.framer.takePending().data };
   }
@@ -128,13 +163,16 @@ export class SmtpSession extends LabConnection {
     this.framer = this.newFramer();
     this.helo = null;
     this.user = null;
-    this.transaction = null;
+    this.endTransaction();
     this.lineHandler = null;
   }
 
   protected closed(): void {
     // The client vanished mid-DATA: nothing half-received is kept or delivered.
     this.data?.writer?.abort();
+    this.chunked?.writer?.abort();
+    this.reservedPart?.release();
+    this.reservedPart = null;
   }
 
   private newFramer(): LineFramer {
@@ -232,24 +270,49 @@ export class SmtpSession extends LabConnection {
       ext.push(`AUTH ${o.mechanisms.join(' ')}`);
       if (o.legacyAuthLine) ext.push(`AUTH=${o.mechanisms.join(' ')}`);
     }
-    ext.push('ENHANCEDSTATUSCODES', '8BITMIME');
+    // RFC 6531 (UTF-8 addresses and header) and RFC 3030 (BDAT), last, as Postfix lists them.
+    ext.push('ENHANCEDSTATUSCODES', '8BITMIME', 'SMTPUTF8', 'CHUNKING');
     return ext;
   }
 
   /** EHLO/HELO: RFC 5321 §4.1.4, the same effect as RSET. */
   greeted(verb: 'EHLO' | 'HELO', domain: string): void {
     this.helo = { verb, domain };
-    this.transaction = null;
+    this.endTransaction();
     this.badCount = 0;
   }
 
   beginTransaction(tx: Transaction): void {
     this.transaction = tx;
     this.setupComplete();
+    this.reserveMessageFile();
   }
 
+  /**
+   * DATA most likely follows: its file is created meanwhile, off the reply path (spool.ts). Even
+   * handing the create to the thread pool costs a thread wake-up, so it is asked for once the
+   * reply is written (the next tick, after flushOut).
+   */
+  private reserveMessageFile(): void {
+    if (this.reservedPart || this.reservePending) return;
+    this.reservePending = true;
+    process.nextTick(() => {
+      this.reservePending = false;
+      if (this.reservedPart || this.data || this.chunked || this.ending || this.spool.full) return;
+      this.reservedPart = this.spool.reserve();
+    });
+  }
+
+  /** RSET, a new EHLO, STARTTLS: the transaction goes, with any message sent in BDAT chunks so far (nothing kept). */
   endTransaction(): void {
     this.transaction = null;
+    this.chunked?.writer?.abort();
+    this.chunked = null;
+  }
+
+  /** A BDAT chunk was read and LAST not yet: MAIL, RCPT and DATA are out of place (RFC 3030 §3). */
+  get chunking(): boolean {
+    return this.chunked !== null;
   }
 
   /** The next line from the client goes to `fn`, recorded as a secret (AUTH steps). */
@@ -260,6 +323,8 @@ export class SmtpSession extends LabConnection {
   authenticated(user: string): void {
     this.user = user;
     this.setupComplete();
+    // A submission client sends MAIL next: its message file is created while it does.
+    this.reserveMessageFile();
   }
 
   recordAuth(mechanism: string, user: string, ok: boolean, reason?: string): void {
@@ -271,6 +336,13 @@ export class SmtpSession extends LabConnection {
   startTls(): void {
     this.emit(formatReply(220, '2.0.0', 'Ready to start TLS'));
     this.upgradeToTls();
+  }
+
+  /** A refusal after which the stream cannot be read on (a BDAT count that is not one): the reply, then the close. */
+  refuseAndClose(err: SmtpError): void {
+    this.rejected('bad-chunk-size', `a BDAT command without a valid size; the octets that follow cannot be told from commands`, null);
+    this.emitError(err);
+    this.endConversation('server', err.message);
   }
 
   quit(): void {
@@ -291,7 +363,10 @@ export class SmtpSession extends LabConnection {
     this.emit(formatReply(354, null, 'End data with <CR><LF>.<CR><LF>'));
     const tooBigDeclared = (this.transaction?.declaredSize ?? 0) > this.spool.room;
     const refusal = this.spool.full || tooBigDeclared ? new SmtpError('storage-full') : null;
-    this.data = { decoder: new DataDecoder(), writer: refusal ? null : this.spool.begin(), refusal };
+    const reserved = this.reservedPart;
+    this.reservedPart = null;
+    if (refusal) reserved?.release();
+    this.data = { decoder: new DataDecoder(), writer: refusal ? null : this.spool.begin(reserved), refusal };
     this.framer.stop();
   }
 
@@ -349,7 +424,12 @@ export class SmtpSession extends LabConnection {
       this.emitError(d.refusal ?? new SmtpError('need-mail'));
       return;
     }
-    const captured = d.writer.commit();
+    this.finishMessage(d.writer, tx, d.decoder.bareLfLines, null);
+  }
+
+  /** The message is whole: kept, delivered, recorded (smtp.message), answered 250 with its name. */
+  private finishMessage(writer: SpoolWriter, tx: Transaction, bareLfLines: number, chunks: number | null): void {
+    const captured = writer.commit();
     const ev: EventInput = {
       kind: 'smtp.message',
       conn: this.id,
@@ -363,11 +443,99 @@ export class SmtpSession extends LabConnection {
     };
     if (captured.uid !== undefined) ev.uid = captured.uid;
     if (captured.notDelivered) ev.notDelivered = captured.notDelivered;
-    if (d.decoder.bareLfLines > 0) ev.bareLfLines = d.decoder.bareLfLines;
+    if (bareLfLines > 0) ev.bareLfLines = bareLfLines;
     if (tx.body) ev.body = tx.body;
+    if (tx.smtputf8) ev.smtputf8 = true;
+    if (chunks !== null) ev.chunks = chunks;
     if (this.user) ev.user = this.user;
     this.record(ev);
     const id = captured.path.replace(/^messages\/|\.eml$/g, '');
-    this.ok(250, '2.0.0', `Ok: queued as ${id}`);
+    // Postfix's wording; after BDAT it names the size, as Postfix does.
+    this.ok(250, '2.0.0', chunks === null ? `Ok: queued as ${id}` : `Ok: ${captured.size} bytes queued as ${id}`);
+  }
+
+  // ───────────────────────── BDAT (RFC 3030) ─────────────────────────
+
+  /**
+   * `BDAT size [LAST]`: the next `size` octets are message text, taken as they are (no dot
+   * stuffing, no line ends looked for). The octets are read even when the chunk is refused, so
+   * the command stream stays in step (RFC 3030 §2); the reply comes once they are in.
+   */
+  startChunk(size: number, last: boolean): void {
+    const tx = this.transaction;
+    if (!this.chunked) {
+      // The first chunk opens the chunked message, even a refused one: RFC 3030 §3 wants every
+      // later chunk refused too, until LAST or RSET, and MAIL, RCPT and DATA are out of place.
+      let refusal: SmtpError | null = null;
+      if (!tx) refusal = new SmtpError('need-mail');
+      else if (tx.to.length === 0) refusal = new SmtpError('no-valid-recipients');
+      else if (this.spool.full || (tx.declaredSize ?? 0) > this.spool.room) refusal = new SmtpError('storage-full');
+      const reserved = this.reservedPart;
+      this.reservedPart = null;
+      if (refusal) reserved?.release();
+      this.chunked = { writer: refusal ? null : this.spool.begin(reserved), refusal, refusalSent: false, size: 0, chunks: 0, bareLf: new BareLfCounter() };
+    }
+    const m = this.chunked;
+    if (!m.refusal && m.size + size > this.opts.limits.maxMessageBytes) {
+      m.refusal = new SmtpError('message-too-big');
+      this.rejected('message-too-big', `BDAT went past the SIZE limit of ${this.opts.limits.maxMessageBytes} bytes; the chunks are read and dropped, nothing is kept`, null);
+    } else if (!m.refusal && m.size + size > this.spool.room) {
+      m.refusal = new SmtpError('storage-full');
+      this.rejected('spool-full', `the session's messages reached their limit; this message is not kept`, null);
+    }
+    if (m.refusal && m.writer) {
+      m.writer.abort();
+      m.writer = null;
+    }
+    this.chunk = { remaining: size, size, last, refusal: m.refusal };
+    if (size === 0) this.endChunk();
+    else this.framer.stop();
+  }
+
+  /** Feed chunk octets; returns what follows the chunk (commands again). */
+  private onChunkBytes(input: Buffer): Buffer {
+    const c = this.chunk!;
+    const take = Math.min(c.remaining, input.length);
+    const bytes = input.subarray(0, take);
+    this.recordDataBytes(bytes, c.refusal !== null);
+    const m = this.chunked;
+    if (m && c.refusal === null && m.refusal === null) {
+      m.size += take;
+      m.bareLf.push(bytes);
+      m.writer?.write([bytes]);
+    }
+    c.remaining -= take;
+    if (c.remaining === 0) this.endChunk();
+    return input.subarray(take);
+  }
+
+  private endChunk(): void {
+    const c = this.chunk!;
+    const m = this.chunked!;
+    this.chunk = null;
+    this.framer.resume();
+    if (c.refusal === null) m.chunks += 1;
+    if (c.last) {
+      // LAST: the message is whole, or refused; either way the transaction is over.
+      const tx = this.transaction;
+      this.chunked = null;
+      this.transaction = null;
+      if (!m.refusal && m.bareLf.lines > 0 && this.opts.bareLf === 'reject') {
+        m.refusal = new SmtpError('bare-lf');
+        this.rejected('bare-lf', `${m.bareLf.lines} BDAT lines ended in a bare LF (RFC 5321 §2.3.8); the message is refused, nothing is kept`, null);
+        m.writer?.abort();
+      }
+      if (!m.refusal && m.writer && tx) {
+        this.finishMessage(m.writer, tx, m.bareLf.lines, m.chunks);
+        return;
+      }
+    }
+    if (m.refusal) {
+      // The reason once; after it, each chunk is discarded with Postfix's words (RFC 3030 §3).
+      this.fail(m.refusalSent ? new SmtpError('bdat-discarded', `Discarded ${c.size} bytes after earlier error`) : m.refusal);
+      m.refusalSent = true;
+      return;
+    }
+    this.ok(250, '2.0.0', `Ok: ${m.size} bytes`);
   }
 }

@@ -104,6 +104,9 @@ class Acceptor implements TlsAcceptor {
 
   accept(socket: Socket, ctx: TlsAcceptContext): Promise<TlsSession> {
     const report = new HandshakeReporter(ctx.recorder, ctx.conn, ctx.mode);
+    // From here every byte either way is TLS: recorded raw for the capture export (wire.ts).
+    if (ctx.initialBytes && ctx.initialBytes.length > 0) report.wire.in(ctx.initialBytes);
+    report.wire.watch(socket);
     return new Promise<TlsSession>((resolve, reject) => {
       let abortEngine: ((info: TlsFailureInfo) => void) | null = null;
       let finished = false;
@@ -115,7 +118,9 @@ class Acceptor implements TlsAcceptor {
         report.failed(info);
         if (alert !== undefined && !socket.destroyed && socket.writable) {
           // A fatal alert in a TLS 1.0 record: every version of the era can read it.
-          socket.end(Buffer.from([21, 3, 1, 0, 2, 2, alert]), () => socket.destroy());
+          const record = Buffer.from([21, 3, 1, 0, 2, 2, alert]);
+          report.wire.out(record);
+          socket.end(record, () => socket.destroy());
           setTimeout(() => socket.destroy(), 2000).unref();
         } else {
           socket.destroy();
@@ -206,7 +211,9 @@ class Acceptor implements TlsAcceptor {
       if (!legacy) {
         const info: TlsFailureInfo = { reason: 'internal', alert: Alert.handshakeFailure, alertFrom: 'server', description: this.legacyWhyNot ?? 'legacy engine unavailable' };
         report.failed(info);
-        socket.end(Buffer.from([21, 3, 1, 0, 2, 2, Alert.handshakeFailure]), () => socket.destroy());
+        const record = Buffer.from([21, 3, 1, 0, 2, 2, Alert.handshakeFailure]);
+        report.wire.out(record);
+        socket.end(record, () => socket.destroy());
         failed(info);
         return;
       }
@@ -215,7 +222,9 @@ class Acceptor implements TlsAcceptor {
         report.failed(started.info);
         const version = Math.max(0x0300, Math.min(hello.clientVersion, legacy.maxVersion));
         const alert = started.info.alert ?? Alert.handshakeFailure;
-        socket.end(Buffer.from([21, version >> 8, version & 0xff, 0, 2, 2, alert]), () => socket.destroy());
+        const record = Buffer.from([21, version >> 8, version & 0xff, 0, 2, 2, alert]);
+        report.wire.out(record);
+        socket.end(record, () => socket.destroy());
         setTimeout(() => socket.destroy(), 2000).unref();
         failed(started.info);
         return;

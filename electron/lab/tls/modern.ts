@@ -129,8 +129,11 @@ function isTlsError(err: NodeJS.ErrnoException): boolean {
 /** Start the handshake on `socket`; `raw` is every byte already read from it. */
 export function startModern(socket: Socket, raw: Buffer, context: SecureContext, report: HandshakeReporter): ModernHandle {
   socket.pause();
-  const tap = new RecordTap(socket, raw);
+  const tap = new RecordTap(socket, raw, (chunk) => report.wire.out(chunk));
   const tlsSocket = new TLSSocket(tap as unknown as Socket, { isServer: true, secureContext: context, requestCert: false });
+  // OpenSSL's key log callback (SSL_CTX_set_keylog_callback): CLIENT_RANDOM for TLS ≤ 1.2, the
+  // five traffic secrets of TLS 1.3, each as OpenSSL derives it, before the records it protects.
+  tlsSocket.on('keylog', (line: Buffer) => report.wire.keylog(line.toString('latin1')));
   let settled = false;
   let fail!: (info: TlsFailureInfo) => void;
   const result = new Promise<{ stream: TLSSocket; version: string; cipher: string }>((resolve, reject) => {

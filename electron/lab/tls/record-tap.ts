@@ -8,7 +8,7 @@
  *    renegotiation ClientHello (the client sends no other handshake message after Finished, and
  *    the outer content type stays visible in TLS ≤ 1.2; TLS 1.3 has no renegotiation).
  * Cost: node:tls then runs over a JS stream instead of the socket's own handle; only headers are
- * parsed, no payload is copied. `npm run bench:tls` measures the modern engine against openssl
+ * parsed, no payload is copied (the session record of the raw bytes encodes each chunk once). `npm run bench:tls` measures the modern engine against openssl
  * s_server in the same run.
  */
 import type { Socket } from 'node:net';
@@ -83,8 +83,16 @@ export class RecordTap extends Duplex {
     this.sentAlert = !this.serverSentCcs && length === 2 ? { level: first[0], code: first[1], encrypted: false } : { encrypted: true };
   });
 
-  /** `raw`: bytes already read from the socket (the sniffed ClientHello), delivered first. */
-  constructor(private readonly socket: Socket, raw: Buffer) {
+  /**
+   * `raw`: bytes already read from the socket (the sniffed ClientHello), delivered first.
+   * `beforeWrite` sees each chunk OpenSSL sends, before it goes to the socket (the session
+   * record of the raw bytes, wire.ts).
+   */
+  constructor(
+    private readonly socket: Socket,
+    raw: Buffer,
+    private readonly beforeWrite?: (chunk: Buffer) => void,
+  ) {
     super({ allowHalfOpen: false });
     if (raw.length > 0) {
       this.fromClient.feed(raw);
@@ -105,8 +113,12 @@ export class RecordTap extends Duplex {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.toClient.feed(chunk);
-    if (this.socket.destroyed) cb();
-    else this.socket.write(chunk, cb);
+    if (this.socket.destroyed) {
+      cb();
+      return;
+    }
+    this.beforeWrite?.(chunk);
+    this.socket.write(chunk, cb);
   }
 
   override _final(cb: (err?: Error | null) => void): void {

@@ -7,6 +7,7 @@ import type { TlsEngineName, TlsFailureReason } from '../../api.js';
 import type { SessionRecorder } from '../recorder/recorder.js';
 import type { CertificateInfo } from './certificate-info.js';
 import { alertName } from './names.js';
+import { WireRecorder } from './wire.js';
 
 export interface TlsFailureInfo {
   reason: TlsFailureReason;
@@ -58,11 +59,16 @@ export class HandshakeReporter {
    * that closes after it may have refused the certificate without an alert (GnuTLS does). */
   certificateSent?: () => boolean;
 
+  /** The connection's raw bytes and key log lines (wire.ts). */
+  readonly wire: WireRecorder;
+
   constructor(
     readonly recorder: SessionRecorder,
     readonly conn: string,
     readonly mode: 'implicit' | 'starttls',
-  ) {}
+  ) {
+    this.wire = new WireRecorder(recorder, conn);
+  }
 
   get done(): boolean {
     return this.settled;

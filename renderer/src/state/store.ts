@@ -3,7 +3,7 @@
  * diagnosis and lab status. Stream messages are queued and applied once per animation frame, so
  * a burst of thousands of events costs one render, not thousands (smooth at 50,000).
  */
-import type { ApiStreamMessage, Diagnosis, HttpRequestEvent, LabEvent, LabStatus } from '../../../electron/api';
+import type { ApiStreamMessage, Diagnosis, HttpRequestEvent, LabEvent, LabStatus, MailboxIndexingEvent } from '../../../electron/api';
 import { rowsFor, type Row } from './transcript';
 import { MessageCapture } from './messages';
 
@@ -28,6 +28,8 @@ export class SessionStore {
   phoneConnections = 0;
   /** Connections the lab has seen close: an attempt on one of them has ended. */
   readonly closedConns = new Set<string>();
+  /** The technician's mailbox being indexed (--mailbox): the latest progress event, and when indexing began. */
+  indexing: { latest: MailboxIndexingEvent; since: string } | undefined;
   diagnosis: Diagnosis = EMPTY;
   status: LabStatus | undefined;
   /** The first hand-off page visit that identified the phone's model, else the first visit. */
@@ -83,6 +85,7 @@ export class SessionStore {
         this.diagnosis = EMPTY;
         this.handoffVisit = undefined;
         this.certFetch = undefined;
+        this.indexing = undefined;
         this.status = msg.status;
         break;
       case 'status':
@@ -116,6 +119,7 @@ export class SessionStore {
     }
     this.messages.add(ev);
     if (ev.kind === 'conn.close') this.closedConns.add(ev.conn);
+    if (ev.kind === 'mailbox.indexing') this.indexing = { latest: ev, since: this.indexing?.since ?? ev.t };
     if (ev.kind === 'http.request') {
       if (!this.handoffVisit || (!this.handoffVisit.device?.model && ev.device?.model)) this.handoffVisit = ev;
       if (!this.certFetch && ev.status < 400 && (ev.served === 'ca.crt' || ev.served === 'ca.cer')) {

@@ -2,7 +2,7 @@
  * Transcript rows: one per line the phone or the lab sent (so the Nokia's bare CRLF shows as its
  * own "empty line" row), one per other event. Secrets are masked here, before anything renders.
  */
-import type { LabEvent } from '../../../electron/api';
+import { indexingText, type LabEvent } from '../../../electron/api';
 
 export type Who = 'phone' | 'lab' | 'note';
 
@@ -69,6 +69,8 @@ export function describe(ev: LabEvent): { text: string; error?: boolean } {
       return { text: `Lab error in ${ev.where}: ${ev.message}`, error: true };
     case 'note':
       return { text: ev.text };
+    case 'mailbox.indexing':
+      return { text: `Mailbox ${indexingText(ev)}` };
     default:
       return { text: (ev as LabEvent).kind };
   }

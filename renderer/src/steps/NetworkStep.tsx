@@ -1,10 +1,24 @@
 import { useEffect, useState } from 'react';
-import type { LabStatus, NetworkInterfaceInfo } from '../../../electron/api';
+import { indexingText, type LabStatus, type NetworkInterfaceInfo } from '../../../electron/api';
+import type { SessionStore } from '../state/store';
 import type { StepProps } from '../state/wizard';
 
 const LISTENER_LABEL: Record<string, string> = { imap: 'IMAP (mail)', imaps: 'IMAP over SSL', http: 'Hand-off page (certificate)', smtp: 'SMTP', smtps: 'SMTP over SSL', pop3: 'POP3 (mail, STLS)', pop3s: 'POP3 over SSL' };
 
-export function LabSummary({ status }: { status: LabStatus }) {
+/** The technician's mailbox while the lab indexes it, then how many messages it serves (the CLI's stderr line). */
+export function MailboxIndexingLine({ indexing }: { indexing: SessionStore['indexing'] }) {
+  if (!indexing) return null;
+  const ev = indexing.latest;
+  const elapsed = ev.done ? Date.parse(ev.t) - Date.parse(indexing.since) : undefined;
+  return (
+    <p className={ev.done ? 'ok-line' : 'hint'} role="status" data-testid="mailbox-indexing">
+      <span aria-hidden="true">{ev.done ? '✓' : '…'}</span> Mailbox {indexingText(ev, elapsed)}
+      {ev.done ? '' : ' — phones that connect now wait until it is ready'}
+    </p>
+  );
+}
+
+export function LabSummary({ status, indexing }: { status: LabStatus; indexing?: SessionStore['indexing'] }) {
   return (
     <div className="lab-summary" data-testid="lab-summary">
       <p className="ok-line">
@@ -29,6 +43,7 @@ export function LabSummary({ status }: { status: LabStatus }) {
           ) : null}
         </tbody>
       </table>
+      <MailboxIndexingLine indexing={indexing} />
       {status.firewallHint ? (
         <p className="hint" role="note">
           <span aria-hidden="true">⚠</span> {status.firewallHint}
@@ -65,7 +80,7 @@ export function NetworkStep({ api, store, wizard, update, run, info }: StepProps
   if (running && status.startedBy === 'cli') {
     return (
       <div className="step-body">
-        <LabSummary status={status} />
+        <LabSummary status={status} indexing={store.indexing} />
       </div>
     );
   }
@@ -119,7 +134,7 @@ export function NetworkStep({ api, store, wizard, update, run, info }: StepProps
         )}
       </div>
       {!info?.features.lab ? <p className="hint">The lab module is missing from this build.</p> : null}
-      {running ? <LabSummary status={status} /> : null}
+      {running ? <LabSummary status={status} indexing={store.indexing} /> : null}
     </div>
   );
 }

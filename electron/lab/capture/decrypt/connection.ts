@@ -14,7 +14,7 @@ import { RecordFramer, type TlsRecord } from './framer.js';
 import { encryptedPremaster, EXT_ENCRYPT_THEN_MAC, EXT_EXTENDED_MASTER_SECRET, EXT_SESSION_TICKET, firstCertificate, HandshakeBuffer, HS, parseServerHello, sessionTicket, Truncated, type ServerHello } from './handshake.js';
 import { keyBlock, masterSecret, versionLabel, sessionHash, SSL30, TLS13, tls13NextSecret, tls13TrafficKeys, type DirectionKeys } from './kdf.js';
 import type { KeyLogIndex, KeyLogLabel } from './keylog.js';
-import { Aead13, createOpener, type RecordOpener } from './protection.js';
+import { Aead13, createOpener, resyncOpen, type OpenResult, type RecordOpener } from './protection.js';
 import { keyForCertificate } from './server-key.js';
 import type { CachedSession, SessionCache } from './session-cache.js';
 import { decryptSuiteById, type DecryptSuite } from './suites.js';
@@ -52,6 +52,9 @@ class DirectionState {
   /** The previous record was damaged by a gap and the cipher chains state across records. */
   afterDamage = false;
   dead = false;
+  /** Searching for the next record after a lost header; the record that ended the search. */
+  resyncing = false;
+  resynced?: { result: Extract<OpenResult, { ok: true }>; lost: number };
   /** A record of this direction has been looked at (the first must be a handshake). */
   seenRecord = false;
   /** Why this direction ends after its queued records (the framing was lost). */
@@ -95,10 +98,16 @@ export class TlsConnection {
   gap(direction: Direction, bytes: number): DecryptOutput[] {
     const d = this.dirs[direction];
     if (!this.finished && !d.dead && !d.framer.failed) {
-      // Inside a record the framing survives and the record comes out marked damaged;
-      // otherwise the records already framed are still read, then the direction ends.
-      const r = d.framer.gap(bytes);
-      if (r !== 'kept') d.endDetail = r.detail;
+      // Inside a record the framing survives and the record comes out marked damaged. Over a
+      // header, records that carry no state from one to the next (explicit-IV CBC, AEAD) can be
+      // found again by trying candidates; otherwise the records already framed are still read,
+      // then the direction ends.
+      const resyncable = d.encrypted && d.opener !== undefined && !d.opener.chained && d.queue.length === 0;
+      const r = d.framer.gap(bytes, resyncable ? (rec) => this.resyncCheck(direction, rec) : undefined);
+      if (r === 'scanning') {
+        if (!d.resyncing) this.status('lost-sync', `${bytes} bytes missing from the ${SIDE[direction]} stream cover a record header: looking for the next record that decrypts`);
+        d.resyncing = true;
+      } else if (r !== 'kept') d.endDetail = r.detail;
     }
     this.pump();
     return this.drain();
@@ -500,6 +509,16 @@ export class TlsConnection {
 
   // ---- protected records ----
 
+  /** Called by the framer for each candidate after a lost header: keep it if it opens. */
+  private resyncCheck(dir: Direction, rec: TlsRecord): boolean {
+    const d = this.dirs[dir];
+    const found = d.opener ? resyncOpen(d.opener, rec.type, rec.version, rec.fragment) : undefined;
+    if (!found) return false;
+    d.resynced = found;
+    d.resyncing = false;
+    return true;
+  }
+
   private protectedRecord(dir: Direction, rec: TlsRecord): void {
     const d = this.dirs[dir];
     const opener = d.opener!;
@@ -510,7 +529,12 @@ export class TlsConnection {
       return;
     }
     if (this.version === TLS13 && rec.type !== CONTENT.applicationData) return;
-    const r = opener.open(rec.type, rec.version, rec.fragment);
+    let r: OpenResult;
+    if (rec.resynced && d.resynced) {
+      r = d.resynced.result;
+      this.status('decrypting', `${this.describe()}: the ${SIDE[dir]} stream decrypts again after ${d.resynced.lost} lost record${d.resynced.lost === 1 ? '' : 's'}`);
+      d.resynced = undefined;
+    } else r = opener.open(rec.type, rec.version, rec.fragment);
     if (!r.ok) {
       if (d.afterDamage) {
         d.afterDamage = false;

@@ -28,6 +28,29 @@ export interface RecordOpener {
   /** Whether state carried across records (RC4 key stream, CBC IV chain) makes the record after a
    * damaged one unreadable too. */
   readonly chained: boolean;
+  /** The next record's sequence number (RFC 5246 §6.1). */
+  sequence: bigint;
+}
+
+/** Up to how many lost records a resynchronisation tries (the sequence number is in the MAC or
+ * nonce of every record, and a lost header hides how many records the gap held). */
+export const MAX_RESYNC_LOST_RECORDS = 64;
+
+/**
+ * After a gap that swallowed a record header: does this candidate record open with one of the
+ * next sequence numbers? Only where no state chains records (explicit-IV CBC, AEAD): RFC 4346
+ * §6.2.3.2, RFC 5246 §6.2.3.3, RFC 8446 §5.3. On success the opener continues after it.
+ */
+export function resyncOpen(opener: RecordOpener, type: number, version: number, fragment: Buffer, maxLost = MAX_RESYNC_LOST_RECORDS): { result: Extract<OpenResult, { ok: true }>; lost: number } | undefined {
+  if (opener.chained) return undefined;
+  const start = opener.sequence;
+  for (let k = 1; k <= maxLost; k++) {
+    opener.sequence = start + BigInt(k);
+    const r = opener.open(type, version, fragment);
+    if (r.ok) return { result: r, lost: k };
+  }
+  opener.sequence = start;
+  return undefined;
 }
 
 function seqBytes(seq: bigint): Buffer {
@@ -48,7 +71,7 @@ const SSL3_PAD2 = 0x5c;
 
 /** RC4 or CBC with an HMAC (SSL 3.0: its own MAC) over the plaintext, or over the ciphertext. */
 class MacAndDecrypt implements RecordOpener {
-  private seq = 0n;
+  sequence = 0n;
   private readonly rc4?: Rc4;
   private iv: Buffer;
   readonly chained: boolean;
@@ -103,8 +126,8 @@ class MacAndDecrypt implements RecordOpener {
   open(type: number, version: number, fragment: Buffer): OpenResult {
     if (this.encryptThenMac && this.suite.kind === 'cbc') return this.openEtm(type, version, fragment);
     const plain = this.decipher(fragment);
-    const seq = this.seq;
-    this.seq += 1n;
+    const seq = this.sequence;
+    this.sequence += 1n;
     if (plain === undefined) return { ok: false, reason: `a ${fragment.length}-byte fragment is not whole ${this.suite.ivLength}-byte blocks` };
     let content = plain;
     if (this.suite.kind === 'cbc') {
@@ -122,8 +145,8 @@ class MacAndDecrypt implements RecordOpener {
   /** RFC 7366 §3: the MAC covers the IV and ciphertext and is checked before decrypting. */
   private openEtm(type: number, version: number, fragment: Buffer): OpenResult {
     const ml = this.suite.macLength;
-    const seq = this.seq;
-    this.seq += 1n;
+    const seq = this.sequence;
+    this.sequence += 1n;
     if (fragment.length < ml + this.suite.ivLength) return { ok: false, reason: 'record shorter than its MAC' };
     const ct = fragment.subarray(0, fragment.length - ml);
     const macOk = timingSafeEqual(this.mac(seq, type, version, ct), fragment.subarray(fragment.length - ml));
@@ -150,13 +173,13 @@ class MacAndDecrypt implements RecordOpener {
   skip(_type: number, _version: number, fragment: Buffer): void {
     const ct = this.encryptThenMac && this.suite.kind === 'cbc' ? fragment.subarray(0, Math.max(0, fragment.length - this.suite.macLength)) : fragment;
     if (this.rc4 || ct.length % this.suite.ivLength === 0) this.decipher(ct);
-    this.seq += 1n;
+    this.sequence += 1n;
   }
 }
 
 /** What both AEAD record formats share: a key, an IV and a sequence number per direction. */
 abstract class AeadOpener implements RecordOpener {
-  private seq = 0n;
+  sequence = 0n;
   readonly chained = false;
 
   constructor(
@@ -167,15 +190,15 @@ abstract class AeadOpener implements RecordOpener {
 
   /** This record's sequence number, as 8 bytes, and count it. */
   protected nextSeq(): Buffer {
-    const seq = seqBytes(this.seq);
-    this.seq += 1n;
+    const seq = seqBytes(this.sequence);
+    this.sequence += 1n;
     return seq;
   }
 
   abstract open(type: number, version: number, fragment: Buffer): OpenResult;
 
   skip(): void {
-    this.seq += 1n;
+    this.sequence += 1n;
   }
 }
 

@@ -26,7 +26,7 @@ export function smtpMessageTooLargeRule(): Rule {
     onSmtpServer(item, conn, host) {
       if (item.kind !== 'reply' || item.reply.code !== 552 || !item.cmd) return;
       const { cmd, reply } = item;
-      if (cmd.verb !== 'MAIL' && cmd.verb !== '.' && !item.cutContent) return;
+      if (cmd.verb !== 'MAIL' && cmd.verb !== '.' && cmd.verb !== 'BDAT' && !item.cutContent) return;
       const declared = cmd.verb === 'MAIL' ? Number(parsePathArg(cmd.args, 'FROM')?.params.get('SIZE') ?? NaN) : NaN;
       const sent = item.cutContent?.bytes;
       const limit = conn.extensions.sizeLimit;

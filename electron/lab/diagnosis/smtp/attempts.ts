@@ -156,6 +156,7 @@ export class SmtpAttemptTracker extends AttemptSnapshots<SmtpAttemptState> {
         addSeqs(st.rcpt.evidence, item.line.seqs);
         break;
       case 'DATA':
+      case 'BDAT':
         addSeqs(st.data.evidence, item.line.seqs);
         break;
       case 'QUIT':
@@ -230,6 +231,15 @@ export class SmtpAttemptTracker extends AttemptSnapshots<SmtpAttemptState> {
       case 'DATA':
         if (reply.code === 354) addSeqs(st.data.evidence, reply.seqs);
         else if (st.data.result !== 'pass') setStep(st.data, 'fail', reply.seqs, `DATA refused: ${said}`);
+        break;
+      case 'BDAT':
+        // RFC 3030: each chunk is answered; the answer to the LAST one is the message's.
+        if (!ok) {
+          if (st.data.result !== 'pass') setStep(st.data, 'fail', reply.seqs, `BDAT refused: ${said}`);
+        } else if (/\bLAST\s*$/i.test(cmd.args)) {
+          a.messages++;
+          setStep(st.data, 'pass', reply.seqs, st.data.note?.startsWith('message accepted') ? st.data.note : `message accepted in BDAT chunks (${said})`);
+        } else addSeqs(st.data.evidence, reply.seqs);
         break;
       case '.':
         if (ok) {

@@ -98,6 +98,8 @@ export class SmtpConn {
   mail?: SmtpCommand;
   content: ContentState = 'none';
   current?: ContentSummary;
+  /** The message sent so far in BDAT chunks (RFC 3030), until the reply to BDAT … LAST. */
+  chunkContent?: ContentSummary;
   /** Commands sent and not answered yet, in order. */
   readonly pending: SmtpCommand[] = [];
   /** Seqs of the reply being assembled (multi-line). */
@@ -119,7 +121,12 @@ export class SmtpConn {
   }
 
   clientBytes(data: Buffer, at: FramerInput, truncatedBy: number, sink: SmtpSink): void {
-    for (const line of this.c2s.push(data, at)) this.clientLine(line, sink);
+    this.c2s.feed(
+      data,
+      at,
+      (line) => this.clientLine(line, sink),
+      (bytes, where) => this.chunkBytes(bytes, where),
+    );
     if (truncatedBy > 0) {
       if (this.current && this.content !== 'none') this.current.bytes += truncatedBy;
       this.c2s.skip(truncatedBy, at);
@@ -154,7 +161,21 @@ export class SmtpConn {
       // A correct client waits for 354; one that does not sends content anyway: it is content.
       this.content = 'awaiting-354';
       this.current = newContent(this.mail);
+    } else if (cmd.verb === 'BDAT') {
+      // RFC 3030 §2: exactly that many octets follow at once, message text, never commands.
+      const size = bdatSize(cmd.args);
+      if (size !== null && size > 0) {
+        this.chunkContent = this.chunkContent ?? newContent(this.mail);
+        this.c2s.expectRaw(size);
+      }
     }
+  }
+
+  /** Octets of a BDAT chunk: counted as the message's, never read as commands. */
+  private chunkBytes(bytes: number, at: FramerInput): void {
+    const c = this.chunkContent ?? (this.chunkContent = newContent(this.mail));
+    c.bytes += bytes;
+    addSeqs(c.seqs, [at.seq]);
   }
 
   private contentLine(line: SmtpLine, sink: SmtpSink): void {
@@ -266,6 +287,14 @@ export class SmtpConn {
         break;
       case 'RSET':
         this.mail = undefined;
+        this.chunkContent = undefined;
+        break;
+      case 'BDAT':
+        // The reply to the LAST chunk (or any refusal) ends the message, as the reply to "." does.
+        if (/\bLAST\s*$/i.test(cmd.args) || !ok) {
+          this.mail = undefined;
+          this.chunkContent = undefined;
+        }
         break;
       case 'DATA':
         if (reply.code === 354) this.content = 'open';
@@ -281,6 +310,12 @@ export class SmtpConn {
         break;
     }
   }
+}
+
+/** The chunk size of `BDAT size [LAST]`, or null when the arguments are not that. */
+export function bdatSize(args: string): number | null {
+  const m = /^(\d{1,20})(?: +LAST)? *$/i.exec(args);
+  return m ? Number(m[1]) : null;
 }
 
 function newContent(mail: SmtpCommand | undefined): ContentSummary {

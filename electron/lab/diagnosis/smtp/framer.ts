@@ -39,6 +39,40 @@ export class SmtpLineFramer {
   private seqs: number[] = [];
   private first: FramerInput | null = null;
 
+  /** Octets still to come as one BDAT chunk (RFC 3030 §2): taken as they are, not cut into lines. */
+  private rawRemaining = 0;
+
+  /** The next `n` octets are a BDAT chunk: `feed` hands them to its `raw` callback. */
+  expectRaw(n: number): void {
+    this.rawRemaining = n;
+  }
+
+  /**
+   * Like push, but each line goes to `line` as soon as it is cut, so that the owner can announce
+   * a BDAT chunk (`expectRaw`) before the octets after that line are looked at.
+   */
+  feed(data: Buffer, at: FramerInput, line: (l: SmtpLine) => void, raw: (bytes: number, at: FramerInput) => void): void {
+    let pos = 0;
+    while (pos < data.length) {
+      if (this.rawRemaining > 0) {
+        const take = Math.min(this.rawRemaining, data.length - pos);
+        this.rawRemaining -= take;
+        pos += take;
+        raw(take, at);
+        continue;
+      }
+      if (this.first === null) this.first = at;
+      addSeq(this.seqs, at.seq);
+      const lf = data.indexOf(0x0a, pos);
+      const end = lf === -1 ? data.length : lf;
+      this.append(data.subarray(pos, end));
+      if (lf === -1) break;
+      this.bytes += 1;
+      pos = lf + 1;
+      line(this.endLine());
+    }
+  }
+
   /** True while a line is partly received. */
   get midLine(): boolean {
     return this.first !== null;
@@ -51,24 +85,20 @@ export class SmtpLineFramer {
 
   push(data: Buffer, at: FramerInput): SmtpLine[] {
     const out: SmtpLine[] = [];
-    let pos = 0;
-    while (pos < data.length) {
-      if (this.first === null) this.first = at;
-      addSeq(this.seqs, at.seq);
-      const lf = data.indexOf(0x0a, pos);
-      const end = lf === -1 ? data.length : lf;
-      this.append(data.subarray(pos, end));
-      if (lf === -1) break;
-      this.bytes += 1;
-      out.push(this.endLine());
-      pos = lf + 1;
-    }
+    this.feed(data, at, (line) => out.push(line), () => undefined);
     return out;
   }
 
   /** `n` bytes of the stream were not recorded: the rest of the current line is unknown. */
   skip(n: number, at: FramerInput): void {
     if (n <= 0) return;
+    if (this.rawRemaining > 0) {
+      // Unrecorded octets of a BDAT chunk: the chunk is shorter to wait for, no line is touched.
+      const take = Math.min(this.rawRemaining, n);
+      this.rawRemaining -= take;
+      n -= take;
+      if (n <= 0) return;
+    }
     if (this.first === null) this.first = at;
     addSeq(this.seqs, at.seq);
     this.bytes += n;

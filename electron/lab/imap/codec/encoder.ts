@@ -4,12 +4,14 @@
  * and BODYSTRUCTURE are rendered from the mail store's parsed structures.
  */
 import type { Envelope, EnvelopeAddress, MimePart } from '../../mailbox/types.js';
+import type { StreamedPart } from '../../connection/connection.js';
 
 /** Quoted strings longer than this go out as literals (keeps lines short for small phones). */
 export const MAX_QUOTED_BYTES = 1024;
 
 export class ResponseWriter {
-  private parts: Buffer[] = [];
+  private parts: Array<Buffer | StreamedPart> = [];
+  private streamed = false;
   private pendingText = '';
 
   /** Protocol text (ASCII by construction). */
@@ -29,6 +31,15 @@ export class ResponseWriter {
     this.pendingText += `{${data.length}}\r\n`;
     this.flushText();
     this.parts.push(data);
+    return this;
+  }
+
+  /** A literal of `length` bytes that are read while the response is sent (a message body on disk). */
+  literalStream(length: number, part: StreamedPart): this {
+    this.pendingText += `{${length}}\r\n`;
+    this.flushText();
+    this.parts.push(part);
+    this.streamed = true;
     return this;
   }
 
@@ -52,9 +63,19 @@ export class ResponseWriter {
     return this.raw(String(n));
   }
 
+  /** The response as one buffer; only for a response without streamed literals. */
   toBuffer(): Buffer {
     this.flushText();
-    return this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
+    if (this.streamed) throw new Error('a response with streamed literals has no single buffer; use toParts()');
+    const parts = this.parts as Buffer[];
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  /** The response as it goes out: bytes, with any streamed literal in place. */
+  toParts(): Array<Buffer | StreamedPart> {
+    if (!this.streamed) return [this.toBuffer()];
+    this.flushText();
+    return this.parts;
   }
 }
 

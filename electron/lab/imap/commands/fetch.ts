@@ -3,7 +3,7 @@
  * BODYSTRUCTURE, UID, RFC822, RFC822.HEADER, RFC822.TEXT, BODY[section]<partial>, BODY.PEEK.
  * Non-peek body fetches set \Seen (unless the mailbox is read-only) and report the new FLAGS.
  */
-import type { SectionSpec, StoredMessage } from '../../mailbox/types.js';
+import type { MailStoreApi, SectionSpec, StoredMessage } from '../../mailbox/types.js';
 import type { CommandReader } from '../codec/reader.js';
 import { ResponseWriter, writeBodyStructure, writeEnvelope } from '../codec/encoder.js';
 import { formatInternalDate } from '../dates.js';
@@ -132,7 +132,7 @@ export const fetch: CommandModule = {
       }
       for (const item of items) {
         sep();
-        writeItem(w, item, msg, view, store.section.bind(store));
+        writeItem(w, item, msg, view, store);
       }
       if (seenChanged && !wantsFlags) {
         sep();
@@ -140,12 +140,12 @@ export const fetch: CommandModule = {
       }
       if (seenChanged || wantsFlags) view.noteFlags(msg);
       w.raw(')\r\n');
-      session.emit(w.toBuffer());
+      for (const part of w.toParts()) session.emit(part);
     }
   },
 };
 
-function writeItem(w: ResponseWriter, item: FetchItem, msg: StoredMessage, view: MailboxView, section: (m: StoredMessage, s: SectionSpec) => Buffer): void {
+function writeItem(w: ResponseWriter, item: FetchItem, msg: StoredMessage, view: MailboxView, store: MailStoreApi): void {
   switch (item.kind) {
     case 'UID':
       w.raw(`UID ${msg.uid}`);
@@ -157,7 +157,7 @@ function writeItem(w: ResponseWriter, item: FetchItem, msg: StoredMessage, view:
       w.raw(`INTERNALDATE "${formatInternalDate(msg.internalDate)}"`);
       return;
     case 'RFC822.SIZE':
-      w.raw(`RFC822.SIZE ${msg.raw.length}`);
+      w.raw(`RFC822.SIZE ${msg.size}`);
       return;
     case 'ENVELOPE':
       w.raw('ENVELOPE ');
@@ -169,14 +169,35 @@ function writeItem(w: ResponseWriter, item: FetchItem, msg: StoredMessage, view:
       writeBodyStructure(w, msg.mime, item.kind === 'BODYSTRUCTURE');
       return;
     case 'section': {
-      let data = section(msg, item.spec);
       let label = item.label;
-      if (item.partial) {
-        const [start, count] = item.partial;
-        data = start >= data.length ? Buffer.alloc(0) : data.subarray(start, start + count);
-        label += `<${start}>`;
+      if (item.partial) label += `<${item.partial[0]}>`;
+      w.raw(`${label} `);
+      if (msg.body.memory) {
+        // In memory: the bytes as they are (the seeded corpus, appended messages of a store without a directory).
+        let data = store.section(msg, item.spec);
+        if (item.partial) {
+          const [start, count] = item.partial;
+          data = start >= data.length ? Buffer.alloc(0) : data.subarray(start, start + count);
+        }
+        w.literal(data);
+        return;
       }
-      w.raw(`${label} `).literal(data);
+      const loc = store.locateSection(msg, item.spec);
+      if ('bytes' in loc) {
+        let data = loc.bytes;
+        if (item.partial) data = data.subarray(Math.min(item.partial[0], data.length), item.partial[0] + item.partial[1]);
+        w.literal(data);
+        return;
+      }
+      let { start, end } = loc;
+      if (item.partial) {
+        // RFC 3501 §6.4.5: <origin.count> of the section; past its end, the empty string.
+        start = Math.min(end, start + item.partial[0]);
+        end = Math.min(end, start + item.partial[1]);
+      }
+      // Read while the response is sent, even a small one: FETCH 1:* of 20,000 messages must not
+      // be read into the output queue at once.
+      w.literalStream(end - start, { chunks: msg.body.chunks(start, end), maxLength: end - start });
       return;
     }
   }

@@ -4,7 +4,9 @@
  * also over the parsed address list, as Dovecot matches them), dates, sizes, UID and sequence
  * sets, NOT, OR, parenthesised groups. CHARSET US-ASCII/UTF-8 accepted; others NO [BADCHARSET].
  */
+import { StringDecoder } from 'node:string_decoder';
 import { parseAddressList } from '../../mailbox/address.js';
+import { splitFields } from '../../mailbox/headers.js';
 import type { EnvelopeAddress, StoredMessage } from '../../mailbox/types.js';
 import type { CommandReader } from '../codec/reader.js';
 import { dayOf, headerDay, parseDate } from '../dates.js';
@@ -33,12 +35,38 @@ const FLAG_KEYS: Record<string, [string, boolean]> = {
 };
 
 function headerBlock(m: StoredMessage): string {
-  return m.raw.toString('latin1', 0, m.mime.bodyStart).toLowerCase();
+  return m.header.toString('latin1').toLowerCase();
+}
+
+/** The root header fields: parsed with the MIME tree in memory; read alone (not the body) from disk. */
+function rootHeaders(m: StoredMessage): ReadonlyArray<readonly [string, string]> {
+  if (m.body.memory) return m.mime.headers;
+  const header = m.header;
+  return splitFields(header, 0, header.length).map((f) => [f.name, f.value] as const);
 }
 
 function headerValues(m: StoredMessage, field: string): string[] {
   const f = field.toLowerCase();
-  return m.mime.headers.filter(([n]) => n.toLowerCase() === f).map(([, v]) => v.toLowerCase());
+  return rootHeaders(m).filter(([n]) => n.toLowerCase() === f).map(([, v]) => v.toLowerCase());
+}
+
+/**
+ * The needle (lower case) in the message's bytes from `start` on, read as UTF-8 and compared
+ * case-insensitively. A message on disk is scanned chunk by chunk (BODY_CHUNK_BYTES), keeping
+ * only the needle's length of one chunk for the next, so a 20 MB attachment is never read whole.
+ */
+function textContains(m: StoredMessage, start: number, needle: string): boolean {
+  if (m.body.memory) return contains(m.body.memory.toString('utf8', start).toLowerCase(), needle);
+  if (needle === '') return true;
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  for (const chunk of m.body.chunksSync(start, m.size)) {
+    const text = carry + decoder.write(chunk).toLowerCase();
+    if (text.includes(needle)) return true;
+    // A match may start in this chunk and end in the next.
+    carry = needle.length > 1 ? text.slice(-(needle.length - 1)) : '';
+  }
+  return (carry + decoder.end().toLowerCase()).includes(needle);
 }
 
 function contains(hay: string, needle: string): boolean {
@@ -70,7 +98,7 @@ function addressText(list: EnvelopeAddress[]): string {
 /** FROM/TO/CC/BCC: the substring in a field as written, or in its parsed addresses. */
 function addressMatch(m: StoredMessage, field: string, needle: string): boolean {
   const f = field.toLowerCase();
-  for (const [name, value] of m.mime.headers) {
+  for (const [name, value] of rootHeaders(m)) {
     if (name.toLowerCase() !== f) continue;
     if (value.toLowerCase().includes(needle)) return true;
     const list = parseAddressList(value);
@@ -143,12 +171,12 @@ function parseKey(r: CommandReader, view: MailboxView, depth: number): Pred {
     case 'BODY': {
       r.sp();
       const s = str(r);
-      return (e) => contains(e.msg.raw.toString('utf8', e.msg.mime.bodyStart).toLowerCase(), s);
+      return (e) => textContains(e.msg, e.msg.header.length, s);
     }
     case 'TEXT': {
       r.sp();
       const s = str(r);
-      return (e) => contains(headerBlock(e.msg), s) || contains(e.msg.raw.toString('utf8').toLowerCase(), s);
+      return (e) => contains(headerBlock(e.msg), s) || textContains(e.msg, 0, s);
     }
     case 'KEYWORD':
     case 'UNKEYWORD': {
@@ -160,7 +188,7 @@ function parseKey(r: CommandReader, view: MailboxView, depth: number): Pred {
     case 'SMALLER': {
       r.sp();
       const n = r.number();
-      return (e) => (key === 'LARGER' ? e.msg.raw.length > n : e.msg.raw.length < n);
+      return (e) => (key === 'LARGER' ? e.msg.size > n : e.msg.size < n);
     }
     case 'BEFORE':
     case 'ON':

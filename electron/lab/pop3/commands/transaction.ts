@@ -1,6 +1,6 @@
 /** The TRANSACTION state's commands (RFC 1939 §5, §7): STAT, LIST, RETR, DELE, RSET, TOP, UIDL. */
 import { Pop3Error } from '../errors.js';
-import { topOf } from '../reply.js';
+import { topEnd, topOf } from '../reply.js';
 import type { Pop3Command } from './types.js';
 import { liveMessage, messageNumber, words } from './util.js';
 
@@ -58,7 +58,7 @@ export const retr: Pop3Command = {
     const m = liveMessage(session, messageNumber(w[0]));
     // RFC 1939 §7: RETR marks nothing; \Seen is what IMAP will show of it (Dovecot does the same).
     session.options.store.setFlags('INBOX', [m.uid], 'add', ['\\Seen']);
-    session.okBody(`${m.raw.length} octets`, m.raw);
+    session.okMessage(`${m.size} octets`, m, m.size);
   },
 };
 
@@ -69,7 +69,8 @@ export const top: Pop3Command = {
     const w = words(args);
     if (w.length !== 2 || !/^\d{1,9}$/.test(w[1])) throw new Pop3Error('syntax');
     const m = liveMessage(session, messageNumber(w[0]));
-    session.okBody('', topOf(m.raw, Number(w[1])));
+    if (m.body.memory) session.okBody('', topOf(m.body.memory, Number(w[1])));
+    else session.okMessage('', m, topEnd(m, Number(w[1])));
   },
 };
 

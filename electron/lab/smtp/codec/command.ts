@@ -72,3 +72,23 @@ export function parsePath(args: string, keyword: 'FROM' | 'TO', mode: 'strict' |
   }
   return { address, params, lenientForm };
 }
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A command line is framed as latin1 (one char per byte): an address with a char above U+007F carried 8-bit bytes. */
+export function hasEightBit(text: string): boolean {
+  return /[\u0080-\u00ff]/.test(text);
+}
+
+/**
+ * An address as the client meant it: the bytes of a latin1-framed address read as UTF-8
+ * (RFC 6531 §3.3 allows UTF-8 in the local part and domain); null when they are not valid UTF-8.
+ */
+export function utf8Address(latin1: string): string | null {
+  if (!hasEightBit(latin1)) return latin1;
+  try {
+    return STRICT_UTF8.decode(Buffer.from(latin1, 'latin1'));
+  } catch {
+    return null;
+  }
+}

@@ -101,3 +101,21 @@ export class DataDecoder {
     return { pieces, consumed: n, ended: false };
   }
 }
+
+/**
+ * Lines ended by a bare LF in BDAT chunks (RFC 3030 text is not dot-stuffed or framed, but a bare
+ * LF is still what RFC 5321 §2.3.8 forbids, and what `--smtp-bare-lf reject` refuses). O(1) state.
+ */
+export class BareLfCounter {
+  lines = 0;
+  private prevCr = false;
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    for (let i = chunk.indexOf(LF); i >= 0; i = chunk.indexOf(LF, i + 1)) {
+      const crBefore = i > 0 ? chunk[i - 1] === CR : this.prevCr;
+      if (!crBefore) this.lines += 1;
+    }
+    this.prevCr = chunk[chunk.length - 1] === CR;
+  }
+}

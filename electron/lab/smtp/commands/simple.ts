@@ -38,6 +38,6 @@ export const expn: SmtpCommand = {
 export const help: SmtpCommand = {
   name: 'HELP',
   run({ session }) {
-    session.ok(214, '2.0.0', 'Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS AUTH; this is the Mailprobe lab, it keeps messages and never relays');
+    session.ok(214, '2.0.0', 'Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH; this is the Mailprobe lab, it keeps messages and never relays');
   },
 };

@@ -19,6 +19,7 @@ import { finishedVerifyData, keyBlock, masterSecret } from './prf.js';
 import { BadRecordMac, CipherState, keyBlockLength, MAX_CIPHERTEXT_RECORD, MAX_PLAINTEXT_FRAGMENT, splitKeyBlock, TLS10, TLS11 } from './record.js';
 import { decryptPremaster } from './rsa.js';
 import type { LegacySuite } from './suites.js';
+import { clientRandomLine } from '../wire.js';
 
 export { MAX_RENEGOTIATION_ATTEMPTS };
 /** Warning alerts in a row the engine ignores; one more gets a fatal unexpected_message. A
@@ -234,7 +235,7 @@ export class LegacyConnection {
       cb?.(new Error('TLS connection closed'));
       return;
     }
-    this.report.recorder.flush();
+    this.report.wire.out(bytes);
     this.socket.write(bytes, cb);
   }
 
@@ -404,6 +405,9 @@ export class LegacyConnection {
       this.transcript.push(msg);
       const pre = decryptPremaster(this.cfg.key, body.subarray(2), this.hello.clientVersion);
       this.master = masterSecret(pre, this.hello.random, this.serverRandom);
+      // What a capture needs to be decrypted (Wireshark reads CLIENT_RANDOM lines); recorded
+      // as a secret, redacted in every export.
+      this.report.wire.keylog(clientRandomLine(this.hello.random, this.master));
       const km = splitKeyBlock(this.suite, keyBlock(this.master, this.hello.random, this.serverRandom, keyBlockLength(this.suite)));
       const ivC = this.version >= TLS11 ? Buffer.alloc(this.suite.blockLength) : km.clientIv;
       const ivS = this.version >= TLS11 ? Buffer.alloc(this.suite.blockLength) : km.serverIv;
@@ -489,7 +493,7 @@ export class LegacyConnection {
 
   private endWith(bytes: Buffer): void {
     if (this.socket.destroyed) return;
-    this.report.recorder.flush();
+    this.report.wire.out(bytes);
     this.socket.end(bytes, () => this.socket.destroy());
     // A peer that never reads must not keep the socket open.
     setTimeout(() => this.socket.destroy(), 2000).unref();

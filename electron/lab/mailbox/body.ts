@@ -1,0 +1,377 @@
+/**
+ * Where a message's bytes live. The store serves RFC 5322 bytes with CRLF line ends (RFC 3501
+ * §2.3.1, RFC 1939 §3): a message held in memory has them as they are; a message on disk (a
+ * range of the technician's mbox, a Maildir file, a spooled APPEND or SMTP delivery) is read on
+ * demand, in chunks of at most BODY_CHUNK_BYTES, and converted while it is read: bare LF becomes
+ * CRLF, and in an mbox a quoted ">From " line loses one ">" (mboxrd, which also undoes mboxo's
+ * quoting). The served size is computed once, when the message is indexed, by the same rules, so
+ * RFC822.SIZE, POP3 LIST and the bytes sent always agree.
+ *
+ * Files are only ever opened read-only here.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { findHeaderEnd } from './headers.js';
+
+/** Bytes read from a file at a time, and the most one chunk of served bytes holds (plus its added CRs). */
+export const BODY_CHUNK_BYTES = 64 * 1024;
+/** Ranges up to this size are read synchronously when they are streamed (a message of a few chunks). */
+export const SYNC_READ_BYTES = 256 * 1024;
+
+/**
+ * A line whose first bytes are ">...>From " is a quoted From line; only the line's first
+ * QUOTE_SCAN_BYTES bytes are looked at (so neither the indexer nor the reader holds a long line).
+ */
+export const QUOTE_SCAN_BYTES = 1024;
+
+/** How a file range becomes served bytes. */
+export type BodyTransform =
+  /** The file bytes are the served bytes (CRLF already, nothing quoted). */
+  | 'none'
+  /** Maildir and spooled files: bare LF → CRLF. */
+  | 'crlf'
+  /** mbox: bare LF → CRLF, one ">" off quoted From lines, and a last line without LF gets CRLF. */
+  | 'mbox';
+
+export interface MessageBody {
+  /** Octets served (RFC822.SIZE, POP3 sizes). */
+  readonly size: number;
+  /** The bytes, when the message is held in memory. */
+  readonly memory: Buffer | null;
+  /** Served bytes [start, end), read now (the caller bounds the range). */
+  readSync(start: number, end: number): Buffer;
+  /** Served bytes [start, end), in chunks, read synchronously one at a time (scans). */
+  chunksSync(start: number, end: number): Iterable<Buffer>;
+  /** Served bytes [start, end), in chunks, read as they are consumed (responses to a socket). */
+  chunks(start: number, end: number): AsyncIterable<Buffer>;
+}
+
+export class MemoryBody implements MessageBody {
+  constructor(readonly memory: Buffer) {}
+
+  get size(): number {
+    return this.memory.length;
+  }
+
+  readSync(start: number, end: number): Buffer {
+    return this.memory.subarray(start, end);
+  }
+
+  *chunksSync(start: number, end: number): Iterable<Buffer> {
+    for (let at = start; at < end; at += BODY_CHUNK_BYTES) yield this.memory.subarray(at, Math.min(end, at + BODY_CHUNK_BYTES));
+  }
+
+  async *chunks(start: number, end: number): AsyncIterable<Buffer> {
+    yield* this.chunksSync(start, end);
+  }
+}
+
+const GT = 0x3e;
+const FROM_SP = Buffer.from('From ');
+
+/** Is `head` (a line's first bytes, up to QUOTE_SCAN_BYTES) a quoted From line (">From ", ">>From ", …)? */
+export function isQuotedFromLine(head: Uint8Array): boolean {
+  let i = 0;
+  const n = Math.min(head.length, QUOTE_SCAN_BYTES);
+  while (i < n && head[i] === GT) i++;
+  if (i === 0 || i + FROM_SP.length > n) return false;
+  for (let k = 0; k < FROM_SP.length; k++) if (head[i + k] !== FROM_SP[k]) return false;
+  return true;
+}
+
+/**
+ * The served form of a file range, fed chunk by chunk: bare LF → CRLF and, for an mbox, the
+ * quoted From lines and the last line's terminator. Holds at most QUOTE_SCAN_BYTES of a line.
+ */
+export class ServedLines {
+  private atLineStart = true;
+  /** A line's first bytes while it is not yet known whether it is a quoted From line. */
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  private deciding = false;
+  /** Bytes of "From " matched after the ">"s of the held head. */
+  private fromMatched = 0;
+  private prevCr = false;
+
+  constructor(private readonly mbox: boolean) {}
+
+  /** The output being written by push() or end(), and how much of it is written. */
+  private ob: Buffer = Buffer.alloc(0);
+  private o = 0;
+
+  /** Convert one chunk; the result may be shorter (a line head held back) or longer (added CRs). */
+  push(chunk: Buffer): Buffer {
+    // At most one CR added per LF, plus a held-back head released: sized exactly, so a chunk of
+    // text costs its size plus its line count, not twice its size.
+    let lfs = 0;
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lfs++;
+    this.ob = Buffer.allocUnsafe(chunk.length + lfs + this.headBytes + 2);
+    this.o = 0;
+    let pos = 0;
+    while (pos < chunk.length) {
+      if (this.deciding) {
+        pos = this.decide(chunk, pos);
+        continue;
+      }
+      if (this.atLineStart && this.mbox && chunk[pos] === GT) {
+        this.deciding = true;
+        this.atLineStart = false;
+        continue;
+      }
+      const lf = chunk.indexOf(0x0a, pos);
+      const stop = lf === -1 ? chunk.length : lf;
+      if (stop > pos) {
+        this.o += chunk.copy(this.ob, this.o, pos, stop);
+        this.prevCr = chunk[stop - 1] === 0x0d;
+        this.atLineStart = false;
+      }
+      if (lf === -1) break;
+      this.newline();
+      pos = lf + 1;
+    }
+    return this.ob.subarray(0, this.o);
+  }
+
+  /** The end of the range: a line held back goes out; an mbox's last line without LF gets its CRLF. */
+  end(): Buffer {
+    this.ob = Buffer.allocUnsafe(this.headBytes + 2);
+    this.o = 0;
+    if (this.deciding) this.flushHead(false);
+    if (this.mbox && !this.atLineStart) this.newline();
+    this.atLineStart = true;
+    this.prevCr = false;
+    return this.ob.subarray(0, this.o);
+  }
+
+  /** A line's LF, with its CR unless it had one. */
+  private newline(): void {
+    if (!this.prevCr) this.ob[this.o++] = 0x0d;
+    this.ob[this.o++] = 0x0a;
+    this.prevCr = false;
+    this.atLineStart = true;
+  }
+
+  /** Collect a line head until it is known to be (or not be) a quoted From line (isQuotedFromLine's rule). */
+  private decide(chunk: Buffer, pos: number): number {
+    let i = pos;
+    let quoted: boolean | null = null;
+    while (i < chunk.length) {
+      const ch = chunk[i]!;
+      if (ch === 0x0a || this.headBytes + (i - pos) >= QUOTE_SCAN_BYTES) {
+        quoted = false;
+        break;
+      }
+      if (this.fromMatched === 0 && ch === GT) {
+        i++;
+        continue;
+      }
+      if (ch !== FROM_SP[this.fromMatched]) {
+        quoted = false;
+        break;
+      }
+      i++;
+      if (++this.fromMatched === FROM_SP.length) {
+        quoted = true;
+        break;
+      }
+    }
+    // A copy: the chunk's buffer may be reused for the next read.
+    this.head.push(Buffer.from(chunk.subarray(pos, i)));
+    this.headBytes += i - pos;
+    if (quoted !== null) this.flushHead(quoted);
+    return i;
+  }
+
+  private flushHead(quoted: boolean): void {
+    const head = Buffer.concat(this.head);
+    this.head = [];
+    this.headBytes = 0;
+    this.deciding = false;
+    this.fromMatched = 0;
+    const kept = quoted ? head.subarray(1) : head;
+    if (kept.length > 0) {
+      this.o += kept.copy(this.ob, this.o);
+      this.prevCr = kept[kept.length - 1] === 0x0d;
+    }
+  }
+}
+
+/** What measuring a file range found: its served size and whether the file bytes are already served bytes. */
+export interface RangeMeasure {
+  size: number;
+  transform: BodyTransform;
+}
+
+/**
+ * Served size of a Maildir or spooled file's bytes, measured chunk by chunk: the file size plus
+ * one CR for every LF that has none before it.
+ */
+export class CrlfMeter {
+  private bytes = 0;
+  private bareLf = 0;
+  private prevCr = false;
+
+  push(chunk: Uint8Array, start = 0, end = chunk.length): void {
+    this.bytes += end - start;
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    for (let i = buf.indexOf(0x0a, start); i !== -1 && i < end; i = buf.indexOf(0x0a, i + 1)) {
+      const cr = i > start ? buf[i - 1] === 0x0d : this.prevCr;
+      if (!cr) this.bareLf++;
+    }
+    if (end > start) this.prevCr = buf[end - 1] === 0x0d;
+  }
+
+  result(): RangeMeasure {
+    return { size: this.bytes + this.bareLf, transform: this.bareLf === 0 ? 'none' : 'crlf' };
+  }
+}
+
+/** Measure a whole file (Maildir message, spooled APPEND or delivery) synchronously, in chunks. */
+export function measureFileSync(path: string): RangeMeasure {
+  const fd = openSync(path, 'r');
+  try {
+    const meter = new CrlfMeter();
+    const buf = Buffer.allocUnsafe(BODY_CHUNK_BYTES * 4);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n <= 0) break;
+      meter.push(buf, 0, n);
+    }
+    return meter.result();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A message that is a byte range of a file on disk, converted to served bytes as it is read. */
+export class FileBody implements MessageBody {
+  readonly memory = null;
+
+  constructor(
+    readonly path: string,
+    /** The range of the file that holds the message (for an mbox, without its From line). */
+    readonly fileStart: number,
+    readonly fileEnd: number,
+    readonly size: number,
+    readonly transform: BodyTransform,
+  ) {}
+
+  readSync(start: number, end: number): Buffer {
+    const parts: Buffer[] = [];
+    for (const c of this.chunksSync(start, end)) parts.push(c);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  *chunksSync(start: number, end: number): Iterable<Buffer> {
+    const cursor = new ServedRange(this, start, end);
+    if (cursor.done) return;
+    const fd = openSync(this.path, 'r');
+    try {
+      while (!cursor.done) {
+        const { buf, pos } = cursor.nextRead();
+        const piece = cursor.take(buf.length > 0 ? readSync(fd, buf, 0, buf.length, pos) : 0, buf);
+        if (piece) yield piece;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  async *chunks(start: number, end: number): AsyncIterable<Buffer> {
+    // A small range is read at once, synchronously (page-cache reads of a few chunks cost less
+    // than asynchronous file handles); a big one asynchronously, a chunk per step.
+    if (Math.min(end, this.size) - start <= SYNC_READ_BYTES) {
+      yield* this.chunksSync(start, end);
+      return;
+    }
+    const cursor = new ServedRange(this, start, end);
+    if (cursor.done) return;
+    const fh = await open(this.path, 'r');
+    try {
+      while (!cursor.done) {
+        const { buf, pos } = cursor.nextRead();
+        const piece = cursor.take(buf.length > 0 ? (await fh.read(buf, 0, buf.length, pos)).bytesRead : 0, buf);
+        if (piece) yield piece;
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+/**
+ * Reading served bytes [start, end) of a FileBody: which file bytes to read next, and what of
+ * their conversion falls in the range. Without conversion served offsets are file offsets; with
+ * it, the range is read from the message's start (bounded: one chunk at a time).
+ */
+class ServedRange {
+  private readonly conv: ServedLines | null;
+  private pos: number;
+  private served: number;
+  private readonly end: number;
+  done: boolean;
+
+  constructor(
+    private readonly body: FileBody,
+    private readonly start: number,
+    end: number,
+  ) {
+    this.end = Math.min(end, body.size);
+    this.conv = body.transform === 'none' ? null : new ServedLines(body.transform === 'mbox');
+    this.pos = this.conv ? body.fileStart : body.fileStart + start;
+    this.served = this.conv ? 0 : start;
+    this.done = start >= this.end;
+  }
+
+  /** Where converted ranges read their file bytes: reused, since the conversion copies what it keeps. */
+  private scratch: Buffer | null = null;
+
+  /** The buffer to read into and the file position (an empty buffer: the file range is all read). */
+  nextRead(): { buf: Buffer; pos: number } {
+    // No more than the range still needs (plus what a held-back line head may take): a header read costs a few kB, not a chunk.
+    const need = this.end - this.served + (this.conv ? QUOTE_SCAN_BYTES : 0);
+    const want = Math.max(0, Math.min(BODY_CHUNK_BYTES, need, this.body.fileEnd - this.pos));
+    if (!this.conv) return { buf: Buffer.allocUnsafe(want), pos: this.pos }; // yielded as it is: a fresh buffer each time
+    if (!this.scratch || this.scratch.length < want) this.scratch = Buffer.allocUnsafe(Math.max(want, Math.min(BODY_CHUNK_BYTES, this.end - this.served + QUOTE_SCAN_BYTES)));
+    return { buf: this.scratch.subarray(0, want), pos: this.pos };
+  }
+
+  /** Take `n` bytes read into `buf`; returns the served bytes of the range among them, or null. */
+  take(n: number, buf: Buffer): Buffer | null {
+    let piece: Buffer;
+    if (buf.length > 0 && n > 0) {
+      this.pos += n;
+      piece = this.conv ? this.conv.push(buf.subarray(0, n)) : buf.subarray(0, n);
+    } else {
+      // The file range is read (or the file is shorter than indexed): what the conversion held back.
+      piece = this.conv ? this.conv.end() : Buffer.alloc(0);
+      this.done = true;
+    }
+    const from = Math.max(0, this.start - this.served);
+    const to = Math.min(piece.length, this.end - this.served);
+    this.served += piece.length;
+    if (this.served >= this.end) this.done = true;
+    return to > from ? piece.subarray(from, to) : null;
+  }
+}
+
+/** Sizes tried in turn when reading a message's root header alone. */
+const HEADER_READ_STEPS = [4 * 1024, 32 * 1024, BODY_CHUNK_BYTES * 4];
+
+/**
+ * The root header block of a message on disk (up to and including the blank line, as
+ * findHeaderEnd sees it), read alone: a few kB for a 20 MB message. Null when there is no blank
+ * line within `limit` bytes (the caller reads the message whole); the whole message when it is
+ * all header.
+ */
+export function readHeaderBlock(body: MessageBody, limit: number): Buffer | null {
+  if (body.memory) return null;
+  for (const step of [...HEADER_READ_STEPS.filter((n) => n < limit), limit]) {
+    const n = Math.min(body.size, step);
+    const buf = body.readSync(0, n);
+    const end = findHeaderEnd(buf, 0, buf.length);
+    // At the end of what was read, findHeaderEnd cannot tell "found" from "not yet": read more.
+    if (end < buf.length || n === body.size) return buf.subarray(0, end);
+  }
+  return null;
+}
