@@ -18,6 +18,7 @@ import { defaultProfilesDir } from '../../electron/lab/package-root.js';
 import { loadProfiles } from '../../electron/lab/profiles/index.js';
 import { gnutlsAvailable, runScenario } from '../../electron/lab/simulate/index.js';
 import type { StartedLab } from '../../electron/lab/lab.js';
+import { writePcapngFile } from '../../electron/lab/capture/export/index.js';
 import { dumpcapUsable, startLoopbackCapture } from '../support/loopback-capture.js';
 import { startTestLab, tempDir, testCertificates } from '../support/lab.js';
 import { runPeer } from '../support/run.js';
@@ -125,6 +126,25 @@ describe.skipIf(!canCapture)('captures made on loopback while clients talk to th
     expect(inside(events, curlConn)).toBe(inside(live, liveConn));
     const [capture, lab] = readable(diagnose(events, { network: 'trusted', profiles }), diagnose(live, { profiles }), dark);
     expect(capture).toEqual(lab);
+  });
+
+  it('with the lab\'s own key log (tls.keylog events) every TLS session decrypts, and the whole diagnosis is the live one', async () => {
+    const keyLog = live.flatMap((e) => (e.kind === 'tls.keylog' ? [e.line] : []));
+    expect(keyLog.length).toBeGreaterThan(0);
+    const { events } = await captureEvents(files.lo, { keyLog });
+    expect(undecrypted(events)).toEqual(new Set());
+    expect(summary(diagnose(events, { network: 'trusted', profiles }))).toEqual(summary(diagnose(live, { profiles })));
+  });
+
+  it('the lab\'s own pcapng export of the session (keys embedded) reads back to the same diagnosis', async () => {
+    const out = join(dir, 'export.pcapng');
+    writePcapngFile(lab.sessionDir, out, { includeSecrets: true });
+    const events: LabEvent[] = [];
+    const r = await readCapture(out, (e) => events.push(e), { profiles });
+    expect(r.embeddedKeyLogLines).toBeGreaterThan(0);
+    expect(r.stats.gapBytes).toBe(0);
+    expect(undecrypted(events)).toEqual(new Set());
+    expect(summary(diagnose(events, { network: 'trusted', profiles }))).toEqual(summary(diagnose(live, { profiles })));
   });
 
   it('the same traffic captured on "any" (Linux cooked, pcap) reads the same', async () => {
