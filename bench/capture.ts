@@ -8,7 +8,8 @@
  * size: each copy gets its own client address (10.x.y.z), its own sequence numbers and a time
  * offset, the lab's ports are mapped to the standard ones (143, 993, 587, 465, 110, 995, so
  * tshark dissects them with no decode-as), and copies run 64 at a time, interleaved as a busy
- * server's capture would be. curl's TLS keys (SSLKEYLOGFILE) are handed to both readers.
+ * server's capture would be. The TLS keys (the lab's tls.keylog events and curl's SSLKEYLOGFILE)
+ * are handed to both readers.
  *
  * Prints, side by side: wall and CPU time, MB/s and peak RSS (VmHWM from /proc/PID/status) of
  * each, and of Mailprobe's capture reader alone (events made and dropped: its memory is the
@@ -26,6 +27,7 @@ import { enhancedPacket, interfaceBlock, sectionHeader } from '../test/support/c
 import { startLoopbackCapture } from '../test/support/loopback-capture.js';
 import { startTestLab, tempDir } from '../test/support/lab.js';
 import { runPeer } from '../test/support/run.js';
+import { readEvents } from '../electron/lab/recorder/index.js';
 
 const TARGET_MB = Number(process.env.CAPTURE_BENCH_MB ?? 1024);
 /** Copies of the seed capture in flight at once. */
@@ -80,7 +82,10 @@ async function makeSeed(): Promise<{ packets: SeedPacket[]; keyLog: string; port
   });
   reader.push(readFileSync(seedFile));
   reader.end();
-  return { packets, keyLog: existsSync(keyLogFile) ? readFileSync(keyLogFile, 'latin1') : '', portMap };
+  // The lab's own secrets of every TLS connection (tls.keylog events), and curl's.
+  const labKeys = readEvents(lab.sessionDir).flatMap((e) => (e.kind === 'tls.keylog' ? [e.line] : []));
+  const curlKeys = existsSync(keyLogFile) ? readFileSync(keyLogFile, 'latin1').split('\n').filter(Boolean) : [];
+  return { packets, keyLog: [...labKeys, ...curlKeys].join('\n') + '\n', portMap };
 }
 
 /** The seed, copied and rewritten until the file reaches the target size. */
