@@ -25,7 +25,11 @@ export async function startLoopbackCapture(file: string, ports: number[], opts: 
   const child: ChildProcess = spawn('dumpcap', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dumpcap did not start: ${stderr}`)), 10_000);
+    const timer = setTimeout(() => {
+      // Never left running behind a failed start.
+      child.kill('SIGTERM');
+      reject(new Error(`dumpcap did not start: ${stderr}`));
+    }, 10_000);
     child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
       // "Capturing on 'Loopback: lo'": the filter is compiled and the socket is open.
