@@ -313,6 +313,27 @@ export interface SmtpMessageEvent extends EventBase {
 }
 
 /**
+ * The lab changed the POP3 maildrop between two of the phone's checks, on request
+ * (`--pop3-change-mailbox`): before the login of connection `conn` it deleted and/or added one
+ * INBOX message, so that a phone trusting message numbers from its previous session is caught
+ * (RFC 1939 §7: numbers are valid for one session only). `before` and `after` are the maildrop's
+ * unique-ids (UIDL) in message-number order, the first POP3_CHANGE_LISTED of them.
+ */
+export interface Pop3MaildropChangedEvent extends EventBase {
+  kind: 'pop3.changed';
+  conn: string;
+  /** What was done: "delete", "add" or both. */
+  change: Pop3MailboxChange;
+  removed?: { uidl: string; messageId: string | null };
+  added?: { uidl: string; messageId: string };
+  before: string[];
+  after: string[];
+}
+
+/** `--pop3-change-mailbox`: what the lab does to the maildrop before each next POP3 check. */
+export type Pop3MailboxChange = 'off' | 'delete' | 'add' | 'both';
+
+/**
  * Progress while the lab indexes the technician's mailbox (`--mailbox`): bytes of the mbox file
  * (or of the Maildir's files) read so far, messages found; the last one has `done: true` and
  * comes just before the lab starts serving. At most a few per second.
@@ -388,6 +409,7 @@ export type LabEvent =
   | InputRejectedEvent
   | LabErrorEvent
   | SmtpMessageEvent
+  | Pop3MaildropChangedEvent
   | MailboxIndexingEvent
   | NoteEvent
   | CaptureGapEvent;
@@ -744,6 +766,8 @@ export interface LabStartRequest {
   demo?: boolean;
   /** 'auto': vary the server's behaviour from one connection of the phone to the next. */
   variants?: 'off' | 'auto';
+  /** Change the POP3 maildrop between the phone's checks (delete and/or add a message). */
+  pop3MailboxChange?: Pop3MailboxChange;
 }
 
 /** One test of the plan the wizard proposes (Configure step). */

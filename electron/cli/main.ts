@@ -16,6 +16,7 @@ const USAGE = `usage:
                      [--smtp-auth-equals-line] [--smtp-max-size BYTES] [--smtp-bare-lf reject|accept]
                      [--smtp-mail-from strict|lenient]
                      [--pop3-port N] [--pop3s-port N] [--pop3-mechanisms LIST] [--pop3-no-apop] [--pop3-tls-only]
+                     [--pop3-change-mailbox off|delete|add|both]
                      [--variants off|auto] [--network trusted|untrusted] [--json] [--ui] [--ui-port N]
   mailprobe cert     --out DIR --host NAME_OR_IP... [--profile legacy|modern] [--new-ca] [--data-dir DIR]
                      (writes the lab CA and BOTH server certificates, SHA-256 and SHA-1; the lab

@@ -3,7 +3,7 @@
  * (electron/lab/lab.ts) and its adapters (the CLI's `lab` command, Electron main, the
  * browser-mode control server, tests).
  */
-import type { ListenerAddress, ListenerName, NetworkTrust } from '../api.js';
+import type { ListenerAddress, ListenerName, NetworkTrust, Pop3MailboxChange } from '../api.js';
 import type { SessionRecorder } from './recorder/recorder.js';
 import type { TlsEngineChoice } from './tls/types.js';
 import type { SaslMechanismName } from './sasl/types.js';
@@ -57,6 +57,8 @@ export interface LabOptions {
   pop3Apop: boolean;
   /** USER/PASS and plaintext SASL over POP3 without TLS. */
   pop3PlaintextWithoutTls: boolean;
+  /** Delete and/or add an INBOX message before each next POP3 check (`--pop3-change-mailbox`). */
+  pop3MailboxChange: Pop3MailboxChange;
   /** Device profile id from resources/profiles, if the technician picked one. */
   profile?: string;
   /** `auto`: vary the server's behaviour from one connection of a phone to the next (variants.ts). */

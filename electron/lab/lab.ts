@@ -168,6 +168,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     pop3Mechanisms: given.pop3Mechanisms ?? mechanisms,
     pop3Apop: given.pop3Apop ?? DEFAULT_POP3_BEHAVIOUR.apop,
     pop3PlaintextWithoutTls: given.pop3PlaintextWithoutTls ?? DEFAULT_POP3_BEHAVIOUR.plaintextWithoutTls,
+    pop3MailboxChange: given.pop3MailboxChange ?? DEFAULT_POP3_BEHAVIOUR.mailboxChange,
     profile: given.profile,
     variants: given.variants ?? 'off',
   };
@@ -244,6 +245,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
       mechanisms: options.pop3Mechanisms,
       apop: options.pop3Apop,
       plaintextWithoutTls: options.pop3PlaintextWithoutTls,
+      mailboxChange: options.pop3MailboxChange,
     },
     () => `c${++connCounter}`,
   );
@@ -321,7 +323,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
       bareLf: options.smtpBareLf,
       mailFrom: options.smtpMailFrom,
     },
-    pop3: { mechanisms: options.pop3Mechanisms, apop: options.pop3Apop, plaintextWithoutTls: options.pop3PlaintextWithoutTls },
+    pop3: { mechanisms: options.pop3Mechanisms, apop: options.pop3Apop, plaintextWithoutTls: options.pop3PlaintextWithoutTls, mailboxChange: options.pop3MailboxChange },
     bind: options.bind,
     address: lan.address,
   };

@@ -106,6 +106,21 @@ describe('the phone set to POP3', () => {
     expect(screen.getByText('The phone downloads every message again on every check (POP3 without UIDL)')).toBeTruthy();
   });
 
+  it('the Network step offers the mailbox change between checks for a POP3 phone only, and starts the lab with it', async () => {
+    const api = new FakeApi();
+    const store = new SessionStore((fn) => fn());
+    render(<App api={api} store={store} initial={{ step: 1, profileId: 'nokia-6233', mailbox: 'pop3' }} />);
+    const change = await screen.findByRole('checkbox', { name: /Change the mailbox between the phone’s checks|Change the mailbox between the phone's checks/ });
+    await screen.findByRole('radio', { name: /192\.168\.1\.20/ });
+    fireEvent.click(change);
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Start the lab' })));
+    expect(api.calls.find((c) => c.method === 'lab.start')?.params).toMatchObject({ pop3MailboxChange: 'both' });
+    cleanup();
+    render(<App api={new FakeApi()} store={new SessionStore((fn) => fn())} initial={{ step: 1, profileId: 'nokia-6233', mailbox: 'imap' }} />);
+    await screen.findByRole('checkbox', { name: /Vary the server/ });
+    expect(screen.queryByRole('checkbox', { name: /Change the mailbox/ })).toBeNull();
+  });
+
   it('the Network step lists the POP3 listeners', async () => {
     await setup(1);
     const summary = screen.getByTestId('lab-summary');

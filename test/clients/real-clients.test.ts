@@ -15,23 +15,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../electron/api.js';
 import { ensureLabCertificates } from '../../electron/lab/certs/index.js';
-import { seedMessages } from '../../electron/lab/mailbox/index.js';
 import { REAL_CLIENTS, type ClientDriver, type Security, type Trust } from '../support/clients/index.js';
 import { LAB_USER, makeLabCertificates, runAgainstLab, type LabRun } from '../support/clients/lab-run.js';
-import { messageIds } from '../support/clients/store.js';
+import { messageIds, seedKey, seededInboxKeys } from '../support/clients/store.js';
 import { tempDir } from '../support/lab.js';
 
 /** Per client run; the slowest (offlineimap, mutt under script) take about 2 s. */
 const CLIENT_TIMEOUT_MS = 20_000;
 
 /** The seeded INBOX, as `seed-NNN` (the stable part of each Message-ID). */
-const SEEDED_INBOX = seedMessages({ user: LAB_USER })
-  .filter((m) => m.mailbox === 'INBOX')
-  .map((m) => seedKey(/^message-id:\s*(\S+)/im.exec(m.raw.toString('latin1'))?.[1]));
-
-function seedKey(messageId: string | undefined): string | undefined {
-  return /^<(seed-\d+)\./.exec(messageId ?? '')?.[1];
-}
+const SEEDED_INBOX = seededInboxKeys(LAB_USER);
 
 const ATTEMPT_SECURITY: Record<Security, 'none' | 'starttls' | 'tls'> = { plain: 'none', starttls: 'starttls', imaps: 'tls' };
 

@@ -23,6 +23,25 @@ describe('Engine with POP3', () => {
     expect(hint).toMatch(/TCP ports 1143, 1993, 1110, 1995 and 8080/);
   });
 
+  it('lab.start with pop3MailboxChange: the Windows Mobile phone is caught after the change; an unknown value means off', async () => {
+    const deps = await loadEngineDeps();
+    const engine = new Engine({ mode: 'browser', dataDir: tmp(), deps, demoPauseMs: 50 });
+    const msgs: ApiStreamMessage[] = [];
+    engine.subscribe((m) => msgs.push(m));
+    try {
+      await engine.call('lab.start', { address: '127.0.0.1', demo: true, pop3MailboxChange: 'delete' });
+      expect(await engine.call('demo.run', { scenario: 'winmobile-pop3-stale-number' })).toEqual({ started: true });
+      const latest = () => msgs.filter((m): m is { type: 'diagnosis'; diagnosis: Diagnosis } => m.type === 'diagnosis').at(-1)?.diagnosis;
+      await expect.poll(() => latest()?.findings.find((f) => f.id === 'pop3-stale-message-number')?.data?.afterChange, { timeout: 15_000 }).toBe(true);
+      await engine.call('lab.start', { address: '127.0.0.1', demo: true, pop3MailboxChange: 'sometimes' as never });
+      const starts = () =>
+        msgs.flatMap((m) => (m.type === 'events' ? m.events : [])).flatMap((e) => (e.kind === 'lab.start' ? [(e.settings as { pop3?: { mailboxChange?: string } } | undefined)?.pop3?.mailboxChange] : []));
+      await expect.poll(starts, { timeout: 5000 }).toEqual(['delete', 'off']);
+    } finally {
+      await engine.close();
+    }
+  }, 40_000);
+
   it('demo mode starts the POP3 listeners and plays the Series 40 on the POP3 port', async () => {
     const deps = await loadEngineDeps();
     const engine = new Engine({ mode: 'browser', dataDir: tmp(), deps, demoPauseMs: 50 });

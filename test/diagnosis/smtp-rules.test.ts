@@ -265,3 +265,18 @@ describe('SMTP attempts and TLS', () => {
     expect(a.steps.find((s) => s.step === 'tls')).toMatchObject({ result: 'fail', note: 'no-shared-cipher (handshake_failure)' });
   });
 });
+
+describe('protocol-violation names the protocol the phone broke', () => {
+  it('an HTTP request on the submission port is "not valid SMTP", on POP3 "not valid POP3"', () => {
+    for (const [proto, port, word] of [['smtp', 587, 'SMTP'], ['pop3', 110, 'POP3'], ['imap', 143, 'IMAP']] as const) {
+      const d = diagnose(session([
+        { kind: 'lab.start', version: 't', listeners: {}, account: { user: 'phone', password: PASSWORD }, settings: {} },
+        { kind: 'conn.open', conn: 'c1', proto, remote: '127.0.0.1:5000', local: `127.0.0.1:${port}`, port },
+        { kind: 'c2s', conn: 'c1', text: 'GET / HTTP/1.1\r\n' },
+        { kind: 'input.rejected', conn: 'c1', what: `http-on-${proto}-port`, detail: `an HTTP request arrived on the ${word} port`, sample: 'GET / HTTP/1.1' },
+        { kind: 'conn.close', conn: 'c1', by: 'server', bytesIn: 16, bytesOut: 0 },
+      ] as EventInput[]));
+      expect(d.findings.find((f) => f.id === 'protocol-violation')!.title, proto).toBe(`The phone sent something that is not valid ${word}`);
+    }
+  });
+});

@@ -2,7 +2,8 @@
  * A phone set to POP3, in Debian's Chromium against browser mode: the technician picks the
  * Nokia 6233 and its "Mailbox type: POP3"; Configure gives the lab's POP3 port; the simulated
  * Series 40 (USER/PASS, no UIDL) appears live and Results shows its POP3 attempt and the
- * "downloads every message again" finding. Screenshots: test-artifacts/ui/pop3-*.png.
+ * "downloads every message again" finding, and the answer card gives the POP3 settings in the
+ * phone's POP3 words. Screenshots: test-artifacts/ui/pop3-*.png.
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -60,6 +61,25 @@ describe('a POP3 phone in the wizard (Chromium)', () => {
     expect(await matrix.locator('tbody tr').first().textContent()).toMatch(/✓ PASS/);
     await expect.poll(async () => page.locator('.findings').textContent()).toMatch(/downloads every message again on every check \(POP3 without UIDL\)/);
     await page.screenshot({ path: join(SHOTS, 'pop3-results.png'), fullPage: true });
+
+    // The answer card speaks POP3: the mailbox type, POP3's port, its login setting, leave on server.
+    const receiving = page.getByTestId('resolution-receiving');
+    await expect.poll(async () => receiving.textContent(), { timeout: 10_000 }).toMatch(/Receiving mail: works/);
+    const rows = Object.fromEntries(
+      await receiving
+        .getByTestId('working-config')
+        .first()
+        .locator('tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => [tr.querySelector('th')!.firstChild!.textContent!.trim(), tr.querySelector('td')!.textContent!.trim()])),
+    ) as Record<string, string>;
+    expect(rows).toMatchObject({ 'Mailbox type': 'POP3', 'Security (ports)': 'Off', 'Incoming port': '110', 'Secure login (APOP)': 'Off' });
+    expect(rows['Leave messages on server']).toMatch(/^Yes/);
+    // Not the IMAP labels and values: no "Secure login" of IMAP, no 143 or 993.
+    expect(Object.keys(rows)).not.toContain('Secure login');
+    expect(Object.values(rows).join(' ')).not.toMatch(/\b(143|993)\b/);
+    expect(await receiving.locator('.working-title').first().textContent()).toMatch(/POP3 · .*without TLS/);
+    await receiving.scrollIntoViewIfNeeded();
+    await receiving.screenshot({ path: join(SHOTS, 'pop3-resolution.png') });
     expect(consoleErrors).toEqual([]);
   }, 60_000);
 });

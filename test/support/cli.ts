@@ -2,6 +2,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 import { runPeer, type RunResult } from './run.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -30,10 +31,19 @@ export function spawnLab(args: string[], timeoutMs = 15_000): Promise<LabProcess
   let err = '';
   const lines: string[] = [];
   const watchers = new Set<() => void>();
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let running = true;
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => ((running = false), resolve(code))));
+  // A test that fails before it stops its lab must not leave the lab running (and its ports
+  // bound) for the rest of the run.
+  onTestFinished(() => {
+    if (running) child.kill('SIGKILL');
+  });
   return new Promise((resolve, reject) => {
     let ready: ReadyInfo | null = null;
-    const t = setTimeout(() => reject(new Error(`no ready line; stderr: ${err}`)), timeoutMs);
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no ready line; stderr: ${err}`));
+    }, timeoutMs);
     child.stderr.on('data', (d) => (err += d));
     child.stdout.on('data', (d) => {
       out += d;

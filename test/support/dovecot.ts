@@ -129,6 +129,10 @@ ${pop3Port ? `service pop3-login {
 service pop3 {
   process_limit = ${limit}
 }
+# Many sessions of one user from one address at once (bench:pop3 runs 50); Dovecot's default is 10.
+protocol pop3 {
+  mail_max_userip_connections = ${limit}
+}
 pop3_uidl_format = %08Xu%08Xv
 ` : ''}
 service anvil {

@@ -23,6 +23,7 @@ const FLAGS = {
   'pop3-mechanisms': { type: 'string' },
   'pop3-no-apop': { type: 'boolean' },
   'pop3-tls-only': { type: 'boolean' },
+  'pop3-change-mailbox': { type: 'string' },
   'http-port': { type: 'string' },
   'data-dir': { type: 'string' },
   mailbox: { type: 'string' },
@@ -68,7 +69,7 @@ function parseSize(value: string | undefined): number | undefined {
 }
 
 /** The flags as LabOptions. */
-function labOptionsFromArgv(argv: string[]): { options: Partial<LabOptions>; json: boolean; ui: boolean; uiPort?: number; notes: string[] } {
+export function labOptionsFromArgv(argv: string[]): { options: Partial<LabOptions>; json: boolean; ui: boolean; uiPort?: number; notes: string[] } {
   const { values, positionals } = parseFlags(argv, FLAGS, true);
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const notes: string[] = [];
@@ -105,6 +106,7 @@ function labOptionsFromArgv(argv: string[]): { options: Partial<LabOptions>; jso
     pop3Mechanisms: parseMechanisms(values['pop3-mechanisms'], 'pop3-mechanisms'),
     pop3Apop: values['pop3-no-apop'] ? false : undefined,
     pop3PlaintextWithoutTls: values['pop3-tls-only'] ? false : undefined,
+    pop3MailboxChange: values['pop3-change-mailbox'] === undefined ? undefined : oneOf('pop3-change-mailbox', values['pop3-change-mailbox'], ['off', 'delete', 'add', 'both'] as const, 'off'),
     smtpMailFrom: values['smtp-mail-from'] === undefined ? undefined : oneOf('smtp-mail-from', values['smtp-mail-from'], ['strict', 'lenient'] as const, 'lenient'),
     network: values.network === undefined ? undefined : oneOf('network', values.network, NETWORK_TRUST, 'trusted'),
   };

@@ -20,6 +20,7 @@ import type {
   LabEvent,
   LabStartRequest,
   LabStatus,
+  Pop3MailboxChange,
   SessionSummary,
   TestPlanItem,
   UiMode,
@@ -32,6 +33,8 @@ import type { EngineDeps, IncrementalDiagnosisLike } from './deps.js';
 import { firewallHint, listNetworkInterfaces } from './net.js';
 import { loadProfiles } from '../profiles/index.js';
 import { defaultProfilesDir, packageVersion } from '../package-root.js';
+
+const POP3_MAILBOX_CHANGES: readonly Pop3MailboxChange[] = ['off', 'delete', 'add', 'both'];
 
 /** Events are forwarded to the UI in batches at most this often. */
 export const STREAM_BATCH_MS = 50;
@@ -481,6 +484,7 @@ export class Engine {
       dataDir: this.dataDir,
       profile: req.profile,
       variants: req.variants === 'auto' ? 'auto' : 'off',
+      pop3MailboxChange: POP3_MAILBOX_CHANGES.includes(req.pop3MailboxChange as Pop3MailboxChange) ? req.pop3MailboxChange : 'off',
     };
     if (req.demo) Object.assign(options, PORT_SETS.any);
     let lab: RunningLab;

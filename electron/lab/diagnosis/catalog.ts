@@ -115,7 +115,7 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
     recommendation: 'Look at the server response just before the pause: that is what confused the phone.',
   }),
   'protocol-violation': (d) => ({
-    title: 'The phone sent something that is not valid IMAP',
+    title: `The phone sent something that is not valid ${Array.isArray(d.protocols) && d.protocols.length > 0 ? d.protocols.map(String).join(' or ') : 'IMAP'}`,
     explanation: `Offending data: ${samples(d.samples)}.`,
     recommendation: 'Report these bytes with the phone\'s model and firmware to the vendor; check the port and security settings on the phone.',
   }),
@@ -156,14 +156,20 @@ const TEXTS: Record<FindingId, (d: D) => FindingText> = {
       : 'Turn on "SMTP authorisation" (outgoing server login) on the phone. If it never logs in, the server must also send the old "AUTH=" line (Postfix: broken_sasl_auth_clients = yes).',
   }),
   'pop3-no-uidl': (d) => ({
-    title: 'The phone downloads every message again on every check (POP3 without UIDL)',
-    explanation: `The phone never asked for the messages' unique ids (UIDL) and downloaded all ${String(d.messages ?? '')} messages (${kb(Number(d.bytes ?? 0))} in ${String(d.checks ?? 1)} check${Number(d.checks ?? 1) === 1 ? '' : 's'}). It cannot tell new mail from mail it already has.`,
+    title: Number(d.checks ?? 1) > 1 ? 'The phone downloads every message again on every check (POP3 without UIDL)' : 'The phone downloaded every message without asking for their unique ids (POP3 without UIDL)',
+    explanation: `The phone never asked for the messages' unique ids (UIDL) and downloaded all ${String(d.messages ?? '')} messages (${kb(Number(d.bytes ?? 0))} in ${String(d.checks ?? 1)} check${Number(d.checks ?? 1) === 1 ? '' : 's'}). It cannot tell new mail from mail it already has${Number(d.checks ?? 1) > 1 ? '' : ': if it does this on every check, it downloads everything again each time'}.`,
     recommendation: 'Set the phone to retrieve headers only, or to leave messages on the server and download new ones only; or use IMAP instead of POP3.',
   }),
   'pop3-stale-message-number': (d) => ({
     title: 'The phone used message numbers it did not ask for in this session',
-    explanation: `The phone sent ${list(d.commands)} before asking which messages there are (STAT, LIST or UIDL)${times(d.count)}. POP3 message numbers are valid for one session only: if the mailbox changed since the last check, the phone reads or deletes the wrong message.`,
-    recommendation: 'Do not delete messages from another device between checks, or use IMAP. This is known from Windows Mobile Pocket Inbox (January 2006).',
+    explanation: d.afterChange
+      ? `The lab changed the mailbox between two checks (a message deleted or added, as another device or the provider would), and the phone then sent ${list(d.commands)}${times(d.count)} by the numbers it remembered from the previous check, without asking for the messages' unique ids (UIDL). POP3 message numbers are valid for one session only: those numbers now name other messages, so the phone reads or deletes the wrong message.`
+      : d.numberingChanged
+        ? `The phone sent ${list(d.commands)} before asking which messages there are (STAT, LIST or UIDL)${times(d.count)}, although messages were deleted since its last check. POP3 message numbers are valid for one session only: those numbers may now name other messages, so the phone reads or deletes the wrong message.`
+        : `The phone sent ${list(d.commands)} before asking which messages there are (STAT, LIST or UIDL)${times(d.count)}, using numbers from its last check. Nothing changed in the mailbox since, so no harm was done; but POP3 message numbers are valid for one session only, and once a message is deleted elsewhere the phone would read or delete the wrong one.`,
+    recommendation: d.afterChange || d.numberingChanged
+      ? 'Do not delete messages from another device between checks, or use IMAP. This is known from Windows Mobile Pocket Inbox (January 2006).'
+      : 'To see whether it matters for this phone, run the lab with the mailbox change between checks (--pop3-change-mailbox, or the switch on the Network step) and check again. This is known from Windows Mobile Pocket Inbox (January 2006).',
   }),
   'pop3-delete-without-quit': (d) => ({
     title: 'The phone deleted messages but hung up without QUIT, so nothing was deleted',

@@ -56,9 +56,15 @@ export function closedAfterModernHandshake(conn: ConnState): boolean {
 }
 
 /** …and nothing else explains the close: no fatal TLS error after the handshake (a bad record is
- * protocol-violation's, not a certificate check). */
+ * protocol-violation's, not a certificate check). Leaving TLS for clear text without a byte
+ * inside it is a client giving up on the certificate, not a bad record. */
 export function refusedAfterHandshake(conn: ConnState): boolean {
   return closedAfterModernHandshake(conn) && !conn.tlsErrorAfterHandshake;
+}
+
+/** A modern client that completed the handshake, sent nothing inside TLS and then spoke in clear: it refused the certificate. */
+export function leftTlsForClearText(conn: ConnState | undefined): boolean {
+  return conn !== undefined && conn.clearTextAfterHandshake && offeredModernTls(conn);
 }
 
 function suspects(conn: ConnState | undefined, alert: string | undefined, certificate: string | undefined, names: string[] | undefined, how: CertificateRefusal['how']): { refused: RefusedProperty[]; askedFor?: string } {

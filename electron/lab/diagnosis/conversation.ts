@@ -78,6 +78,12 @@ export class ConnState {
   tlsCertificate?: { certificate?: string; names?: string[] };
   /** A tls.failed with afterHandshake: the session broke on a fatal TLS error. */
   tlsErrorAfterHandshake = false;
+  /**
+   * The first bytes after the handshake were not a TLS record (the lab answered protocol_version)
+   * and nothing had come inside TLS: the client left TLS and spoke in clear (mutt says QUIT in
+   * clear after a person rejected the certificate on POP3 STLS).
+   */
+  clearTextAfterHandshake = false;
   greeted = false;
   capabilities = new Set<string>();
   authenticated = false;

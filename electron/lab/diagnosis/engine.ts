@@ -182,7 +182,8 @@ export class IncrementalDiagnosis {
         break;
       case 'tls.failed':
         if (!conn) conn = this.connFor(ev.conn);
-        if (ev.afterHandshake) conn.tlsErrorAfterHandshake = true;
+        if (ev.afterHandshake && ev.reason === 'protocol-version' && conn.tlsClientBytes === 0) conn.clearTextAfterHandshake = true;
+        else if (ev.afterHandshake) conn.tlsErrorAfterHandshake = true;
         break;
       case 'input.rejected':
         // A refused renegotiation is the client speaking TLS after the handshake, not a

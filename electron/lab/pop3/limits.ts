@@ -19,5 +19,14 @@ export const AUTH_TIMEOUT_MS = 60 * 1000;
 /** RFC 1939 §3: the inactivity autologout timer must be at least 10 minutes. */
 export const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 
+/**
+ * Mailbox changes between sessions (`--pop3-change-mailbox`) in one lab run: enough for a
+ * phone's checks during a visit, and a deleting change cannot empty a customer-sized mailbox.
+ */
+export const MAX_MAILBOX_CHANGES = 20;
+
+/** Unique-ids listed in a `pop3.changed` event (the numbers a phone can remember). */
+export const POP3_CHANGE_LISTED = 1000;
+
 /** Consecutive -ERR answers before the lab ends the conversation (as Dovecot's pop3 does). */
 export const MAX_BAD_COMMANDS = 20;

@@ -51,7 +51,11 @@ export class Maildrop {
    * (`%08Xu%08Xv`).
    */
   uidl(m: StoredMessage): string {
-    return `${m.uid.toString(16).padStart(8, '0')}${this.uidValidity.toString(16).padStart(8, '0')}`;
+    return Maildrop.uidlOf(m, this.uidValidity);
+  }
+
+  static uidlOf(m: StoredMessage, uidValidity: number): string {
+    return `${m.uid.toString(16).padStart(8, '0')}${uidValidity.toString(16).padStart(8, '0')}`;
   }
 
   mark(n: number): void {

@@ -14,7 +14,7 @@ import { POP3_COMMANDS } from './commands/index.js';
 import type { Pop3State } from './commands/types.js';
 import { Pop3Error } from './errors.js';
 import { Maildrop } from './maildrop.js';
-import type { Pop3ServerOptions } from './options.js';
+import type { Pop3SessionOptions } from './options.js';
 import { errLine, multiline, multilineChunks, okLine } from './reply.js';
 import type { StoredMessage } from '../mailbox/types.js';
 
@@ -45,7 +45,7 @@ export class Pop3Session extends LabConnection {
     id: string,
     socket: Socket,
     listener: ListenerName,
-    private readonly opts: Pop3ServerOptions,
+    private readonly opts: Pop3SessionOptions,
     release: (session: LabConnection) => void,
   ) {
     super(id, socket, listener, { recorder: opts.recorder, tlsAcceptor: opts.tlsAcceptor, maxEventPayloadBytes: opts.limits.maxEventPayloadBytes, release }, POP3_WORDS);
@@ -54,7 +54,7 @@ export class Pop3Session extends LabConnection {
     this.armTimer(opts.limits.authTimeoutMs, 'authentication not completed in time', false);
   }
 
-  get options(): Pop3ServerOptions {
+  get options(): Pop3SessionOptions {
     return this.opts;
   }
 
@@ -91,6 +91,7 @@ export class Pop3Session extends LabConnection {
   protected closed(): void {
     // A connection that ends without QUIT never reaches UPDATE: no DELE is applied (RFC 1939 §6).
     this.maildrop = null;
+    this.opts.changer.sessionEnded(this.state === 'transaction');
   }
 
   private newFramer(): LineFramer {
@@ -198,9 +199,9 @@ export class Pop3Session extends LabConnection {
     return this.tls || this.opts.plaintextWithoutTls;
   }
 
-  /** RFC 2449 CAPA, in the order Dovecot lists them. */
+  /** RFC 2449 CAPA, in the order Dovecot 2.3 lists them (CAPA itself first, as Dovecot does). */
   capabilities(): string[] {
-    const caps = ['TOP', 'UIDL', 'RESP-CODES', 'PIPELINING', 'AUTH-RESP-CODE'];
+    const caps = ['CAPA', 'TOP', 'UIDL', 'RESP-CODES', 'PIPELINING', 'AUTH-RESP-CODE'];
     if (this.state === 'authorization') {
       if (this.plaintextAllowed()) caps.push('USER');
       const mechs = this.opts.mechanisms.filter((m) => this.plaintextAllowed() || (m !== 'PLAIN' && m !== 'LOGIN'));
@@ -223,6 +224,7 @@ export class Pop3Session extends LabConnection {
 
   /** The login succeeded: the maildrop as it is now, numbered for the session (RFC 1939 §4). */
   loggedIn(_user: string): void {
+    this.opts.changer.beforeLogin(this.id);
     this.maildrop = new Maildrop(this.opts.store);
     this.state = 'transaction';
     const n = this.maildrop.numbers().length;

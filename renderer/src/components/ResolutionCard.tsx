@@ -10,7 +10,7 @@ const DIRECTION = { receiving: 'Receiving mail', sending: 'Sending mail' } as co
 
 function describe(c: TriedConfiguration): string {
   const mech = c.phoneMechanism === 'AUTO' ? `Automatic (${mechanismLabel(c.mechanism ?? undefined)})` : c.mechanism ? mechanismLabel(c.mechanism) : 'no login reached';
-  const sec = c.security === 'none' ? 'without TLS' : c.security === 'starttls' ? `STARTTLS on port ${c.port}` : `SSL on port ${c.port}`;
+  const sec = c.security === 'none' ? 'without TLS' : c.security === 'starttls' ? `${c.proto === 'pop3' ? 'STLS' : 'STARTTLS'} on port ${c.port}` : `SSL on port ${c.port}`;
   return `${c.proto.toUpperCase()} · ${mech} · ${sec}`;
 }
 

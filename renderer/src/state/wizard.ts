@@ -18,6 +18,8 @@ export interface WizardState {
   scenario?: string;
   /** Let the lab vary its behaviour between the phone's connections (server variants). */
   variants?: boolean;
+  /** POP3: let the lab delete one message and add one before each next check (catches remembered message numbers). */
+  pop3MailboxChange?: boolean;
 }
 
 export const INITIAL: WizardState = { step: 0, demo: false, ports: 'standard', certSkipped: false };

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { indexingText, type LabStatus, type NetworkInterfaceInfo } from '../../../electron/api';
+import { chosenProtocol } from '../state/plan';
 import type { SessionStore } from '../state/store';
 import type { StepProps } from '../state/wizard';
 
@@ -53,7 +54,8 @@ export function LabSummary({ status, indexing }: { status: LabStatus; indexing?:
   );
 }
 
-export function NetworkStep({ api, store, wizard, update, run, info }: StepProps) {
+export function NetworkStep({ api, store, wizard, update, run, info, profile }: StepProps) {
+  const pop3 = chosenProtocol(profile, wizard.mailbox) === 'pop3';
   const [ifaces, setIfaces] = useState<NetworkInterfaceInfo[]>([]);
   const [busy, setBusy] = useState(false);
   const status = store.status;
@@ -73,7 +75,7 @@ export function NetworkStep({ api, store, wizard, update, run, info }: StepProps
     if (!wizard.address) return;
     setBusy(true);
     await run(
-      api.call('lab.start', { address: wizard.address, ports: wizard.ports, demo: wizard.demo, profile: wizard.profileId === 'auto' ? undefined : wizard.profileId, variants: wizard.variants ? 'auto' : 'off' }),
+      api.call('lab.start', { address: wizard.address, ports: wizard.ports, demo: wizard.demo, profile: wizard.profileId === 'auto' ? undefined : wizard.profileId, variants: wizard.variants ? 'auto' : 'off', pop3MailboxChange: pop3 && wizard.pop3MailboxChange ? 'both' : 'off' }),
     );
     setBusy(false);
   };
@@ -118,6 +120,12 @@ export function NetworkStep({ api, store, wizard, update, run, info }: StepProps
           <input type="checkbox" checked={!!wizard.variants} onChange={(e) => update({ variants: e.target.checked })} />
           <span>Vary the server between the phone's checks (finds what works without retyping)</span>
         </label>
+        {pop3 ? (
+          <label className="check">
+            <input type="checkbox" checked={!!wizard.pop3MailboxChange} onChange={(e) => update({ pop3MailboxChange: e.target.checked })} />
+            <span>Change the mailbox between the phone's checks (POP3: one message deleted, one added; catches a phone that remembers message numbers)</span>
+          </label>
+        ) : null}
         {running && status.address === wizard.address ? (
           <>
             <button type="button" disabled={busy} onClick={start}>

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { networkTimeoutSeconds, runTool, writeConfig } from './exec.js';
 import { DEBIAN_PYTHON } from './python.js';
 import { maildirMessages } from './store.js';
-import type { ClientDriver, ClientRunOptions } from './types.js';
+import type { ClientDriver, ClientRunOptions, ClientRunResult } from './types.js';
 
 const NOBODY = { uid: 65534, gid: 65534 };
 
@@ -55,7 +55,12 @@ password = ${o.password}
 mailboxes = ("INBOX",)
 timeout = ${networkTimeoutSeconds(o.timeoutMs)}
 ${verify}
-[destination]
+${deliverEverythingKeep(maildir)}`;
+}
+
+/** getmail's delivery: into the Maildir, every message (`read_all`), nothing deleted on the server. */
+export function deliverEverythingKeep(maildir: string): string {
+  return `[destination]
 type = Maildir
 path = ${maildir}/
 
@@ -73,21 +78,30 @@ export const getmail: ClientDriver = {
   trusts: { imaps: ['lab-ca', 'none', 'foreign-ca'] },
   cannot: ['no STARTTLS (its IMAP retrievers are plaintext or implicit TLS)'],
   async run(o) {
-    const maildir = join(o.workDir, 'mail');
-    for (const d of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, d), { recursive: true });
-    mkdirSync(join(o.workDir, 'state'));
-    // The lab's certs directory is private to its owner: hand getmail a copy of the CA.
-    const caFile = join(o.workDir, 'ca.pem');
-    copyFileSync(o.caFile, caFile);
-    const rc = writeConfig(join(o.workDir, 'getmailrc'), rcFile(o, maildir, caFile));
-    const getmail = [DEBIAN_PYTHON, '-c', REAP_BY_WAITPID, GETMAIL, `--rcfile=${rc}`, `--getmaildir=${join(o.workDir, 'state')}`];
-    const asRoot = process.getuid?.() === 0;
-    if (asRoot) {
-      chmodSync(o.workDir, 0o755);
-      chownTree(o.workDir);
-    }
-    const [cmd, ...args] = asRoot ? ['setpriv', `--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups', ...getmail] : getmail;
-    const r = await runTool(cmd, args, { env: { HOME: o.workDir }, timeoutMs: o.timeoutMs });
-    return { ...r, messages: maildirMessages(maildir) };
+    return runGetmail(o, (maildir, caFile) => rcFile(o, maildir, caFile));
   },
 };
+
+/**
+ * Run Debian's getmail with the rc file `rc(maildir, caFile)` gives, delivering into a Maildir in
+ * `o.workDir`, as nobody when the test runs as root; the messages it delivered. Shared by the
+ * IMAP and POP3 retrievers.
+ */
+export async function runGetmail(o: Pick<ClientRunOptions, 'workDir' | 'caFile' | 'timeoutMs'>, rc: (maildir: string, caFile: string) => string): Promise<ClientRunResult> {
+  const maildir = join(o.workDir, 'mail');
+  for (const d of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, d), { recursive: true });
+  mkdirSync(join(o.workDir, 'state'), { recursive: true });
+  // The lab's certs directory is private to its owner: hand getmail a copy of the CA.
+  const caFile = join(o.workDir, 'ca.pem');
+  copyFileSync(o.caFile, caFile);
+  const rcPath = writeConfig(join(o.workDir, 'getmailrc'), rc(maildir, caFile));
+  const getmail = [DEBIAN_PYTHON, '-c', REAP_BY_WAITPID, GETMAIL, `--rcfile=${rcPath}`, `--getmaildir=${join(o.workDir, 'state')}`];
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    chmodSync(o.workDir, 0o755);
+    chownTree(o.workDir);
+  }
+  const [cmd, ...args] = asRoot ? ['setpriv', `--reuid=${NOBODY.uid}`, `--regid=${NOBODY.gid}`, '--clear-groups', ...getmail] : getmail;
+  const r = await runTool(cmd, args, { env: { HOME: o.workDir }, timeoutMs: o.timeoutMs });
+  return { ...r, messages: maildirMessages(maildir) };
+}

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Diagnosis, LabEvent } from '../../../electron/api.js';
 import { diagnose } from '../../../electron/lab/diagnosis/index.js';
-import { startLab } from '../../../electron/lab/lab.js';
+import { startLab, type StartedLab } from '../../../electron/lab/lab.js';
+import type { LabOptions } from '../../../electron/lab/lab-types.js';
 import { defaultProfilesDir } from '../../../electron/lab/package-root.js';
 import { loadProfiles } from '../../../electron/lab/profiles/index.js';
 import { readEvents } from '../../../electron/lab/recorder/index.js';
@@ -53,8 +54,12 @@ function allClosed(events: LabEvent[]): boolean {
   return open.size === 0;
 }
 
-function startClientLab(dataDir: string) {
-  return startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: null, dataDir, user: LAB_USER, password: LAB_PASSWORD });
+type ClientLabPorts = Partial<Pick<LabOptions, 'imapPort' | 'imapsPort' | 'smtpPort' | 'smtpsPort' | 'pop3Port' | 'pop3sPort'>>;
+
+const IMAP_ONLY: ClientLabPorts = { imapPort: 0, imapsPort: 0 };
+
+function startClientLab(dataDir: string, ports: ClientLabPorts = IMAP_ONLY) {
+  return startLab({ bind: '127.0.0.1', httpPort: null, dataDir, user: LAB_USER, password: LAB_PASSWORD, ...ports });
 }
 
 /** Start and stop one lab, so that the labs run side by side later find their CA and certificate made. */
@@ -62,27 +67,23 @@ export async function makeLabCertificates(dataDir: string): Promise<void> {
   await (await startClientLab(dataDir)).stop();
 }
 
-export async function runAgainstLab(
-  client: ClientDriver,
-  mode: { security: Security; trust: Trust; host: string },
-  env: { dataDir: string; foreignCaFile: string; timeoutMs: number },
+/**
+ * One client run in a lab of its own with the listeners `ports`: `run` gets the lab and a fresh
+ * work directory; the lab stops once every connection's close is recorded, and the result comes
+ * with the session's events and their diagnosis.
+ */
+export async function runInClientLab(
+  name: string,
+  ports: ClientLabPorts,
+  dataDir: string,
+  run: (lab: StartedLab, workDir: string) => Promise<ClientRunResult>,
 ): Promise<LabRun> {
-  const lab = await startClientLab(env.dataDir);
+  const lab = await startClientLab(dataDir, ports);
   // Directly under the temp dir: getmail runs as nobody and must reach it.
-  const workDir = mkdtempSync(join(tmpdir(), `mp-${client.name}-`));
+  const workDir = mkdtempSync(join(tmpdir(), `mp-${name}-`));
   let result: ClientRunResult;
   try {
-    const listener = mode.security === 'imaps' ? lab.listeners.imaps! : lab.listeners.imap!;
-    result = await client.run({
-      ...mode,
-      port: listener.port,
-      user: LAB_USER,
-      password: LAB_PASSWORD,
-      caFile: mode.trust === 'foreign-ca' ? env.foreignCaFile : join(certsDirOf(env.dataDir), 'ca.pem'),
-      serverCertFiles: serverCertFiles(env.dataDir),
-      workDir,
-      timeoutMs: env.timeoutMs,
-    });
+    result = await run(lab, workDir);
     // A client that gave up (a refused certificate) may be gone before the lab has recorded
     // why: stop the lab only once every connection's close is in the session.
     await waitFor(() => allClosed(eventsOf(lab)), CLOSE_WAIT_MS, 'every connection closed').catch(() => undefined);
@@ -92,4 +93,24 @@ export async function runAgainstLab(
   }
   const events = readEvents(lab.sessionDir);
   return { result, events, diagnosis: diagnose(events, { profiles: PROFILES }) };
+}
+
+export async function runAgainstLab(
+  client: ClientDriver,
+  mode: { security: Security; trust: Trust; host: string },
+  env: { dataDir: string; foreignCaFile: string; timeoutMs: number },
+): Promise<LabRun> {
+  return runInClientLab(client.name, IMAP_ONLY, env.dataDir, (lab, workDir) => {
+    const listener = mode.security === 'imaps' ? lab.listeners.imaps! : lab.listeners.imap!;
+    return client.run({
+      ...mode,
+      port: listener.port,
+      user: LAB_USER,
+      password: LAB_PASSWORD,
+      caFile: mode.trust === 'foreign-ca' ? env.foreignCaFile : join(certsDirOf(env.dataDir), 'ca.pem'),
+      serverCertFiles: serverCertFiles(env.dataDir),
+      workDir,
+      timeoutMs: env.timeoutMs,
+    });
+  });
 }

@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { networkTimeoutSeconds, runAnswering, writeConfig, writePemBundle } from './exec.js';
 import { mboxMessages } from './store.js';
-import type { ClientDriver, ClientRunOptions } from './types.js';
+import type { ClientDriver, ClientRunOptions, ClientRunResult } from './types.js';
 
 const CERT_PROMPT = /\(r\)eject, accept \(o\)nce/;
 /** The index with no folder: where mutt lands after a refused certificate. */
@@ -27,17 +27,26 @@ set ssl_starttls=${o.security === 'starttls' ? 'yes' : 'no'}
 set ssl_force_tls=${o.security === 'plain' ? 'no' : 'yes'}
 set ssl_ca_certificates_file="${o.trust === 'pinned' ? join(dir, 'no-ca.pem') : o.caFile}"
 set certificate_file="${join(dir, 'certificates')}"
-set header_cache=""
+set imap_keepalive=300
+${readAndQuitSettings(o.timeoutMs)}`;
+}
+
+/**
+ * What every mutt run here sets besides the server: no caches, copies into a plain mbox without
+ * questions, quit without moving, deleting or marking anything, messages in the server's order.
+ */
+export function readAndQuitSettings(timeoutMs: number): string {
+  return `set header_cache=""
 set message_cachedir=""
 set mbox_type=mbox
 set confirmcreate=no
 set confirmappend=no
 set quit=yes
 set move=no
+set delete=no
 set mark_old=no
 set sort=mailbox-order
-set imap_keepalive=300
-set timeout=${networkTimeoutSeconds(o.timeoutMs)}
+set timeout=${networkTimeoutSeconds(timeoutMs)}
 `;
 }
 
@@ -52,18 +61,29 @@ export const mutt: ClientDriver = {
     mkdirSync(join(dir, 'home'));
     writeFileSync(join(dir, 'no-ca.pem'), '');
     writePemBundle(join(dir, 'certificates'), o.trust === 'pinned' ? o.serverCertFiles : []);
-    const rc = writeConfig(join(dir, 'muttrc'), rcFile(o, dir));
-    const mbox = join(dir, 'INBOX.mbox');
-    const keys = `<tag-pattern>~A<enter><tag-prefix><copy-message>${mbox}<enter><quit>`;
-    const r = await runAnswering('script', ['-qec', `mutt -n -F ${rc} -e 'push "${keys}"'`, '/dev/null'], {
-      env: { HOME: join(dir, 'home'), TERM: 'vt100', LANG: 'C.UTF-8' },
-      timeoutMs: o.timeoutMs,
-      // Reject the certificate, then leave: nothing is open, so q quits at once.
-      replies: [
-        { when: CERT_PROMPT, send: 'r' },
-        { when: NOTHING_OPEN, send: 'q' },
-      ],
-    });
-    return { ...r, messages: mboxMessages(mbox) };
+    return runMutt(o, rcFile(o, dir));
   },
 };
+
+/**
+ * Run mutt under script(1) with the rc text `rc` (its spoolfile the mailbox to open): tag every
+ * message, copy them to an mbox, quit, rejecting a certificate it cannot verify. Shared by the
+ * IMAP and POP3 drivers.
+ */
+export async function runMutt(o: Pick<ClientRunOptions, 'workDir' | 'timeoutMs'>, rc: string): Promise<ClientRunResult> {
+  const dir = o.workDir;
+  mkdirSync(join(dir, 'home'), { recursive: true });
+  const rcPath = writeConfig(join(dir, 'muttrc'), rc);
+  const mbox = join(dir, 'INBOX.mbox');
+  const keys = `<tag-pattern>~A<enter><tag-prefix><copy-message>${mbox}<enter><quit>`;
+  const r = await runAnswering('script', ['-qec', `mutt -n -F ${rcPath} -e 'push "${keys}"'`, '/dev/null'], {
+    env: { HOME: join(dir, 'home'), TERM: 'vt100', LANG: 'C.UTF-8' },
+    timeoutMs: o.timeoutMs,
+    // Reject the certificate, then leave: nothing is open, so q quits at once.
+    replies: [
+      { when: CERT_PROMPT, send: 'r' },
+      { when: NOTHING_OPEN, send: 'q' },
+    ],
+  });
+  return { ...r, messages: mboxMessages(mbox) };
+}

@@ -1,6 +1,7 @@
 /** Read back what a client stored: Maildir folders, an mbox file, or one file per message. */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { seedMessages } from '../../../electron/lab/mailbox/index.js';
 
 /** Every message file in a directory (sorted by name), or none when it does not exist. */
 export function filesIn(dir: string): Buffer[] {
@@ -33,4 +34,16 @@ export function messageIds(messages: Buffer[]): Array<string | undefined> {
     const head = m.toString('latin1').split(/\r?\n\r?\n/, 1)[0];
     return /^message-id:[ \t]*(\S+)/im.exec(head)?.[1];
   });
+}
+
+/** The stable part of a seeded Message-ID (`<seed-001.…@…>` → `seed-001`). */
+export function seedKey(messageId: string | undefined): string | undefined {
+  return /^<(seed-\d+)\./.exec(messageId ?? '')?.[1];
+}
+
+/** The seeded INBOX as seed keys: what a client that downloads everything must have stored. */
+export function seededInboxKeys(user: string): Array<string | undefined> {
+  return seedMessages({ user })
+    .filter((m) => m.mailbox === 'INBOX')
+    .map((m) => seedKey(/^message-id:\s*(\S+)/im.exec(m.raw.toString('latin1'))?.[1]));
 }

@@ -55,9 +55,13 @@ export interface Pop3Sink {
 
 /** Commands whose +OK is followed by a multi-line body (RFC 1939 §7, RFC 2449 §5, RFC 5034 §4). */
 function multiline(cmd: Pop3Command | undefined): boolean {
-  if (!cmd) return false;
-  const noArg = cmd.args.trim() === '';
-  switch (cmd.verb) {
+  return cmd !== undefined && hasMultilineAnswer(cmd.verb, cmd.args);
+}
+
+/** Whether a +OK to `verb args` is followed by a multi-line body (RFC 1939 §3). */
+export function hasMultilineAnswer(verb: string, args: string): boolean {
+  const noArg = args.trim() === '';
+  switch (verb.toUpperCase()) {
     case 'RETR':
     case 'TOP':
     case 'CAPA':
@@ -86,6 +90,8 @@ export class Pop3Conn {
   readonly retrieved = new Set<number>();
   retrievedBytes = 0;
   deleSent = false;
+  /** Message numbers the server accepted a DELE for. */
+  readonly deleted = new Set<number>();
   quitSent = false;
   readonly pending: Pop3Command[] = [];
   private auth?: Pop3Command;
@@ -194,6 +200,12 @@ export class Pop3Conn {
         break;
       case 'UIDL':
         if (reply.ok) this.listed = true;
+        break;
+      case 'DELE':
+        if (reply.ok) {
+          const n = Number(cmd.args.trim());
+          if (Number.isInteger(n)) this.deleted.add(n);
+        }
         break;
       case 'RETR':
         if (reply.ok) {

@@ -17,7 +17,7 @@ import type {
   TriedConfiguration,
   WorkingConfiguration,
 } from '../../../api.js';
-import { phoneSettings, mechanismWord, securityWord } from './phone-settings.js';
+import { LEAVE_ON_SERVER_LABEL, phoneSettings, mechanismWord, securityWord } from './phone-settings.js';
 import { standardPort } from './ports.js';
 import { PROTECTION_ORDER, protectionOf, riskSentence, weakTls } from './protection.js';
 import { serverNeeds } from './server-config.js';
@@ -193,7 +193,7 @@ function nextToTry(attempts: readonly Attempt[], failing: readonly FailingConfig
       const port = standardPort(proto, security);
       const what = m === 'AUTO' ? `Automatic login ${securityWord(proto, security, port)}` : describeConfiguration({ proto, security, port, mechanism: m });
       const howTo = phoneSettings({ proto, security, port, mechanism: m === 'AUTO' ? null : m, phoneMechanism: m === 'AUTO' ? 'AUTO' : undefined, tls: null, variant: null, attempts: [] }, profile)
-        .filter((s) => s.setting)
+        .filter((s) => s.setting && s.setting !== LEAVE_ON_SERVER_LABEL)
         .map((s) => `${s.setting}: ${s.value}`)
         .join(', ');
       const ca = security !== 'none' && lacksCa ? ' (install the lab CA on the phone first)' : '';

@@ -42,7 +42,33 @@ function label(profile: DeviceProfile | undefined, field: 'security' | 'mechanis
   return { label: text, verified: f.verified && !outgoing };
 }
 
+/** A POP3 mailbox's own settings (RFC 1939): the mailbox type, POP3's ports 110/995, its login choice, leave on server. */
+function pop3Settings(c: TriedConfiguration, profile: DeviceProfile | undefined): PhoneSetting[] {
+  const type = profile?.incomingProtocols;
+  const pop3 = profile?.pop3;
+  const sec = label(profile, 'security', 'Security', false);
+  const port = label(profile, 'port', 'Incoming port', false);
+  const chosen = c.phoneMechanism ?? c.mechanism;
+  const mechValue = chosen === null ? 'Off' : (pop3?.mechanismChoices[chosen] ?? profile?.mechanismChoices[chosen] ?? GENERIC_MECHANISM[chosen] ?? chosen);
+  return [
+    type
+      ? { setting: type.label, value: type.choices.pop3 ?? 'POP3', verified: type.verified }
+      : { setting: GENERIC_POP3_TYPE_LABEL, value: 'POP3', verified: false },
+    { setting: sec.label, value: pop3?.securityChoices[c.security] ?? GENERIC_POP3_SECURITY[c.security], verified: sec.verified && !!pop3?.verified },
+    { setting: port.label, value: String(c.port), verified: port.verified },
+    { setting: pop3?.mechanismLabel ?? 'Secure login (APOP)', value: mechValue, verified: !!pop3?.verified },
+    // RFC 1939 leaves deleting to the client: a phone that deletes takes the mail away from every
+    // other device the customer reads it on.
+    { setting: LEAVE_ON_SERVER_LABEL, value: 'Yes, if the customer also reads this mail elsewhere', verified: false },
+  ];
+}
+
+const GENERIC_POP3_TYPE_LABEL = 'Incoming mail server type';
+export const LEAVE_ON_SERVER_LABEL = 'Leave messages on server';
+const GENERIC_POP3_SECURITY: Record<'none' | 'starttls' | 'tls', string> = { none: 'None / Off', starttls: 'STLS (STARTTLS) on port 110', tls: 'SSL/TLS on port 995' };
+
 export function phoneSettings(c: TriedConfiguration, profile: DeviceProfile | undefined): PhoneSetting[] {
+  if (c.proto === 'pop3') return pop3Settings(c, profile);
   const outgoing = c.proto === 'smtp';
   const sec = label(profile, 'security', 'Security', outgoing);
   const mech = label(profile, 'mechanism', 'Authentication', outgoing);

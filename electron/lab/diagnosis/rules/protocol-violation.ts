@@ -5,18 +5,25 @@
  * its limit, TLS bytes on the plaintext port, a refused TLS renegotiation, …), and a fatal TLS
  * error the lab raised on an established session (`tls.failed` with `afterHandshake`).
  */
-import type { Rule, RuleMeta } from './types.js';
+import { leftTlsForClearText } from '../certificate-refusal.js';
+import type { Rule, RuleHost, RuleMeta } from './types.js';
 import { VIOLATION_SAMPLE_BYTES } from '../constants.js';
-import { pushBounded } from '../store.js';
+import { addUnique, pushBounded } from '../store.js';
 
 export const meta: RuleMeta = {
   id: 'protocol-violation',
   area: 'State and traffic',
-  severity: { warning: 'bytes that are not IMAP, or that the lab refused' },
+  severity: { warning: 'bytes that are not IMAP (or SMTP, POP3 on their ports), or that the lab refused' },
   signature: "A client line the IMAP grammar rejects, other than an empty line (no valid tag, no command name, an unknown command, an unterminated quoted string), with the offending bytes; and whatever the lab refused (`input.rejected`: a line past its limit, TLS or HTTP on the plaintext port, …).",
   source: 'RFC 3501 §9 (formal syntax).',
   example: { samples: [{ conn: 'c1', bytes: 'GET / HTTP/1.1', problem: 'http-on-imap-port: an HTTP request arrived on the IMAP port' }] },
 };
+
+/** The protocol of a connection, so the finding's title names the one the phone broke. */
+function protocolOf(host: RuleHost, conn: string | undefined): string {
+  if (conn === undefined) return 'IMAP';
+  return host.smtp(conn) ? 'SMTP' : host.pop3(conn) ? 'POP3' : 'IMAP';
+}
 
 export function protocolViolationRule(): Rule {
   return {
@@ -31,12 +38,15 @@ export function protocolViolationRule(): Rule {
         evidence: item.line.seqs,
         update(d) {
           pushBounded(d, 'samples', { conn: conn.id, bytes: sample, problem: item.reason });
+          addUnique(d, 'protocols', 'IMAP');
         },
       });
     },
-    onEvent(ev, _conn, host) {
+    onEvent(ev, conn, host) {
       let problem: string;
       let bytes = '';
+      // A certificate refusal (tls-handshake-failed says so), not bytes that broke TLS.
+      if (ev.kind === 'tls.failed' && leftTlsForClearText(conn)) return;
       if (ev.kind === 'tls.failed' && ev.afterHandshake && ev.alertFrom === 'server') {
         // The lab closed an established TLS session over what the phone sent (a record with a
         // bad MAC, a message out of place): the phone's bytes broke the protocol.
@@ -52,6 +62,7 @@ export function protocolViolationRule(): Rule {
         evidence: [ev.seq],
         update(d) {
           pushBounded(d, 'samples', { conn: ev.conn, bytes, problem });
+          addUnique(d, 'protocols', protocolOf(host, ev.conn));
         },
       });
     },
