@@ -120,7 +120,7 @@ describe.skipIf(!canCapture)('captures made on loopback while clients talk to th
     expect([...dark].map((c) => protoOf.get(c))).toEqual(['pop3']);
     expect(stats.decryptedConnections).toBeGreaterThanOrEqual(1);
     // curl's STARTTLS session decrypted with its key log: its commands and the message, as the lab recorded them.
-    const curlConn = events.find((e) => e.kind === 'tls.established' && protoOf.get(e.conn) === 'imap')!.conn;
+    const curlConn = events.find((e) => e.kind === 'tls.established' && protoOf.get(e.conn) === 'imap')!.conn!;
     const inside = (evs: LabEvent[], conn: string) => evs.filter((e) => (e.kind === 'c2s' || e.kind === 's2c') && e.conn === conn && e.tls).map((e) => decodeBytes(e as LabEvent & { kind: 'c2s' }).toString('latin1')).join('');
     const liveConn = live.filter((e) => e.kind === 'tls.established' && e.mode === 'starttls').map((e) => (e as { conn: string }).conn).find((c) => /UID FETCH 1|FETCH 1/i.test(inside(live, c)))!;
     expect(inside(events, curlConn)).toMatch(/FETCH 1/i);

@@ -228,7 +228,7 @@ export class TcpConversation {
     this.t = startMs;
   }
 
-  private push(from: 'client' | 'server', flags: number, payload = Buffer.alloc(0)): Segment {
+  private push(from: 'client' | 'server', flags: number, payload: Buffer = Buffer.alloc(0)): Segment {
     const to = from === 'client' ? 'server' : 'client';
     this.t += 5;
     const s: Segment = { from, seq: this.seqOf[from], ack: this.seqOf[to], flags, payload, timestampMs: this.t };
