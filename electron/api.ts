@@ -216,7 +216,8 @@ export interface DeviceInfo {
   model?: string;
   firmware?: string;
   platform?: string;
-  source: 'http.request' | 'imap.id' | 'profile' | 'user';
+  /** `tls.hello`: the ClientHello of a capture matched one of the lab's own client profiles (JA3/JA4). */
+  source: 'http.request' | 'imap.id' | 'profile' | 'user' | 'tls.hello';
 }
 
 export interface HttpRequestEvent extends EventBase {
@@ -377,6 +378,20 @@ export interface NoteEvent extends EventBase {
   data?: Record<string, unknown>;
 }
 
+/**
+ * Bytes of a connection a packet capture does not hold (lost by the capture, an IP fragment
+ * not reassembled, a snaplen cut): `bytes` octets missing at this point of that direction.
+ * The reader never invents them; the diagnosis treats them as unknown content.
+ */
+export interface CaptureGapEvent extends EventBase {
+  kind: 'capture.gap';
+  conn: string;
+  direction: 'c2s' | 's2c';
+  bytes: number;
+  /** The missing bytes were inside TLS. */
+  tls?: true;
+}
+
 export type LabEvent =
   | LabStartEvent
   | LabStopEvent
@@ -396,7 +411,8 @@ export type LabEvent =
   | SmtpMessageEvent
   | Pop3MaildropChangedEvent
   | MailboxIndexingEvent
-  | NoteEvent;
+  | NoteEvent
+  | CaptureGapEvent;
 
 export type LabEventKind = LabEvent['kind'];
 

@@ -35,7 +35,7 @@ describe('mailprobe diagnose', () => {
     expect(d.findings.map((f) => f.id)).toContain('auth-retry-after-success');
   });
 
-  it('reads a packet capture through tshark', () => {
+  it('reads a packet capture with its own reader', () => {
     const r = mailprobe('diagnose', join(FIXTURES, 'nokia6233-cram-md5.pcap'), '--json');
     expect(r.code, r.err).toBe(0);
     const d = JSON.parse(r.out) as Diagnosis;

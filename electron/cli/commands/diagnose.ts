@@ -1,50 +1,46 @@
 /**
- * `mailprobe diagnose SESSION_DIR | events.jsonl | capture.pcap [--json] [--network trusted|untrusted]`
+ * `mailprobe diagnose SESSION_DIR | events.jsonl | capture.pcap[ng] [--json] [--network trusted|untrusted]
+ *                    [--keylog FILE] [--server-key KEY.pem]`
  * Prints the readable timeline (attempts with ✓/✗ steps, findings with advice), or with --json
  * the Diagnosis of DESIGN.md. Exit 0 whatever the verdict (a failing phone is not a failing
  * command); 2 with one line when the input is missing or unreadable.
+ * A capture is read as a stream by Mailprobe's own reader (electron/lab/capture/reader) and
+ * its events go straight into the incremental diagnosis: the file is never held in memory.
  */
-import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import type { LabEvent } from '../../api.js';
-import { diagnose, formatDiagnosis } from '../../lab/diagnosis/index.js';
+import type { KeyObject } from 'node:crypto';
+import type { DeviceProfile, LabEvent } from '../../api.js';
+import { IncrementalDiagnosis, diagnose, formatDiagnosis } from '../../lab/diagnosis/index.js';
 import { defaultProfilesDir } from '../../lab/package-root.js';
 import { loadProfiles } from '../../lab/profiles/index.js';
-import { eventsFromTsharkFields, tsharkArgs } from '../../lab/diagnosis/pcap.js';
+import { CAPTURE_MAGICS, CaptureFormatError, readCapture, readKeyLogFile, readServerKeys } from '../../lab/capture/reader/index.js';
 import { readEvents } from '../../lab/recorder/index.js';
 import { NETWORK_TRUST, UsageError, oneOf, parseFlags } from '../usage.js';
+import type { Diagnosis, NetworkTrust } from '../../api.js';
 
-/** pcap (both byte orders, µs and ns) and pcapng magic numbers. */
-const PCAP_MAGICS = ['a1b2c3d4', 'd4c3b2a1', 'a1b23c4d', '4d3cb2a1', '0a0d0d0a'];
-
-function isPcap(path: string): boolean {
-  if (/\.(pcap|pcapng|cap)$/i.test(path)) return true;
+function isCapture(path: string): boolean {
   try {
     if (statSync(path).isDirectory()) return false;
     const fd = openSync(path, 'r');
     const buf = Buffer.alloc(4);
-    readSync(fd, buf, 0, 4, 0);
+    const n = readSync(fd, buf, 0, 4, 0);
     closeSync(fd);
-    return PCAP_MAGICS.includes(buf.toString('hex'));
+    if (n === 4 && CAPTURE_MAGICS.includes(buf.toString('hex'))) return true;
   } catch {
     return false;
   }
+  return /\.(pcap|pcapng|cap)$/i.test(path);
 }
 
-function readPcap(path: string): LabEvent[] {
-  const r = spawnSync('tshark', tsharkArgs(path), { encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
-  if (r.error) throw new UsageError(`cannot read capture ${path}: tshark is not available (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`);
-  if (r.status !== 0) throw new UsageError(`cannot read capture ${path}: ${(r.stderr || 'tshark failed').trim().split('\n')[0]}`);
-  return eventsFromTsharkFields(r.stdout);
-}
-
-function loadEvents(input: string): LabEvent[] {
+function checkExists(input: string): void {
   try {
     statSync(input);
   } catch (err) {
     throw new UsageError(`cannot read ${input}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
   }
-  if (isPcap(input)) return readPcap(input);
+}
+
+function loadEvents(input: string): LabEvent[] {
   try {
     return readEvents(input);
   } catch (err) {
@@ -52,13 +48,60 @@ function loadEvents(input: string): LabEvent[] {
   }
 }
 
+interface CaptureInput {
+  keyLog: string[];
+  serverKeys: KeyObject[];
+}
+
+async function diagnoseCapture(path: string, secrets: CaptureInput, network: NetworkTrust | undefined, profiles: DeviceProfile[]): Promise<Diagnosis> {
+  const engine = new IncrementalDiagnosis({ network, profiles });
+  try {
+    await readCapture(path, (ev) => engine.push(ev), { ...secrets, profiles });
+  } catch (err) {
+    if (err instanceof CaptureFormatError || (err as NodeJS.ErrnoException).code) throw new UsageError(`cannot read capture ${path}: ${(err as Error).message}`);
+    throw err;
+  }
+  return engine.result();
+}
+
+function readSecrets(keylog: string | undefined, serverKeys: string[]): CaptureInput {
+  const out: CaptureInput = { keyLog: [], serverKeys: [] };
+  if (keylog !== undefined) {
+    try {
+      out.keyLog = readKeyLogFile(keylog);
+    } catch (err) {
+      throw new UsageError(`cannot read key log ${keylog}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  for (const k of serverKeys) {
+    try {
+      out.serverKeys.push(...readServerKeys(k));
+    } catch (err) {
+      throw new UsageError(`cannot read server key ${k}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  return out;
+}
+
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' }, network: { type: 'string' } });
+  const { values, positionals } = parseFlags(argv, {
+    json: { type: 'boolean' },
+    network: { type: 'string' },
+    keylog: { type: 'string' },
+    'server-key': { type: 'string', multiple: true },
+  });
   if (positionals.length !== 1) throw new UsageError('expected one SESSION_DIR, events.jsonl or capture.pcap');
   // Without the flag: what the lab recorded in lab.start (its own network unless the technician said otherwise).
   const network = values.network === undefined ? undefined : oneOf('network', values.network, NETWORK_TRUST, 'trusted');
-  const events = loadEvents(positionals[0]);
-  const d = diagnose(events, { network, profiles: loadProfiles(defaultProfilesDir()) });
+  const input = positionals[0];
+  checkExists(input);
+  const profiles = loadProfiles(defaultProfilesDir());
+  const serverKeyPaths = (values['server-key'] as string[] | undefined) ?? [];
+  const capture = isCapture(input);
+  if (!capture && (values.keylog !== undefined || serverKeyPaths.length > 0)) throw new UsageError('--keylog and --server-key apply to a capture (pcap or pcapng) only');
+  const d = capture
+    ? await diagnoseCapture(input, readSecrets(values.keylog as string | undefined, serverKeyPaths), network, profiles)
+    : diagnose(loadEvents(input), { network, profiles });
   process.stdout.write(values.json ? JSON.stringify(d, null, 2) + '\n' : formatDiagnosis(d));
   return 0;
 }

@@ -121,12 +121,14 @@ export class IncrementalDiagnosis {
     return this.count;
   }
 
-  push(ev: LabEvent): void {
+  push(event: LabEvent): void {
     this.count++;
     // Raw TLS bytes and key log lines repeat what the c2s/s2c and tls.* events say; the rules
     // read those, so a session diagnoses the same with or without them.
-    if (isCaptureOnly(ev)) return;
-    this.currentSeq = ev.seq;
+    if (isCaptureOnly(event)) return;
+    this.currentSeq = event.seq;
+    // Bytes a capture lost are read like a payload of unknown content: the framers skip them.
+    const ev: LabEvent = event.kind === 'capture.gap' ? { kind: event.direction, seq: event.seq, t: event.t, conn: event.conn, text: '', truncated: event.bytes, ...(event.tls ? { tls: true } : {}) } : event;
     if (ev.kind === 'c2s' || ev.kind === 's2c') {
       if (typeof ev.conn !== 'string') return;
       const conn = this.connFor(ev.conn);

@@ -88,7 +88,9 @@ export function formatDiagnosis(d: Diagnosis, opts: FormatOptions = {}): string 
   if (d.device) {
     const dev = d.device;
     const name = [dev.vendor, dev.model].filter(Boolean).join(' ') || 'unknown device';
-    out.push(`Device: ${name}${dev.firmware ? `, firmware ${dev.firmware}` : ''}${dev.platform ? ` (${dev.platform})` : ''}, from ${dev.source}`);
+    // A fingerprint names the phone's TLS stack, not the phone: said as a match, not a fact.
+    const from = dev.source === 'tls.hello' ? 'its ClientHello matches the lab\'s profile of it (JA3/JA4)' : dev.source;
+    out.push(`Device: ${name}${dev.firmware ? `, firmware ${dev.firmware}` : ''}${dev.platform ? ` (${dev.platform})` : ''}, from ${from}`);
   }
   if (d.resolution && d.attempts.length) out.push('', formatResolution(d.resolution).trimEnd());
   out.push('');

@@ -25,6 +25,8 @@ export class TlsStreamWatcher {
   private failed = false;
   private version?: string;
   private cipher?: string;
+  /** A side whose bytes went missing: its records can no longer be framed. */
+  private lost: Record<Side, boolean> = { client: false, server: false };
 
   constructor(
     private readonly conn: string,
@@ -33,6 +35,7 @@ export class TlsStreamWatcher {
 
   push(side: Side, data: Buffer): EventInput[] {
     const out: EventInput[] = [];
+    if (this.lost[side]) return out;
     if (side === 'client' && !this.helloDone) {
       this.helloBuf = Buffer.concat([this.helloBuf, data]).subarray(0, 64 * 1024);
       const r = parseClientHello(this.helloBuf);
@@ -53,6 +56,12 @@ export class TlsStreamWatcher {
     }
     this.buf[side] = b.length > MAX_RECORD_BUFFER ? Buffer.alloc(0) : Buffer.from(b);
     return out;
+  }
+
+  /** Bytes of that side are missing from the capture: stop reading its records (their boundaries are lost). */
+  gap(side: Side): void {
+    this.lost[side] = true;
+    this.buf[side] = Buffer.alloc(0);
   }
 
   /** The connection ended: a handshake that never finished failed. */
