@@ -45,19 +45,33 @@ const bytesOf = (evs: LabEvent[]) => evs.filter((e): e is Bytes => e.kind === 'c
 const joined = (evs: Bytes[]) => Buffer.concat(evs.map((e) => decodeBytes(e)));
 
 describe('recording a unit of traffic whole', () => {
-  it(`records bulk bytes (a message body from disk) of at least ${BULK_B64_MIN_BYTES} bytes as exact base64 events, smaller ones as text`, () => {
+  it(`records bulk bytes (a message body from disk) as text where printable, through the fast path from ${BULK_B64_MIN_BYTES} bytes, and exactly`, () => {
     const rec = new SessionRecorder({ dataDir: tmp() });
-    const body = Buffer.from('Subject: big "quoted" \\ ünïcode\r\n\r\n' + 'line of text\r\n'.repeat(20_000));
+    const ascii = Buffer.from('Subject: big "quoted" \\ back\tslash\r\n\r\n' + 'line of text\r\n'.repeat(20_000));
+    const utf8 = Buffer.from('Subject: ünïcode\r\n\r\n' + 'grüße\r\n'.repeat(10_000));
+    const binary = Buffer.concat([Buffer.from('\0\x01\x02'), Buffer.alloc(40_000, 0xff)]);
     const seen: LabEvent[] = [];
     rec.subscribe((ev) => seen.push(ev));
-    rec.recordBytes({ kind: 's2c', conn: 'c1' }, body, { bulk: true, continued: true });
+    for (const body of [ascii, utf8, binary]) rec.recordBytes({ kind: 's2c', conn: 'c1' }, body, { bulk: true, continued: true });
     rec.recordBytes({ kind: 's2c', conn: 'c1' }, Buffer.from('small body\r\n'), { bulk: true });
     rec.close();
     const evs = readEvents(rec.dir).filter((e) => e.kind === 's2c');
-    const big = evs.slice(0, -1);
-    expect(big.length).toBeGreaterThan(1);
-    expect(big.every((e) => e.kind === 's2c' && e.b64 !== undefined && e.text === undefined && e.continued)).toBe(true);
-    expect(Buffer.concat(big.map((e) => decodeBytes(e as Parameters<typeof decodeBytes>[0])))).toEqual(body);
+    const bytes = (e: LabEvent) => decodeBytes(e as Parameters<typeof decodeBytes>[0]);
+    let at = 0;
+    for (const body of [ascii, utf8, binary]) {
+      const mine: LabEvent[] = [];
+      let n = 0;
+      while (n < body.length) {
+        const e = evs[at++];
+        mine.push(e);
+        n += bytes(e).length;
+      }
+      expect(Buffer.concat(mine.map(bytes))).toEqual(body);
+      expect(mine.every((e) => e.kind === 's2c' && e.continued)).toBe(true);
+      // Printable text (ASCII or UTF-8) is recorded as text, as every event is; binary as base64.
+      if (body === binary) expect(mine.every((e) => e.kind === 's2c' && e.b64 !== undefined)).toBe(true);
+      else expect(mine.every((e) => e.kind === 's2c' && e.text !== undefined && e.b64 === undefined)).toBe(true);
+    }
     expect(evs.at(-1)).toMatchObject({ text: 'small body\r\n' });
     // Subscribers (the UI) get the same events as the file.
     expect(seen.filter((e) => e.kind === 's2c')).toEqual(evs);

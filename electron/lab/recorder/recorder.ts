@@ -42,15 +42,36 @@ export interface RecordBytesOptions {
   continued?: boolean;
   /**
    * The bytes are a stored message's body streamed to a client (not protocol text the rules
-   * read): pieces of at least BULK_B64_MIN_BYTES are recorded as base64 (exact, like every
-   * event), which costs a fraction of a printable-text check and JSON escaping, so recording a
-   * 2 GB download does not halve its throughput.
+   * read): pieces of at least BULK_B64_MIN_BYTES that are printable ASCII are recorded as text
+   * with a JSON form made by native replaces (printableAsciiJson), a fraction of the cost of the
+   * general UTF-8 check and JSON.stringify; other bytes take the general path (text or base64).
    */
   bulk?: boolean;
 }
 
-/** A bulk piece (RecordBytesOptions.bulk) of at least this many bytes is recorded as base64. */
+/** A bulk piece (RecordBytesOptions.bulk) of at least this many bytes is encoded by the fast path (printableAsciiJson). */
 export const BULK_B64_MIN_BYTES = 16 * 1024;
+
+/** An event payload with its JSON string form (without the quotes) already made. */
+interface BulkPayload {
+  field: 'text' | 'b64';
+  value: string;
+  json: string;
+}
+
+const NOT_PRINTABLE_ASCII = /[^\t\n\r\x20-\x7e]/;
+
+/**
+ * The text of bytes that are printable ASCII (with tab, CR, LF), and its JSON string form made
+ * with native replaces: for these characters JSON.stringify escapes exactly \\, ", tab, CR and LF.
+ * Undefined for any other byte.
+ */
+export function printableAsciiJson(b: Uint8Array): { value: string; json: string } | undefined {
+  const value = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+  if (NOT_PRINTABLE_ASCII.test(value)) return undefined;
+  const json = value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\t', '\\t').replaceAll('\r', '\\r').replaceAll('\n', '\\n');
+  return { value, json };
+}
 
 /** One unit of traffic being recorded as it arrives (SessionRecorder.recordBytesStream). */
 export interface BytesStreamRecorder {
@@ -112,14 +133,14 @@ export class SessionRecorder {
   }
 
   /**
-   * Stamp, queue and publish an event. Returns the stamped event. `bulkB64`: the event's `b64`
-   * payload, spliced into the JSON line as it is (base64 needs no escaping) instead of going
-   * through JSON.stringify, which costs as much per byte as the check it replaces.
+   * Stamp, queue and publish an event. Returns the stamped event. `bulk`: the event's `text` or
+   * `b64` payload with its JSON form already made (`json`), spliced into the line instead of
+   * going through JSON.stringify, which costs as much per byte as the check it replaces.
    */
-  record(input: EventInput, bulkB64?: string): LabEvent {
-    if (bulkB64 !== undefined && this.written >= this.maxRecordedBytes) {
-      input = { ...input, b64: bulkB64 } as EventInput;
-      bulkB64 = undefined;
+  record(input: EventInput, bulk?: BulkPayload): LabEvent {
+    if (bulk !== undefined && this.written >= this.maxRecordedBytes) {
+      input = { ...input, [bulk.field]: bulk.value } as EventInput;
+      bulk = undefined;
     }
     let body: EventInput = input;
     if ((input.kind === 'c2s' || input.kind === 's2c') && this.written >= this.maxRecordedBytes) {
@@ -136,14 +157,14 @@ export class SessionRecorder {
     this.seq += 1;
     const ev = { seq: this.seq, t: this.now().toISOString(), ...body } as LabEvent;
     if (this.fd !== null) {
-      const line = bulkB64 === undefined ? JSON.stringify(ev) + '\n' : `${JSON.stringify(ev).slice(0, -1)},"b64":"${bulkB64}"}\n`;
+      const line = bulk === undefined ? JSON.stringify(ev) + '\n' : `${JSON.stringify(ev).slice(0, -1)},"${bulk.field}":"${bulk.json}"}\n`;
       this.pending.push(line);
       this.pendingBytes += line.length;
       this.written += line.length;
       if (this.pendingBytes >= MAX_PENDING_EVENT_BYTES) this.flush();
       else this.scheduleFlush();
     }
-    if (bulkB64 !== undefined) (ev as { b64?: string }).b64 = bulkB64;
+    if (bulk !== undefined) (ev as { text?: string; b64?: string })[bulk.field] = bulk.value;
     for (const fn of this.listeners) {
       try {
         fn(ev);
@@ -190,7 +211,10 @@ export class SessionRecorder {
       const b = piece.bytes;
       // Past the session file's cap only the size is kept: no base64 made to be thrown away.
       if (this.written >= this.maxRecordedBytes) return this.record({ ...ev, text: '', truncated: b.length } as EventInput);
-      return this.record(ev, Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'));
+      // As text when it is printable ASCII, as every event is (docs/events.md); a stored body
+      // in another charset takes the general path below, which decides text or base64.
+      const text = printableAsciiJson(b);
+      if (text !== undefined) return this.record(ev, { field: 'text', ...text });
     }
     const enc = encodeBytes(piece.bytes, Infinity);
     const ev: EventInput = { kind: origin.kind, conn: origin.conn, ...enc };

@@ -60,7 +60,7 @@ function bytesLines(ev: Extract<LabEvent, { kind: 'c2s' | 's2c' }>, password?: s
 }
 
 function payloadLines(recorded: Extract<LabEvent, { kind: 'c2s' | 's2c' }>, password?: string): string[] {
-  // A message body streamed from disk is recorded as base64 for speed (RecordBytesOptions.bulk): shown as the text it is.
+  // Events recorded as base64 whose bytes are printable (older sessions streamed bodies that way) are shown as the text they are.
   const ev = recorded.text === undefined && recorded.b64 !== undefined ? { ...recorded, b64: undefined, ...encodeBytes(decodeBytes(recorded), Infinity) } : recorded;
   const tlsNote = ev.tls ? ' (inside TLS)' : '';
   const truncNote = ev.truncated !== undefined ? `[recorded: the first part of ${ev.truncated.toLocaleString('en-US')} bytes]` : undefined;
