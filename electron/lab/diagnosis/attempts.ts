@@ -104,12 +104,8 @@ export class AttemptTracker extends AttemptSnapshots<AttemptState> {
       }
       return;
     }
-    if (ev.conn === undefined) return;
-    const a = this.byConn.get(ev.conn);
-    if (!a) return;
-    this.dirty(a);
-    if (!a.closed) a.end = ev.t;
-    if (applyTransportEvent(a, ev)) return;
+    const a = this.changedBy(ev);
+    if (!a || applyTransportEvent(a, ev)) return;
     switch (ev.kind) {
       case 'auth':
         a.user = ev.user;

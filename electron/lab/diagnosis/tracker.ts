@@ -40,6 +40,16 @@ export abstract class AttemptSnapshots<S extends TrackedAttempt> {
     this.dirty(a);
   }
 
+  /** The attempt an event of its connection changes (marked changed, its end moved), if it is tracked. */
+  protected changedBy(ev: LabEvent): S | undefined {
+    if (ev.conn === undefined) return undefined;
+    const a = this.byConn.get(ev.conn);
+    if (!a) return undefined;
+    this.dirty(a);
+    if (!a.closed) a.end = ev.t;
+    return a;
+  }
+
   /** Some attempt's bytes could not be read. */
   get anyOpaque(): boolean {
     return this.order.some((a) => a.opaque);
@@ -113,4 +123,12 @@ export function applyTransportEvent(a: TransportAttempt, ev: LabEvent): boolean 
 /** The steps after the handshake that were not seen say why: the bytes were opaque. */
 export function noteOpaqueSteps<N extends string>(steps: Record<N, StepState>, names: readonly N[]): void {
   for (const n of names) if (steps[n].result === 'skipped' && steps[n].note === undefined) steps[n].note = OPAQUE_NOTE;
+}
+
+/** The lab's verdict on a login (`auth`), as SMTP and POP3 attempts note it: the first mechanism tried is the attempt's. */
+export function applyAuthEvent(a: { user?: string; mechanism?: string; steps: { auth: StepState } }, ev: Extract<LabEvent, { kind: 'auth' }>): void {
+  a.user = ev.user;
+  a.mechanism ??= ev.mechanism;
+  if (ev.ok) setStep(a.steps.auth, 'pass', [ev.seq], `${ev.mechanism} accepted for user '${ev.user}'`);
+  else if (a.steps.auth.result !== 'pass') setStep(a.steps.auth, 'fail', [ev.seq], `${ev.mechanism} refused for user '${ev.user}'`);
 }

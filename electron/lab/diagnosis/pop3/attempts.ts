@@ -9,7 +9,7 @@
 import type { Attempt, LabEvent, TlsEngineName } from '../../../api.js';
 import { addSeqs } from '../evidence.js';
 import { buildSteps, newSteps, setStep, type StepState } from '../steps.js';
-import { AttemptSnapshots, applyTransportEvent, noteOpaqueSteps, type TrackedAttempt } from '../tracker.js';
+import { AttemptSnapshots, applyAuthEvent, applyTransportEvent, noteOpaqueSteps, type TrackedAttempt } from '../tracker.js';
 import type { Pop3ClientItem, Pop3Conn, Pop3ServerItem } from './conversation.js';
 
 export const POP3_STEP_ORDER = ['connect', 'tls', 'auth', 'client-accepted-auth', 'list', 'retr', 'quit'] as const;
@@ -80,19 +80,12 @@ export class Pop3AttemptTracker extends AttemptSnapshots<State> {
   }
 
   onEvent(ev: LabEvent, pop3: Pop3Conn | undefined): void {
-    if (ev.conn === undefined) return;
-    const a = this.byConn.get(ev.conn);
-    if (!a) return;
-    this.dirty(a);
-    if (!a.closed) a.end = ev.t;
+    const a = this.changedBy(ev);
+    if (!a || applyTransportEvent(a, ev)) return;
     const st = a.steps;
-    if (applyTransportEvent(a, ev)) return;
     switch (ev.kind) {
       case 'auth':
-        a.user = ev.user;
-        a.mechanism ??= ev.mechanism;
-        if (ev.ok) setStep(st.auth, 'pass', [ev.seq], `${ev.mechanism} accepted for user '${ev.user}'`);
-        else if (st.auth.result !== 'pass') setStep(st.auth, 'fail', [ev.seq], `${ev.mechanism} refused for user '${ev.user}'`);
+        applyAuthEvent(a, ev);
         break;
       case 'conn.close':
         if (a.implicitTls && st.tls.result === 'skipped') setStep(st.tls, 'fail', [ev.seq], 'closed before TLS was established');

@@ -12,7 +12,7 @@ import type { Attempt, LabEvent, TlsEngineName } from '../../../api.js';
 import { isSmtpProto } from '../directions.js';
 import { addSeqs } from '../evidence.js';
 import { buildSteps, newSteps, setStep, type StepState } from '../steps.js';
-import { AttemptSnapshots, applyTransportEvent, noteOpaqueSteps } from '../tracker.js';
+import { AttemptSnapshots, applyAuthEvent, applyTransportEvent, noteOpaqueSteps } from '../tracker.js';
 import type { SmtpClientItem, SmtpConn, SmtpServerItem } from './conversation.js';
 import { parseExtensions, type Extensions } from './syntax.js';
 
@@ -88,19 +88,12 @@ export class SmtpAttemptTracker extends AttemptSnapshots<SmtpAttemptState> {
   }
 
   onEvent(ev: LabEvent, smtp: SmtpConn | undefined): void {
-    if (ev.conn === undefined) return;
-    const a = this.byConn.get(ev.conn);
-    if (!a) return;
-    this.dirty(a);
-    if (!a.closed) a.end = ev.t;
+    const a = this.changedBy(ev);
+    if (!a || applyTransportEvent(a, ev)) return;
     const st = a.steps;
-    if (applyTransportEvent(a, ev)) return;
     switch (ev.kind) {
       case 'auth':
-        a.user = ev.user;
-        a.mechanism ??= ev.mechanism;
-        if (ev.ok) setStep(st.auth, 'pass', [ev.seq], `${ev.mechanism} accepted for user '${ev.user}'`);
-        else if (st.auth.result !== 'pass') setStep(st.auth, 'fail', [ev.seq], `${ev.mechanism} refused for user '${ev.user}'`);
+        applyAuthEvent(a, ev);
         break;
       case 'smtp.message':
         addSeqs(st.data.evidence, [ev.seq]);
