@@ -2,16 +2,39 @@
 import { Pop3Error } from '../errors.js';
 import { topEnd, topOf } from '../reply.js';
 import type { Pop3Command } from './types.js';
+import type { StoredMessage } from '../../mailbox/types.js';
+import type { Pop3Session } from '../session.js';
 import { liveMessage, messageNumber, words } from './util.js';
+
+/** Octets of every message not marked deleted: STAT's and LIST's total (RFC 1939 §5). */
+function liveOctets(session: Pop3Session): { count: number; octets: number } {
+  const drop = session.maildrop!;
+  const live = drop.numbers();
+  return { count: live.length, octets: live.reduce((sum, n) => sum + drop.size(drop.get(n)!), 0) };
+}
+
+/**
+ * LIST and UIDL share their shape (RFC 1939 §7): with a message number, one "+OK n value" line;
+ * without, a multi-line body of "n value" for every live message.
+ */
+function perMessage(session: Pop3Session, args: string, value: (m: StoredMessage) => string, firstLine: () => string): void {
+  const w = words(args);
+  if (w.length > 1) throw new Pop3Error('syntax');
+  if (w.length === 1) {
+    const n = messageNumber(w[0]);
+    session.ok(`${n} ${value(liveMessage(session, n))}`);
+    return;
+  }
+  const drop = session.maildrop!;
+  session.okBody(firstLine(), Buffer.from(drop.numbers().map((n) => `${n} ${value(drop.get(n)!)}\r\n`).join('')));
+}
 
 export const stat: Pop3Command = {
   name: 'STAT',
   states: ['transaction'],
   run({ session }) {
-    const drop = session.maildrop!;
-    const live = drop.numbers();
-    const octets = live.reduce((sum, n) => sum + drop.size(drop.get(n)!), 0);
-    session.ok(`${live.length} ${octets}`);
+    const { count, octets } = liveOctets(session);
+    session.ok(`${count} ${octets}`);
   },
 };
 
@@ -19,17 +42,10 @@ export const list: Pop3Command = {
   name: 'LIST',
   states: ['transaction'],
   run({ args, session }) {
-    const drop = session.maildrop!;
-    const w = words(args);
-    if (w.length > 1) throw new Pop3Error('syntax');
-    if (w.length === 1) {
-      const n = messageNumber(w[0]);
-      session.ok(`${n} ${drop.size(liveMessage(session, n))}`);
-      return;
-    }
-    const live = drop.numbers();
-    const octets = live.reduce((sum, n) => sum + drop.size(drop.get(n)!), 0);
-    session.okBody(`${live.length} messages (${octets} octets)`, Buffer.from(live.map((n) => `${n} ${drop.size(drop.get(n)!)}\r\n`).join('')));
+    perMessage(session, args, (m) => String(session.maildrop!.size(m)), () => {
+      const { count, octets } = liveOctets(session);
+      return `${count} messages (${octets} octets)`;
+    });
   },
 };
 
@@ -37,15 +53,7 @@ export const uidl: Pop3Command = {
   name: 'UIDL',
   states: ['transaction'],
   run({ args, session }) {
-    const drop = session.maildrop!;
-    const w = words(args);
-    if (w.length > 1) throw new Pop3Error('syntax');
-    if (w.length === 1) {
-      const n = messageNumber(w[0]);
-      session.ok(`${n} ${drop.uidl(liveMessage(session, n))}`);
-      return;
-    }
-    session.okBody('', Buffer.from(drop.numbers().map((n) => `${n} ${drop.uidl(drop.get(n)!)}\r\n`).join('')));
+    perMessage(session, args, (m) => session.maildrop!.uidl(m), () => '');
   },
 };
 
