@@ -16,7 +16,7 @@ import { addSeqs } from './evidence.js';
 import { refusedAfterHandshake } from './certificate-refusal.js';
 import { splitArgs } from './imap-syntax.js';
 import { buildSteps, newSteps as stepsFor, setStep, type StepState } from './steps.js';
-import { AttemptSnapshots, applyTransportEvent, noteOpaqueSteps } from './tracker.js';
+import { AttemptSnapshots, applyTransportEvent } from './tracker.js';
 
 export const STEP_ORDER: readonly StepName[] = ['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout'];
 
@@ -85,14 +85,7 @@ export class AttemptTracker extends AttemptSnapshots<AttemptState> {
     this.add(a);
   }
 
-  /** Bytes of this connection were seen only as a size. */
-  markOpaque(conn: string): void {
-    const a = this.byConn.get(conn);
-    if (!a || a.opaque) return;
-    a.opaque = true;
-    this.dirty(a);
-    noteOpaqueSteps(a.steps, ['auth', 'client-accepted-auth', 'select', 'fetch', 'logout']);
-  }
+  protected readonly stepsHiddenWhenOpaque: readonly string[] = ['auth', 'client-accepted-auth', 'select', 'fetch', 'logout'];
 
   onEvent(ev: LabEvent, conn: ConnState | undefined): void {
     if (ev.kind === 'note') {

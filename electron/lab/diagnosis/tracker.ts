@@ -16,6 +16,7 @@ export interface TrackedAttempt {
   /** Index in the tracker's snapshot. */
   index: number;
   dirty: boolean;
+  steps: Record<string, StepState>;
 }
 
 export abstract class AttemptSnapshots<S extends TrackedAttempt> {
@@ -25,6 +26,18 @@ export abstract class AttemptSnapshots<S extends TrackedAttempt> {
   private readonly changed: S[] = [];
 
   protected abstract build(a: S): Attempt;
+
+  /** The steps that say "not visible" when an attempt's bytes could not be read. */
+  protected abstract readonly stepsHiddenWhenOpaque: readonly string[];
+
+  /** Bytes of this connection were seen only as a size. */
+  markOpaque(conn: string): void {
+    const a = this.byConn.get(conn);
+    if (!a || a.opaque) return;
+    a.opaque = true;
+    this.dirty(a);
+    noteOpaqueSteps(a.steps, this.stepsHiddenWhenOpaque);
+  }
 
   protected dirty(a: S): void {
     if (a.dirty) return;
@@ -121,7 +134,7 @@ export function applyTransportEvent(a: TransportAttempt, ev: LabEvent): boolean 
 }
 
 /** The steps after the handshake that were not seen say why: the bytes were opaque. */
-export function noteOpaqueSteps<N extends string>(steps: Record<N, StepState>, names: readonly N[]): void {
+function noteOpaqueSteps<N extends string>(steps: Record<N, StepState>, names: readonly N[]): void {
   for (const n of names) if (steps[n].result === 'skipped' && steps[n].note === undefined) steps[n].note = OPAQUE_NOTE;
 }
 

@@ -9,7 +9,7 @@
 import type { Attempt, LabEvent, TlsEngineName } from '../../../api.js';
 import { addSeqs } from '../evidence.js';
 import { buildSteps, newSteps, setStep, type StepState } from '../steps.js';
-import { AttemptSnapshots, applyAuthEvent, applyTransportEvent, noteOpaqueSteps, type TrackedAttempt } from '../tracker.js';
+import { AttemptSnapshots, applyAuthEvent, applyTransportEvent, type TrackedAttempt } from '../tracker.js';
 import type { Pop3ClientItem, Pop3Conn, Pop3ServerItem } from './conversation.js';
 
 export const POP3_STEP_ORDER = ['connect', 'tls', 'auth', 'client-accepted-auth', 'list', 'retr', 'quit'] as const;
@@ -71,13 +71,7 @@ export class Pop3AttemptTracker extends AttemptSnapshots<State> {
     this.add(a);
   }
 
-  markOpaque(conn: string): void {
-    const a = this.byConn.get(conn);
-    if (!a || a.opaque) return;
-    a.opaque = true;
-    this.dirty(a);
-    noteOpaqueSteps(a.steps, POP3_STEP_ORDER.filter((n) => n !== 'connect' && n !== 'tls'));
-  }
+  protected readonly stepsHiddenWhenOpaque: readonly string[] = POP3_STEP_ORDER.filter((n) => n !== 'connect' && n !== 'tls');
 
   onEvent(ev: LabEvent, pop3: Pop3Conn | undefined): void {
     const a = this.changedBy(ev);

@@ -12,7 +12,7 @@ import type { Attempt, LabEvent, TlsEngineName } from '../../../api.js';
 import { isSmtpProto } from '../directions.js';
 import { addSeqs } from '../evidence.js';
 import { buildSteps, newSteps, setStep, type StepState } from '../steps.js';
-import { AttemptSnapshots, applyAuthEvent, applyTransportEvent, noteOpaqueSteps } from '../tracker.js';
+import { AttemptSnapshots, applyAuthEvent, applyTransportEvent } from '../tracker.js';
 import type { SmtpClientItem, SmtpConn, SmtpServerItem } from './conversation.js';
 import { parseExtensions, type Extensions } from './syntax.js';
 
@@ -79,13 +79,7 @@ export class SmtpAttemptTracker extends AttemptSnapshots<SmtpAttemptState> {
     this.add(a);
   }
 
-  markOpaque(conn: string): void {
-    const a = this.byConn.get(conn);
-    if (!a || a.opaque) return;
-    a.opaque = true;
-    this.dirty(a);
-    noteOpaqueSteps(a.steps, SMTP_STEP_ORDER.filter((n) => n !== 'connect' && n !== 'tls'));
-  }
+  protected readonly stepsHiddenWhenOpaque: readonly string[] = SMTP_STEP_ORDER.filter((n) => n !== 'connect' && n !== 'tls');
 
   onEvent(ev: LabEvent, smtp: SmtpConn | undefined): void {
     const a = this.changedBy(ev);
