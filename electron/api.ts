@@ -335,7 +335,7 @@ export type Pop3MailboxChange = 'off' | 'delete' | 'add' | 'both';
 
 /**
  * Progress while the lab indexes the technician's mailbox (`--mailbox`): bytes of the mbox file
- * (or of the Maildir's files) read so far, messages found; the last one has `done: true` and
+ * read so far (of a Maildir: the sizes its file names give, ",S=", else 0), messages found; the last one has `done: true` and
  * comes just before the lab starts serving. At most a few per second.
  */
 export interface MailboxIndexingEvent extends EventBase {
@@ -348,6 +348,14 @@ export interface MailboxIndexingEvent extends EventBase {
 }
 
 /** "1.2 GB", "305 MB", "12 kB": decimal units, one decimal below 10. */
+/**
+ * 20000 → "20,000", as toLocaleString('en-US') writes a whole number: by hand, since the first
+ * toLocaleString of a process loads ICU's locale data (tens of ms on a lab's start).
+ */
+export function groupedDigits(n: number): string {
+  return String(Math.trunc(n)).replace(/\B(?=(\d{3})+$)/g, ',');
+}
+
 function sizeText(bytes: number): string {
   const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
   let v = bytes;
@@ -365,9 +373,11 @@ function sizeText(bytes: number): string {
  * "ready: 12,034 messages in 7.6 s" (with the time it took, when known).
  */
 export function indexingText(ev: Pick<MailboxIndexingEvent, 'path' | 'bytesDone' | 'bytesTotal' | 'messages' | 'done'>, elapsedMs?: number): string {
-  const n = ev.messages.toLocaleString('en-US');
+  const n = groupedDigits(ev.messages);
   if (ev.done) return `ready: ${n} message${ev.messages === 1 ? '' : 's'}${elapsedMs === undefined ? '' : ` in ${(elapsedMs / 1000).toFixed(1)} s`}`;
   const name = ev.path.split(/[\\/]/).filter(Boolean).pop() ?? ev.path;
+  // A Maildir whose file names carry no sizes is indexed by its names: only the count is known.
+  if (ev.bytesTotal === 0) return `indexing ${name}: ${n} messages`;
   return `indexing ${name}: ${sizeText(ev.bytesDone)} of ${sizeText(ev.bytesTotal)}, ${n} messages`;
 }
 

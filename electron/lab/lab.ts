@@ -341,7 +341,15 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     // Clients that connect meanwhile wait (the listeners are not open yet): nobody sees a
     // partial message count. Progress goes to the events log and to onIndexing.
     try {
-      await indexMailbox(store, options.mailbox, { onProgress: throttledProgress(recorder, onIndexing) });
+      await indexMailbox(store, options.mailbox, {
+        onProgress: throttledProgress(recorder, onIndexing),
+        // Found when a client first needs the file (its name did not give its size): said, not fatal.
+        onOverLimit: (file, size, limit) => {
+          const text = `${file} is ${size} bytes, more than the limit of ${limit}: it is served as an empty message`;
+          recorder.record({ kind: 'note', text });
+          onWarning?.(text);
+        },
+      });
     } catch (err) {
       await Promise.all([imap.close(), smtp.close(), pop3.close(), handoff?.close()]);
       releaseCertificates?.();

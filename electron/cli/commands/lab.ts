@@ -169,12 +169,6 @@ export async function run(argv: string[]): Promise<number> {
   ready.account = { user: lab.account.user };
   const where = Object.entries(lab.listeners).map(([k, v]) => `${k} ${v.host}:${v.port}`).join(', ');
   process.stderr.write(`mailprobe lab: ${where}; account: user ${lab.account.user}, password ${lab.account.password}\n`);
-  if (lab.handoffUrl) {
-    // Issue 4: the short URL to type on a keypad, and the same as a QR code for phones that scan.
-    // On stderr: stdout carries only the ready line and --json events, for scripts.
-    const qr = await qrTerminal(lab.handoffUrl, { ansi: Boolean(process.stderr.isTTY) });
-    process.stderr.write(`mailprobe lab: on the phone's browser open ${lab.handoffUrl}\n${qr}\n`);
-  }
 
   // Signal handlers go in before the ready line: a supervisor may signal as soon as it reads it.
   const stopped = new Promise<number>((resolve) => {
@@ -202,6 +196,16 @@ export async function run(argv: string[]): Promise<number> {
     lab.recorder.subscribe((ev: LabEvent) => writeLine(JSON.stringify(redactEvent(ev))));
   } else {
     writeLine('ready ' + JSON.stringify(ready));
+  }
+  if (lab.handoffUrl) {
+    // The short URL to type on a keypad, and the same as a QR code for phones that scan, on
+    // stderr (stdout carries only the ready line and --json events, for scripts). After the
+    // ready line: drawing it loads the QR library, and the lab serves meanwhile.
+    const handoffUrl = lab.handoffUrl;
+    void qrTerminal(handoffUrl, { ansi: Boolean(process.stderr.isTTY) }).then(
+      (qr) => process.stderr.write(`mailprobe lab: on the phone's browser open ${handoffUrl}\n${qr}\n`),
+      () => process.stderr.write(`mailprobe lab: on the phone's browser open ${handoffUrl}\n`),
+    );
   }
 
   return await stopped;

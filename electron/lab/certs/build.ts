@@ -16,46 +16,25 @@
  * All are X.509 v3 with basicConstraints, keyUsage and (server) extendedKeyUsage serverAuth, and
  * start a day back so a phone whose clock is a few hours behind still accepts them.
  */
-import { createHash, createPrivateKey, generateKeyPair, randomBytes, sign as nativeSign, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createPrivateKey, randomBytes, sign as nativeSign } from 'node:crypto';
 import forge from 'node-forge';
 import type { SignatureHash } from './types.js';
+import { BACKDATE_MS, CA_SIGNATURE, CA_VALIDITY_DAYS, RSA_KEY_BITS, SERVER_VALIDITY_DAYS } from './policy.js';
+import { generateRsaKey, SIGNATURE_OIDS, type NativeKey } from './x509.js';
 import type { HostEntry } from './hosts.js';
 
-export const RSA_KEY_BITS = 2048;
-/** Validity starts this long before "now": phone clocks are often wrong. */
-export const BACKDATE_MS = 24 * 60 * 60 * 1000;
-/** The CA lives ten years (ends well before 2050, so it stays a UTCTime that old parsers read). */
-export const CA_VALIDITY_DAYS = 3650;
-export const SERVER_VALIDITY_DAYS = 730;
+export { RSA_KEY_BITS, BACKDATE_MS, CA_VALIDITY_DAYS, SERVER_VALIDITY_DAYS, CA_SIGNATURE } from './policy.js';
+export { SIGNATURE_OIDS, fingerprint } from './x509.js';
 
-export const SIGNATURE_OIDS: Record<SignatureHash, string> = {
-  sha1: forge.pki.oids.sha1WithRSAEncryption,
-  sha256: forge.pki.oids.sha256WithRSAEncryption,
-};
-/** The CA's self-signature: what a 2006 phone can read (see above). */
-export const CA_SIGNATURE: SignatureHash = 'sha1';
-
-const generateKeyPairAsync = promisify(generateKeyPair);
-
-export interface KeyPair {
+/** A key as forge and Node's native signer both use it. */
+export interface KeyPair extends NativeKey {
   privateKey: forge.pki.rsa.PrivateKey;
   publicKey: forge.pki.rsa.PublicKey;
-  /** PKCS#1 PEM ("RSA PRIVATE KEY"): read by node:tls, forge, OpenSSL and GnuTLS alike. */
-  privateKeyPem: string;
-  /** The same key for Node's native signer. */
-  keyObject: KeyObject;
 }
 
-/** A native RSA key pair, imported into forge. Runs on the libuv pool: the event loop stays free. */
+/** A native RSA key pair (x509.ts, generateRsaKey), imported into forge. */
 export async function generateRsaKeyPair(bits = RSA_KEY_BITS): Promise<KeyPair> {
-  const { privateKey } = await generateKeyPairAsync('rsa', {
-    modulusLength: bits,
-    publicExponent: 0x10001,
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  return keyPairFromPem(privateKey);
+  return keyPairFromPem((await generateRsaKey(bits)).privateKeyPem);
 }
 
 export function keyPairFromPem(pem: string): KeyPair {
@@ -187,33 +166,31 @@ export function certToDer(cert: forge.pki.Certificate): Buffer {
   return Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
 }
 
-export function certFromDer(der: Buffer): forge.pki.Certificate {
-  return forge.pki.certificateFromAsn1(forge.asn1.fromDer(der.toString('binary')));
+// ── What ensureLabCertificates (index.ts) asks for, in PEM. It reads and checks the certificates
+// on disk natively (x509.ts) and imports this module only when one must be made or re-signed.
+
+function forgeKeys(key: NativeKey): KeyPair {
+  return 'privateKey' in key ? (key as KeyPair) : keyPairFromPem(key.privateKeyPem);
 }
 
-/** "AB:CD:…" upper-case hex with colons: how phones and browsers show fingerprints. */
-export function fingerprint(der: Buffer, algo: 'sha1' | 'sha256'): string {
-  return createHash(algo).update(der).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
+export function issueCaPem(key: NativeKey, now?: Date): string {
+  return forge.pki.certificateToPem(buildCaCertificate({ keys: forgeKeys(key), now }));
 }
 
-/** The hash a certificate was signed with, or undefined for anything else (MD5, SHA-384…). */
-export function signatureHashOf(cert: forge.pki.Certificate): SignatureHash | undefined {
-  if (cert.signatureOid === SIGNATURE_OIDS.sha1) return 'sha1';
-  if (cert.signatureOid === SIGNATURE_OIDS.sha256) return 'sha256';
-  return undefined;
+export function resignCaPem(oldPem: string, key: NativeKey): string {
+  return forge.pki.certificateToPem(resignCaCertificate(forge.pki.certificateFromPem(oldPem), forgeKeys(key)));
 }
 
-/** The SAN entries of a certificate, as HostEntry values. */
-export function sanHosts(cert: forge.pki.Certificate): HostEntry[] {
-  const ext = cert.getExtension('subjectAltName') as { altNames?: Array<{ type: number; value?: string; ip?: string }> } | undefined;
-  const out: HostEntry[] = [];
-  for (const a of ext?.altNames ?? []) {
-    if (a.type === 7 && a.ip) out.push({ host: a.ip, kind: 'ip' });
-    else if (a.type === 2 && a.value) out.push({ host: a.value.toLowerCase(), kind: 'dns' });
-  }
-  return out;
+export interface ServerPemParams {
+  key: NativeKey;
+  caPem: string;
+  caKey: NativeKey;
+  hosts: readonly HostEntry[];
+  hash: SignatureHash;
+  now?: Date;
 }
 
-export function publicKeysMatch(a: forge.pki.rsa.PublicKey, b: forge.pki.rsa.PublicKey): boolean {
-  return a.n.equals(b.n) && a.e.equals(b.e);
+export function issueServerPem(p: ServerPemParams): string {
+  const ca = forge.pki.certificateFromPem(p.caPem);
+  return forge.pki.certificateToPem(buildServerCertificate({ keys: forgeKeys(p.key), ca, caKeys: forgeKeys(p.caKey), hosts: p.hosts, hash: p.hash, now: p.now }));
 }

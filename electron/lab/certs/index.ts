@@ -16,23 +16,22 @@
  * need the new ca.crt.
  */
 import { chmodSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
-import forge from 'node-forge';
 import { defaultDataDir } from '../paths.js';
+import { CA_SIGNATURE } from './policy.js';
 import {
-  CA_SIGNATURE,
-  buildCaCertificate,
-  buildServerCertificate,
-  certToDer,
+  commonName,
   fingerprint,
-  generateRsaKeyPair,
-  keyPairFromPem,
-  publicKeysMatch,
-  resignCaCertificate,
-  sanHosts,
-  signatureHashOf,
-  type KeyPair,
-} from './build.js';
+  generateRsaKey,
+  issuedBy,
+  notAfter,
+  notBefore,
+  rsaKeyFromPem,
+  signatureHashOfDer,
+  subjectAltHosts,
+  type NativeKey,
+} from './x509.js';
 import { parseHosts, sameHostSet, type HostEntry } from './hosts.js';
 import { withCertLock } from './lock.js';
 import { CERT_FILE_MODE, KEY_FILE_MODE, certPaths, ensureDir, readOptional, writeAtomic, writeIfChanged } from './store.js';
@@ -52,7 +51,8 @@ export {
   LOCK_WRITE_GRACE_MS,
   lockPathFor,
 } from './lock.js';
-export { RSA_KEY_BITS, BACKDATE_MS, CA_VALIDITY_DAYS, SERVER_VALIDITY_DAYS, CA_SIGNATURE, fingerprint } from './build.js';
+export { RSA_KEY_BITS, BACKDATE_MS, CA_VALIDITY_DAYS, SERVER_VALIDITY_DAYS, CA_SIGNATURE } from './policy.js';
+export { fingerprint } from './x509.js';
 
 /** The values `mailprobe cert --profile` still accepts (types.ts, CertProfile). */
 export const CERT_PROFILES: readonly CertProfile[] = ['legacy', 'modern'];
@@ -92,32 +92,31 @@ export function ensureLabCertificates(opts: EnsureCertificatesOptions): Promise<
   return run;
 }
 
+/** A certificate read from disk (or just made) with Node's X.509, and the key it goes with. */
 interface LoadedCert {
-  cert: forge.pki.Certificate;
+  x509: X509Certificate;
   pem: string;
-  keys: KeyPair;
+  keys: NativeKey;
 }
 
-function loadKey(keyPath: string): KeyPair | undefined {
+function loadKey(keyPath: string): NativeKey | undefined {
   const keyPem = readOptional(keyPath)?.toString('utf8');
-  if (!keyPem) return undefined;
-  try {
-    return keyPairFromPem(keyPem);
-  } catch {
-    return undefined; // unreadable or not RSA: regenerate rather than serve something broken
-  }
+  // Unreadable or not RSA: regenerate rather than serve something broken.
+  return keyPem ? rsaKeyFromPem(keyPem) : undefined;
 }
 
-function loadCert(certPath: string, keys: KeyPair): LoadedCert | undefined {
-  const pem = readOptional(certPath)?.toString('utf8');
-  if (!pem) return undefined;
+function certFromPem(pem: string, keys: NativeKey): LoadedCert | undefined {
   try {
-    const cert = forge.pki.certificateFromPem(pem);
-    if (!publicKeysMatch(cert.publicKey as forge.pki.rsa.PublicKey, keys.publicKey)) return undefined;
-    return { cert, pem, keys };
+    const x509 = new X509Certificate(pem);
+    return x509.checkPrivateKey(keys.keyObject) ? { x509, pem, keys } : undefined;
   } catch {
     return undefined;
   }
+}
+
+function loadCert(certPath: string, keys: NativeKey): LoadedCert | undefined {
+  const pem = readOptional(certPath)?.toString('utf8');
+  return pem ? certFromPem(pem, keys) : undefined;
 }
 
 function loadPair(certPath: string, keyPath: string): LoadedCert | undefined {
@@ -125,17 +124,17 @@ function loadPair(certPath: string, keyPath: string): LoadedCert | undefined {
   return keys && loadCert(certPath, keys);
 }
 
-function expiresWithin(cert: forge.pki.Certificate, now: Date, days: number): boolean {
-  return cert.validity.notAfter.getTime() - now.getTime() < days * DAY_MS;
+/** A certificate this module has just made from `keys`: it always parses. */
+function madeCert(pem: string, keys: NativeKey): LoadedCert {
+  return { x509: new X509Certificate(pem), pem, keys };
 }
 
-function signedBy(ca: forge.pki.Certificate, cert: forge.pki.Certificate): boolean {
-  try {
-    return ca.verify(cert);
-  } catch {
-    return false;
-  }
+function expiresWithin(cert: X509Certificate, now: Date, days: number): boolean {
+  return notAfter(cert).getTime() - now.getTime() < days * DAY_MS;
 }
+
+/** Builds certificates with node-forge: loaded only when one must be made, not on every start. */
+const builder = () => import('./build.js');
 
 async function ensureLocked(dir: string, hosts: HostEntry[], opts: EnsureCertificatesOptions): Promise<LabCertificates> {
   ensureDir(dir); // the lock file lives in it
@@ -160,35 +159,34 @@ async function ensureUnlocked(dir: string, hosts: HostEntry[], opts: EnsureCerti
 
   // ── The CA: reused unless asked, broken, or about to expire.
   let ca = opts.newCa ? undefined : loadPair(paths.caPem, paths.caKey);
-  if (ca && expiresWithin(ca.cert, now, CA_RENEW_BEFORE_DAYS)) ca = undefined;
+  if (ca && expiresWithin(ca.x509, now, CA_RENEW_BEFORE_DAYS)) ca = undefined;
   let caCreated = false;
   let caResigned = false;
   // A new CA means new server certificates too: generate both keys at once (two cores, half the wait).
-  let serverKeys: Promise<KeyPair> | undefined;
+  let serverKeys: Promise<NativeKey> | undefined;
   if (!ca) {
-    serverKeys = generateRsaKeyPair();
+    serverKeys = generateRsaKey();
     serverKeys.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-    const keys = await generateRsaKeyPair();
-    const cert = buildCaCertificate({ keys, now });
-    ca = { cert, pem: forge.pki.certificateToPem(cert), keys };
+    const [keys, build] = await Promise.all([generateRsaKey(), builder()]);
+    ca = madeCert(build.issueCaPem(keys, now), keys);
     caCreated = true;
     // Key first: a CA certificate on disk without its key would be replaced on the next run.
     writeAtomic(paths.caKey, keys.privateKeyPem, KEY_FILE_MODE);
     writeAtomic(paths.caPem, ca.pem, CERT_FILE_MODE);
-  } else if (signatureHashOf(ca.cert) !== CA_SIGNATURE) {
+  } else if (signatureHashOfDer(ca.x509.raw) !== CA_SIGNATURE) {
     // An older version's `--profile modern` CA (SHA-256): unreadable by the phones this lab is for.
-    const cert = resignCaCertificate(ca.cert, ca.keys);
-    ca = { cert, pem: forge.pki.certificateToPem(cert), keys: ca.keys };
+    const build = await builder();
+    ca = madeCert(build.resignCaPem(ca.pem, ca.keys), ca.keys);
     caResigned = true;
     writeAtomic(paths.caPem, ca.pem, CERT_FILE_MODE);
     warnings.push(
       'the CA on disk was signed with SHA-256, which 2006-era phones cannot read; it was re-signed with SHA-1 under the same key and name: computers that trust the old ca.pem keep working, but a phone needs the new ca.crt (new fingerprint)',
     );
   }
-  const caDer = certToDer(ca.cert);
+  const caDer = ca.x509.raw;
   writeIfChanged(paths.caCrt, caDer, CERT_FILE_MODE);
-  // A reused key's text is what was just read from disk (keyPairFromPem keeps it): only its mode
-  // may need putting right. A new one was written above with the right mode.
+  // A reused key's text is what was just read from disk: only its mode may need putting right.
+  // A new one was written above with the right mode.
   if (!caCreated) chmodSync(paths.caKey, KEY_FILE_MODE);
 
   // ── The server certificates: one key, two signatures; each reissued when anything about it no
@@ -197,56 +195,53 @@ async function ensureUnlocked(dir: string, hosts: HostEntry[], opts: EnsureCerti
   let keys = caCreated ? undefined : loadKey(paths.serverKey);
   let keyCreated = false;
   if (!keys) {
-    keys = await (serverKeys ?? generateRsaKeyPair());
+    keys = await (serverKeys ?? generateRsaKey());
     keyCreated = true;
     writeAtomic(paths.serverKey, keys.privateKeyPem, KEY_FILE_MODE);
   } else chmodSync(paths.serverKey, KEY_FILE_MODE);
-  const caCert = ca.cert;
-  const caKeys = ca.keys;
+  const caCert = ca;
   const fits = (c: LoadedCert, hash: SignatureHash): boolean =>
-    signedBy(caCert, c.cert) &&
-    sameHostSet(sanHosts(c.cert), hosts) &&
-    signatureHashOf(c.cert) === hash &&
-    !expiresWithin(c.cert, now, SERVER_RENEW_BEFORE_DAYS) &&
-    c.cert.validity.notBefore.getTime() <= now.getTime();
+    issuedBy(c.x509, caCert.x509) &&
+    sameHostSet(subjectAltHosts(c.x509), hosts) &&
+    signatureHashOfDer(c.x509.raw) === hash &&
+    !expiresWithin(c.x509, now, SERVER_RENEW_BEFORE_DAYS) &&
+    notBefore(c.x509).getTime() <= now.getTime();
   let serverIssued = false;
-  const served = {} as Record<SignatureHash, LoadedCert & { der: Buffer }>;
+  const served = {} as Record<SignatureHash, LoadedCert>;
   for (const s of SERVER_CERTS) {
     let c = keyCreated ? undefined : loadCert(paths[s.pem], keys);
     if (c && !fits(c, s.hash)) c = undefined;
     if (!c) {
-      const cert = buildServerCertificate({ keys, ca: caCert, caKeys, hosts, hash: s.hash, now });
-      c = { cert, pem: forge.pki.certificateToPem(cert), keys };
+      const build = await builder();
+      c = madeCert(build.issueServerPem({ key: keys, caPem: caCert.pem, caKey: caCert.keys, hosts, hash: s.hash, now }), keys);
       serverIssued = true;
       writeAtomic(paths[s.pem], c.pem, CERT_FILE_MODE);
     }
-    const der = certToDer(c.cert);
-    writeIfChanged(paths[s.der], der, CERT_FILE_MODE);
-    served[s.hash] = { ...c, der };
+    writeIfChanged(paths[s.der], c.x509.raw, CERT_FILE_MODE);
+    served[s.hash] = c;
   }
   const server = served.sha256;
 
-  const cn = ca.cert.subject.getField('CN') as { value?: string } | null;
   return {
     dir,
     caCertPem: ca.pem,
     caCertDer: caDer,
     serverCertPem: server.pem,
-    serverCertDer: server.der,
+    serverCertDer: server.x509.raw,
     serverSha1CertPem: served.sha1.pem,
-    serverSha1CertDer: served.sha1.der,
+    serverSha1CertDer: served.sha1.x509.raw,
     serverKeyPem: keys.privateKeyPem,
     caSha1: fingerprint(caDer, 'sha1'),
     caSha256: fingerprint(caDer, 'sha256'),
-    hosts: sanHosts(server.cert).map((h) => h.host),
-    caSignature: signatureHashOf(ca.cert) ?? CA_SIGNATURE,
-    caName: cn?.value,
+    hosts: subjectAltHosts(server.x509).map((h) => h.host),
+    caSignature: signatureHashOfDer(caDer) ?? CA_SIGNATURE,
+    caName: commonName(ca.x509),
     caCreated,
     caResigned,
     serverIssued,
     files: paths,
     warnings,
-    serverNotAfter: server.cert.validity.notAfter.toISOString(),
-    caNotAfter: ca.cert.validity.notAfter.toISOString(),
+    serverNotAfter: notAfter(server.x509).toISOString(),
+    caNotAfter: notAfter(ca.x509).toISOString(),
   };
 }

@@ -2,7 +2,10 @@
  * QR codes of the hand-off URL for the laptop screen. They are never served on the LAN:
  * the LAN side serves only what the phone needs; the UI gets them through the control API.
  */
-import QRCode from 'qrcode';
+
+/** qrcode (with its PNG and SVG renderers) is loaded when a code is first drawn, not when the lab starts. */
+let qrcodeModule: Promise<typeof import('qrcode')> | undefined;
+const qrcode = () => (qrcodeModule ??= import('qrcode').then((m) => m.default));
 
 /** The quiet zone the QR specification asks for (ISO/IEC 18004 §6.3.8: four modules). */
 export const QR_QUIET_ZONE = 4;
@@ -10,8 +13,8 @@ export const QR_QUIET_ZONE = 4;
 export const QR_ERROR_CORRECTION = 'M' as const;
 
 /** The module matrix: true = dark. */
-export function qrMatrix(text: string): boolean[][] {
-  const qr = QRCode.create(text, { errorCorrectionLevel: QR_ERROR_CORRECTION });
+export async function qrMatrix(text: string): Promise<boolean[][]> {
+  const qr = (await qrcode()).create(text, { errorCorrectionLevel: QR_ERROR_CORRECTION });
   const n = qr.modules.size;
   const rows: boolean[][] = [];
   for (let y = 0; y < n; y++) {
@@ -35,7 +38,7 @@ const RESET = `${ESC}0m`;
  */
 export async function qrTerminal(url: string, opts: { ansi?: boolean } = {}): Promise<string> {
   const ansi = opts.ansi ?? true;
-  const m = qrMatrix(url);
+  const m = await qrMatrix(url);
   const n = m.length + 2 * QR_QUIET_ZONE;
   const dark = (x: number, y: number): boolean => {
     const mx = x - QR_QUIET_ZONE;
@@ -56,9 +59,9 @@ export async function qrTerminal(url: string, opts: { ansi?: boolean } = {}): Pr
 }
 
 export async function qrPng(url: string, opts: { scale?: number } = {}): Promise<Buffer> {
-  return QRCode.toBuffer(url, { type: 'png', errorCorrectionLevel: QR_ERROR_CORRECTION, margin: QR_QUIET_ZONE, scale: opts.scale ?? 8 });
+  return (await qrcode()).toBuffer(url, { type: 'png', errorCorrectionLevel: QR_ERROR_CORRECTION, margin: QR_QUIET_ZONE, scale: opts.scale ?? 8 });
 }
 
 export async function qrSvg(url: string): Promise<string> {
-  return QRCode.toString(url, { type: 'svg', errorCorrectionLevel: QR_ERROR_CORRECTION, margin: QR_QUIET_ZONE });
+  return (await qrcode()).toString(url, { type: 'svg', errorCorrectionLevel: QR_ERROR_CORRECTION, margin: QR_QUIET_ZONE });
 }

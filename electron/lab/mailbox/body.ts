@@ -336,11 +336,12 @@ export class FileBody implements MessageBody {
 
 /**
  * A Maildir file whose served size is measured when first asked for (RFC822.SIZE, POP3 LIST, a
- * FETCH of its bytes), not when the Maildir is indexed: indexing is then a readdir and a stat per
- * file, so the first SELECT of 20,000 messages does not wait for 2 GB to be read (Dovecot reads
- * a Maildir file's virtual size lazily too, when it has no W= in its name). The measure reads
- * the first `fileSize` bytes (the size the index saw) once, by the same rules as FileBody's
- * conversion, so the size and the bytes sent agree. A file gone by then is an empty message.
+ * FETCH of its bytes), not when the Maildir is indexed: indexing reads the file names only
+ * (maildir-index.ts), so the first SELECT of 20,000 messages does not wait for 2 GB to be read
+ * (Dovecot reads a Maildir file's virtual size lazily too, when it has no W= in its name). The
+ * measure reads the first `fileSize` bytes (given, or learnt from the file's stat then) once, by
+ * the same rules as FileBody's conversion, so the size and the bytes sent agree. A file gone by
+ * then, or a file size of 0, is an empty message.
  */
 export class MeasuredOnDemandBody implements MessageBody {
   readonly memory = null;
@@ -348,7 +349,8 @@ export class MeasuredOnDemandBody implements MessageBody {
 
   constructor(
     readonly path: string,
-    readonly fileSize: number,
+    /** The file bytes to serve, or how to learn them when first needed (a Maildir file's stat). */
+    private readonly fileSize: number | (() => number),
   ) {}
 
   /** Whether the served size is known yet (for tests and a background pass). */
@@ -358,13 +360,14 @@ export class MeasuredOnDemandBody implements MessageBody {
 
   private get file(): FileBody {
     if (this.measured) return this.measured;
+    const fileSize = typeof this.fileSize === 'number' ? this.fileSize : this.fileSize();
     let m: RangeMeasure;
     try {
-      m = measureFileSync(this.path, this.fileSize);
+      m = fileSize === 0 ? { size: 0, transform: 'none' } : measureFileSync(this.path, fileSize);
     } catch {
       m = { size: 0, transform: 'none' }; // moved away since the index saw it (another program reading the Maildir)
     }
-    return (this.measured = new FileBody(this.path, 0, m.size === 0 ? 0 : this.fileSize, m.size, m.transform));
+    return (this.measured = new FileBody(this.path, 0, m.size === 0 ? 0 : fileSize, m.size, m.transform));
   }
 
   get size(): number {

@@ -1,7 +1,8 @@
 /**
  * The technician's mailbox, served from disk: an mbox file indexed by byte ranges, or a Maildir
- * (with Maildir++ subfolders) file by file. The store keeps per message only what the index
- * holds (where the bytes are, served size, flags, internal date); ENVELOPE and the MIME
+ * (with Maildir++ subfolders) by its file names (maildir-index.ts). The store keeps per message
+ * only what the index holds (where the bytes are, served size, flags, internal date; for a
+ * Maildir file the size and date are read when first asked for); ENVELOPE and the MIME
  * structure are parsed on first use and kept; bodies are read on demand (body.ts).
  *
  * The customer's files are only ever opened read-only. Everything a session changes (flags,
@@ -11,8 +12,9 @@
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileBody, MeasuredOnDemandBody } from './body.js';
-import { MAX_LOAD_MESSAGE_BYTES, MailboxFileError, SPECIAL_USE_BY_NAME, isDir, maildirFiles, maildirFlags, maildirSubfolders } from './files.js';
-import { indexMbox, INDEX_READ_BYTES, type IndexProgress } from './mbox-index.js';
+import { MAX_LOAD_MESSAGE_BYTES, MailboxFileError, SPECIAL_USE_BY_NAME, isDir, maildirSubfolders } from './files.js';
+import { flagsOf, scanMaildirFolder, type OverLimitHandler } from './maildir-index.js';
+import { indexMbox, type IndexProgress } from './mbox-index.js';
 import { MailStore } from './store.js';
 
 /** Most messages the disk store indexes (over all mailboxes). */
@@ -20,7 +22,7 @@ export const MAX_INDEXED_MESSAGES = 500_000;
 /** Largest mbox file the disk store indexes. */
 export const MAX_INDEXED_MBOX_BYTES = 64 * 1024 * 1024 * 1024;
 
-/** A Maildir's progress is reported at least every so many files. */
+/** A Maildir's progress is reported every so many files. */
 const PROGRESS_EVERY_FILES = 500;
 
 export type MailboxKind = 'mbox' | 'maildir';
@@ -38,6 +40,8 @@ export interface OpenMailStoreOptions {
   maxMessageBytes?: number;
   uidValidity?: number;
   onProgress?: (p: IndexingProgress) => void;
+  /** A Maildir file found larger than maxMessageBytes when first read (its name did not say): it is served empty. */
+  onOverLimit?: OverLimitHandler;
 }
 
 /**
@@ -128,11 +132,14 @@ export async function indexMailbox(store: MailStore, path: string, opts: Omit<Op
     report({ bytesDone: size, bytesTotal: size, messages: found }, true);
     return;
   }
+  // A Maildir: its names only (maildir-index.ts); sizes and dates are read when first asked for.
+  const scan = { maxMessageBytes: limits.maxMessageBytes, onOverLimit: opts.onOverLimit };
   const folders = [{ name: 'INBOX', dir: path }, ...maildirSubfolders(path)];
-  const files = folders.map((f) => ({ ...f, entries: maildirEntries(f.dir) }));
-  const bytesTotal = files.reduce((n, f) => n + f.entries.reduce((k, e) => k + e.size, 0), 0);
+  const files = folders.map((f) => ({ ...f, entries: scanMaildirFolder(f.dir, scan) }));
+  // Bytes as far as the names tell them (",S="): 0 for a Maildir whose names do not.
+  const bytesTotal = files.reduce((n, f) => n + f.entries.reduce((k, e) => k + (e.sizeFromName ?? 0), 0), 0);
   const progress: IndexProgress = { bytesDone: 0, bytesTotal, messages: 0 };
-  let lastReport = 0;
+  const flagSets = new Map<string, string[]>();
   for (const f of files) {
     if (f.name !== 'INBOX') {
       if (!store.info(f.name)) store.create(f.name, SPECIAL_USE_BY_NAME[f.name.toLowerCase()]);
@@ -140,42 +147,13 @@ export async function indexMailbox(store: MailStore, path: string, opts: Omit<Op
       store.setSubscribed(f.name, true);
     }
     for (const e of f.entries) {
-      if (e.size > limits.maxMessageBytes) {
-        throw new MailboxFileError('too-big', e.file, `${e.file} is ${e.size} bytes, more than the limit of ${limits.maxMessageBytes}`);
-      }
       counted(limits, path);
       // Served size measured when first asked for (MeasuredOnDemandBody): SELECT needs the count, not 2 GB read.
-      store.load(f.name, new MeasuredOnDemandBody(e.file, e.size), maildirFlags(e.name, e.isNew), e.mtime);
-      progress.bytesDone += e.size;
+      store.load(f.name, new MeasuredOnDemandBody(e.path, () => e.servedFileSize()), flagsOf(e, flagSets), () => e.mtime);
+      progress.bytesDone += e.sizeFromName ?? 0;
       progress.messages += 1;
-      if (progress.bytesDone - lastReport >= INDEX_READ_BYTES * 8 || progress.messages % PROGRESS_EVERY_FILES === 0) {
-        lastReport = progress.bytesDone;
-        report(progress, false);
-      }
+      if (progress.messages % PROGRESS_EVERY_FILES === 0) report(progress, false);
     }
   }
   report(progress, true);
-}
-
-interface MaildirEntry {
-  file: string;
-  name: string;
-  isNew: boolean;
-  size: number;
-  mtime: Date;
-}
-
-/** A Maildir folder's messages (new/ and cur/), in delivery order, with their sizes and mtimes. */
-function maildirEntries(dir: string): MaildirEntry[] {
-  const entries: MaildirEntry[] = [];
-  for (const e of maildirFiles(dir)) {
-    let st;
-    try {
-      st = statSync(e.file);
-    } catch {
-      continue; // moved away meanwhile
-    }
-    if (st.isFile()) entries.push({ ...e, size: st.size, mtime: st.mtime });
-  }
-  return entries;
 }

@@ -132,17 +132,31 @@ export class MessageContent {
   }
 }
 
+/** An internal date, or where to read it the first time it is asked for (a Maildir file's mtime). */
+export type InternalDateSource = Date | (() => Date);
+
 /** A stored message: session state (UID, flags) around shared content. */
 export class MessageRecord implements StoredMessage {
   readonly content: MessageContent;
+  private date: InternalDateSource;
 
   constructor(
     public uid: number,
     public flags: Set<Flag>,
-    public internalDate: Date,
+    internalDate: InternalDateSource,
     content: MessageContent | Buffer,
   ) {
+    this.date = internalDate;
     this.content = Buffer.isBuffer(content) ? new MessageContent(new MemoryBody(content)) : content;
+  }
+
+  get internalDate(): Date {
+    if (typeof this.date === 'function') this.date = this.date();
+    return this.date;
+  }
+
+  set internalDate(date: Date) {
+    this.date = date;
   }
 
   get raw(): Buffer {
@@ -467,7 +481,7 @@ export class MailStore implements MailStoreApi {
    * Add a message whose bytes are already on disk (an indexed mbox range, a Maildir file), with
    * no change event: the loaders fill the store before any session exists.
    */
-  load(name: string, body: MessageBody, flags: Flag[], internalDate: Date): number {
+  load(name: string, body: MessageBody, flags: Flag[], internalDate: InternalDateSource): number {
     const box = this.box(name);
     const clean = cleanFlags(flags);
     this.defineKeywords(box, clean, false);

@@ -4,8 +4,8 @@
  * (`certificateNames`), so the diagnosis can tell which property a client refused.
  */
 import { X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
 import type { ServedCertificate } from '../../api.js';
+import { signatureOid, subjectAltHosts } from '../certs/x509.js';
 
 /** RFC 8017 Appendix C and RFC 5758 §3.2: the signature OIDs counted as one or the other. */
 const HASH_BY_OID: Record<string, ServedCertificate> = {
@@ -21,32 +21,8 @@ export interface CertificateInfo {
   names: string[];
 }
 
-/** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm AlgorithmIdentifier, … } (RFC 5280 §4.1). */
-function signatureOid(der: Buffer): string | undefined {
-  try {
-    const top = forge.asn1.fromDer(der.toString('binary'));
-    const alg = (top.value as forge.asn1.Asn1[])[1];
-    const oid = (alg.value as forge.asn1.Asn1[])[0];
-    return forge.asn1.derToOid(oid.value as string);
-  } catch {
-    return undefined;
-  }
-}
-
-/** "DNS:localhost, IP Address:127.0.0.1" → ["localhost", "127.0.0.1"]; IPv6 in its short form. */
-function sanNames(x: X509Certificate): string[] {
-  const out: string[] = [];
-  for (const part of (x.subjectAltName ?? '').split(/,\s*/)) {
-    const m = /^(DNS|IP Address):(.+)$/.exec(part.trim());
-    if (!m) continue;
-    if (m[1] === 'DNS') out.push(m[2].toLowerCase());
-    else out.push(m[2].includes(':') ? new URL(`http://[${m[2]}]/`).hostname.slice(1, -1) : m[2]);
-  }
-  return out;
-}
-
 export function certificateInfo(der: Buffer): CertificateInfo {
   const oid = signatureOid(der);
   const certificate = oid === undefined ? undefined : HASH_BY_OID[oid];
-  return { ...(certificate ? { certificate } : {}), names: sanNames(new X509Certificate(der)) };
+  return { ...(certificate ? { certificate } : {}), names: subjectAltHosts(new X509Certificate(der)).map((h) => h.host) };
 }
