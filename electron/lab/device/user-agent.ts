@@ -11,8 +11,13 @@
  *               (firmware in parentheses again)
  *   Sony Ericsson: `SonyEricssonK800i/R1KG Browser/NetFront/3.3 …` (firmware after the slash)
  */
-import UAParser from 'ua-parser-js';
+import { createRequire } from 'node:module';
+import type UAParserClass from 'ua-parser-js';
 import type { DeviceInfo } from '../../api.js';
+
+/** ua-parser-js (55 kB of rules) is loaded on the first User-Agent, not with the lab: a start does not wait for it. */
+let uaParserClass: typeof UAParserClass | undefined;
+const uaParser = (): typeof UAParserClass => (uaParserClass ??= createRequire(import.meta.url)('ua-parser-js') as typeof UAParserClass);
 
 /** Longer User-Agents are cut before parsing (ua-parser-js cuts at 500 too). */
 export const MAX_USER_AGENT_CHARS = 512;
@@ -63,7 +68,7 @@ export function deviceFromUserAgent(userAgent: string | undefined): DeviceInfo |
   const n = nokia(ua);
   if (n) return { vendor: 'Nokia', model: n.model, firmware: n.firmware, platform: n.platform, source: 'http.request' };
 
-  const r = new UAParser(ua, EXTENSIONS).getResult();
+  const r = new (uaParser())(ua, EXTENSIONS).getResult();
   const se = /SonyEricsson[A-Za-z0-9]+\/(\w+)/.exec(ua);
   const os = clean([r.os.name, r.os.version].filter(Boolean).join(' '));
   const info: DeviceInfo = {

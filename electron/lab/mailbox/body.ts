@@ -349,9 +349,17 @@ export class MeasuredOnDemandBody implements MessageBody {
 
   constructor(
     readonly path: string,
-    /** The file bytes to serve, or how to learn them when first needed (a Maildir file's stat). */
-    private readonly fileSize: number | (() => number),
+    /** The file bytes to serve (the size the index saw); see fileBytes. */
+    private readonly fileSize = 0,
   ) {}
+
+  /**
+   * The file bytes to serve, asked for once, when the size is first needed: a subclass may learn
+   * it then (a Maildir file indexed by its name: maildir-index.ts). 0 is an empty message.
+   */
+  protected fileBytes(): number {
+    return this.fileSize;
+  }
 
   /** Whether the served size is known yet (for tests and a background pass). */
   get isMeasured(): boolean {
@@ -360,7 +368,7 @@ export class MeasuredOnDemandBody implements MessageBody {
 
   private get file(): FileBody {
     if (this.measured) return this.measured;
-    const fileSize = typeof this.fileSize === 'number' ? this.fileSize : this.fileSize();
+    const fileSize = this.fileBytes();
     let m: RangeMeasure;
     try {
       m = fileSize === 0 ? { size: 0, transform: 'none' } : measureFileSync(this.path, fileSize);

@@ -11,7 +11,7 @@
  */
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileBody, MeasuredOnDemandBody } from './body.js';
+import { FileBody } from './body.js';
 import { MAX_LOAD_MESSAGE_BYTES, MailboxFileError, SPECIAL_USE_BY_NAME, isDir, maildirSubfolders } from './files.js';
 import { flagsOf, scanMaildirFolder, type OverLimitHandler } from './maildir-index.js';
 import { indexMbox, type IndexProgress } from './mbox-index.js';
@@ -148,8 +148,8 @@ export async function indexMailbox(store: MailStore, path: string, opts: Omit<Op
     }
     for (const e of f.entries) {
       counted(limits, path);
-      // Served size measured when first asked for (MeasuredOnDemandBody): SELECT needs the count, not 2 GB read.
-      store.load(f.name, new MeasuredOnDemandBody(e.path, () => e.servedFileSize()), flagsOf(e, flagSets), () => e.mtime);
+      // The file is the body and the internal date, both read when first asked for: SELECT needs the count, not 2 GB read.
+      store.load(f.name, e, flagsOf(e, flagSets), e);
       progress.bytesDone += e.sizeFromName ?? 0;
       progress.messages += 1;
       if (progress.messages % PROGRESS_EVERY_FILES === 0) report(progress, false);

@@ -1,53 +1,59 @@
 /**
  * A Maildir indexed by its file names alone: one readdir of cur/ and new/ per folder, no stat and
  * no read per message. Flags come from the name's ":2," info, the size from its ",S=" field when
- * there is one (Dovecot and Courier write it); the rest (the file's size and mtime, the internal
- * date) is read from the file the first time it is asked for. A first SELECT of 20,000 messages
- * waits for two readdirs, as Dovecot's unindexed one does (it reads a file's size and date
- * lazily too, when its name does not carry them).
+ * there is one (Dovecot and Courier write it); the file's size and mtime (the internal date) are
+ * read from the file the first time they are asked for. A first SELECT of 20,000 messages waits
+ * for two readdirs, as Dovecot's unindexed one does (it, too, reads a file's size and date when
+ * first needed, when the name does not carry them).
+ *
+ * One object per message (MaildirFile: the name, the body, the internal date), so that indexing
+ * 20,000 names allocates little: most of the time such an index takes goes to the garbage
+ * collector copying what it allocated.
  */
-import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
+import { MeasuredOnDemandBody } from './body.js';
 import { MailboxFileError, maildirFlags } from './files.js';
-
-/** What a Maildir file's stat tells the store: its size on disk and its mtime (the internal date). */
-export interface MaildirFileStat {
-  size: number;
-  mtime: Date;
-}
 
 /** Told when a file turns out, once stat'ed, to be larger than the store takes (it is then served empty). */
 export type OverLimitHandler = (file: string, size: number, limit: number) => void;
 
+/** What every file of one index shares. */
+export interface MaildirScanOptions {
+  /** Largest message file: one whose name says more is refused now; one found larger later is served empty. */
+  maxMessageBytes: number;
+  onOverLimit?: OverLimitHandler;
+}
+
+interface FileStat {
+  size: number;
+  mtime: Date;
+}
+
 /**
- * One message file. Its path is kept as the folder's prefix and the name (20,000 joined paths
- * are 20,000 more strings); the stat is made once, on first use.
+ * One message file: its body (the served size measured when first asked for, MeasuredOnDemandBody)
+ * and its internal date, both from one stat made on first use.
  */
-export class MaildirFile {
-  private stat: MaildirFileStat | null | undefined;
+export class MaildirFile extends MeasuredOnDemandBody {
+  /** undefined: not stat'ed yet; null: gone, or not a regular file. */
+  private stat: FileStat | null | undefined;
 
   constructor(
-    private readonly prefix: string,
+    path: string,
     readonly name: string,
     readonly isNew: boolean,
     /** The ",S=" size of the name, when it has one. */
     readonly sizeFromName: number | undefined,
-    private readonly limit: number,
-    private readonly onOverLimit?: OverLimitHandler,
-    /** When the file is gone by the time it is stat'ed (another program moved it): its delivery time, from the name. */
-    private readonly fallbackDate: Date = deliveryDate(name),
-  ) {}
-
-  get path(): string {
-    return this.prefix + this.name;
+    private readonly scan: MaildirScanOptions,
+  ) {
+    super(path);
   }
 
-  /** The file's size and mtime, or null when it is gone. */
-  private stats(): MaildirFileStat | null {
+  private stats(): FileStat | null {
     if (this.stat !== undefined) return this.stat;
     try {
       const st = statSync(this.path);
-      this.stat = { size: st.size, mtime: st.mtime };
+      this.stat = st.isFile() ? { size: st.size, mtime: st.mtime } : null;
     } catch {
       this.stat = null;
     }
@@ -55,56 +61,62 @@ export class MaildirFile {
   }
 
   /**
-   * The bytes of the file the store serves: all of them, none when the file is gone, and none
-   * (with onOverLimit told) when it is larger than the limit, which the MIME parser would read
-   * whole.
+   * All of the file, none when it is gone (another program moved it), and none, with
+   * onOverLimit told, when it is larger than the limit (the MIME parser reads a message whole).
    */
-  servedFileSize(): number {
+  protected override fileBytes(): number {
     const st = this.stats();
     if (!st) return 0;
-    if (st.size > this.limit) {
-      this.onOverLimit?.(this.path, st.size, this.limit);
+    if (st.size > this.scan.maxMessageBytes) {
+      this.scan.onOverLimit?.(this.path, st.size, this.scan.maxMessageBytes);
       return 0;
     }
     return st.size;
   }
 
-  /** The internal date: the file's mtime, as Dovecot's received date. */
-  get mtime(): Date {
-    return this.stats()?.mtime ?? this.fallbackDate;
+  /**
+   * The internal date: the file's mtime, as Dovecot's received date; for a file gone by the
+   * time it is stat'ed, the delivery time its name starts with.
+   */
+  internalDate(): Date {
+    return this.stats()?.mtime ?? deliveryDate(this.name);
   }
 }
 
 /** ",S=12345" in a Maildir name (before the ":2," info): the file's size, as Dovecot writes it. */
 export function sizeFromName(name: string): number | undefined {
-  const m = /,S=(\d{1,15})(?=[,:]|$)/.exec(name);
+  const at = name.indexOf(',S=');
+  if (at < 0) return undefined;
+  const m = /^,S=(\d{1,15})(?=[,:]|$)/.exec(name.slice(at));
   return m ? Number(m[1]) : undefined;
 }
 
-/** The delivery time a unique name starts with (seconds since the epoch), or now. */
+/** The delivery time in seconds a unique name starts with ("1546301104.M0P1.host"), or NaN. */
+function deliverySeconds(name: string): number {
+  let secs = 0;
+  let i = 0;
+  for (; i < name.length && i < 15; i++) {
+    const d = name.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    secs = secs * 10 + d;
+  }
+  return i === 0 ? NaN : secs;
+}
+
 function deliveryDate(name: string): Date {
-  const secs = /^(\d{1,12})[.]/.exec(name)?.[1];
-  return secs ? new Date(Number(secs) * 1000) : new Date();
+  const secs = deliverySeconds(name);
+  return Number.isNaN(secs) ? new Date() : new Date(secs * 1000);
 }
 
-export interface MaildirScanOptions {
-  /** Largest message file: one whose name says more is refused now; one found larger later is served empty. */
-  maxMessageBytes: number;
-  onOverLimit?: OverLimitHandler;
-}
-
-/** A directory's regular files (and links, followed when stat'ed), dot files skipped; none when it cannot be read. */
+/** A directory's entries, dot files skipped; none when it cannot be read. */
 function messageNames(dir: string): string[] {
-  let entries: Dirent[];
   try {
-    entries = readdirSync(dir, { withFileTypes: true });
+    // Names only: an entry that is not a regular file (never there in a sane Maildir) is found
+    // out by its stat, when first needed, and is then an empty message.
+    return readdirSync(dir).filter((n) => n.charCodeAt(0) !== 0x2e);
   } catch {
     return [];
   }
-  const names: string[] = [];
-  // Node resolves a file system's "unknown" entry types with an lstat, so this stays correct there.
-  for (const e of entries) if (!e.name.startsWith('.') && (e.isFile() || e.isSymbolicLink())) names.push(e.name);
-  return names;
 }
 
 /**
@@ -112,7 +124,8 @@ function messageNames(dir: string): string[] {
  * the delivery time in seconds (the key is taken once per file, not per comparison).
  */
 export function scanMaildirFolder(dir: string, opts: MaildirScanOptions): MaildirFile[] {
-  const keyed: Array<{ f: MaildirFile; k: number }> = [];
+  const files: MaildirFile[] = [];
+  const keys: number[] = [];
   for (const sub of ['new', 'cur'] as const) {
     const prefix = join(dir, sub) + sep;
     const isNew = sub === 'new';
@@ -121,17 +134,20 @@ export function scanMaildirFolder(dir: string, opts: MaildirScanOptions): Maildi
       if (size !== undefined && size > opts.maxMessageBytes) {
         throw new MailboxFileError('too-big', prefix + name, `${prefix + name} is ${size} bytes, more than the limit of ${opts.maxMessageBytes}`);
       }
-      const secs = /^\d+/.exec(name);
-      keyed.push({ f: new MaildirFile(prefix, name, isNew, size, opts.maxMessageBytes, opts.onOverLimit), k: secs ? Number(secs[0]) : Number.MAX_SAFE_INTEGER });
+      files.push(new MaildirFile(prefix + name, name, isNew, size, opts));
+      const secs = deliverySeconds(name);
+      keys.push(Number.isNaN(secs) ? Number.MAX_SAFE_INTEGER : secs);
     }
   }
-  keyed.sort((a, b) => a.k - b.k || (a.f.name < b.f.name ? -1 : a.f.name > b.f.name ? 1 : 0));
-  return keyed.map((x) => x.f);
+  const order = Array.from(files.keys());
+  order.sort((a, b) => keys[a] - keys[b] || (files[a].name < files[b].name ? -1 : files[a].name > files[b].name ? 1 : 0));
+  return order.map((i) => files[i]);
 }
 
 /** The flags of a file's name (files.ts, maildirFlags), one array per distinct info suffix. */
 export function flagsOf(file: MaildirFile, cache: Map<string, string[]>): string[] {
-  const info = file.isNew ? '' : (/:2,[^:]*$/.exec(file.name)?.[0] ?? '');
+  const at = file.isNew ? -1 : file.name.lastIndexOf(':2,');
+  const info = at < 0 ? '' : file.name.slice(at);
   let flags = cache.get(info);
   if (!flags) cache.set(info, (flags = maildirFlags(file.name, file.isNew)));
   return flags;

@@ -132,8 +132,8 @@ export class MessageContent {
   }
 }
 
-/** An internal date, or where to read it the first time it is asked for (a Maildir file's mtime). */
-export type InternalDateSource = Date | (() => Date);
+/** An internal date, or what gives it the first time it is asked for (a Maildir file: its mtime). */
+export type InternalDateSource = Date | { internalDate(): Date };
 
 /** A stored message: session state (UID, flags) around shared content. */
 export class MessageRecord implements StoredMessage {
@@ -151,7 +151,7 @@ export class MessageRecord implements StoredMessage {
   }
 
   get internalDate(): Date {
-    if (typeof this.date === 'function') this.date = this.date();
+    if (!(this.date instanceof Date)) this.date = this.date.internalDate();
     return this.date;
   }
 
@@ -226,6 +226,9 @@ export const compareMailboxNames = (a: string, b: string): number => (a === 'INB
 
 /** A keyword is any flag that is not a system flag (RFC 3501 §2.3.2: those start with a backslash). */
 const isKeyword = (flag: Flag) => !flag.startsWith('\\');
+
+/** A system flag a loaded message keeps as it is: not a keyword, not \Recent (cleanFlags). */
+const isLoadableSystemFlag = (flag: Flag) => !isKeyword(flag) && !(flag.length === 7 && flag.toLowerCase() === '\\recent');
 
 export class MailStore implements MailStoreApi {
   readonly delimiter = '/' as const;
@@ -483,8 +486,10 @@ export class MailStore implements MailStoreApi {
    */
   load(name: string, body: MessageBody, flags: Flag[], internalDate: InternalDateSource): number {
     const box = this.box(name);
-    const clean = cleanFlags(flags);
-    this.defineKeywords(box, clean, false);
+    // A loader adds tens of thousands at a time, nearly all with system flags only: those are
+    // taken as they are, without a cleaned copy or a keyword pass.
+    const clean = flags.every(isLoadableSystemFlag) ? flags : cleanFlags(flags);
+    if (clean !== flags) this.defineKeywords(box, clean, false);
     const uid = box.uidNext++;
     box.messages.push(new MessageRecord(uid, new Set(clean), internalDate, new MessageContent(body)));
     return uid;

@@ -47,7 +47,7 @@ const VERSION_CODES = { TLSv1: TLS10, 'TLSv1.1': TLS11 } as const;
 /** One server certificate as both engines serve it. */
 interface ServedIdentity {
   info: CertificateInfo;
-  modern: SecureContext;
+  readonly modern: SecureContext;
   legacy: LegacyConfig | null;
 }
 
@@ -77,9 +77,14 @@ class Acceptor implements TlsAcceptor {
       if (chain.length === 0) throw new TypeError('createTlsAcceptor: no certificate in certPem');
       new X509Certificate(chain[0]); // fail now, not on the first phone, if it is unreadable
       for (const ca of pemBlocks(id.caPem ?? '')) if (!chain.some((c) => c.equals(ca))) chain.push(ca);
+      let modern: SecureContext | undefined;
       return {
         info: certificateInfo(chain[0]),
-        modern: modernContext({ ...id, certPem }),
+        // Made for the first client the modern engine serves this certificate to, not when the
+        // lab starts: an OpenSSL context parses the key again (a good part of a start, twice).
+        get modern() {
+          return (modern ??= modernContext({ ...id, certPem }));
+        },
         legacy: this.legacyWhyNot
           ? null
           : {
