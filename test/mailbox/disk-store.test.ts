@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,6 +19,7 @@ import {
   writeMbox,
   type IndexingProgress,
 } from '../../electron/lab/mailbox/index.js';
+import { groupedDigits, indexingText } from '../../electron/api.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mp-disk-'));
 
@@ -166,7 +167,7 @@ describe('disk store: Maildir', () => {
     expect(disk.info('Archive')?.subscribed).toBe(true);
   });
 
-  it('is served after a readdir and a stat per file: a file is read for its size only when the size is asked for', async () => {
+  it('is served after a readdir: a file is read for its size only when the size is asked for', async () => {
     const dir = join(tmp(), 'Maildir');
     mkdirSync(join(dir, 'cur'), { recursive: true });
     mkdirSync(join(dir, 'new'), { recursive: true });
@@ -183,6 +184,93 @@ describe('disk store: Maildir', () => {
     expect(a!.body.readSync(0, a!.size).toString('latin1')).toBe(lf.replace(/\n/g, '\r\n'));
     expect(b!.size).toBe(Buffer.byteLength('Subject: crlf\r\n\r\nbody\r\n'));
     expect(a!.flags.has('\\Seen')).toBe(true);
+  });
+});
+
+describe('disk store: a Maildir indexed by its file names', () => {
+  const maildir = () => {
+    const dir = join(tmp(), 'Maildir');
+    for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
+    return dir;
+  };
+
+  it('stats no file when indexing: a file removed after the index is an empty message dated by its name', async () => {
+    const dir = maildir();
+    const gone = join(dir, 'cur', '1700000000.M1P1.host:2,S');
+    writeFileSync(gone, 'Subject: gone\r\n\r\nbody\r\n');
+    writeFileSync(join(dir, 'cur', '1700000001.M2P1.host:2,'), 'Subject: kept\r\n\r\nbody\r\n');
+    const when = new Date('2024-03-04T05:06:07Z');
+    utimesSync(join(dir, 'cur', '1700000001.M2P1.host:2,'), when, when);
+    const disk = await openMailStore(dir);
+    rmSync(gone);
+    const [a, b] = disk.messages('INBOX');
+    expect(disk.messages('INBOX')).toHaveLength(2);
+    expect(a!.flags.has('\\Seen')).toBe(true); // from the name
+    expect(a!.size).toBe(0);
+    expect(a!.internalDate.getTime()).toBe(1_700_000_000_000);
+    // The internal date of a file still there is its mtime, as Dovecot's received date.
+    expect(b!.internalDate.getTime()).toBe(when.getTime());
+    expect(b!.size).toBe(Buffer.byteLength('Subject: kept\r\n\r\nbody\r\n'));
+  });
+
+  it('refuses a name whose ,S= size is over the message limit, naming the file, before anything is served', async () => {
+    const dir = maildir();
+    const big = join(dir, 'cur', '1700000000.M1P1.host,S=2000,W=2040:2,S');
+    writeFileSync(big, 'Subject: small really\r\n\r\nbody\r\n');
+    const err = await openMailStore(dir, { maxMessageBytes: 1000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MailboxFileError);
+    expect(err).toMatchObject({ code: 'too-big', message: expect.stringContaining(big) });
+  });
+
+  it('serves a file found over the limit only when stat\'ed as an empty message, and says so once', async () => {
+    const dir = maildir();
+    const file = join(dir, 'cur', '1700000000.M1P1.host:2,');
+    writeFileSync(file, 'Subject: big\r\n\r\n' + 'x'.repeat(2000) + '\r\n');
+    writeFileSync(join(dir, 'cur', '1700000001.M2P1.host:2,'), 'Subject: fits\r\n\r\nbody\r\n');
+    const told: Array<[string, number, number]> = [];
+    const disk = await openMailStore(dir, { maxMessageBytes: 1000, onOverLimit: (f, size, limit) => told.push([f, size, limit]) });
+    const [big, fits] = disk.messages('INBOX');
+    expect(big!.size).toBe(0);
+    expect(big!.body.readSync(0, big!.size).length).toBe(0);
+    expect(big!.size).toBe(0);
+    expect(told).toEqual([[file, statSync(file).size, 1000]]);
+    expect(fits!.size).toBe(Buffer.byteLength('Subject: fits\r\n\r\nbody\r\n'));
+  });
+
+  it('counts an entry that is not a regular file as an empty message, skips dot files, keeps delivery order', async () => {
+    const dir = maildir();
+    mkdirSync(join(dir, 'cur', '1700000002.M3P1.host:2,S'));
+    writeFileSync(join(dir, 'cur', '.1700000000.hidden'), 'Subject: hidden\r\n\r\n');
+    writeFileSync(join(dir, 'new', '1700000001.M2P1.host'), 'Subject: second\r\n\r\nbody\r\n');
+    writeFileSync(join(dir, 'cur', '1600000000.M1P1.host:2,FS'), 'Subject: first\r\n\r\nbody\r\n');
+    const disk = await openMailStore(dir);
+    const msgs = disk.messages('INBOX');
+    expect(msgs.map((m) => m.size > 0 ? m.envelope.subject : null)).toEqual(['first', 'second', null]);
+    expect([...msgs[0]!.flags].sort()).toEqual(['\\Flagged', '\\Seen']);
+    expect([...msgs[1]!.flags]).toEqual([]); // new/: no flags yet
+  });
+
+  it('reports the bytes its names give (,S=), and only the count when they give none', async () => {
+    const named = maildir();
+    writeFileSync(join(named, 'cur', '1700000000.M1P1.host,S=24:2,S'), 'Subject: a\r\n\r\nbody x\r\n');
+    writeFileSync(join(named, 'cur', '1700000001.M2P1.host,S=20,W=20:2,'), 'Subject: b\r\n\r\nbody\r\n');
+    const seen: IndexingProgress[] = [];
+    await openMailStore(named, { onProgress: (p) => seen.push({ ...p }) });
+    expect(seen.at(-1)).toMatchObject({ done: true, messages: 2, bytesDone: 44, bytesTotal: 44 });
+    const plain = maildir();
+    writeFileSync(join(plain, 'cur', '1700000000.M1P1.host:2,S'), 'Subject: a\r\n\r\n');
+    const last: IndexingProgress[] = [];
+    await openMailStore(plain, { onProgress: (p) => last.push({ ...p }) });
+    expect(last.at(-1)).toMatchObject({ done: true, messages: 1, bytesTotal: 0 });
+    expect(indexingText({ ...last.at(-1)!, done: false })).toBe('indexing Maildir: 1 messages');
+    expect(indexingText({ ...seen.at(-1)!, done: false })).toBe('indexing Maildir: 44 bytes of 44 bytes, 2 messages');
+  });
+});
+
+describe('indexing text', () => {
+  it('groups digits as toLocaleString does, without loading ICU', () => {
+    for (const n of [0, 7, 999, 1000, 20000, 123456, 1234567, 500000, 10 ** 12]) expect(groupedDigits(n)).toBe(n.toLocaleString('en-US'));
+    expect(indexingText({ path: '/x/export.mbox', bytesDone: 2e9, bytesTotal: 2e9, messages: 20000, done: true }, 1234)).toBe('ready: 20,000 messages in 1.2 s');
   });
 });
 
