@@ -114,6 +114,13 @@ export function labOptionsFromArgv(argv: string[]): { options: Partial<LabOption
   return { options, json: values.json ?? false, ui: values.ui ?? false, uiPort: optionalPort('ui-port', values['ui-port']), notes };
 }
 
+/**
+ * How long after the ready line the hand-off QR code is drawn: a client that connects at once
+ * (a script, a benchmark) has its first commands served before the QR library is loaded, which
+ * costs tens of milliseconds of CPU. A person reading the terminal does not notice the wait.
+ */
+export const QR_DRAW_DELAY_MS = 300;
+
 function writeLine(line: string): void {
   try {
     process.stdout.write(line + '\n');
@@ -199,13 +206,16 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (lab.handoffUrl) {
     // The short URL to type on a keypad, and the same as a QR code for phones that scan, on
-    // stderr (stdout carries only the ready line and --json events, for scripts). After the
-    // ready line: drawing it loads the QR library, and the lab serves meanwhile.
+    // stderr (stdout carries only the ready line and --json events, for scripts). The QR code a
+    // moment after the ready line: drawing it loads the QR library, and the lab serves meanwhile.
     const handoffUrl = lab.handoffUrl;
-    void qrTerminal(handoffUrl, { ansi: Boolean(process.stderr.isTTY) }).then(
-      (qr) => process.stderr.write(`mailprobe lab: on the phone's browser open ${handoffUrl}\n${qr}\n`),
-      () => process.stderr.write(`mailprobe lab: on the phone's browser open ${handoffUrl}\n`),
-    );
+    process.stderr.write(`mailprobe lab: on the phone's browser open ${handoffUrl}\n`);
+    setTimeout(() => {
+      void qrTerminal(handoffUrl, { ansi: Boolean(process.stderr.isTTY) }).then(
+        (qr) => process.stderr.write(`${qr}\n`),
+        () => undefined, // the URL is there to type
+      );
+    }, QR_DRAW_DELAY_MS).unref(); // a lab stopped meanwhile exits without drawing it
   }
 
   return await stopped;
