@@ -154,7 +154,7 @@ export const fetch: CommandModule = {
 };
 
 /** The responses of `targets` in order, a batch of about FETCH_BATCH_BYTES at a time (a streamed literal goes out as itself). */
-function* producedResponses(targets: FetchTarget[], respond: (t: FetchTarget) => Array<Buffer | StreamedPart>): Iterable<Buffer | StreamedPart> {
+function* producedResponses(targets: Array<FetchTarget | null>, respond: (t: FetchTarget) => Array<Buffer | StreamedPart>): Iterable<Buffer | StreamedPart> {
   let batch: Buffer[] = [];
   let bytes = 0;
   const take = () => {
@@ -166,7 +166,7 @@ function* producedResponses(targets: FetchTarget[], respond: (t: FetchTarget) =>
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i]!;
     // Let each message go once answered: the list is the only thing held for all of them.
-    targets[i] = EMPTY_TARGET;
+    targets[i] = null;
     for (const part of respond(t)) {
       if (Buffer.isBuffer(part)) {
         batch.push(part);
@@ -180,8 +180,6 @@ function* producedResponses(targets: FetchTarget[], respond: (t: FetchTarget) =>
   }
   if (bytes > 0) yield take();
 }
-
-const EMPTY_TARGET = { seq: 0, msg: null, flags: null } as unknown as FetchTarget;
 
 /** "* n FETCH (...)" for one message: bytes, with a streamed literal in place for a body on disk. */
 function fetchResponse(t: FetchTarget, items: FetchItem[], uid: boolean, store: MailStoreApi): Array<Buffer | StreamedPart> {
