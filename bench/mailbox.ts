@@ -189,7 +189,7 @@ async function runLab(work: string, input: string, format: Format): Promise<Figu
   const t0 = performance.now();
   let lab: LabChild | null = null;
   let guard: string | null = null;
-  // Sampled from the spawn on: the lab's peak may come while it opens the mailbox.
+  // Sampled from the ready line on; what came before (opening the mailbox) is in its VmHWM at ready.
   let watch: ReturnType<typeof watchMemory> | null = null;
   try {
     const starting = startLab(join(work, 'lab'), input);
