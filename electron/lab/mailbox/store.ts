@@ -134,29 +134,61 @@ export class MessageContent {
 
 /** An internal date, or what gives it the first time it is asked for (a Maildir file: its mtime). */
 export type InternalDateSource = Date | { internalDate(): Date };
+/**
+ * Flag sets shared by the messages that have the same flags: a 20,000-message mailbox has a
+ * handful of distinct ones, and a Set per message costs about 200 bytes. Shared sets are never
+ * changed: MailStore.setFlags gives a message another one.
+ */
+class FlagSets {
+  private readonly sets = new Map<string, ReadonlySet<Flag>>();
+
+  of(flags: Iterable<Flag>): ReadonlySet<Flag> {
+    const list = [...new Set(flags)];
+    const key = list.join(' ');
+    let set = this.sets.get(key);
+    if (!set) {
+      set = new Set(list);
+      // Bounded: past the limit (messages with many distinct keyword sets) a set is not shared.
+      if (this.sets.size < MAX_SHARED_FLAG_SETS) this.sets.set(key, set);
+    }
+    return set;
+  }
+}
+
+/** Distinct flag combinations whose sets are shared (FlagSets). */
+export const MAX_SHARED_FLAG_SETS = 4096;
+
+const flagSets = new FlagSets();
 
 /** A stored message: session state (UID, flags) around shared content. */
 export class MessageRecord implements StoredMessage {
   readonly content: MessageContent;
-  private date: InternalDateSource;
+  /**
+   * Milliseconds since the epoch (a number costs nothing, a Date object a hundred bytes per
+   * message), or what gives the date the first time it is asked for (a Maildir file: its mtime).
+   */
+  private internalTime: number | { internalDate(): Date };
+  flags: ReadonlySet<Flag>;
 
   constructor(
     public uid: number,
-    public flags: Set<Flag>,
+    flags: Iterable<Flag>,
     internalDate: InternalDateSource,
     content: MessageContent | Buffer,
   ) {
-    this.date = internalDate;
+    this.flags = flagSets.of(flags);
+    this.internalTime = internalDate instanceof Date ? internalDate.getTime() : internalDate;
     this.content = Buffer.isBuffer(content) ? new MessageContent(new MemoryBody(content)) : content;
   }
 
   get internalDate(): Date {
-    if (!(this.date instanceof Date)) this.date = this.date.internalDate();
-    return this.date;
+    if (typeof this.internalTime !== 'number') this.internalTime = this.internalTime.internalDate().getTime();
+    return new Date(this.internalTime);
   }
 
-  set internalDate(date: Date) {
-    this.date = date;
+  /** Give the message these flags (a shared set: never changed in place). */
+  setFlagSet(flags: Iterable<Flag>): void {
+    this.flags = flagSets.of(flags);
   }
 
   get raw(): Buffer {
@@ -356,7 +388,7 @@ export class MailStore implements MailStoreApi {
       src.messages = [];
       for (const m of moved) {
         this.defineKeywords(target, [...m.flags], false);
-        target.messages.push(new MessageRecord(target.uidNext++, new Set(m.flags), m.internalDate, m.content));
+        target.messages.push(new MessageRecord(target.uidNext++, m.flags, m.internalDate, m.content));
       }
       for (const m of moved) this.emit({ type: 'expunge', mailbox: 'INBOX', uid: m.uid });
       if (moved.length > 0) this.emit({ type: 'exists', mailbox: target.name, count: target.messages.length });
@@ -467,7 +499,7 @@ export class MailStore implements MailStoreApi {
 
   private add(box: Mailbox, content: MessageContent, flags: Flag[], internalDate: Date): number {
     const uid = box.uidNext++;
-    box.messages.push(new MessageRecord(uid, new Set(flags), internalDate, content));
+    box.messages.push(new MessageRecord(uid, flags, internalDate, content));
     this.emit({ type: 'exists', mailbox: box.name, count: box.messages.length });
     return uid;
   }
@@ -491,7 +523,7 @@ export class MailStore implements MailStoreApi {
     const clean = flags.every(isLoadableSystemFlag) ? flags : cleanFlags(flags);
     if (clean !== flags) this.defineKeywords(box, clean, false);
     const uid = box.uidNext++;
-    box.messages.push(new MessageRecord(uid, new Set(clean), internalDate, new MessageContent(body)));
+    box.messages.push(new MessageRecord(uid, clean, internalDate, new MessageContent(body)));
     return uid;
   }
 
@@ -504,9 +536,10 @@ export class MailStore implements MailStoreApi {
     for (const m of box.messages) {
       if (!wanted.has(m.uid)) continue;
       const before = [...m.flags].sort().join(' ');
-      if (mode === 'replace') m.flags = new Set(clean);
-      else if (mode === 'add') for (const f of clean) m.flags.add(f);
-      else for (const f of clean) m.flags.delete(f);
+      const next = new Set(mode === 'replace' ? clean : m.flags);
+      if (mode === 'add') for (const f of clean) next.add(f);
+      else if (mode === 'remove') for (const f of clean) next.delete(f);
+      m.setFlagSet(next);
       if ([...m.flags].sort().join(' ') !== before) {
         changed.push(m);
         this.emit({ type: 'flags', mailbox: box.name, uid: m.uid, flags: [...m.flags] });
@@ -525,7 +558,7 @@ export class MailStore implements MailStoreApi {
       const uid = dest.uidNext++;
       // Copies carry their keywords (RFC 3501 §6.4.7 keeps flags); the limit binds what clients name, not what they copy.
       this.defineKeywords(dest, [...m.flags], false);
-      dest.messages.push(new MessageRecord(uid, new Set(m.flags), m.internalDate, m.content));
+      dest.messages.push(new MessageRecord(uid, m.flags, m.internalDate, m.content));
       pairs.push([m.uid, uid]);
     }
     if (pairs.length > 0) this.emit({ type: 'exists', mailbox: dest.name, count: dest.messages.length });
