@@ -275,6 +275,9 @@ export class PartReservation {
   }
 }
 
+/** The end of a line followed by a blank line: where a header block ends. */
+const BLANK_LINE = [Buffer.from('\n\r\n'), Buffer.from('\n\n')];
+
 export class SpoolWriter {
   private fd: number | null = null;
   /** The reserved file while its create is still running: bytes written meanwhile are held (at most the input chunk being framed: the session stops reading). */
@@ -285,6 +288,8 @@ export class SpoolWriter {
   private failure: Error | null = null;
   private head: Buffer[] = [];
   private headBytes = 0;
+  /** The blank line that ends the header block has been kept: nothing more is captured. */
+  private headDone = false;
   private finished = false;
   private readonly served = new CrlfMeter();
   size = 0;
@@ -328,11 +333,14 @@ export class SpoolWriter {
     if (this.finished) return;
     const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
     if (data.length === 0) return;
-    if (this.headBytes < this.headLimit) {
-      // A copy: the data is a view into a socket chunk that must not be kept alive.
-      const take = Buffer.from(data.subarray(0, this.headLimit - this.headBytes));
+    if (!this.headDone && this.headBytes < this.headLimit) {
+      // Only the header block is kept (up to the blank line that ends it): what smtp.message
+      // reads. A copy: the data is a view into a socket chunk that must not be kept alive.
+      const end = this.headerEndIn(data);
+      const take = Buffer.from(data.subarray(0, Math.min(end < 0 ? data.length : end, this.headLimit - this.headBytes)));
       this.head.push(take);
       this.headBytes += take.length;
+      this.headDone = end >= 0;
     }
     this.size += data.length;
     this.served.push(data);
@@ -381,6 +389,34 @@ export class SpoolWriter {
     } finally {
       this.opened();
     }
+  }
+
+  /**
+   * Where the header block ends in `data` (just after its blank line: LF LF or LF CR LF, RFC 5322
+   * §2.1; or a message that starts with a blank line), counting the bytes already kept before it;
+   * -1 when it does not end here.
+   */
+  private headerEndIn(data: Buffer): number {
+    if (this.headBytes === 0) {
+      if (data[0] === 0x0a) return 1;
+      if (data[0] === 0x0d && data[1] === 0x0a) return 2;
+    }
+    // The blank line may start in what was kept: look at its last two bytes and the first of `data`.
+    const last = this.head.at(-1);
+    if (last && last.length > 0) {
+      const seam = Buffer.concat([last.subarray(-2), data.subarray(0, 2)]);
+      const kept = Math.min(2, last.length);
+      for (const pattern of BLANK_LINE) {
+        const at = seam.indexOf(pattern);
+        if (at >= 0 && at + pattern.length > kept) return at + pattern.length - kept;
+      }
+    }
+    let end = -1;
+    for (const pattern of BLANK_LINE) {
+      const at = data.indexOf(pattern);
+      if (at >= 0 && (end < 0 || at + pattern.length < end)) end = at + pattern.length;
+    }
+    return end;
   }
 
   /** The wait is over: whoever stopped reading for it goes on. */
