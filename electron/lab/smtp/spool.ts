@@ -10,15 +10,16 @@
  * reply to the final "." goes out only once the message is on disk.
  *
  * Creating a file (a new inode and directory entry) is the slowest step of a whole submission on
- * a busy disk: 0.1 to 1.3 ms here, more than everything else the lab does for a message (on ext4
- * the inode allocator walks past every inode freed in the last minutes of that block group). So
- * the `.part` files are created ahead, on the thread pool, never on the reply path: the spool keeps
- * SPARE_MESSAGE_FILES of them ready, a session takes one once AUTH succeeded or MAIL FROM was
- * accepted (`reserve`) and another is created at once in its place. When DATA comes before its
- * file exists (a burst of sessions, a client pipelining MAIL, RCPT and DATA), the session stops
- * reading until the file is there instead of creating one itself (`SpoolWriter.whenOpen`). A
- * session that leaves without DATA gives its empty file back to the spares. The spares are removed
- * when the lab stops; a lab killed with SIGKILL leaves them, empty, in `incoming/`.
+ * a busy disk: 0.1 to 1.3 ms here, more than everything else the lab does for a message (perf
+ * puts it in ext4's recently_deleted(): the inode allocator steps over every inode of the block
+ * group freed in the last minutes). So the `.part` files are created ahead, on the thread pool,
+ * never on the reply path: the spool keeps SPARE_MESSAGE_FILES of them ready, a session takes one
+ * once AUTH succeeded or MAIL FROM was accepted (`reserve`), and its replacement is created once
+ * the message is kept. When DATA comes before its file exists (a burst of sessions, a client
+ * pipelining MAIL, RCPT and DATA), the session stops reading until the file is there instead of
+ * creating one itself (`SpoolWriter.whenOpen`). A session that leaves without DATA gives its empty
+ * file back to the spares. The spares are removed when the lab stops; a lab killed with SIGKILL
+ * leaves them, empty, in `incoming/`.
  */
 import { close, closeSync, constants, mkdirSync, open, openSync, renameSync, rmdirSync, rmSync, unlink, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -93,11 +94,17 @@ export class MessageSpool {
   private refillScheduled = false;
   private stopped = false;
 
-  /** The next message's `.part` file: a spare created ahead when there is one; a new spare is started in its place. `begin` takes it, `release` gives it back. */
+  /**
+   * The next message's `.part` file: a spare created ahead when there is one (its replacement is
+   * created once a message is renamed into messages/: a create and a rename in the same folder
+   * wait for each other), else one created now, with the spares. `begin` takes it, `release`
+   * gives it back.
+   */
   reserve(): PartReservation {
-    const spare = this.spares.shift() ?? this.createPart();
+    const spare = this.spares.shift();
+    if (spare) return spare;
     this.scheduleRefill();
-    return spare;
+    return this.createPart();
   }
 
   private createPart(): PartReservation {
@@ -166,6 +173,7 @@ export class MessageSpool {
     }
     const kept = join(this.dir, name);
     renameSync(partPath, kept);
+    this.scheduleRefill();
     this.spooledBytes += size;
     const env = parseSubjectAndMessageId(head);
     const captured: CapturedMessage = { path: `messages/${name}`, size, messageId: env.messageId, subject: env.subject, delivered: false };
