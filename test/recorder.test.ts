@@ -74,15 +74,15 @@ describe('the printable-ASCII fast path', () => {
 });
 
 describe('recording a unit of traffic whole', () => {
-  it(`records bulk bytes (a message body from disk) as text where printable, through the fast path from ${PRINTABLE_FAST_PATH_MIN_BYTES} bytes, and exactly`, () => {
+  it(`records a message body streamed from disk as text where printable, through the fast path from ${PRINTABLE_FAST_PATH_MIN_BYTES} bytes, and exactly`, () => {
     const rec = new SessionRecorder({ dataDir: tmp() });
     const ascii = Buffer.from('Subject: big "quoted" \\ back\tslash\r\n\r\n' + 'line of text\r\n'.repeat(20_000));
     const utf8 = Buffer.from('Subject: ünïcode\r\n\r\n' + 'grüße\r\n'.repeat(10_000));
     const binary = Buffer.concat([Buffer.from('\0\x01\x02'), Buffer.alloc(40_000, 0xff)]);
     const seen: LabEvent[] = [];
     rec.subscribe((ev) => seen.push(ev));
-    for (const body of [ascii, utf8, binary]) rec.recordBytes({ kind: 's2c', conn: 'c1' }, body, { bulk: true, continued: true });
-    rec.recordBytes({ kind: 's2c', conn: 'c1' }, Buffer.from('small body\r\n'), { bulk: true });
+    for (const body of [ascii, utf8, binary]) rec.recordBytes({ kind: 's2c', conn: 'c1' }, body, { continued: true });
+    rec.recordBytes({ kind: 's2c', conn: 'c1' }, Buffer.from('small body\r\n'));
     rec.close();
     const evs = readEvents(rec.dir).filter((e) => e.kind === 's2c');
     const bytes = (e: LabEvent) => decodeBytes(e as Parameters<typeof decodeBytes>[0]);

@@ -41,8 +41,6 @@ export interface RecordBytesOptions {
   maxEventBytes?: number;
   /** The bytes go on a unit recorded before (a message body streamed after its response line): every event is `continued`. */
   continued?: boolean;
-  /** The bytes are a stored message's body streamed to a client (not protocol text the rules read). Recorded like any other bytes. */
-  bulk?: boolean;
 }
 
 /**
@@ -53,7 +51,7 @@ export interface RecordBytesOptions {
 export const PRINTABLE_FAST_PATH_MIN_BYTES = 1024;
 
 /** An event payload with its JSON string form (without the quotes) already made. */
-interface BulkPayload {
+interface EncodedPayload {
   field: 'text' | 'b64';
   value: string;
   json: string;
@@ -151,22 +149,22 @@ export class SessionRecorder {
   }
 
   /**
-   * Stamp, queue and publish an event. Returns the stamped event. `bulk`: the event's `text` or
+   * Stamp, queue and publish an event. Returns the stamped event. `encoded`: the event's `text` or
    * `b64` payload with its JSON form already made (`json`), spliced into the line instead of
    * going through JSON.stringify, which costs as much per byte as the check it replaces.
    */
-  record(input: EventInput, bulk?: BulkPayload): LabEvent {
-    return this.append(input, bulk, true)!;
+  record(input: EventInput, encoded?: EncodedPayload): LabEvent {
+    return this.append(input, encoded, true)!;
   }
 
   /**
    * record(), for the recorder's own byte events: the event object (spread from the input) is
    * made only when someone listens, since the line is written from the input as it is.
    */
-  private append(input: EventInput, bulk: BulkPayload | undefined, wanted: boolean): LabEvent | undefined {
-    if (bulk !== undefined && this.written >= this.maxRecordedBytes) {
-      input = { ...input, [bulk.field]: bulk.value } as EventInput;
-      bulk = undefined;
+  private append(input: EventInput, encoded: EncodedPayload | undefined, wanted: boolean): LabEvent | undefined {
+    if (encoded !== undefined && this.written >= this.maxRecordedBytes) {
+      input = { ...input, [encoded.field]: encoded.value } as EventInput;
+      encoded = undefined;
     }
     let body: EventInput = input;
     if ((input.kind === 'c2s' || input.kind === 's2c') && this.written >= this.maxRecordedBytes) {
@@ -186,7 +184,7 @@ export class SessionRecorder {
       // The same line as JSON.stringify({ seq, t, ...body }): the stamp first, then the body's own fields.
       const json = JSON.stringify(body);
       const head = `{"seq":${this.seq},"t":"${t}",`;
-      const line = bulk === undefined ? `${head}${json.slice(1)}\n` : `${head}${json.slice(1, -1)},"${bulk.field}":"${bulk.json}"}\n`;
+      const line = encoded === undefined ? `${head}${json.slice(1)}\n` : `${head}${json.slice(1, -1)},"${encoded.field}":"${encoded.json}"}\n`;
       this.pending.push(line);
       this.pendingBytes += line.length;
       this.written += line.length;
@@ -195,7 +193,7 @@ export class SessionRecorder {
     }
     if (!wanted && this.listeners.size === 0) return undefined;
     const ev = { seq: this.seq, t, ...body } as LabEvent;
-    if (bulk !== undefined) (ev as { text?: string; b64?: string })[bulk.field] = bulk.value;
+    if (encoded !== undefined) (ev as { text?: string; b64?: string })[encoded.field] = encoded.value;
     for (const fn of this.listeners) {
       try {
         fn(ev);
