@@ -23,6 +23,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from '../test/support/dovecot.js';
 import { startPostfix, type PostfixServer } from '../test/support/postfix.js';
+import { MAX_DELIVERED_MESSAGES } from '../electron/lab/smtp/limits.js';
 import type { ProbeMemory } from './lab-probe.js';
 import { BURST_SIZE, fmt, lineSession, massive, measure, measureInterleaved, startLabProcess, warmUp, type Figures } from './support.js';
 
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
     if (userInfo().uid === 0) postfix = await timed('starting Postfix', () => startPostfix({ dir: join(work, 'postfix'), user: USER, password: PASSWORD }));
     else say('Postfix: NOT RUN (a private Postfix needs root here)');
     console.log(`SMTP benchmark: EHLO, AUTH PLAIN, MAIL, RCPT, DATA of ${MESSAGE.length} bytes, QUIT; ${WARM_UP} warm-up sessions to each server before any is measured, ${SEQUENTIAL} sequential sessions, ${BURSTS} bursts of ${BURST_SIZE}`);
-    console.log(`  lab: mailprobe lab --smtp-auth required, recording to events.jsonl, messages kept in <session>/messages and delivered to the INBOX`);
+    console.log(`  lab: mailprobe lab --smtp-auth required, recording to events.jsonl, messages kept in <session>/messages and delivered to the INBOX (the first ${MAX_DELIVERED_MESSAGES} of a run, MAX_DELIVERED_MESSAGES; the rest are kept on disk only)`);
     console.log(`  MailDev ${maildev.version}: --incoming-user/--incoming-pass, --mail-directory, --disable-web`);
     if (postfix) console.log(`  ${postfix.summary}`);
     const mdPort = maildev.port;

@@ -16,14 +16,14 @@ import {
   type SpooledMessage,
   type StoredMessage,
 } from './types.js';
-
-export type { SpooledMessage } from './types.js';
 import { parseEnvelope, parseMime } from './mime.js';
 import { extractSection, locateSection } from './section.js';
 import { FileBody, MemoryBody, measureFileSync, readHeaderBlock, type MessageBody } from './body.js';
 import { findHeaderEnd } from './headers.js';
 import { copyFileSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+export type { SpooledMessage } from './types.js';
 
 /** Largest message APPEND or a loader accepts (StoreError 'too-big' beyond it). */
 export const MAX_MESSAGE_BYTES = 50 * 1024 * 1024;
@@ -198,7 +198,6 @@ export interface MailStoreOptions {
    */
   storeDir?: string;
 }
-
 
 /** "\Recent" is session state (RFC 3501 §2.3.2) and never stored. */
 const cleanFlags = (flags: readonly Flag[]) => flags.filter((f) => f.toLowerCase() !== '\\recent');
