@@ -65,14 +65,8 @@ function* partsOf(unit: OutPart[]): Iterable<Buffer | StreamedPart> {
 }
 const EMPTY = Buffer.alloc(0);
 
-/** A piece of a coalesced unit: protocol bytes, or a stored message's bytes (`bulk`, RecordBytesOptions.bulk). */
-interface CoalescedPiece {
-  bytes: Buffer;
-  bulk: boolean;
-}
-
-/** A small streamed unit, read whole now (its turn has come), piece by piece; null for one to stream. */
-async function coalesced(unit: OutPart[]): Promise<CoalescedPiece[] | null> {
+/** A small streamed unit, read whole now (its turn has come), piece by piece (protocol bytes and a stored message's bytes); null for one to stream. */
+async function coalesced(unit: OutPart[]): Promise<Buffer[] | null> {
   let total = 0;
   for (const p of unit) {
     const n = Buffer.isBuffer(p) ? p.length : isProduced(p) ? undefined : p.maxLength;
@@ -80,16 +74,16 @@ async function coalesced(unit: OutPart[]): Promise<CoalescedPiece[] | null> {
     total += n;
   }
   if (total > COALESCE_STREAMED_UNIT_BYTES) return null;
-  const pieces: CoalescedPiece[] = [];
+  const pieces: Buffer[] = [];
   for (const p of unit) {
     if (Buffer.isBuffer(p)) {
-      pieces.push({ bytes: p, bulk: false });
+      pieces.push(p);
       continue;
     }
     if (isProduced(p)) return null; // never: it has no known length
     const chunks: Buffer[] = [];
     for await (const c of p.chunks) chunks.push(c);
-    pieces.push({ bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), bulk: true });
+    pieces.push(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
   }
   return pieces;
 }
@@ -296,9 +290,8 @@ export abstract class LabConnection {
     this.unitStreams = false;
   }
 
-  /** `bulk`: a stored message's bytes streamed from disk (RecordBytesOptions.bulk). */
-  private recordOut(data: Buffer, continued: boolean, bulk = false): void {
-    this.settings.recorder.recordBytes({ kind: 's2c', conn: this.id, tls: this.tls }, data, { maxEventBytes: this.settings.maxEventPayloadBytes, continued, bulk });
+  private recordOut(data: Buffer, continued: boolean): void {
+    this.settings.recorder.recordBytes({ kind: 's2c', conn: this.id, tls: this.tls }, data, { maxEventBytes: this.settings.maxEventPayloadBytes, continued });
   }
 
   /** Record the closed response units as s2c events, in order; returns them, for the write. Streamed units were never sent: not recorded. */
@@ -354,14 +347,14 @@ export abstract class LabConnection {
           }
           const pieces = await coalesced(unit);
           if (pieces) {
-            // Recorded piece by piece (a message body as bulk bytes, the protocol text around it as text), written at once.
+            // Recorded piece by piece (the protocol text, a message body), written at once.
             let continued = false;
             for (const p of pieces) {
-              if (p.bytes.length === 0 && continued) continue;
-              this.recordOut(p.bytes, continued, p.bulk);
+              if (p.length === 0 && continued) continue;
+              this.recordOut(p, continued);
               continued = true;
             }
-            if (!(await this.write(Buffer.concat(pieces.map((p) => p.bytes))))) return;
+            if (!(await this.write(Buffer.concat(pieces)))) return;
             continue;
           }
           let continued = false;
@@ -374,7 +367,7 @@ export abstract class LabConnection {
             }
             for await (const chunk of part.chunks) {
               if (this.finalized || this.stream.destroyed) return;
-              this.recordOut(chunk, continued, true);
+              this.recordOut(chunk, continued);
               continued = true;
               if (!(await this.write(chunk))) return;
             }
