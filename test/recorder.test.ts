@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabEvent } from '../electron/api.js';
-import { SessionRecorder, readEvents, encodeBytes, decodeBytes, redactEvent, REDACTED, MAX_EVENT_PAYLOAD_BYTES, PieceCutter, BULK_B64_MIN_BYTES } from '../electron/lab/recorder/index.js';
+import { SessionRecorder, readEvents, encodeBytes, decodeBytes, redactEvent, REDACTED, MAX_EVENT_PAYLOAD_BYTES, PieceCutter, BULK_FAST_PATH_MIN_BYTES } from '../electron/lab/recorder/index.js';
 import fc from 'fast-check';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mp-rec-'));
@@ -45,7 +45,7 @@ const bytesOf = (evs: LabEvent[]) => evs.filter((e): e is Bytes => e.kind === 'c
 const joined = (evs: Bytes[]) => Buffer.concat(evs.map((e) => decodeBytes(e)));
 
 describe('recording a unit of traffic whole', () => {
-  it(`records bulk bytes (a message body from disk) as text where printable, through the fast path from ${BULK_B64_MIN_BYTES} bytes, and exactly`, () => {
+  it(`records bulk bytes (a message body from disk) as text where printable, through the fast path from ${BULK_FAST_PATH_MIN_BYTES} bytes, and exactly`, () => {
     const rec = new SessionRecorder({ dataDir: tmp() });
     const ascii = Buffer.from('Subject: big "quoted" \\ back\tslash\r\n\r\n' + 'line of text\r\n'.repeat(20_000));
     const utf8 = Buffer.from('Subject: ünïcode\r\n\r\n' + 'grüße\r\n'.repeat(10_000));
