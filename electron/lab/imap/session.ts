@@ -219,9 +219,33 @@ export class ImapSession extends LabConnection {
       this.executeWhenSpooled(segs, spooled);
       return false;
     }
-    this.execute(segs);
+    const later = this.execute(segs);
+    if (later) this.holdInputUntil(later, () => undefined);
     this.endUnit();
     return false;
+  }
+
+  /**
+   * A command is still working (its literals are being written, a SEARCH reads the mailbox):
+   * stop reading (what already arrived is held) until `work` settles, then `after`, then the
+   * response goes out and the held input is framed, in order.
+   */
+  private holdInputUntil(work: Promise<void>, after: () => void): void {
+    this.heldInput ??= [];
+    this.framer.stop();
+    this.pauseInput('command');
+    void work.then(() => {
+      try {
+        after();
+        this.endUnit();
+        this.flushOut();
+        this.releaseHeldInput();
+      } catch (err) {
+        // Never an unhandled rejection: that would end the lab for every phone.
+        this.labError('imap.input', err as Error);
+        this.closeWith('error', 'Internal error; the lab recorded it');
+      }
+    });
   }
 
   /** A large literal: recorded and written to a spool file chunk by chunk, never held whole. */
@@ -254,29 +278,24 @@ export class ImapSession extends LabConnection {
    * until the files are complete, then run it, then go on with the held input, in order.
    */
   private executeWhenSpooled(segs: Segment[], spooled: SpooledLiteral[]): void {
-    this.heldInput = [];
-    this.framer.stop();
-    this.pauseInput('command');
-    void Promise.all(spooled.map((sp) => sp.done)).then(() => {
-      try {
-        if (!this.ending) {
-          const failed = spooled.find((sp) => sp.error);
-          if (failed) this.spoolFailed(segs, failed);
-          else this.execute(segs);
-        }
+    const ran = Promise.all(spooled.map((sp) => sp.done)).then(() => {
+      if (this.ending) return;
+      const failed = spooled.find((sp) => sp.error);
+      if (failed) return this.spoolFailed(segs, failed);
+      return this.execute(segs);
+    });
+    this.holdInputUntil(
+      ran.catch((err: Error) => {
+        this.labError('imap.input', err);
+        this.closeWith('error', 'Internal error; the lab recorded it');
+      }),
+      () => {
         for (const sp of spooled) {
           sp.discard();
           this.spools.delete(sp);
         }
-        this.endUnit();
-        this.flushOut();
-        this.releaseHeldInput();
-      } catch (err) {
-        // Never an unhandled rejection: that would end the lab for every phone.
-        this.labError('imap.input', err as Error);
-        this.closeWith('error', 'Internal error; the lab recorded it');
-      }
-    });
+      },
+    );
   }
 
   /** A spool file could not be written (disk full, no folder): the command gets a NO, the lab records why. */
@@ -353,7 +372,8 @@ export class ImapSession extends LabConnection {
 
   // ──────────────────────── dispatch ────────────────────────
 
-  private execute(segs: Segment[]): void {
+  /** Run one command; a promise when it finishes later (the session holds its input until then). */
+  private execute(segs: Segment[]): Promise<void> | void {
     const r = new CommandReader(segs);
     // RFC 3501 tag = 1*<any ASTRING-CHAR except "+">
     const tag = r.takeWhile((ch) => ch > ' ' && ch < '\x7f' && !'(){%*"\\+'.includes(ch));
@@ -403,13 +423,29 @@ export class ImapSession extends LabConnection {
       return;
     }
     const ctx: CommandContext = { tag, name, uid, r, session: this };
+    let later: Promise<void> | undefined;
     this.guard(tag, () => {
       // stateRefusal let a 'selected' command through only in the selected state, which
       // select() enters together with the view (and deselect() leaves together with it).
       const result = mod.requires === 'selected' ? mod.run({ ...ctx, view: this.selected! }) : mod.run(ctx);
       if (result === PENDING) return;
+      if (result instanceof Promise) {
+        later = result.then(
+          (text) => {
+            if (!this.ending) this.finish(tag, 'OK', typeof text === 'string' ? text : 'Completed', mod);
+          },
+          (err: unknown) => {
+            // The same mapping as a throw (BAD, NO, or SERVERBUG recorded); nobody to tell once the client left.
+            if (!this.ending) this.guard(tag, () => {
+              throw err;
+            });
+          },
+        );
+        return;
+      }
       this.finish(tag, 'OK', typeof result === 'string' ? result : 'Completed', mod);
     });
+    return later;
   }
 
   /** Cyrus's wording where the seed shows it (Already authenticated / logged in, Please select a mailbox first). */
