@@ -9,22 +9,16 @@
  *   the same APPEND goes through.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../electron/api.js';
 import type { StartedLab } from '../../electron/lab/lab.js';
-import { LITERAL_SPOOL_DIR, MAX_ARGUMENT_LITERAL_BYTES } from '../../electron/lab/imap/limits.js';
-import { RawClient } from '../support/raw-client.js';
-import { TEST_PASSWORD, TEST_USER, connOf, eventsOf, startTestLab, waitFor } from '../support/lab.js';
+import { MAX_ARGUMENT_LITERAL_BYTES } from '../../electron/lab/imap/limits.js';
+import { loggedIn, spoolFiles } from '../support/imap-session.js';
+import { TEST_PASSWORD, TEST_USER, eventsOf, startTestLab, waitFor } from '../support/lab.js';
 import { runPeer } from '../support/run.js';
 
 const MB = 1024 * 1024;
 
-function spoolFiles(lab: StartedLab): string[] {
-  const dir = join(lab.sessionDir, LITERAL_SPOOL_DIR);
-  return existsSync(dir) ? readdirSync(dir) : [];
-}
 
 function rejectedOf(lab: StartedLab, what: string): Extract<LabEvent, { kind: 'input.rejected' }>[] {
   return eventsOf(lab).filter((e): e is Extract<LabEvent, { kind: 'input.rejected' }> => e.kind === 'input.rejected' && e.what === what);
@@ -40,13 +34,6 @@ function c2sBytes(lab: StartedLab, conn: string): number {
   return n;
 }
 
-async function loggedIn(lab: StartedLab): Promise<{ c: RawClient; conn: string }> {
-  const c = await RawClient.connect(lab.listeners.imap!.port);
-  expect(await c.line()).toMatch(/^\* OK /);
-  const conn = await connOf(lab, c);
-  expect((await c.command('a1', `LOGIN ${TEST_USER} ${TEST_PASSWORD}`)).at(-1)).toBe('a1 OK User logged in');
-  return { c, conn };
-}
 
 function message(size: number, subject: string): Buffer {
   const head = `From: a@example.com\r\nTo: phone@example.com\r\nSubject: ${subject}\r\n\r\n`;
