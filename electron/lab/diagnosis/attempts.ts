@@ -10,40 +10,20 @@
  * or when none passed and some attempt's traffic could not be read (encrypted application data
  * in a packet capture, or payloads past the recorder's cap): then a fail would be a guess.
  */
-import type { Attempt, LabEvent, StepName, StepResult, TlsEngineName } from '../../api.js';
+import type { Attempt, LabEvent, StepName, StepResult } from '../../api.js';
 import { AUTH_CANCELLED, AUTH_COMMANDS, MAILBOX_COMMANDS, mechanismOf, type ClientItem, type ConnState, type ServerItem } from './conversation.js';
 import { addSeqs } from './evidence.js';
 import { refusedAfterHandshake } from './certificate-refusal.js';
 import { splitArgs } from './imap-syntax.js';
-import { buildSteps, newSteps as stepsFor, setStep, type StepState } from './steps.js';
-import { AttemptSnapshots, applyTransportEvent } from './tracker.js';
+import { setStep } from './steps.js';
+import { AttemptSnapshots, applyTransportEvent, attemptOf, newConnectionAttempt, type ConnectionAttempt } from './tracker.js';
 
 export const STEP_ORDER: readonly StepName[] = ['connect', 'tls', 'auth', 'client-accepted-auth', 'select', 'fetch', 'logout'];
 
-interface AttemptState {
-  conn: string;
-  proto: 'imap';
-  /** What the attempt tried: implicit TLS, STARTTLS (accepted by the server or a ClientHello seen, handshake or not), or none. */
-  security: 'none' | 'starttls' | 'tls';
-  implicitTls: boolean;
-  mechanism?: string;
-  user?: string;
-  port?: number;
-  tls?: { version: string; cipher: string; engine: TlsEngineName };
-  variant?: string;
-  variantLabel?: string;
+interface AttemptState extends ConnectionAttempt<StepName> {
   planned?: Attempt['planned'];
-  start?: string;
-  end?: string;
-  steps: Record<StepName, StepState>;
   accept: 'none' | 'pending' | 'early' | 'done';
-  /** Index in the tracker's snapshot. */
-  index: number;
-  dirty: boolean;
   logoutSent: boolean;
-  closed: boolean;
-  /** Some of its bytes are known only by their size (encrypted in a capture, or not recorded). */
-  opaque: boolean;
 }
 
 /** How a mechanism reads in a note. */
@@ -53,10 +33,6 @@ function shown(m: string): string {
 
 const IMAP_PROTOS = new Set(['imap', 'imaps']);
 
-function newSteps(): Record<StepName, StepState> {
-  return stepsFor(STEP_ORDER) as Record<StepName, StepState>;
-}
-
 export class AttemptTracker extends AttemptSnapshots<AttemptState> {
   /** The test the technician said is running (the latest `plan.select` note). */
   private currentTest: Attempt['planned'];
@@ -65,23 +41,8 @@ export class AttemptTracker extends AttemptSnapshots<AttemptState> {
   ensure(conn: string, proto: string | undefined, seq: number, t: string): void {
     if (this.byConn.has(conn)) return;
     if (proto !== undefined && !IMAP_PROTOS.has(proto)) return;
-    const a: AttemptState = {
-      conn,
-      proto: 'imap',
-      security: proto === 'imaps' ? 'tls' : 'none',
-      implicitTls: proto === 'imaps',
-      start: t,
-      end: t,
-      steps: newSteps(),
-      accept: 'none',
-      logoutSent: false,
-      closed: false,
-      opaque: false,
-      index: this.order.length,
-      dirty: false,
-    };
+    const a: AttemptState = { ...newConnectionAttempt(conn, proto === 'imaps', STEP_ORDER, seq, t, this.order.length), accept: 'none', logoutSent: false };
     if (this.currentTest) a.planned = { ...this.currentTest };
-    this.set(a, 'connect', 'pass', [seq]);
     this.add(a);
   }
 
@@ -205,20 +166,10 @@ export class AttemptTracker extends AttemptSnapshots<AttemptState> {
   }
 
   protected build(a: AttemptState): Attempt {
-    {
-      const steps = buildSteps(STEP_ORDER, a.steps);
-      const st = a.steps;
-      const pass = st.auth.result === 'pass' && st['client-accepted-auth'].result === 'pass' && (st.select.result === 'pass' || st.fetch.result === 'pass');
-      const out: Attempt = { conn: a.conn, proto: a.proto, direction: 'receiving', security: a.security, steps, verdict: pass ? 'pass' : 'fail' };
-      if (a.mechanism !== undefined) out.mechanism = a.mechanism;
-      if (a.port !== undefined) out.port = a.port;
-      if (a.tls !== undefined) out.tls = { ...a.tls };
-      if (a.variant !== undefined) out.variant = a.variant;
-      if (a.variantLabel !== undefined) out.variantLabel = a.variantLabel;
-      if (a.planned !== undefined) out.planned = { ...a.planned };
-      if (a.start !== undefined) out.start = a.start;
-      if (a.end !== undefined) out.end = a.end;
-      return out;
-    }
+    const st = a.steps;
+    const pass = st.auth.result === 'pass' && st['client-accepted-auth'].result === 'pass' && (st.select.result === 'pass' || st.fetch.result === 'pass');
+    const out = attemptOf(a, 'imap', 'receiving', STEP_ORDER, pass ? 'pass' : 'fail');
+    if (a.planned !== undefined) out.planned = { ...a.planned };
+    return out;
   }
 }

@@ -3,9 +3,9 @@
  * order, rebuilt one by one as they change, so a live timeline asking after every event pays
  * for what changed, not for every connection of the session. Treat results as read-only.
  */
-import type { Attempt, LabEvent, TlsEngineName } from '../../api.js';
+import type { Attempt, LabEvent, StepName, TlsEngineName } from '../../api.js';
 import { addSeqs } from './evidence.js';
-import { setStep, type StepState } from './steps.js';
+import { buildSteps, newSteps, setStep, type StepState } from './steps.js';
 
 export interface TrackedAttempt {
   conn: string;
@@ -92,6 +92,7 @@ export const OPAQUE_NOTE = 'not visible: the bytes were encrypted or not recorde
 
 /** What every protocol's attempt knows of the connection under its protocol: port, variant, TLS. */
 export interface TransportAttempt extends TrackedAttempt {
+  /** What the attempt tried: implicit TLS, STARTTLS (accepted by the server or a ClientHello seen, handshake or not), or none. */
   security: 'none' | 'starttls' | 'tls';
   implicitTls: boolean;
   port?: number;
@@ -99,6 +100,38 @@ export interface TransportAttempt extends TrackedAttempt {
   variantLabel?: string;
   tls?: { version: string; cipher: string; engine: TlsEngineName };
   steps: { tls: StepState };
+}
+
+/** What every protocol's attempt keeps of its connection, besides its own steps and counters. */
+export interface ConnectionAttempt<N extends StepName> extends TransportAttempt {
+  mechanism?: string;
+  user?: string;
+  start?: string;
+  end?: string;
+  steps: Record<N, StepState> & { tls: StepState };
+}
+
+/**
+ * The fields a new attempt starts with: its connection, whether its port is implicit TLS, its
+ * steps all skipped but `connect`, which the connection itself proves.
+ */
+export function newConnectionAttempt<N extends StepName>(conn: string, implicitTls: boolean, order: readonly N[], seq: number, t: string, index: number): ConnectionAttempt<N> {
+  const steps = newSteps(order) as Record<N, StepState> & { tls: StepState; connect: StepState };
+  setStep(steps.connect, 'pass', [seq]);
+  return { conn, security: implicitTls ? 'tls' : 'none', implicitTls, start: t, end: t, steps, closed: false, opaque: false, index, dirty: false };
+}
+
+/** The public attempt: its protocol's name, direction and verdict, and what the connection showed. */
+export function attemptOf<N extends StepName>(a: ConnectionAttempt<N>, proto: Attempt['proto'], direction: Attempt['direction'], order: readonly N[], verdict: Attempt['verdict']): Attempt {
+  const out: Attempt = { conn: a.conn, proto, direction, security: a.security, steps: buildSteps(order, a.steps), verdict };
+  if (a.mechanism !== undefined) out.mechanism = a.mechanism;
+  if (a.port !== undefined) out.port = a.port;
+  if (a.tls !== undefined) out.tls = { ...a.tls };
+  if (a.variant !== undefined) out.variant = a.variant;
+  if (a.variantLabel !== undefined) out.variantLabel = a.variantLabel;
+  if (a.start !== undefined) out.start = a.start;
+  if (a.end !== undefined) out.end = a.end;
+  return out;
 }
 
 /**

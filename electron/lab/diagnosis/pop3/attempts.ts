@@ -6,10 +6,10 @@
  * list (STAT, LIST or UIDL) or a message (RETR, TOP) came back: the phone can read its mail.
  * A check of an empty maildrop passes on the list alone.
  */
-import type { Attempt, LabEvent, TlsEngineName } from '../../../api.js';
+import type { Attempt, LabEvent } from '../../../api.js';
 import { addSeqs } from '../evidence.js';
-import { buildSteps, newSteps, setStep, type StepState } from '../steps.js';
-import { AttemptSnapshots, applyAuthEvent, applyTransportEvent, type TrackedAttempt } from '../tracker.js';
+import { setStep } from '../steps.js';
+import { AttemptSnapshots, applyAuthEvent, applyTransportEvent, attemptOf, newConnectionAttempt, type ConnectionAttempt } from '../tracker.js';
 import type { Pop3ClientItem, Pop3Conn, Pop3ServerItem } from './conversation.js';
 
 export const POP3_STEP_ORDER = ['connect', 'tls', 'auth', 'client-accepted-auth', 'list', 'retr', 'quit'] as const;
@@ -25,18 +25,7 @@ export function isPop3Proto(proto: string | undefined): boolean {
 const MAILDROP_COMMANDS: ReadonlySet<string> = new Set(['STAT', 'LIST', 'UIDL', 'RETR', 'TOP', 'DELE', 'NOOP', 'RSET']);
 
 
-interface State extends TrackedAttempt {
-  security: 'none' | 'starttls' | 'tls';
-  implicitTls: boolean;
-  mechanism?: string;
-  user?: string;
-  port?: number;
-  tls?: { version: string; cipher: string; engine: TlsEngineName };
-  variant?: string;
-  variantLabel?: string;
-  start?: string;
-  end?: string;
-  steps: Record<Pop3Step, StepState>;
+interface State extends ConnectionAttempt<Pop3Step> {
   accept: 'none' | 'pending' | 'done';
   retrieved: number;
   retrievedBytes: number;
@@ -52,23 +41,7 @@ function loginWord(cmd: { verb: string; args: string }): string {
 export class Pop3AttemptTracker extends AttemptSnapshots<State> {
   ensure(conn: string, proto: string | undefined, seq: number, t: string): void {
     if (this.byConn.has(conn) || !isPop3Proto(proto)) return;
-    const a: State = {
-      conn,
-      security: proto === 'pop3s' ? 'tls' : 'none',
-      implicitTls: proto === 'pop3s',
-      start: t,
-      end: t,
-      steps: newSteps(POP3_STEP_ORDER),
-      accept: 'none',
-      retrieved: 0,
-      retrievedBytes: 0,
-      closed: false,
-      opaque: false,
-      index: this.order.length,
-      dirty: false,
-    };
-    setStep(a.steps.connect, 'pass', [seq]);
-    this.add(a);
+    this.add({ ...newConnectionAttempt(conn, proto === 'pop3s', POP3_STEP_ORDER, seq, t, this.order.length), accept: 'none', retrieved: 0, retrievedBytes: 0 });
   }
 
   protected readonly stepsHiddenWhenOpaque: readonly string[] = POP3_STEP_ORDER.filter((n) => n !== 'connect' && n !== 'tls');
@@ -208,14 +181,6 @@ export class Pop3AttemptTracker extends AttemptSnapshots<State> {
   protected build(a: State): Attempt {
     const st = a.steps;
     const pass = st.auth.result === 'pass' && st['client-accepted-auth'].result === 'pass' && (st.list.result === 'pass' || st.retr.result === 'pass');
-    const out: Attempt = { conn: a.conn, proto: 'pop3', direction: 'receiving', security: a.security, steps: buildSteps(POP3_STEP_ORDER, st), verdict: pass ? 'pass' : 'fail' };
-    if (a.mechanism !== undefined) out.mechanism = a.mechanism;
-    if (a.port !== undefined) out.port = a.port;
-    if (a.tls !== undefined) out.tls = { ...a.tls };
-    if (a.variant !== undefined) out.variant = a.variant;
-    if (a.variantLabel !== undefined) out.variantLabel = a.variantLabel;
-    if (a.start !== undefined) out.start = a.start;
-    if (a.end !== undefined) out.end = a.end;
-    return out;
+    return attemptOf(a, 'pop3', 'receiving', POP3_STEP_ORDER, pass ? 'pass' : 'fail');
   }
 }

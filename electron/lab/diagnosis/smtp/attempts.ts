@@ -8,11 +8,11 @@
  * for a login or not. `client-accepted-auth` passes when, after 235 (RFC 4954 §6), the client
  * went on to MAIL; it fails when it logged in again, quit or closed instead.
  */
-import type { Attempt, LabEvent, TlsEngineName } from '../../../api.js';
+import type { Attempt, LabEvent } from '../../../api.js';
 import { isSmtpProto } from '../directions.js';
 import { addSeqs } from '../evidence.js';
-import { buildSteps, newSteps, setStep, type StepState } from '../steps.js';
-import { AttemptSnapshots, applyAuthEvent, applyTransportEvent } from '../tracker.js';
+import { setStep } from '../steps.js';
+import { AttemptSnapshots, applyAuthEvent, applyTransportEvent, attemptOf, newConnectionAttempt, type ConnectionAttempt } from '../tracker.js';
 import type { SmtpClientItem, SmtpConn, SmtpServerItem } from './conversation.js';
 import { parseExtensions, type Extensions } from './syntax.js';
 
@@ -20,29 +20,12 @@ export const SMTP_STEP_ORDER = ['connect', 'tls', 'ehlo', 'auth', 'client-accept
 export type SmtpStep = (typeof SMTP_STEP_ORDER)[number];
 
 
-interface SmtpAttemptState {
-  conn: string;
-  security: 'none' | 'starttls' | 'tls';
-  implicitTls: boolean;
-  mechanism?: string;
-  user?: string;
-  /** The lab port it arrived on, the TLS in force, the server variant (as on IMAP attempts). */
-  port?: number;
-  tls?: { version: string; cipher: string; engine: TlsEngineName };
-  variant?: string;
-  variantLabel?: string;
-  start?: string;
-  end?: string;
-  steps: Record<SmtpStep, StepState>;
+interface SmtpAttemptState extends ConnectionAttempt<SmtpStep> {
   accept: 'none' | 'pending' | 'done';
   rcptOk: number;
   rcptRefused: number;
   messages: number;
   quitSent: boolean;
-  closed: boolean;
-  opaque: boolean;
-  index: number;
-  dirty: boolean;
 }
 
 
@@ -58,25 +41,7 @@ export class SmtpAttemptTracker extends AttemptSnapshots<SmtpAttemptState> {
   /** Start tracking an SMTP connection (by its listener). */
   ensure(conn: string, proto: string | undefined, seq: number, t: string): void {
     if (this.byConn.has(conn) || !isSmtpProto(proto)) return;
-    const a: SmtpAttemptState = {
-      conn,
-      security: proto === 'smtps' ? 'tls' : 'none',
-      implicitTls: proto === 'smtps',
-      start: t,
-      end: t,
-      steps: newSteps(SMTP_STEP_ORDER),
-      accept: 'none',
-      rcptOk: 0,
-      rcptRefused: 0,
-      messages: 0,
-      quitSent: false,
-      closed: false,
-      opaque: false,
-      index: this.order.length,
-      dirty: false,
-    };
-    setStep(a.steps.connect, 'pass', [seq]);
-    this.add(a);
+    this.add({ ...newConnectionAttempt(conn, proto === 'smtps', SMTP_STEP_ORDER, seq, t, this.order.length), accept: 'none', rcptOk: 0, rcptRefused: 0, messages: 0, quitSent: false });
   }
 
   protected readonly stepsHiddenWhenOpaque: readonly string[] = SMTP_STEP_ORDER.filter((n) => n !== 'connect' && n !== 'tls');
@@ -243,22 +208,7 @@ export class SmtpAttemptTracker extends AttemptSnapshots<SmtpAttemptState> {
   }
 
   protected build(a: SmtpAttemptState): Attempt {
-    const out: Attempt = {
-      conn: a.conn,
-      proto: 'smtp',
-      direction: 'sending',
-      security: a.security,
-      steps: buildSteps(SMTP_STEP_ORDER, a.steps),
-      verdict: a.steps.data.result === 'pass' ? 'pass' : 'fail',
-    };
-    if (a.mechanism !== undefined) out.mechanism = a.mechanism;
-    if (a.port !== undefined) out.port = a.port;
-    if (a.tls !== undefined) out.tls = { ...a.tls };
-    if (a.variant !== undefined) out.variant = a.variant;
-    if (a.variantLabel !== undefined) out.variantLabel = a.variantLabel;
-    if (a.start !== undefined) out.start = a.start;
-    if (a.end !== undefined) out.end = a.end;
-    return out;
+    return attemptOf(a, 'smtp', 'sending', SMTP_STEP_ORDER, a.steps.data.result === 'pass' ? 'pass' : 'fail');
   }
 }
 
