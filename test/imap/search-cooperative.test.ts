@@ -6,11 +6,13 @@
  * in two by the chunks it reads (a UTF-8 character split too), whatever its case, as the
  * in-memory match does.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SEARCH_SLICE_MS, TextScanner } from '../../electron/lab/imap/search-scan.js';
-import { startTestLab, tempDir, TEST_PASSWORD, TEST_USER } from '../support/lab.js';
+import type { StartedLab } from '../../electron/lab/lab.js';
+import { closeOf, eventsOf, startTestLab, tempDir, TEST_PASSWORD, TEST_USER } from '../support/lab.js';
+import { loggedIn } from '../support/imap-session.js';
 import { runPeer } from '../support/run.js';
 import { writeBigMbox } from '../support/big-mbox.js';
 
@@ -174,33 +176,52 @@ print(json.dumps(out))
 `;
 
 describe('a long SEARCH BODY', () => {
-  it(`leaves the lab serving: other clients are answered while it reads (slices of ${SEARCH_SLICE_MS} ms)`, async () => {
+  let lab: StartedLab;
+  beforeAll(async () => {
     const dir = tempDir('mp-search-long-');
     dirs.push(dir);
     const mbox = join(dir, 'export.mbox');
     const spec = await writeBigMbox(mbox, { smallMessages: 1000, smallBytes: 50_000, attachments: [12 * MB, 20 * MB, 16 * MB] });
     expect(spec.fileBytes).toBeGreaterThan(90 * 1000 * 1000);
-    const lab = await startTestLab({ mailbox: mbox, pop3Port: 0, smtpPort: 0, httpPort: 0 });
-    try {
-      const r = await runPeer(
-        'python3',
-        ['-c', CONCURRENT, String(lab.listeners.imap!.port), String(lab.listeners.pop3!.port), String(lab.listeners.smtp!.port), lab.handoffUrl!, TEST_USER, TEST_PASSWORD],
-        { timeoutMs: 120_000 },
-      );
-      expect(r.stderr).toBe('');
-      const got = JSON.parse(r.stdout) as Record<string, number | [number, number]>;
-      const searchEnd = got.searchEnd as number;
-      const searchMs = searchEnd - (got.searchStart as number);
-      expect(got.searchHits).toBe(0);
-      // The premise: the search is long enough for the others to have had to wait behind it.
-      expect(searchMs).toBeGreaterThan(1500);
-      for (const name of ['imapLogin', 'imapNoop', 'pop3', 'smtp', 'handoffPage']) {
-        const [from, to] = got[name] as [number, number];
-        expect(to, `${name} answered before the SEARCH finished (${JSON.stringify(got)})`).toBeLessThan(searchEnd);
-        expect(to - from, `${name} took ${to - from} ms during a ${searchMs} ms SEARCH`).toBeLessThan(1000);
-      }
-    } finally {
-      await lab.stop();
+    lab = await startTestLab({ mailbox: mbox, pop3Port: 0, smtpPort: 0, httpPort: 0 });
+  }, 60_000);
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  it(`leaves the lab serving: other clients are answered while it reads (slices of ${SEARCH_SLICE_MS} ms)`, async () => {
+    const r = await runPeer(
+      'python3',
+      ['-c', CONCURRENT, String(lab.listeners.imap!.port), String(lab.listeners.pop3!.port), String(lab.listeners.smtp!.port), lab.handoffUrl!, TEST_USER, TEST_PASSWORD],
+      { timeoutMs: 120_000 },
+    );
+    expect(r.stderr).toBe('');
+    const got = JSON.parse(r.stdout) as Record<string, number | [number, number]>;
+    const searchEnd = got.searchEnd as number;
+    const searchMs = searchEnd - (got.searchStart as number);
+    expect(got.searchHits).toBe(0);
+    // The premise: the search is long enough for the others to have had to wait behind it.
+    expect(searchMs).toBeGreaterThan(1500);
+    for (const name of ['imapLogin', 'imapNoop', 'pop3', 'smtp', 'handoffPage']) {
+      const [from, to] = got[name] as [number, number];
+      expect(to, `${name} answered before the SEARCH finished (${JSON.stringify(got)})`).toBeLessThan(searchEnd);
+      expect(to - from, `${name} took ${to - from} ms during a ${searchMs} ms SEARCH`).toBeLessThan(1000);
     }
   }, 180_000);
+
+  it('stops when its client goes away mid-search: the close is recorded, no error, no answer', async () => {
+    const { c, conn } = await loggedIn(lab);
+    expect((await c.command('s1', 'EXAMINE INBOX')).at(-1)).toMatch(/^s1 OK/);
+    c.send('s2 SEARCH OR BODY nowhere-1 OR BODY nowhere-2 OR BODY nowhere-3 BODY nowhere-4\r\n');
+    await new Promise((res) => setTimeout(res, 300));
+    c.close();
+    await closeOf(lab, conn);
+    const events = eventsOf(lab).filter((e) => e.conn === conn || e.kind === 'lab.error');
+    expect(events.filter((e) => e.kind === 'lab.error')).toEqual([]);
+    expect(events.some((e) => e.kind === 's2c' && (e.text ?? '').includes('* SEARCH'))).toBe(false);
+    // The lab is free at once for the next client.
+    const next = await loggedIn(lab);
+    expect((await next.c.command('n1', 'NOOP')).at(-1)).toMatch(/^n1 OK/);
+    next.c.close();
+  }, 60_000);
 });
