@@ -31,6 +31,8 @@ const NOTHING = Buffer.alloc(0);
 interface Refusal {
   status: 'NO' | 'BAD';
   text: string;
+  /** Bad input (counted towards maxBadCommands, as a too-large literal is), not a busy lab. */
+  bad: boolean;
 }
 
 /** How the shared plumbing speaks IMAP. */
@@ -227,7 +229,7 @@ export class ImapSession extends LabConnection {
           const tag = this.tagOf(this.segments[0].text) || '*';
           this.segments = [];
           this.refusal = null;
-          this.finish(tag, refusal.status, refusal.text);
+          this.answerRefused(tag, refusal);
           return false;
         }
         // LITERAL+ (RFC 7888 §4): the bytes are on their way; they are read, recorded and dropped,
@@ -245,7 +247,7 @@ export class ImapSession extends LabConnection {
     if (this.refusal) {
       const refusal = this.refusal;
       this.refusal = null;
-      this.finish(this.tagOf(segs[0].text) || '*', refusal.status, refusal.text);
+      this.answerRefused(this.tagOf(segs[0].text) || '*', refusal);
       this.endUnit();
       return false;
     }
@@ -297,7 +299,7 @@ export class ImapSession extends LabConnection {
     if (command !== 'APPEND' && size + already > limits.maxArgumentLiteralBytes) {
       this.rejected('literal-too-large', `a literal of ${size} bytes was announced for ${command}; only APPEND takes more than ${limits.maxArgumentLiteralBytes} bytes of literals${dropped}`, sample);
       // {N}: refused before the bytes come (as a too-large APPEND); {N+}: the bytes came but the command is unusable.
-      return { status: sync ? 'NO' : 'BAD', text: `[TOOBIG] ${command} takes at most ${limits.maxArgumentLiteralBytes} bytes of literals; only APPEND takes a message` };
+      return { status: sync ? 'NO' : 'BAD', text: `[TOOBIG] ${command} takes at most ${limits.maxArgumentLiteralBytes} bytes of literals; only APPEND takes a message`, bad: true };
     }
     if (size < limits.literalSpoolThresholdBytes) return null;
     if (this.budget.take(size)) return null;
@@ -308,7 +310,13 @@ export class ImapSession extends LabConnection {
     );
     // Not TOOBIG nor OVERQUOTA: the message is fine and the mailbox is not full; the lab is busy.
     // [ALERT] (RFC 3501 §7.1): the phone shows the text to its user.
-    return { status: 'NO', text: `[ALERT] The lab is receiving too many large messages at once (limit ${this.budget.limit} bytes in flight); try again once they are stored` };
+    return { status: 'NO', text: `[ALERT] The lab is receiving too many large messages at once (limit ${this.budget.limit} bytes in flight); try again once they are stored`, bad: false };
+  }
+
+  private answerRefused(tag: string, refusal: Refusal): void {
+    this.emit(`${tag} ${refusal.status} ${refusal.text}\r\n`);
+    if (refusal.bad) this.countBad();
+    else this.badCount = 0;
   }
 
   /** A literal of a refused command that comes anyway (LITERAL+): recorded as it arrives, never kept. */
