@@ -67,6 +67,26 @@ interface Figures {
   downloaded?: number;
   peakRss?: number;
   peakNote?: string;
+  /** The command being measured, for the per-phase peaks. */
+  phase: Phase;
+  /** Peak resident memory sampled during each phase (the lab's at ready: its VmHWM then). */
+  phasePeaks: Partial<Record<Phase, number>>;
+}
+
+/** What the server is doing: where a peak comes from. */
+type Phase = 'start' | 'select' | 'envelope' | 'search' | 'download';
+const PHASES: ReadonlyArray<[Phase, string]> = [
+  ['start', 'start → ready'],
+  ['select', 'LOGIN, SELECT'],
+  ['envelope', 'FETCH ENVELOPE'],
+  ['search', 'SEARCH'],
+  ['download', 'FETCH BODY[]'],
+];
+
+/** A sample of `bytes` resident during the current phase. */
+function notePeak(f: Figures, bytes: number): void {
+  if (bytes <= 0) return; // no process sampled (Dovecot's imap process comes with the connection)
+  f.phasePeaks[f.phase] = Math.max(f.phasePeaks[f.phase] ?? 0, bytes);
 }
 
 const hits = (kept: string[]) => kept.reduce((n, l) => n + l.replace(/^\* SEARCH ?/, '').split(' ').filter(Boolean).length, 0);
@@ -76,17 +96,21 @@ async function measureSession(port: number, startedAt: number, f: Figures): Prom
   const t = { timeoutMs: COMMAND_TIMEOUT_MS };
   const c = await ImapProbe.open(port, 60_000);
   try {
+    f.phase = 'select';
     await c.command('l1', `LOGIN ${USER} ${PASSWORD}`, t);
     const sel = await c.command('s1', 'SELECT INBOX', { ...t, keep: '* ' });
     f.firstSelectFromStartMs = performance.now() - startedAt;
     f.selectMs = sel.ms;
     f.exists = Number(sel.kept.map((l) => /^\* (\d+) EXISTS/.exec(l)?.[1]).find(Boolean) ?? NaN);
+    f.phase = 'envelope';
     const meta = await c.command('f1', 'FETCH 1:* (FLAGS ENVELOPE RFC822.SIZE)', t);
     [f.fetchMs, f.fetched] = [meta.ms, meta.untagged];
+    f.phase = 'search';
     const subject = await c.command('h1', `SEARCH SUBJECT ${SUBJECT_WORD}`, { ...t, keep: '* SEARCH' });
     [f.subjectMs, f.subjectHits] = [subject.ms, hits(subject.kept)];
     const body = await c.command('b1', `SEARCH BODY ${BODY_WORD}`, { ...t, keep: '* SEARCH' });
     [f.bodyMs, f.bodyHits] = [body.ms, hits(body.kept)];
+    f.phase = 'download';
     const all = await c.command('d1', 'FETCH 1:* BODY.PEEK[]', t);
     [f.downloadMs, f.downloadBytes, f.downloaded] = [all.ms, all.literalBytes, all.untagged];
     await c.command('q1', 'LOGOUT', { timeoutMs: 10_000, allowFail: true }).catch(() => undefined);
@@ -160,21 +184,24 @@ function fingerprint(path: string): string {
 }
 
 async function runLab(work: string, input: string, format: Format): Promise<Figures> {
-  const f: Figures = { label: `lab ${format}` };
+  const f: Figures = { label: `lab ${format}`, phase: 'start', phasePeaks: {} };
   const before = fingerprint(input);
   const t0 = performance.now();
   let lab: LabChild | null = null;
   let guard: string | null = null;
-  // Sampled from the spawn on: the lab's peak may come while it opens the mailbox.
+  // Sampled from the ready line on; what came before (opening the mailbox) is in its VmHWM at ready.
   let watch: ReturnType<typeof watchMemory> | null = null;
   try {
     const starting = startLab(join(work, 'lab'), input);
     lab = await starting;
     f.readyMs = performance.now() - t0;
     const pid = lab.pid;
+    const atReady = procMemory(pid)?.hwm;
+    if (atReady !== undefined) notePeak(f, atReady);
     watch = watchMemory(pid, {
       everyMs: SAMPLE_EVERY_MS,
       onSample: (sum) => {
+        notePeak(f, sum);
         if (sum > RSS_GUARD_BYTES && !guard) {
           guard = `stopped: its memory passed ${(RSS_GUARD_BYTES / 2 ** 30).toFixed(0)} GiB`;
           process.kill(pid, 'SIGKILL');
@@ -203,7 +230,7 @@ async function dovecotMaster(dir: string): Promise<number> {
 }
 
 async function runDovecot(work: string, corpus: Corpus, format: Format): Promise<Figures> {
-  const f: Figures = { label: `Dovecot ${format}` };
+  const f: Figures = { label: `Dovecot ${format}`, phase: 'start', phasePeaks: {} };
   const home = join(work, `dovecot-${format}-home`);
   const dir = join(work, `dovecot-${format}-run`);
   mkdirSync(home, { recursive: true });
@@ -224,7 +251,7 @@ async function runDovecot(work: string, corpus: Corpus, format: Format): Promise
     server = await startDovecot({ dir, maildir: home, user: USER, password: PASSWORD, mailLocation });
     f.readyMs = performance.now() - t0;
     const master = await dovecotMaster(dir);
-    watch = watchMemory(master, { everyMs: SAMPLE_EVERY_MS, children: true, names: ['imap'] });
+    watch = watchMemory(master, { everyMs: SAMPLE_EVERY_MS, children: true, names: ['imap'], onSample: (sum) => notePeak(f, sum) });
     await measureSession(server.port, t0, f);
     f.peakRss = Math.max(watch.peakSum, watch.peakOne);
     f.peakNote = 'imap processes';
@@ -266,8 +293,9 @@ function printTable(corpus: Corpus, runs: Figures[]): void {
   console.log(row('  MB downloaded', runs, (f) => (f.downloadBytes === undefined ? '–' : (f.downloadBytes / MB).toFixed(0))));
   console.log(row('  MB/s', runs, (f) => (f.downloadBytes === undefined || !f.downloadMs ? '–' : (f.downloadBytes / MB / (f.downloadMs / 1000)).toFixed(1))));
   console.log(row('peak RSS (MB)', runs, (f) => (f.peakRss === undefined ? '–' : (f.peakRss / MB).toFixed(0))));
+  for (const [phase, name] of PHASES) console.log(row(`  during ${name}`, runs, (f) => (f.phasePeaks[phase] === undefined ? '–' : (f.phasePeaks[phase]! / MB).toFixed(0))));
   for (const f of runs) if (f.error) console.log(`  ${f.label}: ${f.error}`);
-  console.log('  (Dovecot: peak of its imap processes, sampled every 50 ms; lab: VmHWM of its process)');
+  console.log('  (Dovecot: peak of its imap processes, sampled every 50 ms; lab: VmHWM of its process; by phase: samples every 50 ms, the lab\'s start → ready its VmHWM at ready)');
 
   console.log('\ntargets (issue: serve a 2 GB mailbox with bounded memory)');
   const verdict = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? 'met' : 'NOT MET');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MailStore, StoreError, MAX_KEYWORDS_PER_MAILBOX, MAX_MAILBOXES, MAX_SUBSCRIPTIONS, MAX_MAILBOX_NAME_BYTES, MAX_MESSAGE_BYTES, type MailboxChange, type StoreErrorCode } from '../../electron/lab/mailbox/index.js';
+import { MailStore, StoreError, MAX_KEYWORDS_PER_MAILBOX, MAX_MAILBOXES, MAX_SUBSCRIPTIONS, MAX_MAILBOX_NAME_BYTES, MAX_MESSAGE_BYTES, MAX_SHARED_FLAG_SETS, type MailboxChange, type StoreErrorCode } from '../../electron/lab/mailbox/index.js';
 
 const msg = (subject: string) => Buffer.from(`From: a@example.com\r\nSubject: ${subject}\r\n\r\nbody ${subject}\r\n`);
 const code = (fn: () => unknown): StoreErrorCode | undefined => {
@@ -237,5 +237,38 @@ describe('memory held by appended messages', () => {
     const stored = store.messages('INBOX').find((m) => m.uid === uid)!;
     expect(stored.raw.equals(msg)).toBe(true);
     expect(stored.raw.buffer.byteLength).toBeLessThan(64 * 1024); // the 1 MiB chunk is not kept alive
+  });
+});
+
+describe('flags of many messages', () => {
+  it('messages with the same flags share one set; STORE gives a message its own without touching the others', () => {
+    const s = new MailStore({ uidValidity: 7 });
+    for (let i = 0; i < 5; i++) s.append('INBOX', msg(`m${i}`), ['\\Seen']);
+    const [a, b, c] = s.messages('INBOX');
+    expect(a!.flags).toBe(b!.flags);
+    s.setFlags('INBOX', [b!.uid], 'add', ['\\Flagged']);
+    s.setFlags('INBOX', [c!.uid], 'remove', ['\\Seen']);
+    const after = s.messages('INBOX');
+    expect(after.map((m) => [...m.flags])).toEqual([['\\Seen'], ['\\Seen', '\\Flagged'], [], ['\\Seen'], ['\\Seen']]);
+    // COPY keeps the flags, and the copy's are as unchangeable by the original's STORE.
+    s.copy('INBOX', [a!.uid], 'Drafts');
+    s.setFlags('INBOX', [a!.uid], 'replace', ['\\Answered']);
+    expect([...s.messages('Drafts')[0]!.flags]).toEqual(['\\Seen']);
+    expect([...s.messages('INBOX')[0]!.flags]).toEqual(['\\Answered']);
+  });
+
+  it(`shares at most ${MAX_SHARED_FLAG_SETS} distinct flag sets; past that each message has its own, with the right flags`, () => {
+    const s = new MailStore({ uidValidity: 8, defaultMailboxes: false });
+    // Pairs of 100 keywords: 4950 distinct combinations, more than the limit.
+    const words = Array.from({ length: 100 }, (_, i) => `k${i}`);
+    const pairs: string[][] = [];
+    for (let i = 0; i < words.length; i++) for (let j = i + 1; j < words.length; j++) pairs.push([words[i]!, words[j]!]);
+    expect(pairs.length).toBeGreaterThan(MAX_SHARED_FLAG_SETS);
+    for (const p of pairs) s.append('INBOX', msg(p.join('+')), p);
+    const last = pairs.at(-1)!;
+    s.append('INBOX', msg('again'), last);
+    const msgs = s.messages('INBOX');
+    expect(msgs.map((m) => [...m.flags])).toEqual([...pairs, last]);
+    expect(msgs.at(-1)!.flags).not.toBe(msgs.at(-2)!.flags);
   });
 });

@@ -35,14 +35,34 @@ export interface StreamedPart {
   readonly maxLength?: number;
 }
 
+/**
+ * Parts of a response made when the pump reaches them, not when the command runs: the answer
+ * to a FETCH of 20,000 messages (each ENVELOPE read from disk, each body a StreamedPart) is
+ * produced a batch at a time as the socket takes it, so the output queue never holds it whole.
+ * What the parts show must not depend on when they are made (the command takes what can
+ * change, such as flags, when it runs).
+ */
+export interface ProducedParts {
+  readonly produced: Iterable<Buffer | StreamedPart>;
+}
+
 /** A streamed response unit of at most this many bytes (all lengths known) is read whole and recorded as one unit. */
 export const COALESCE_STREAMED_UNIT_BYTES = 64 * 1024;
 
-type OutPart = Buffer | StreamedPart;
+type OutPart = Buffer | StreamedPart | ProducedParts;
 /** One response unit: bytes, or bytes with streamed parts in between. */
 type OutUnit = Buffer | OutPart[];
 
 const isStreamedUnit = (u: OutUnit): u is OutPart[] => Array.isArray(u);
+const isProduced = (p: OutPart): p is ProducedParts => !Buffer.isBuffer(p) && 'produced' in p;
+
+/** A unit's parts in order, produced ones made as they are reached. */
+function* partsOf(unit: OutPart[]): Iterable<Buffer | StreamedPart> {
+  for (const p of unit) {
+    if (isProduced(p)) yield* p.produced;
+    else yield p;
+  }
+}
 const EMPTY = Buffer.alloc(0);
 
 /** A piece of a coalesced unit: protocol bytes, or a stored message's bytes (`bulk`, RecordBytesOptions.bulk). */
@@ -55,7 +75,7 @@ interface CoalescedPiece {
 async function coalesced(unit: OutPart[]): Promise<CoalescedPiece[] | null> {
   let total = 0;
   for (const p of unit) {
-    const n = Buffer.isBuffer(p) ? p.length : p.maxLength;
+    const n = Buffer.isBuffer(p) ? p.length : isProduced(p) ? undefined : p.maxLength;
     if (n === undefined) return null;
     total += n;
   }
@@ -66,6 +86,7 @@ async function coalesced(unit: OutPart[]): Promise<CoalescedPiece[] | null> {
       pieces.push({ bytes: p, bulk: false });
       continue;
     }
+    if (isProduced(p)) return null; // never: it has no known length
     const chunks: Buffer[] = [];
     for await (const c of p.chunks) chunks.push(c);
     pieces.push({ bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), bulk: true });
@@ -251,7 +272,7 @@ export abstract class LabConnection {
     this.rejected('line-too-long', `a command line longer than ${limit} bytes (${total} bytes so far, no line end)`, prefix);
   }
 
-  emit(data: string | Buffer | StreamedPart): void {
+  emit(data: string | Buffer | StreamedPart | ProducedParts): void {
     if (typeof data === 'string') this.unit.push(Buffer.from(data, 'utf8'));
     else {
       if (!Buffer.isBuffer(data)) this.unitStreams = true;
@@ -344,7 +365,7 @@ export abstract class LabConnection {
             continue;
           }
           let continued = false;
-          for (const part of unit) {
+          for (const part of partsOf(unit)) {
             if (Buffer.isBuffer(part)) {
               this.recordOut(part, continued);
               continued = true;

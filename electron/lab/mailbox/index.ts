@@ -1,6 +1,6 @@
 /** The mailbox backend: in-memory store, MIME parsing, sections, seeded corpus, loaders. */
 export * from './types.js';
-export { MailStore, MessageRecord, MessageContent, MAX_HEADER_SCAN_BYTES, MAX_PARSED_DISK_MESSAGES, parsedDiskMessages, type SpooledMessage, DEFAULT_MAILBOXES, MAX_MESSAGE_BYTES, MAX_MAILBOX_NAME_BYTES, MAX_MAILBOXES, MAX_KEYWORDS_PER_MAILBOX, MAX_SUBSCRIPTIONS, compareMailboxNames, type MailStoreOptions } from './store.js';
+export { MailStore, MessageRecord, MessageContent, MAX_HEADER_SCAN_BYTES, MAX_PARSED_DISK_MESSAGES, MAX_SHARED_FLAG_SETS, parsedDiskMessages, type SpooledMessage, DEFAULT_MAILBOXES, MAX_MESSAGE_BYTES, MAX_MAILBOX_NAME_BYTES, MAX_MAILBOXES, MAX_KEYWORDS_PER_MAILBOX, MAX_SUBSCRIPTIONS, compareMailboxNames, type MailStoreOptions } from './store.js';
 export { parseMime, parseEnvelope, MAX_MIME_DEPTH, MAX_MIME_PARTS } from './mime.js';
 export { parseAddressList, MAX_ADDRESS_HEADER_CHARS } from './address.js';
 export { envelopeFrom } from './envelope.js';

@@ -14,7 +14,7 @@ import { asctimeDate, statusFlags } from './mbox-flags.js';
 
 /** Bytes read per step of the indexing pass. */
 export const INDEX_READ_BYTES = 1024 * 1024;
-/** Header bytes per message kept while indexing, to read Status and X-Status. */
+/** Header bytes per message looked at while indexing, for its Status and X-Status lines. */
 export const INDEX_HEADER_BYTES = 16 * 1024;
 
 export interface IndexedMessage {
@@ -53,6 +53,22 @@ interface Line {
 
 const FROM_SP = [0x46, 0x72, 0x6f, 0x6d, 0x20]; // "From "
 
+const STATUS = Buffer.from('status:');
+const X_STATUS = Buffer.from('x-status:');
+
+/** Does buf[start, end) start with `lower` (lower-case ASCII), in any case? */
+function startsWithField(buf: Buffer, start: number, end: number, lower: Buffer): boolean {
+  if (end - start < lower.length) return false;
+  for (let k = 0; k < lower.length; k++) if ((buf[start + k]! | 0x20) !== lower[k]) return false;
+  return true;
+}
+
+/** A Status or X-Status header line (statusFlags reads nothing else): only these are kept as text while indexing. */
+function isStatusLine(buf: Buffer, start: number, end: number): boolean {
+  const first = buf[start]! | 0x20;
+  return (first === 0x73 && startsWithField(buf, start, end, STATUS)) || (first === 0x78 && startsWithField(buf, start, end, X_STATUS));
+}
+
 function startsWithFromSp(buf: Buffer, start: number, end: number): boolean {
   if (end - start < 5) return false;
   for (let k = 0; k < 5; k++) if (buf[start + k] !== FROM_SP[k]) return false;
@@ -65,7 +81,8 @@ class MessageBuilder {
   size = 0;
   identity = true;
   inHeader = true;
-  header: string[] = [];
+  /** The Status and X-Status lines among the header's first INDEX_HEADER_BYTES. */
+  statusLines: string[] = [];
   headerBytes = 0;
   lastStart = -1;
   lastServed = 0;
@@ -92,9 +109,8 @@ class MessageBuilder {
     if (this.inHeader) {
       if (blank) this.inHeader = false;
       else if (this.headerBytes < INDEX_HEADER_BYTES) {
-        const text = line.buf.toString('latin1', line.headStart, line.headEnd);
-        this.header.push(text);
-        this.headerBytes += text.length;
+        if (isStatusLine(line.buf, line.headStart, line.headEnd)) this.statusLines.push(line.buf.toString('latin1', line.headStart, line.headEnd));
+        this.headerBytes += line.headEnd - line.headStart;
       }
     }
   }
@@ -110,16 +126,19 @@ class MessageBuilder {
       fileEnd: this.fileEnd,
       size: this.size,
       transform: this.identity ? 'none' : 'mbox',
-      flags: statusFlags(this.header.join('\r\n')),
+      flags: this.statusLines.length === 0 ? [] : statusFlags(this.statusLines.join('\r\n')),
       date: this.date,
     };
   }
 }
 
-/** Index the mbox at `path`; resolves with the messages in file order. */
-export async function indexMbox(path: string, opts: MboxIndexOptions = {}): Promise<IndexedMessage[]> {
+/**
+ * Index the mbox at `path`: each message goes to `onMessage` in file order, and nothing is kept
+ * here (the store holds the index). Resolves with the number of messages.
+ */
+export async function indexMbox(path: string, opts: MboxIndexOptions = {}): Promise<number> {
   const fh = await open(path, 'r');
-  const out: IndexedMessage[] = [];
+  let count = 0;
   try {
     const total = (await fh.stat()).size;
     let current: MessageBuilder | null = null;
@@ -141,9 +160,8 @@ export async function indexMbox(path: string, opts: MboxIndexOptions = {}): Prom
       line.headEnd = headEnd;
       if (prevBlank && startsWithFromSp(head, headStart, headEnd)) {
         if (current) {
-          const m = current.finish();
-          opts.onMessage?.(m, out.length);
-          out.push(m);
+          opts.onMessage?.(current.finish(), count);
+          count += 1;
         }
         current = new MessageBuilder(lineStart + lineLength + (hasLf ? 1 : 0), asctimeDate(head.toString('latin1', headStart, headEnd)));
       } else if (current) {
@@ -193,7 +211,7 @@ export async function indexMbox(path: string, opts: MboxIndexOptions = {}): Prom
       }
       if (opts.onProgress && filePos - lastReport >= INDEX_READ_BYTES * 8) {
         lastReport = filePos;
-        opts.onProgress({ bytesDone: filePos, bytesTotal: total, messages: out.length });
+        opts.onProgress({ bytesDone: filePos, bytesTotal: total, messages: count });
       }
     }
     if (lineLength > 0) {
@@ -201,13 +219,12 @@ export async function indexMbox(path: string, opts: MboxIndexOptions = {}): Prom
       finishLine(head, 0, head.length, false);
     }
     if (current) {
-      const m = (current as MessageBuilder).finish();
-      opts.onMessage?.(m, out.length);
-      out.push(m);
+      opts.onMessage?.((current as MessageBuilder).finish(), count);
+      count += 1;
     }
-    opts.onProgress?.({ bytesDone: filePos, bytesTotal: total, messages: out.length });
+    opts.onProgress?.({ bytesDone: filePos, bytesTotal: total, messages: count });
   } finally {
     await fh.close();
   }
-  return out;
+  return count;
 }

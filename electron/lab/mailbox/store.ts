@@ -132,17 +132,57 @@ export class MessageContent {
   }
 }
 
+/**
+ * Flag sets shared by the messages that have the same flags: a 20,000-message mailbox has a
+ * handful of distinct ones, and a Set per message costs about 200 bytes. Shared sets are never
+ * changed: MailStore.setFlags gives a message another one.
+ */
+class FlagSets {
+  private readonly sets = new Map<string, ReadonlySet<Flag>>();
+
+  of(flags: Iterable<Flag>): ReadonlySet<Flag> {
+    const list = [...new Set(flags)];
+    const key = list.join(' ');
+    let set = this.sets.get(key);
+    if (!set) {
+      set = new Set(list);
+      // Bounded: past the limit (messages with many distinct keyword sets) a set is not shared.
+      if (this.sets.size < MAX_SHARED_FLAG_SETS) this.sets.set(key, set);
+    }
+    return set;
+  }
+}
+
+/** Distinct flag combinations whose sets are shared (FlagSets). */
+export const MAX_SHARED_FLAG_SETS = 4096;
+
+const flagSets = new FlagSets();
+
 /** A stored message: session state (UID, flags) around shared content. */
 export class MessageRecord implements StoredMessage {
   readonly content: MessageContent;
+  /** Milliseconds since the epoch: a number costs nothing, a Date object a hundred bytes per message. */
+  private readonly internalTime: number;
+  flags: ReadonlySet<Flag>;
 
   constructor(
     public uid: number,
-    public flags: Set<Flag>,
-    public internalDate: Date,
+    flags: Iterable<Flag>,
+    internalDate: Date,
     content: MessageContent | Buffer,
   ) {
+    this.flags = flagSets.of(flags);
+    this.internalTime = internalDate.getTime();
     this.content = Buffer.isBuffer(content) ? new MessageContent(new MemoryBody(content)) : content;
+  }
+
+  get internalDate(): Date {
+    return new Date(this.internalTime);
+  }
+
+  /** Give the message these flags (a shared set: never changed in place). */
+  setFlagSet(flags: Iterable<Flag>): void {
+    this.flags = flagSets.of(flags);
   }
 
   get raw(): Buffer {
@@ -339,7 +379,7 @@ export class MailStore implements MailStoreApi {
       src.messages = [];
       for (const m of moved) {
         this.defineKeywords(target, [...m.flags], false);
-        target.messages.push(new MessageRecord(target.uidNext++, new Set(m.flags), m.internalDate, m.content));
+        target.messages.push(new MessageRecord(target.uidNext++, m.flags, m.internalDate, m.content));
       }
       for (const m of moved) this.emit({ type: 'expunge', mailbox: 'INBOX', uid: m.uid });
       if (moved.length > 0) this.emit({ type: 'exists', mailbox: target.name, count: target.messages.length });
@@ -450,7 +490,7 @@ export class MailStore implements MailStoreApi {
 
   private add(box: Mailbox, content: MessageContent, flags: Flag[], internalDate: Date): number {
     const uid = box.uidNext++;
-    box.messages.push(new MessageRecord(uid, new Set(flags), internalDate, content));
+    box.messages.push(new MessageRecord(uid, flags, internalDate, content));
     this.emit({ type: 'exists', mailbox: box.name, count: box.messages.length });
     return uid;
   }
@@ -472,7 +512,7 @@ export class MailStore implements MailStoreApi {
     const clean = cleanFlags(flags);
     this.defineKeywords(box, clean, false);
     const uid = box.uidNext++;
-    box.messages.push(new MessageRecord(uid, new Set(clean), internalDate, new MessageContent(body)));
+    box.messages.push(new MessageRecord(uid, clean, internalDate, new MessageContent(body)));
     return uid;
   }
 
@@ -485,9 +525,10 @@ export class MailStore implements MailStoreApi {
     for (const m of box.messages) {
       if (!wanted.has(m.uid)) continue;
       const before = [...m.flags].sort().join(' ');
-      if (mode === 'replace') m.flags = new Set(clean);
-      else if (mode === 'add') for (const f of clean) m.flags.add(f);
-      else for (const f of clean) m.flags.delete(f);
+      const next = new Set(mode === 'replace' ? clean : m.flags);
+      if (mode === 'add') for (const f of clean) next.add(f);
+      else if (mode === 'remove') for (const f of clean) next.delete(f);
+      m.setFlagSet(next);
       if ([...m.flags].sort().join(' ') !== before) {
         changed.push(m);
         this.emit({ type: 'flags', mailbox: box.name, uid: m.uid, flags: [...m.flags] });
@@ -506,7 +547,7 @@ export class MailStore implements MailStoreApi {
       const uid = dest.uidNext++;
       // Copies carry their keywords (RFC 3501 §6.4.7 keeps flags); the limit binds what clients name, not what they copy.
       this.defineKeywords(dest, [...m.flags], false);
-      dest.messages.push(new MessageRecord(uid, new Set(m.flags), m.internalDate, m.content));
+      dest.messages.push(new MessageRecord(uid, m.flags, m.internalDate, m.content));
       pairs.push([m.uid, uid]);
     }
     if (pairs.length > 0) this.emit({ type: 'exists', mailbox: dest.name, count: dest.messages.length });

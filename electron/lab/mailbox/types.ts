@@ -77,8 +77,9 @@ export type SectionLocation = { start: number; end: number } | { bytes: Buffer }
 
 export interface StoredMessage {
   uid: number;
-  flags: Set<Flag>;
-  internalDate: Date;
+  /** Read-only outside the store: messages with the same flags may share one set (MailStore.setFlags replaces it). */
+  readonly flags: ReadonlySet<Flag>;
+  readonly internalDate: Date;
   /**
    * The exact RFC 5322 bytes, CRLF line endings. For a message on disk this reads the whole
    * message: what can stream (FETCH bodies, RETR, SEARCH BODY) uses `body` instead.

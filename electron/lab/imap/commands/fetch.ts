@@ -8,7 +8,7 @@ import type { CommandReader } from '../codec/reader.js';
 import { ResponseWriter, writeBodyStructure, writeEnvelope } from '../codec/encoder.js';
 import { formatInternalDate } from '../dates.js';
 import { ImapBad } from '../errors.js';
-import type { MailboxView } from '../mailbox-view.js';
+import type { StreamedPart } from '../../connection/connection.js';
 import type { CommandModule } from './types.js';
 
 export type FetchItem =
@@ -98,6 +98,24 @@ export function parseFetchItems(r: CommandReader): FetchItem[] {
   return items;
 }
 
+/**
+ * A FETCH of more messages than this is answered while it is sent (ProducedParts): each
+ * message's response is made when the socket has taken the ones before, so FETCH 1:*
+ * (FLAGS ENVELOPE RFC822.SIZE) of 20,000 messages on disk never holds 20,000 responses (and
+ * their parsed envelopes) at once. A smaller one is made at once, as one unit.
+ */
+export const MAX_EAGER_FETCH_MESSAGES = 100;
+/** Responses made while sent go out in pieces of about this many bytes (one socket write and one recorded event each). */
+export const FETCH_BATCH_BYTES = 64 * 1024;
+
+/** One message of a FETCH, with what the command took when it ran. */
+interface FetchTarget {
+  seq: number;
+  msg: StoredMessage;
+  /** FLAGS as they were when the command ran (null: not asked for and not changed). */
+  flags: string | null;
+}
+
 export const fetch: CommandModule = {
   name: 'FETCH',
   requires: 'selected',
@@ -114,44 +132,92 @@ export const fetch: CommandModule = {
     const wantsFlags = items.some((i) => i.kind === 'FLAGS');
     // Another session may have added a keyword since this one last synced: FLAGS first (RFC 3501 §7.2.6).
     if (wantsFlags || setsSeen) for (const line of view.keywordUpdate()) session.emit(`* ${line}\r\n`);
+    // What can change (flags, \Seen) is settled now, for every message; what cannot (the
+    // message's bytes, envelope, structure) may be made later, while the response is sent.
+    const targets: FetchTarget[] = [];
     for (const { seq, msg } of view.resolve(set, uid)) {
       let seenChanged = false;
       if (setsSeen && !msg.flags.has('\\Seen')) {
         store.setFlags(view.name, [msg.uid], 'add', ['\\Seen']);
         seenChanged = true;
       }
-      const w = new ResponseWriter().raw(`* ${seq} FETCH (`);
-      let first = true;
-      const sep = () => {
-        if (!first) w.raw(' ');
-        first = false;
-      };
-      if (uid && !items.some((i) => i.kind === 'UID')) {
-        sep();
-        w.raw(`UID ${msg.uid}`);
-      }
-      for (const item of items) {
-        sep();
-        writeItem(w, item, msg, view, store);
-      }
-      if (seenChanged && !wantsFlags) {
-        sep();
-        w.raw(`FLAGS ${view.flagsText(msg)}`);
-      }
+      targets.push({ seq, msg, flags: seenChanged || wantsFlags ? view.flagsText(msg) : null });
       if (seenChanged || wantsFlags) view.noteFlags(msg);
-      w.raw(')\r\n');
-      for (const part of w.toParts()) session.emit(part);
     }
+    const respond = (t: FetchTarget) => fetchResponse(t, items, uid, store);
+    if (targets.length <= MAX_EAGER_FETCH_MESSAGES) {
+      for (const t of targets) for (const part of respond(t)) session.emit(part);
+      return;
+    }
+    session.emit({ produced: producedResponses(targets, respond) });
   },
 };
 
-function writeItem(w: ResponseWriter, item: FetchItem, msg: StoredMessage, view: MailboxView, store: MailStoreApi): void {
+/** The responses of `targets` in order, a batch of about FETCH_BATCH_BYTES at a time (a streamed literal goes out as itself). */
+function* producedResponses(targets: Array<FetchTarget | null>, respond: (t: FetchTarget) => Array<Buffer | StreamedPart>): Iterable<Buffer | StreamedPart> {
+  let batch: Buffer[] = [];
+  let bytes = 0;
+  const take = () => {
+    const out = batch.length === 1 ? batch[0]! : Buffer.concat(batch, bytes);
+    batch = [];
+    bytes = 0;
+    return out;
+  };
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i]!;
+    // Let each message go once answered: the list is the only thing held for all of them.
+    targets[i] = null;
+    for (const part of respond(t)) {
+      if (Buffer.isBuffer(part)) {
+        batch.push(part);
+        bytes += part.length;
+        continue;
+      }
+      if (bytes > 0) yield take();
+      yield part;
+    }
+    if (bytes >= FETCH_BATCH_BYTES) yield take();
+  }
+  if (bytes > 0) yield take();
+}
+
+/** "* n FETCH (...)" for one message: bytes, with a streamed literal in place for a body on disk. */
+function fetchResponse(t: FetchTarget, items: FetchItem[], uid: boolean, store: MailStoreApi): Array<Buffer | StreamedPart> {
+  const { seq, msg } = t;
+  const w = new ResponseWriter().raw(`* ${seq} FETCH (`);
+  let first = true;
+  const sep = () => {
+    if (!first) w.raw(' ');
+    first = false;
+  };
+  if (uid && !items.some((i) => i.kind === 'UID')) {
+    sep();
+    w.raw(`UID ${msg.uid}`);
+  }
+  let flagsShown = false;
+  for (const item of items) {
+    sep();
+    if (item.kind === 'FLAGS') {
+      w.raw(`FLAGS ${t.flags}`);
+      flagsShown = true;
+    } else writeItem(w, item, msg, store);
+  }
+  // A FETCH that set \Seen reports the new flags even when they were not asked for (RFC 3501 §6.4.5).
+  if (t.flags !== null && !flagsShown) {
+    sep();
+    w.raw(`FLAGS ${t.flags}`);
+  }
+  w.raw(')\r\n');
+  return w.toParts();
+}
+
+/** Every item but FLAGS (fetchResponse writes the flags the command took). */
+function writeItem(w: ResponseWriter, item: FetchItem, msg: StoredMessage, store: MailStoreApi): void {
   switch (item.kind) {
     case 'UID':
       w.raw(`UID ${msg.uid}`);
       return;
     case 'FLAGS':
-      w.raw(`FLAGS ${view.flagsText(msg)}`);
       return;
     case 'INTERNALDATE':
       w.raw(`INTERNALDATE "${formatInternalDate(msg.internalDate)}"`);
