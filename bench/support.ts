@@ -25,9 +25,17 @@ export interface Figures {
   perSecond: number;
 }
 
-/** Warm up, then `sequential` sessions one at a time and `bursts` bursts of 50 at a time. */
-export async function measure(session: () => Promise<number>, sequential: number, bursts: number): Promise<Figures> {
-  for (let i = 0; i < 20; i++) await session(); // warm-up
+/** Sessions run before measuring, by `measure` itself unless the bench warmed every server up first (`warmUp`). */
+export const WARM_UP_SESSIONS = 20;
+
+/** `n` sessions one at a time, not measured. */
+export async function warmUp(session: () => Promise<number>, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await session();
+}
+
+/** Warm up (unless `warm: false`: done before), then `sequential` sessions one at a time and `bursts` bursts of 50 at a time. */
+export async function measure(session: () => Promise<number>, sequential: number, bursts: number, opts: { warm?: boolean } = {}): Promise<Figures> {
+  if (opts.warm !== false) await warmUp(session, WARM_UP_SESSIONS);
   const times: number[] = [];
   for (let i = 0; i < sequential; i++) times.push(await session());
   times.sort((a, b) => a - b);
@@ -51,7 +59,7 @@ export async function measure(session: () => Promise<number>, sequential: number
  * is measured under the same load, so the ratios mean something even when the figures move.
  */
 export async function measureInterleaved(servers: ReadonlyArray<readonly [string, () => Promise<number>]>, sequential: number, bursts: number, progress?: (text: string) => void): Promise<Map<string, Figures>> {
-  for (let i = 0; i < 20; i++) for (const [, session] of servers) await session(); // warm-up
+  for (let i = 0; i < WARM_UP_SESSIONS; i++) for (const [, session] of servers) await session(); // warm-up
   const times = new Map(servers.map(([name]) => [name, [] as number[]]));
   for (let i = 0; i < sequential; i++) {
     for (const [name, session] of servers) times.get(name)!.push(await session());

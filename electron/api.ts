@@ -335,8 +335,11 @@ export type Pop3MailboxChange = 'off' | 'delete' | 'add' | 'both';
 
 /**
  * Progress while the lab indexes the technician's mailbox (`--mailbox`): bytes of the mbox file
- * read so far (of a Maildir: the sizes its file names give, ",S=", else 0), messages found; the last one has `done: true` and
- * comes just before the lab starts serving. At most a few per second.
+ * read so far (of a Maildir: the sizes its file names give, ",S=", else 0), messages found; the
+ * last one has `done: true` and comes just before the lab starts serving. At most a few per
+ * second. The wizard gets them as they come: the control engine attaches to the lab once it is
+ * bound, before it indexes (the lab's status is then already `running`, while `lab.start` has
+ * not answered yet).
  */
 export interface MailboxIndexingEvent extends EventBase {
   kind: 'mailbox.indexing';

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabEvent } from '../electron/api.js';
-import { SessionRecorder, readEvents, encodeBytes, decodeBytes, redactEvent, REDACTED, MAX_EVENT_PAYLOAD_BYTES, PieceCutter, BULK_B64_MIN_BYTES } from '../electron/lab/recorder/index.js';
+import { SessionRecorder, readEvents, encodeBytes, decodeBytes, redactEvent, REDACTED, MAX_EVENT_PAYLOAD_BYTES, PieceCutter, PRINTABLE_FAST_PATH_MIN_BYTES } from '../electron/lab/recorder/index.js';
+import { printableAsciiJsonBytes } from '../electron/lab/byte-kernels/index.js';
 import fc from 'fast-check';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mp-rec-'));
@@ -44,16 +45,44 @@ type Bytes = Extract<LabEvent, { kind: 'c2s' | 's2c' }>;
 const bytesOf = (evs: LabEvent[]) => evs.filter((e): e is Bytes => e.kind === 'c2s' || e.kind === 's2c');
 const joined = (evs: Bytes[]) => Buffer.concat(evs.map((e) => decodeBytes(e)));
 
+describe('the printable-ASCII fast path', () => {
+  it('gives exactly what JSON.stringify makes of the text, or nothing for any other byte', () => {
+    // Mail-like bytes: CRLF lines, bare CR and LF, tabs, quotes, backslashes, controls, DEL, 8-bit.
+    const alphabet = [0x41, 0x7a, 0x20, 0x2e, 0x0d, 0x0a, 0x09, 0x22, 0x5c, 0x00, 0x08, 0x0c, 0x1b, 0x7f, 0x80, 0xc3, 0xff];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 200 }), fc.boolean(), (bytes, crlf) => {
+        const raw = Buffer.from(crlf ? bytes.flatMap((b) => (b === 0x0a ? [0x0d, 0x0a] : [b])) : bytes);
+        const out = printableAsciiJsonBytes(raw);
+        const printable = raw.every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b <= 0x7e));
+        if (!printable) return out === null;
+        return out !== null && Buffer.from(out).toString('latin1') === JSON.stringify(raw.toString('latin1')).slice(1, -1);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('records a DATA-sized printable piece as the same text event the general path makes', () => {
+    const rec = new SessionRecorder({ dataDir: tmp() });
+    const body = Buffer.from('Subject: "x" \\ y\tz\r\n\r\n' + 'line\r\n'.repeat(300) + 'bare\nlf and bare\rcr\r\n');
+    expect(body.length).toBeGreaterThan(PRINTABLE_FAST_PATH_MIN_BYTES);
+    rec.recordBytes({ kind: 'c2s', conn: 'c1', tls: true }, body);
+    rec.close();
+    const [ev] = bytesOf(readEvents(rec.dir));
+    expect(ev).toMatchObject({ kind: 'c2s', conn: 'c1', tls: true, text: body.toString('latin1') });
+    expect(ev.b64).toBeUndefined();
+  });
+});
+
 describe('recording a unit of traffic whole', () => {
-  it(`records bulk bytes (a message body from disk) as text where printable, through the fast path from ${BULK_B64_MIN_BYTES} bytes, and exactly`, () => {
+  it(`records a message body streamed from disk as text where printable, through the fast path from ${PRINTABLE_FAST_PATH_MIN_BYTES} bytes, and exactly`, () => {
     const rec = new SessionRecorder({ dataDir: tmp() });
     const ascii = Buffer.from('Subject: big "quoted" \\ back\tslash\r\n\r\n' + 'line of text\r\n'.repeat(20_000));
     const utf8 = Buffer.from('Subject: ünïcode\r\n\r\n' + 'grüße\r\n'.repeat(10_000));
     const binary = Buffer.concat([Buffer.from('\0\x01\x02'), Buffer.alloc(40_000, 0xff)]);
     const seen: LabEvent[] = [];
     rec.subscribe((ev) => seen.push(ev));
-    for (const body of [ascii, utf8, binary]) rec.recordBytes({ kind: 's2c', conn: 'c1' }, body, { bulk: true, continued: true });
-    rec.recordBytes({ kind: 's2c', conn: 'c1' }, Buffer.from('small body\r\n'), { bulk: true });
+    for (const body of [ascii, utf8, binary]) rec.recordBytes({ kind: 's2c', conn: 'c1' }, body, { continued: true });
+    rec.recordBytes({ kind: 's2c', conn: 'c1' }, Buffer.from('small body\r\n'));
     rec.close();
     const evs = readEvents(rec.dir).filter((e) => e.kind === 's2c');
     const bytes = (e: LabEvent) => decodeBytes(e as Parameters<typeof decodeBytes>[0]);

@@ -61,6 +61,12 @@ export interface LabExtras {
   onWarning?: (message: string) => void;
   /** Progress while a --mailbox is indexed (as the `mailbox.indexing` events, at most every INDEXING_PROGRESS_INTERVAL_MS). */
   onIndexing?: (progress: IndexingProgress) => void;
+  /**
+   * The lab as soon as its listeners are bound and `lab.start` is recorded, before a --mailbox is
+   * indexed (startLab resolves once it is): the wizard's control engine attaches here, so the
+   * `mailbox.indexing` progress reaches it as it comes. Awaited before indexing starts.
+   */
+  onBound?: (lab: StartedLab) => void | Promise<void>;
 }
 
 export interface StartedLab extends RunningLab {
@@ -130,7 +136,7 @@ async function listenWithFallback<Name extends keyof typeof DEFAULT_PORTS>(
 }
 
 export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): Promise<StartedLab> {
-  const { limits, imapLiteralSpool, smtpLimits, pop3Limits, store: _store, certificates: _certs, onWarning, onIndexing, ...given } = partial;
+  const { limits, imapLiteralSpool, smtpLimits, pop3Limits, store: _store, certificates: _certs, onWarning, onIndexing, onBound, ...given } = partial;
   // First, before anything is created: an unknown profile id is refused.
   const chosen = profileDevice(given.profile);
   const dataDir = given.dataDir ?? defaultDataDir();
@@ -337,31 +343,6 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   // The technician's choice names the phone until the phone names itself (hand-off page, IMAP ID).
   if (chosen) recorder.record({ kind: 'device', device: chosen });
   recorder.flush();
-  if (options.mailbox && !partial.store && store instanceof MailStore) {
-    // Clients that connect meanwhile wait (the listeners are not open yet): nobody sees a
-    // partial message count. Progress goes to the events log and to onIndexing.
-    try {
-      await indexMailbox(store, options.mailbox, {
-        onProgress: throttledProgress(recorder, onIndexing),
-        // Found when a client first needs the file (its name did not give its size): said, not fatal.
-        onOverLimit: (file, size, limit) => {
-          const text = `${file} is ${size} bytes, more than the limit of ${limit}: it is served as an empty message`;
-          recorder.record({ kind: 'note', text });
-          onWarning?.(text);
-        },
-      });
-    } catch (err) {
-      await Promise.all([imap.close(), smtp.close(), pop3.close(), handoff?.close()]);
-      releaseCertificates?.();
-      recorder.record({ kind: 'lab.stop', reason: `the mailbox could not be read: ${(err as Error).message}` });
-      recorder.close();
-      throw err;
-    }
-  }
-  imap.open();
-  smtp.open();
-  pop3.open();
-
   let stopping: Promise<void> | null = null;
   const lab: StartedLab = {
     recorder,
@@ -386,6 +367,41 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
       return stopping;
     },
   };
+  try {
+    await onBound?.(lab);
+  } catch (err) {
+    await lab.stop(`could not start: ${(err as Error).message}`);
+    throw err;
+  }
+  if (options.mailbox && !partial.store && store instanceof MailStore) {
+    // Clients that connect meanwhile wait (the listeners are not open yet): nobody sees a
+    // partial message count. Progress goes to the events log and to onIndexing.
+    try {
+      await indexMailbox(store, options.mailbox, {
+        onProgress: throttledProgress(recorder, onIndexing),
+        // Found when a client first needs the file (its name did not give its size): said, not fatal.
+        onOverLimit: (file, size, limit) => {
+          const text = `${file} is ${size} bytes, more than the limit of ${limit}: it is served as an empty message`;
+          recorder.record({ kind: 'note', text });
+          onWarning?.(text);
+        },
+      });
+    } catch (err) {
+      if (!stopping) {
+        await Promise.all([imap.close(), smtp.close(), pop3.close(), handoff?.close()]);
+        releaseCertificates?.();
+        recorder.record({ kind: 'lab.stop', reason: `the mailbox could not be read: ${(err as Error).message}` });
+        recorder.close();
+      }
+      throw err;
+    }
+  }
+  // Stopped while it indexed (the wizard's Stop, Ctrl+C): nothing more to open.
+  if (stopping) return lab;
+  imap.open();
+  smtp.open();
+  pop3.open();
+
   return lab;
 }
 
@@ -394,7 +410,8 @@ function throttledProgress(recorder: SessionRecorder, onIndexing: LabExtras['onI
   let last = 0;
   return (p) => {
     const now = Date.now();
-    if (!p.done && now - last < INDEXING_PROGRESS_INTERVAL_MS) return;
+    // Stopped while it indexes: the session is closed, nobody to tell.
+    if (recorder.closed || (!p.done && now - last < INDEXING_PROGRESS_INTERVAL_MS)) return;
     last = now;
     recorder.record({ kind: 'mailbox.indexing', path: p.path, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, messages: p.messages, done: p.done });
     recorder.flush();

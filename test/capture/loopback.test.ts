@@ -53,7 +53,7 @@ beforeAll(async () => {
     await runPeer('curl', ['-s', '-k', '--ssl-reqd', ...auth, `imap://127.0.0.1:${L.imap!.port}/INBOX;UID=1`], { timeoutMs: 15_000, env: { ...process.env, SSLKEYLOGFILE: files.curlKeys } });
     await runPeer('curl', ['-s', ...auth, `imap://127.0.0.1:${L.imap!.port}/INBOX;UID=1`], { timeoutMs: 15_000 });
   } finally {
-    for (const c of caps) await c.stop();
+    await Promise.all(caps.map((c) => c.stop()));
   }
   await lab.stop();
   live = readEvents(lab.sessionDir);

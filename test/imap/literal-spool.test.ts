@@ -5,7 +5,7 @@
  * literal cut short or refused leaves no file behind.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,8 @@ import { LITERAL_SPOOL_DIR, LITERAL_SPOOL_THRESHOLD, MAX_LITERAL_BYTES } from '.
 import { MailStore } from '../../electron/lab/mailbox/index.js';
 import { MAX_EVENT_PAYLOAD_BYTES, decodeBytes } from '../../electron/lab/recorder/index.js';
 import { RawClient } from '../support/raw-client.js';
-import { TEST_PASSWORD, TEST_USER, closeOf, connOf, eventsOf, startTestLab, waitFor } from '../support/lab.js';
+import { loggedIn, spoolFiles } from '../support/imap-session.js';
+import { closeOf, eventsOf, startTestLab, waitFor } from '../support/lab.js';
 
 type Bytes = Extract<LabEvent, { kind: 'c2s' | 's2c' }>;
 
@@ -32,18 +33,7 @@ function c2sOf(lab: StartedLab, conn: string): Bytes[] {
   return eventsOf(lab).filter((e): e is Bytes => e.kind === 'c2s' && e.conn === conn);
 }
 
-function spoolFiles(lab: StartedLab): string[] {
-  const dir = join(lab.sessionDir, LITERAL_SPOOL_DIR);
-  return existsSync(dir) ? readdirSync(dir) : [];
-}
 
-async function loggedIn(lab: StartedLab): Promise<{ c: RawClient; conn: string }> {
-  const c = await RawClient.connect(lab.listeners.imap!.port);
-  expect(await c.line()).toMatch(/^\* OK /);
-  const conn = await connOf(lab, c);
-  expect((await c.command('a1', `LOGIN ${TEST_USER} ${TEST_PASSWORD}`)).at(-1)).toBe('a1 OK User logged in');
-  return { c, conn };
-}
 
 /** BODY.PEEK[] of one UID, read from the raw response bytes. */
 async function fetchBody(c: RawClient, tag: string, uid: string, size: number): Promise<Buffer> {

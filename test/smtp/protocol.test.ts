@@ -217,6 +217,30 @@ describe('a message sent', () => {
     }
   });
 
+  it('reads Subject and Message-ID of a header whose blank line arrives cut across input chunks', async () => {
+    const l = await startTestLab({ smtpPort: 0, smtpsPort: null, imapPort: null, imapsPort: null });
+    try {
+      const c = await smtpReady(l.listeners.smtp!.port);
+      expect(await smtp(c, 'MAIL FROM:<phone@lab.example>')).toBe('250 2.1.0 Ok');
+      expect(await smtp(c, 'RCPT TO:<friend@example.com>')).toBe('250 2.1.5 Ok');
+      expect(await smtp(c, 'DATA')).toBe('354 End data with <CR><LF>.<CR><LF>');
+      // The header's end (LF CR LF) split after its first and second byte, then a body that looks like a header.
+      const pieces = ['From: phone@lab.example\r\nSubject: Cut here\r\nMessage-ID: <cut@phone.example>\r\n', '\r', '\nSubject: not a header\r\n.\r\n'];
+      for (const piece of pieces) {
+        c.send(piece);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      expect((await smtpReply(c)).at(-1)).toBe('250 2.0.0 Ok: queued as 0001');
+      const ev = await waitForEvent(l, (e) => e.kind === 'smtp.message');
+      expect(ev).toMatchObject({ subject: 'Cut here', messageId: '<cut@phone.example>', size: Buffer.byteLength(pieces.join('')) - 3 });
+      expect(readFileSync(join(l.sessionDir, 'messages', '0001.eml'), 'latin1')).toBe(pieces.join('').slice(0, -3));
+      c.send('QUIT\r\n');
+      await c.closedByServer();
+    } finally {
+      await l.stop();
+    }
+  });
+
   it('RCPT to outside domains is captured, and no connection to another mail server is attempted', async () => {
     const net = await import('node:net');
     const labPorts = new Set([port, lab.listeners.smtps!.port, lab.listeners.imap!.port, lab.listeners.imaps!.port]);

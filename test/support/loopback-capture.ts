@@ -7,6 +7,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 /** Time between dumpcap's "Capturing on" and packets really being captured. */
 export const CAPTURE_SETTLE_MS = 500;
 
+/**
+ * Time given to dumpcap to read the last packets from its socket before it is stopped: SIGTERM
+ * ends its reading, and what it had not read yet is lost. On a busy machine (the whole suite
+ * at load 8 and more) 200 ms lost the last packets of a session.
+ */
+export const CAPTURE_DRAIN_MS = 1000;
+
 export interface LoopbackCapture {
   file: string;
   /** Stop capturing (SIGTERM: dumpcap finishes the file) and wait for it to exit. */
@@ -53,8 +60,8 @@ export async function startLoopbackCapture(file: string, ports: number[], opts: 
         if (child.exitCode !== null) return resolve();
         child.removeAllListeners('exit');
         child.once('exit', () => resolve());
-        // Let the kernel hand over the last packets before stopping.
-        setTimeout(() => child.kill('SIGTERM'), 200);
+        // Let dumpcap read the last packets before stopping.
+        setTimeout(() => child.kill('SIGTERM'), CAPTURE_DRAIN_MS);
       }),
   };
 }

@@ -134,6 +134,18 @@ export async function run(argv: string[]): Promise<number> {
   for (const n of notes) process.stderr.write(`mailprobe lab: ${n}\n`);
   process.stdout.on('error', () => undefined);
   let lab: StartedLab;
+  let uiHandle: { url: string; close(): Promise<void> } | undefined;
+  // Browser mode (DESIGN.md): the wizard's control server on loopback, showing this lab. Started
+  // as soon as the lab is bound, so that the wizard shows a --mailbox being indexed, live.
+  const startUi = async (bound: StartedLab) => {
+    try {
+      const { startControlServer } = await import('../../lab/control/server.js');
+      uiHandle = await startControlServer({ port: uiPort ?? 0, lab: bound, dataDir: bound.options.dataDir });
+      if (bound.options.mailbox) process.stderr.write(`mailprobe lab: the wizard is at ${uiHandle.url} (the mailbox is being indexed)\n`);
+    } catch (err) {
+      process.stderr.write(`mailprobe lab: --ui could not start (${(err as Error).message.split('\n')[0]}); running without the UI\n`);
+    }
+  };
   try {
     const indexingStarted = Date.now();
     lab = await startLab({
@@ -141,8 +153,10 @@ export async function run(argv: string[]): Promise<number> {
       onWarning: (m) => process.stderr.write(`mailprobe lab: ${m}\n`),
       // A few lines a second at most (the lab throttles them); each line says where indexing is.
       onIndexing: (p) => process.stderr.write(`mailprobe lab: ${indexingText(p, p.done ? Date.now() - indexingStarted : undefined)}\n`),
+      onBound: ui ? startUi : undefined,
     });
   } catch (err) {
+    await uiHandle?.close().catch(() => undefined);
     // A --mailbox that is not an mbox or a Maildir, a --bind that is not an address, a
     // --profile that names no profile (startLab checks it first, with the profiles it loads): bad input.
     if (err instanceof UnknownProfileError) throw new UsageError(`--profile must be one of ${err.known.join(', ')}, got '${err.id}'`);
@@ -158,17 +172,6 @@ export async function run(argv: string[]): Promise<number> {
     lab.recorder.flush();
     process.stderr.write(`mailprobe lab: internal error recorded: ${err?.message ?? String(err)}\n`);
   });
-
-  let uiHandle: { url: string; close(): Promise<void> } | undefined;
-  if (ui) {
-    // Browser mode (DESIGN.md): the wizard's control server on loopback, showing this lab.
-    try {
-      const { startControlServer } = await import('../../lab/control/server.js');
-      uiHandle = await startControlServer({ port: uiPort ?? 0, lab, dataDir: lab.options.dataDir });
-    } catch (err) {
-      process.stderr.write(`mailprobe lab: --ui could not start (${(err as Error).message.split('\n')[0]}); running without the UI\n`);
-    }
-  }
 
   const ready: Record<string, unknown> = { listeners: lab.listeners, sessionDir: lab.sessionDir };
   if (lab.handoffUrl) ready.handoffUrl = lab.handoffUrl;

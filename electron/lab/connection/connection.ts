@@ -33,6 +33,8 @@ export interface StreamedPart {
   readonly chunks: AsyncIterable<Buffer>;
   /** At most this many bytes, when known: a response unit small enough is read whole when its turn comes and recorded as one event, as if it had been bytes all along. */
   readonly maxLength?: number;
+  /** Called with each chunk once it is recorded and the socket has taken it (or it will not be sent): its memory may be reused. */
+  readonly release?: (chunk: Buffer) => void;
 }
 
 /**
@@ -65,10 +67,10 @@ function* partsOf(unit: OutPart[]): Iterable<Buffer | StreamedPart> {
 }
 const EMPTY = Buffer.alloc(0);
 
-/** A piece of a coalesced unit: protocol bytes, or a stored message's bytes (`bulk`, RecordBytesOptions.bulk). */
+/** A piece of a coalesced unit: protocol bytes or a stored message's bytes, with the streamed part's release for a piece that is one chunk of it. */
 interface CoalescedPiece {
   bytes: Buffer;
-  bulk: boolean;
+  release?: (chunk: Buffer) => void;
 }
 
 /** A small streamed unit, read whole now (its turn has come), piece by piece; null for one to stream. */
@@ -83,15 +85,30 @@ async function coalesced(unit: OutPart[]): Promise<CoalescedPiece[] | null> {
   const pieces: CoalescedPiece[] = [];
   for (const p of unit) {
     if (Buffer.isBuffer(p)) {
-      pieces.push({ bytes: p, bulk: false });
+      pieces.push({ bytes: p });
       continue;
     }
     if (isProduced(p)) return null; // never: it has no known length
     const chunks: Buffer[] = [];
     for await (const c of p.chunks) chunks.push(c);
-    pieces.push({ bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), bulk: true });
+    if (chunks.length === 1) {
+      pieces.push({ bytes: chunks[0]!, release: p.release });
+      continue;
+    }
+    pieces.push({ bytes: Buffer.concat(chunks) });
+    for (const c of chunks) p.release?.(c);
   }
   return pieces;
+}
+
+/** `release(chunk)` at the first call only: the socket's write callback may come after an earlier release. */
+function releaseOnce(chunk: Buffer, release: (chunk: Buffer) => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    release(chunk);
+  };
 }
 
 /** Bytes of the offending input kept in an input.rejected event's sample. */
@@ -296,9 +313,8 @@ export abstract class LabConnection {
     this.unitStreams = false;
   }
 
-  /** `bulk`: a stored message's bytes streamed from disk (RecordBytesOptions.bulk). */
-  private recordOut(data: Buffer, continued: boolean, bulk = false): void {
-    this.settings.recorder.recordBytes({ kind: 's2c', conn: this.id, tls: this.tls }, data, { maxEventBytes: this.settings.maxEventPayloadBytes, continued, bulk });
+  private recordOut(data: Buffer, continued: boolean): void {
+    this.settings.recorder.recordBytes({ kind: 's2c', conn: this.id, tls: this.tls }, data, { maxEventBytes: this.settings.maxEventPayloadBytes, continued });
   }
 
   /** Record the closed response units as s2c events, in order; returns them, for the write. Streamed units were never sent: not recorded. */
@@ -354,14 +370,14 @@ export abstract class LabConnection {
           }
           const pieces = await coalesced(unit);
           if (pieces) {
-            // Recorded piece by piece (a message body as bulk bytes, the protocol text around it as text), written at once.
+            // Recorded piece by piece (the protocol text, a message body), written at once.
             let continued = false;
             for (const p of pieces) {
               if (p.bytes.length === 0 && continued) continue;
-              this.recordOut(p.bytes, continued, p.bulk);
+              this.recordOut(p.bytes, continued);
               continued = true;
             }
-            if (!(await this.write(Buffer.concat(pieces.map((p) => p.bytes))))) return;
+            if (!(await this.writePieces(pieces))) return;
             continue;
           }
           let continued = false;
@@ -373,10 +389,13 @@ export abstract class LabConnection {
               continue;
             }
             for await (const chunk of part.chunks) {
-              if (this.finalized || this.stream.destroyed) return;
-              this.recordOut(chunk, continued, true);
+              if (this.finalized || this.stream.destroyed) {
+                part.release?.(chunk);
+                return;
+              }
+              this.recordOut(chunk, continued);
               continued = true;
-              if (!(await this.write(chunk))) return;
+              if (!(await this.write(chunk, part.release))) return;
             }
           }
         }
@@ -396,12 +415,52 @@ export abstract class LabConnection {
     }
   }
 
-  /** Write one piece; resolves false when the connection is gone, after 'drain' when the socket is full. */
-  private write(data: Buffer): Promise<boolean> | boolean {
+  /**
+   * Write one piece; resolves false when the connection is gone, after 'drain' when the socket
+   * is full. `release` gets the piece back once the socket is done with it.
+   */
+  private write(data: Buffer, release?: (chunk: Buffer) => void): Promise<boolean> | boolean {
     this.settings.recorder.flush();
-    if (this.finalized || this.stream.destroyed || this.stream.writableEnded) return false;
+    if (this.finalized || this.stream.destroyed || this.stream.writableEnded) {
+      release?.(data);
+      return false;
+    }
     this.bytesOut += data.length;
-    if (this.stream.write(data)) return true;
+    if (!release) return this.stream.write(data) || this.drained();
+    const give = releaseOnce(data, release);
+    const room = this.stream.write(data, give);
+    // The socket took it whole (written through): its memory is free now, not a tick later.
+    if (this.stream.writableLength === 0) give();
+    return room || this.drained();
+  }
+
+  /** A coalesced unit's pieces, in one socket write (writev), each released once the socket is done with it. */
+  private writePieces(pieces: CoalescedPiece[]): Promise<boolean> | boolean {
+    this.settings.recorder.flush();
+    if (this.finalized || this.stream.destroyed || this.stream.writableEnded) {
+      for (const p of pieces) p.release?.(p.bytes);
+      return false;
+    }
+    let room = true;
+    const gives: Array<() => void> = [];
+    this.stream.cork();
+    for (const p of pieces) {
+      if (p.bytes.length === 0) {
+        p.release?.(p.bytes);
+        continue;
+      }
+      this.bytesOut += p.bytes.length;
+      const give = p.release ? releaseOnce(p.bytes, p.release) : undefined;
+      if (give) gives.push(give);
+      room = this.stream.write(p.bytes, give) && room;
+    }
+    this.stream.uncork();
+    if (this.stream.writableLength === 0) for (const give of gives) give();
+    return room || this.drained();
+  }
+
+  /** Resolves true at the socket's next 'drain', false if it closes first. */
+  private drained(): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
       const done = (ok: boolean) => () => {
         this.stream.off('drain', onDrain);

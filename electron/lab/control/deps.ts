@@ -27,8 +27,14 @@ export interface ReportInput {
   handoffUrl?: string;
 }
 
+/** What the engine hears while a lab starts. */
+export interface LabStartHooks {
+  /** The lab is bound and recording, before its --mailbox is indexed: attach now to stream the progress live. */
+  onBound?: (lab: RunningLab) => void;
+}
+
 export interface EngineDeps {
-  startLab?: (opts: Partial<LabOptions>) => Promise<RunningLab>;
+  startLab?: (opts: Partial<LabOptions>, hooks?: LabStartHooks) => Promise<RunningLab>;
   createDiagnosis?: () => IncrementalDiagnosisLike;
   qrSvg?: (url: string) => string | Promise<string>;
   chooseLanAddress?: () => string | undefined;
@@ -70,7 +76,7 @@ export async function loadEngineDeps(): Promise<EngineDeps> {
   // The resolution names the phone's own settings from its profile.
   const deviceProfiles = profiles.loadProfiles(root.defaultProfilesDir());
   return {
-    startLab: (opts) => lab.startLab(opts),
+    startLab: (opts, hooks) => lab.startLab({ ...opts, onBound: hooks?.onBound }),
     createDiagnosis: () => new diagnosis.IncrementalDiagnosis({ profiles: deviceProfiles }),
     qrSvg: (url) => handoff.qrSvg(url),
     chooseLanAddress: () => {

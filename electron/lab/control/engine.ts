@@ -488,9 +488,25 @@ export class Engine {
     };
     if (req.demo) Object.assign(options, PORT_SETS.any);
     let lab: RunningLab;
+    // Attached as soon as the lab is bound, before a mailbox is indexed: the wizard shows the
+    // `mailbox.indexing` progress as it comes rather than only the final "ready".
+    let early: RunningLab | undefined;
+    const attachEarly = (bound: RunningLab) => {
+      early = bound;
+      this.address = req.address;
+      this.demo = !!req.demo;
+      this.profile = req.profile;
+      this.attach(bound, 'ui');
+    };
     try {
-      lab = await this.deps.startLab!(options);
+      lab = await this.deps.startLab!(options, { onBound: attachEarly });
     } catch (err) {
+      if (early && this.lab === early) {
+        // Bound, then failed (the mailbox could not be read): the wizard shows the stopped lab's session.
+        this.detach();
+        this.replay = { id: basename(early.sessionDir), dir: early.sessionDir };
+        this.emit({ type: 'status', status: this.status() });
+      }
       const e = err as NodeJS.ErrnoException & { port?: number };
       if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
         const why = e.code === 'EACCES' ? 'needs administrator rights' : e.code === 'EADDRINUSE' ? 'is already in use' : 'is not an address of this computer';
@@ -498,10 +514,7 @@ export class Engine {
       }
       throw err;
     }
-    this.address = req.address;
-    this.demo = !!req.demo;
-    this.profile = req.profile;
-    this.attach(lab, 'ui');
+    if (early !== lab) attachEarly(lab);
     return this.status();
   }
 

@@ -23,6 +23,24 @@ export const LITERAL_SPOOL_THRESHOLD = 1024 * 1024;
  */
 export const LITERAL_SPOOL_HIGH_WATER_BYTES = 1024 * 1024;
 
+/**
+ * Literal bytes of one command other than APPEND (a password, a SEARCH string, a mailbox name):
+ * only APPEND carries a message. Dovecot counts such literals into its command line
+ * (imap_max_line_length, 64 kB) and answers a bigger one with `* BYE Literal size too large`;
+ * the lab answers `{N}` with NO [TOOBIG] before the bytes are sent, and reads and drops the
+ * bytes of a `{N+}` (recorded, never kept) before BAD [TOOBIG], keeping the connection.
+ */
+export const MAX_ARGUMENT_LITERAL_BYTES = MAX_LINE_BYTES;
+
+/**
+ * Bytes of spooled literals in flight across every IMAP connection of the lab: announced by
+ * APPENDs still arriving or waiting for their command to run. Past it a new large APPEND is
+ * refused with NO [ALERT] (a `{N+}` one once its bytes are read and dropped), so twenty phones
+ * appending 50 MB at once cannot fill the disk; the APPENDs already under way and every other
+ * command go on. Five literals of MAX_LITERAL_BYTES fit.
+ */
+export const MAX_SPOOLED_LITERAL_BYTES = 256 * 1024 * 1024;
+
 /** Folder of the session where spooled literals live until their command ran. */
 export const LITERAL_SPOOL_DIR = 'imap-literals';
 

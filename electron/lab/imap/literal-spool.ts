@@ -3,8 +3,9 @@
  * 50 MB message costs the lab a bounded buffer, not the message (RFC 3501 §4.3 literals may be
  * as large as the server accepts). The session opens one per literal of at least
  * `literalSpoolThresholdBytes`; APPEND hands the finished file to the mail store
- * (`MailStoreApi.appendFrom`), any other command reads it back (as before, bounded by the literal
- * limit); what nobody took is removed.
+ * (`MailStoreApi.appendFrom`); what nobody took is removed. Only APPEND takes a literal that
+ * large (the other commands' literals stay under maxArgumentLiteralBytes), and the literals in
+ * flight across the lab together stay under maxSpooledLiteralBytes (LiteralSpoolBudget).
  *
  * Back-pressure: when more than the stream's high-water mark is queued for the disk, the owner
  * pauses reading the socket, and resumes on drain; the client is then slowed by TCP, not by the
@@ -29,10 +30,35 @@ function removeQuietly(path: string): void {
   }
 }
 
+/**
+ * The spooled bytes in flight across the lab's IMAP connections (MAX_SPOOLED_LITERAL_BYTES): a
+ * literal's announced size is taken when it is accepted and given back once its command has
+ * run (the file handed to the store or removed) or the connection went away.
+ */
+export class LiteralSpoolBudget {
+  /** Announced bytes of the literals accepted and not yet done with. */
+  inFlight = 0;
+
+  constructor(readonly limit: number) {}
+
+  /** Take `size` bytes when they fit; false (nothing taken) when they would pass the limit. */
+  take(size: number): boolean {
+    if (this.inFlight + size > this.limit) return false;
+    this.inFlight += size;
+    return true;
+  }
+
+  give(size: number): void {
+    this.inFlight = Math.max(0, this.inFlight - size);
+  }
+}
+
 export interface LiteralSpoolHooks {
   /** Stop reading the socket: the disk is slower than the client. */
   pause(): void;
   resume(): void;
+  /** The literal is done with (handed on, removed or aborted): called once. */
+  released?(): void;
 }
 
 export class SpooledLiteral {
@@ -45,6 +71,7 @@ export class SpooledLiteral {
   private handedOff = false;
   private aborted = false;
   private paused = false;
+  private settled = false;
   private readonly out: Writable | null;
 
   constructor(
@@ -101,22 +128,32 @@ export class SpooledLiteral {
   handOff<T>(take: (source: { path: string; size: number }) => T): T {
     const result = take({ path: this.path, size: this.size });
     this.handedOff = true;
+    this.settle();
     return result;
   }
 
   /** After the command: remove the file unless it was handed on. */
   discard(): void {
     if (!this.handedOff) removeQuietly(this.path);
+    this.settle();
   }
 
   /** The connection went away mid-literal or before its command ran: stop writing and remove the file. */
   abort(): void {
     if (this.aborted || this.handedOff) return;
     this.aborted = true;
+    this.settle();
     this.release();
     // Removed on 'close': the file may not be open yet, and would otherwise appear after the rm.
     if (this.out && !this.out.closed) this.out.destroy();
     else removeQuietly(this.path);
+  }
+
+  /** Done with, whichever way: the lab-wide budget gets its bytes back (once). */
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.hooks.released?.();
   }
 
   private release(): void {

@@ -4,18 +4,20 @@ import type { SessionRecorder } from '../recorder/recorder.js';
 import type { SaslMechanismName } from '../sasl/types.js';
 import type { TlsAcceptor } from '../tls/types.js';
 import type { ServerVariant, VariantRotation } from '../variants.js';
-import type { OpenLiteralFile } from './literal-spool.js';
+import type { LiteralSpoolBudget, OpenLiteralFile } from './literal-spool.js';
 import {
   IDLE_COMMAND_MAX_MS,
   IDLE_TIMEOUT_MS,
   LITERAL_SPOOL_HIGH_WATER_BYTES,
   LITERAL_SPOOL_THRESHOLD,
+  MAX_ARGUMENT_LITERAL_BYTES,
   MAX_BAD_COMMANDS,
   MAX_CONNECTIONS,
   MAX_LINE_BYTES,
   MAX_LITERAL_BYTES,
   MAX_LITERALS_PER_COMMAND,
   MAX_PREAUTH_LITERAL_BYTES,
+  MAX_SPOOLED_LITERAL_BYTES,
   PRE_AUTH_TIMEOUT_MS,
 } from './limits.js';
 
@@ -26,6 +28,10 @@ export interface ImapLimits {
   literalSpoolThresholdBytes: number;
   /** Bytes queued for the spool file before the socket is paused (LITERAL_SPOOL_HIGH_WATER_BYTES). */
   literalSpoolHighWaterBytes: number;
+  /** Literal bytes of one command other than APPEND (MAX_ARGUMENT_LITERAL_BYTES). */
+  maxArgumentLiteralBytes: number;
+  /** Spooled literal bytes in flight across the lab's IMAP connections (MAX_SPOOLED_LITERAL_BYTES). */
+  maxSpooledLiteralBytes: number;
   /** Literal limit before authentication. */
   maxPreAuthLiteralBytes: number;
   /** Literals in one command; the literal bytes of one command together stay under the literal limit. */
@@ -47,6 +53,8 @@ export const DEFAULT_LIMITS: ImapLimits = {
   maxLiteralBytes: MAX_LITERAL_BYTES,
   literalSpoolThresholdBytes: LITERAL_SPOOL_THRESHOLD,
   literalSpoolHighWaterBytes: LITERAL_SPOOL_HIGH_WATER_BYTES,
+  maxArgumentLiteralBytes: MAX_ARGUMENT_LITERAL_BYTES,
+  maxSpooledLiteralBytes: MAX_SPOOLED_LITERAL_BYTES,
   maxPreAuthLiteralBytes: MAX_PREAUTH_LITERAL_BYTES,
   maxLiteralsPerCommand: MAX_LITERALS_PER_COMMAND,
   maxConnections: MAX_CONNECTIONS,
@@ -72,6 +80,8 @@ export interface ImapServerOptions {
   limits: ImapLimits;
   /** Where spooled literals go (default: the session's LITERAL_SPOOL_DIR) and how their files are opened (tests: a slow disk). */
   literalSpool?: { dir?: string; open?: OpenLiteralFile };
+  /** The lab-wide count of spooled bytes in flight (maxSpooledLiteralBytes), shared by every connection; the server makes one. */
+  literalSpoolBudget?: LiteralSpoolBudget;
   /** Server version sent in the ID response. */
   version: string;
   /** `--variants auto`: each new connection's behaviour comes from here (variants.ts). */

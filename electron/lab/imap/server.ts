@@ -3,6 +3,7 @@
  * connection limit covers both (../connection/listeners.ts).
  */
 import { createProtocolListeners, type ProtocolListeners } from '../connection/listeners.js';
+import { LiteralSpoolBudget } from './literal-spool.js';
 import type { ImapServerOptions } from './options.js';
 import { ImapSession } from './session.js';
 
@@ -10,7 +11,9 @@ export { SHUTDOWN_GRACE_MS } from '../connection/listeners.js';
 
 export type ImapServer = ProtocolListeners<'imap' | 'imaps', ImapSession>;
 
-export function createImapServer(options: ImapServerOptions, connId: () => string): ImapServer {
+export function createImapServer(given: ImapServerOptions, connId: () => string): ImapServer {
+  // One count of spooled bytes for every connection of both listeners: the cap is lab-wide.
+  const options = { ...given, literalSpoolBudget: given.literalSpoolBudget ?? new LiteralSpoolBudget(given.limits.maxSpooledLiteralBytes) };
   return createProtocolListeners<'imap' | 'imaps', ImapSession>({
     recorder: options.recorder,
     maxConnections: options.limits.maxConnections,

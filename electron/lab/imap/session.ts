@@ -21,11 +21,19 @@ import { COMMANDS } from './commands/index.js';
 import { PENDING, type CommandContext, type CommandModule, type SessionState } from './commands/types.js';
 import { ImapBad, ImapNo, ParseError, responseText } from './errors.js';
 import { LITERAL_SPOOL_DIR } from './limits.js';
-import { openLiteralFile, SpooledLiteral } from './literal-spool.js';
+import { LiteralSpoolBudget, openLiteralFile, SpooledLiteral } from './literal-spool.js';
 import { MailboxView } from './mailbox-view.js';
 import type { ImapServerOptions } from './options.js';
 
 const NOTHING = Buffer.alloc(0);
+
+/** The answer to a command refused for a literal it announced. */
+interface Refusal {
+  status: 'NO' | 'BAD';
+  text: string;
+  /** Bad input (counted towards maxBadCommands, as a too-large literal is), not a busy lab. */
+  bad: boolean;
+}
 
 /** How the shared plumbing speaks IMAP. */
 const IMAP_WORDS = {
@@ -53,7 +61,11 @@ export class ImapSession extends LabConnection {
   private readonly spools = new Set<SpooledLiteral>();
   private spoolCounter = 0;
   /** The spooled literal arriving now, with its recording (cut short if the connection ends). */
-  private receiving: { spool: SpooledLiteral; record: BytesStreamRecorder } | null = null;
+  private receiving: { spool: SpooledLiteral | null; record: BytesStreamRecorder } | null = null;
+  /** The command being assembled was refused at a LITERAL+ announcement: its answer, once its line ends. */
+  private refusal: Refusal | null = null;
+  /** Spooled bytes in flight across the lab (one budget for every connection). */
+  private readonly budget: LiteralSpoolBudget;
   /** Input that arrived while a command waited for its spool files; framed once it has run. */
   private heldInput: Buffer[] | null = null;
 
@@ -65,6 +77,7 @@ export class ImapSession extends LabConnection {
     release: (session: LabConnection) => void,
   ) {
     super(id, socket, listener, { recorder: opts.recorder, tlsAcceptor: opts.tlsAcceptor, maxEventPayloadBytes: opts.limits.maxEventPayloadBytes, release, variant: opts.variant }, IMAP_WORDS);
+    this.budget = opts.literalSpoolBudget ?? new LiteralSpoolBudget(opts.limits.maxSpooledLiteralBytes);
     this.framer = this.newFramer();
     this.armTimer(this.opts.limits.preAuthTimeoutMs, 'authentication not completed in time', false);
   }
@@ -103,7 +116,7 @@ export class ImapSession extends LabConnection {
     if (this.receiving) {
       // What the recording still held of the literal goes to the record before what follows.
       this.receiving.record.end();
-      this.receiving.spool.abort();
+      this.receiving.spool?.abort();
       this.receiving = null;
     }
     const held = this.heldInput ?? [];
@@ -164,6 +177,7 @@ export class ImapSession extends LabConnection {
     if (this.segments.length === 0) {
       this.commandsSeen += 1;
       this.assemblingSecret = false;
+      this.refusal = null;
       secrets = this.secretRanges(textNoMarker);
     } else if (this.assemblingSecret && textNoMarker.length > 0) {
       secrets = [[0, textNoMarker.length]];
@@ -207,6 +221,22 @@ export class ImapSession extends LabConnection {
         }
         return false;
       }
+      // What this command may carry: only APPEND a message, and only while the lab-wide spool has room.
+      const refusal = this.refusal ?? this.literalRefusal(size, already, sync, frame.raw);
+      if (refusal) {
+        if (sync) {
+          // The client waits for "+" and sends nothing more of the command after a tagged answer (RFC 3501 §7.5).
+          const tag = this.tagOf(this.segments[0].text) || '*';
+          this.segments = [];
+          this.refusal = null;
+          this.answerRefused(tag, refusal);
+          return false;
+        }
+        // LITERAL+ (RFC 7888 §4): the bytes are on their way; they are read, recorded and dropped,
+        // and the command is answered when its line ends.
+        this.refusal = refusal;
+        return this.dropLiteral(size);
+      }
       if (sync) this.emit('+ Ready for literal data\r\n');
       if (size >= this.opts.limits.literalSpoolThresholdBytes) return this.spoolLiteral(size);
       return true;
@@ -214,14 +244,92 @@ export class ImapSession extends LabConnection {
     this.segments.push({ text: frame.text, literal: null });
     const segs = this.segments;
     this.segments = [];
+    if (this.refusal) {
+      const refusal = this.refusal;
+      this.refusal = null;
+      this.answerRefused(this.tagOf(segs[0].text) || '*', refusal);
+      this.endUnit();
+      return false;
+    }
     const spooled = segs.flatMap((sg) => (sg.spooled ? [sg.spooled] : []));
     if (spooled.length > 0) {
       this.executeWhenSpooled(segs, spooled);
       return false;
     }
-    this.execute(segs);
+    const later = this.execute(segs);
+    if (later) this.holdInputUntil(later, () => undefined);
     this.endUnit();
     return false;
+  }
+
+  /**
+   * A command is still working (its literals are being written, a SEARCH reads the mailbox):
+   * stop reading (what already arrived is held) until `work` settles, then `after`, then the
+   * response goes out and the held input is framed, in order.
+   */
+  private holdInputUntil(work: Promise<void>, after: () => void): void {
+    this.heldInput ??= [];
+    this.framer.stop();
+    this.pauseInput('command');
+    void work.then(() => {
+      try {
+        after();
+        this.endUnit();
+        this.flushOut();
+        this.releaseHeldInput();
+      } catch (err) {
+        // Never an unhandled rejection: that would end the lab for every phone.
+        this.labError('imap.input', err as Error);
+        this.closeWith('error', 'Internal error; the lab recorded it');
+      }
+    });
+  }
+
+  /**
+   * Whether an accepted-size literal may come for this command: a command other than APPEND takes
+   * arguments, not a message (maxArgumentLiteralBytes); a literal to spool must fit in the lab-wide
+   * spool (maxSpooledLiteralBytes; its bytes are taken from the budget here). Records why not.
+   */
+  private literalRefusal(size: number, already: number, sync: boolean, raw: Buffer): Refusal | null {
+    const limits = this.opts.limits;
+    const command = /^[^ ]+ (?:UID )?([A-Za-z]+)/.exec(this.segments[0].text)?.[1]?.toUpperCase() ?? 'the command';
+    // A LOGIN line names the user: no sample of it in the event (the c2s events have it, redactable).
+    const sample = this.assemblingSecret ? null : raw;
+    const dropped = sync ? '' : ' (LITERAL+: its bytes are read and dropped)';
+    if (command !== 'APPEND' && size + already > limits.maxArgumentLiteralBytes) {
+      this.rejected('literal-too-large', `a literal of ${size} bytes was announced for ${command}; only APPEND takes more than ${limits.maxArgumentLiteralBytes} bytes of literals${dropped}`, sample);
+      // {N}: refused before the bytes come (as a too-large APPEND); {N+}: the bytes came but the command is unusable.
+      return { status: sync ? 'NO' : 'BAD', text: `[TOOBIG] ${command} takes at most ${limits.maxArgumentLiteralBytes} bytes of literals; only APPEND takes a message`, bad: true };
+    }
+    if (size < limits.literalSpoolThresholdBytes) return null;
+    if (this.budget.take(size)) return null;
+    this.rejected(
+      'literal-spool-full',
+      `a literal of ${size} bytes was announced for ${command} while ${this.budget.inFlight} bytes of other literals were on their way to disk; the lab-wide limit is ${this.budget.limit}${dropped}`,
+      sample,
+    );
+    // Not TOOBIG nor OVERQUOTA: the message is fine and the mailbox is not full; the lab is busy.
+    // [ALERT] (RFC 3501 §7.1): the phone shows the text to its user.
+    return { status: 'NO', text: `[ALERT] The lab is receiving too many large messages at once (limit ${this.budget.limit} bytes in flight); try again once they are stored`, bad: false };
+  }
+
+  private answerRefused(tag: string, refusal: Refusal): void {
+    this.emit(`${tag} ${refusal.status} ${refusal.text}\r\n`);
+    if (refusal.bad) this.countBad();
+    else this.badCount = 0;
+  }
+
+  /** A literal of a refused command that comes anyway (LITERAL+): recorded as it arrives, never kept. */
+  private dropLiteral(size: number): LiteralReceiver {
+    const record = this.recordInStream(size, this.assemblingSecret);
+    this.receiving = { spool: null, record };
+    return {
+      chunk: (data) => record.write(data),
+      end: () => {
+        this.receiving = null;
+        record.end();
+      },
+    };
   }
 
   /** A large literal: recorded and written to a spool file chunk by chunk, never held whole. */
@@ -231,6 +339,8 @@ export class ImapSession extends LabConnection {
     const spool = new SpooledLiteral(join(dir, `${this.id}-${++this.spoolCounter}.literal`), size, dir, spoolOpts?.open ?? openLiteralFile, this.opts.limits.literalSpoolHighWaterBytes, {
       pause: () => this.pauseInput('literal-spool'),
       resume: () => this.resumeInput('literal-spool'),
+      // Its bytes were taken from the lab-wide budget when it was accepted (literalRefusal).
+      released: () => this.budget.give(size),
     });
     this.spools.add(spool);
     this.segments[this.segments.length - 1].spooled = spool;
@@ -254,29 +364,24 @@ export class ImapSession extends LabConnection {
    * until the files are complete, then run it, then go on with the held input, in order.
    */
   private executeWhenSpooled(segs: Segment[], spooled: SpooledLiteral[]): void {
-    this.heldInput = [];
-    this.framer.stop();
-    this.pauseInput('command');
-    void Promise.all(spooled.map((sp) => sp.done)).then(() => {
-      try {
-        if (!this.ending) {
-          const failed = spooled.find((sp) => sp.error);
-          if (failed) this.spoolFailed(segs, failed);
-          else this.execute(segs);
-        }
+    const ran = Promise.all(spooled.map((sp) => sp.done)).then(() => {
+      if (this.ending) return;
+      const failed = spooled.find((sp) => sp.error);
+      if (failed) return this.spoolFailed(segs, failed);
+      return this.execute(segs);
+    });
+    this.holdInputUntil(
+      ran.catch((err: Error) => {
+        this.labError('imap.input', err);
+        this.closeWith('error', 'Internal error; the lab recorded it');
+      }),
+      () => {
         for (const sp of spooled) {
           sp.discard();
           this.spools.delete(sp);
         }
-        this.endUnit();
-        this.flushOut();
-        this.releaseHeldInput();
-      } catch (err) {
-        // Never an unhandled rejection: that would end the lab for every phone.
-        this.labError('imap.input', err as Error);
-        this.closeWith('error', 'Internal error; the lab recorded it');
-      }
-    });
+      },
+    );
   }
 
   /** A spool file could not be written (disk full, no folder): the command gets a NO, the lab records why. */
@@ -353,7 +458,8 @@ export class ImapSession extends LabConnection {
 
   // ──────────────────────── dispatch ────────────────────────
 
-  private execute(segs: Segment[]): void {
+  /** Run one command; a promise when it finishes later (the session holds its input until then). */
+  private execute(segs: Segment[]): Promise<void> | void {
     const r = new CommandReader(segs);
     // RFC 3501 tag = 1*<any ASTRING-CHAR except "+">
     const tag = r.takeWhile((ch) => ch > ' ' && ch < '\x7f' && !'(){%*"\\+'.includes(ch));
@@ -403,13 +509,29 @@ export class ImapSession extends LabConnection {
       return;
     }
     const ctx: CommandContext = { tag, name, uid, r, session: this };
+    let later: Promise<void> | undefined;
     this.guard(tag, () => {
       // stateRefusal let a 'selected' command through only in the selected state, which
       // select() enters together with the view (and deselect() leaves together with it).
       const result = mod.requires === 'selected' ? mod.run({ ...ctx, view: this.selected! }) : mod.run(ctx);
       if (result === PENDING) return;
+      if (result instanceof Promise) {
+        later = result.then(
+          (text) => {
+            if (!this.ending) this.finish(tag, 'OK', typeof text === 'string' ? text : 'Completed', mod);
+          },
+          (err: unknown) => {
+            // The same mapping as a throw (BAD, NO, or SERVERBUG recorded); nobody to tell once the client left.
+            if (!this.ending) this.guard(tag, () => {
+              throw err;
+            });
+          },
+        );
+        return;
+      }
       this.finish(tag, 'OK', typeof result === 'string' ? result : 'Completed', mod);
     });
+    return later;
   }
 
   /** Cyrus's wording where the seed shows it (Already authenticated / logged in, Please select a mailbox first). */

@@ -11,6 +11,8 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { bareLfCount, servedCrlf } from '../byte-kernels/index.js';
+import { ChunkPool } from './chunk-pool.js';
 import { findHeaderEnd } from './headers.js';
 
 /** Bytes read from a file at a time, and the most one chunk of served bytes holds (plus its added CRs). */
@@ -22,6 +24,9 @@ export const BODY_CHUNK_BYTES = 64 * 1024;
 export const STREAM_READ_BYTES = 512 * 1024;
 /** Ranges up to this size are read synchronously when they are streamed (a message of a few chunks). */
 export const SYNC_READ_BYTES = 256 * 1024;
+
+/** Free buffers STREAMED_CHUNKS keeps: a few connections' chunks in flight (one written, one read ahead). */
+export const MAX_FREE_STREAMED_CHUNKS = 8;
 
 /**
  * A line whose first bytes are ">...>From " is a quoted From line; only the line's first
@@ -47,8 +52,11 @@ export interface MessageBody {
   readSync(start: number, end: number): Buffer;
   /** Served bytes [start, end), in chunks, read synchronously one at a time (scans). */
   chunksSync(start: number, end: number): Iterable<Buffer>;
-  /** Served bytes [start, end), in chunks, read as they are consumed (responses to a socket). */
-  chunks(start: number, end: number): AsyncIterable<Buffer>;
+  /**
+   * Served bytes [start, end), in chunks, read as they are consumed (responses to a socket).
+   * With a `pool`, chunks read from disk are buffers of it, which the consumer gives back.
+   */
+  chunks(start: number, end: number, pool?: ChunkPool | null): AsyncIterable<Buffer>;
 }
 
 export class MemoryBody implements MessageBody {
@@ -73,7 +81,6 @@ export class MemoryBody implements MessageBody {
 
 const GT = 0x3e;
 const FROM_SP = Buffer.from('From ');
-const LF_GT = Buffer.from('\n>');
 
 /** Is `head` (a line's first bytes, up to QUOTE_SCAN_BYTES) a quoted From line (">From ", ">>From ", …)? */
 export function isQuotedFromLine(head: Uint8Array): boolean {
@@ -99,21 +106,32 @@ export class ServedLines {
   private fromMatched = 0;
   private prevCr = false;
 
-  constructor(private readonly mbox: boolean) {}
+  constructor(
+    private readonly mbox: boolean,
+    /** false: always the line-by-line path (the reference the kernel is tested against). */
+    private readonly useKernel = true,
+  ) {}
 
   /** The output being written by push() or end(), and how much of it is written. */
   private ob: Buffer = Buffer.alloc(0);
   private o = 0;
 
-  /** Convert one chunk; the result may be shorter (a line head held back) or longer (added CRs). */
-  push(chunk: Buffer): Buffer {
-    const fast = this.pushPlainLf(chunk);
+  /**
+   * Convert one chunk; the result may be shorter (a line head held back) or longer (added CRs).
+   * Written into `out` when it has room for servedBytesAtMost(chunk.length), else into a new buffer.
+   */
+  push(chunk: Buffer, out?: Buffer): Buffer {
+    const room = out && out.length >= servedBytesAtMost(chunk.length) ? out : undefined;
+    const fast = this.pushByKernel(chunk, room);
     if (fast) return fast;
-    // At most one CR added per LF, plus a held-back head released: sized exactly, so a chunk of
-    // text costs its size plus its line count, not twice its size.
-    let lfs = 0;
-    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lfs++;
-    this.ob = Buffer.allocUnsafe(chunk.length + lfs + this.headBytes + 2);
+    if (room) this.ob = room;
+    else {
+      // At most one CR added per LF, plus a held-back head released: sized exactly, so a chunk of
+      // text costs its size plus its line count, not twice its size.
+      let lfs = 0;
+      for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lfs++;
+      this.ob = Buffer.allocUnsafe(chunk.length + lfs + this.headBytes + 2);
+    }
     this.o = 0;
     let pos = 0;
     while (pos < chunk.length) {
@@ -141,16 +159,17 @@ export class ServedLines {
   }
 
   /**
-   * The common case of an LF mbox or Maildir file: a chunk with no CR, no line head held back
-   * and (mbox) no line starting with ">". Every LF becomes CRLF with V8's native replaceAll on the
-   * latin1 (byte-for-byte) string, several times faster than copying line by line (a base64 attachment has a line every
-   * 78 bytes). Null when the chunk needs the general path.
+   * A chunk converted by the servedCrlf kernel (the same rules, SIMD; byte-kernels/): every
+   * chunk unless a line head is held back, or the chunk ends on a line starting with ">" that
+   * cannot be decided yet. Null when the chunk needs the line-by-line path below.
    */
-  private pushPlainLf(chunk: Buffer): Buffer | null {
-    if (this.deciding || this.prevCr || chunk.length === 0 || chunk.indexOf(0x0d) !== -1) return null;
-    if (this.mbox && ((this.atLineStart && chunk[0] === GT) || chunk.indexOf(LF_GT) !== -1)) return null;
-    const out = Buffer.from(chunk.toString('latin1').replaceAll('\n', '\r\n'), 'latin1');
-    this.atLineStart = chunk[chunk.length - 1] === 0x0a;
+  private pushByKernel(chunk: Buffer, room: Buffer | undefined): Buffer | null {
+    if (!this.useKernel || this.deciding || chunk.length === 0) return null;
+    const out = servedCrlf(chunk, { mbox: this.mbox, prevCr: this.prevCr, atLineStart: this.atLineStart }, room);
+    if (!out) return null;
+    const last = chunk[chunk.length - 1];
+    this.atLineStart = last === 0x0a;
+    this.prevCr = last === 0x0d;
     return out;
   }
 
@@ -218,6 +237,17 @@ export class ServedLines {
   }
 }
 
+/** The most served bytes ServedLines.push makes of a chunk of `n` file bytes: a CR per byte, and a held-back line head. */
+export function servedBytesAtMost(n: number): number {
+  return 2 * n + QUOTE_SCAN_BYTES + 2;
+}
+
+/**
+ * The buffers of chunks streamed to sockets (FETCH, for a consumer that gives them back): each
+ * holds what one read of STREAM_READ_BYTES becomes.
+ */
+export const STREAMED_CHUNKS = new ChunkPool(servedBytesAtMost(STREAM_READ_BYTES), MAX_FREE_STREAMED_CHUNKS);
+
 /** What measuring a file range found: its served size and whether the file bytes are already served bytes. */
 export interface RangeMeasure {
   size: number;
@@ -234,13 +264,10 @@ export class CrlfMeter {
   private prevCr = false;
 
   push(chunk: Uint8Array, start = 0, end = chunk.length): void {
+    if (end <= start) return;
     this.bytes += end - start;
-    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    for (let i = buf.indexOf(0x0a, start); i !== -1 && i < end; i = buf.indexOf(0x0a, i + 1)) {
-      const cr = i > start ? buf[i - 1] === 0x0d : this.prevCr;
-      if (!cr) this.bareLf++;
-    }
-    if (end > start) this.prevCr = buf[end - 1] === 0x0d;
+    this.bareLf += bareLfCount(chunk.subarray(start, end), this.prevCr);
+    this.prevCr = chunk[end - 1] === 0x0d;
   }
 
   result(): RangeMeasure {
@@ -288,8 +315,13 @@ export class FileBody implements MessageBody {
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
-  *chunksSync(start: number, end: number): Iterable<Buffer> {
-    const cursor = new ServedRange(this, start, end);
+  chunksSync(start: number, end: number): Iterable<Buffer> {
+    return this.readChunksSync(start, end, null);
+  }
+
+  /** chunksSync, with the served chunks in buffers of `pool` when one is given. */
+  private *readChunksSync(start: number, end: number, pool: ChunkPool | null): Iterable<Buffer> {
+    const cursor = new ServedRange(this, start, end, BODY_CHUNK_BYTES, pool, true);
     if (cursor.done) return;
     const fd = openSync(this.path, 'r');
     try {
@@ -303,14 +335,18 @@ export class FileBody implements MessageBody {
     }
   }
 
-  async *chunks(start: number, end: number): AsyncIterable<Buffer> {
+  /**
+   * Served bytes [start, end), read while they are consumed. With a `pool`, the chunks are
+   * buffers of it, and the consumer gives each back (pool.give) once it is done with it.
+   */
+  async *chunks(start: number, end: number, pool: ChunkPool | null = null): AsyncIterable<Buffer> {
     // A small range is read at once, synchronously (page-cache reads of a few chunks cost less
     // than asynchronous file handles); a big one asynchronously, a chunk per step.
     if (Math.min(end, this.size) - start <= SYNC_READ_BYTES) {
-      yield* this.chunksSync(start, end);
+      yield* this.readChunksSync(start, end, pool);
       return;
     }
-    const cursor = new ServedRange(this, start, end, STREAM_READ_BYTES);
+    const cursor = new ServedRange(this, start, end, STREAM_READ_BYTES, pool, false);
     if (cursor.done) return;
     const fh = await open(this.path, 'r');
     const readNext = async (): Promise<{ buf: Buffer; n: number }> => {
@@ -390,8 +426,8 @@ export class MeasuredOnDemandBody implements MessageBody {
     return this.file.chunksSync(start, end);
   }
 
-  chunks(start: number, end: number): AsyncIterable<Buffer> {
-    return this.file.chunks(start, end);
+  chunks(start: number, end: number, pool?: ChunkPool | null): AsyncIterable<Buffer> {
+    return this.file.chunks(start, end, pool);
   }
 }
 
@@ -412,7 +448,11 @@ class ServedRange {
     private readonly start: number,
     end: number,
     /** Most file bytes per read. */
-    private readonly readBytes = BODY_CHUNK_BYTES,
+    private readonly readBytes: number,
+    /** Where served chunks go (the consumer gives them back); null: new buffers. */
+    private readonly pool: ChunkPool | null,
+    /** Every read is taken before the next one starts (synchronous reads): converted ranges share one read buffer. */
+    private readonly synchronous: boolean,
   ) {
     this.end = Math.min(end, body.size);
     this.conv = body.transform === 'none' ? null : new ServedLines(body.transform === 'mbox');
@@ -421,7 +461,7 @@ class ServedRange {
     this.done = start >= this.end;
   }
 
-  /** Where converted ranges read their file bytes: reused, since the conversion copies what it keeps. */
+  /** Where converted ranges read their file bytes (the conversion copies what it keeps): reused. */
   private scratch: Buffer | null = null;
 
   /** The buffer to read into and the file position (an empty buffer: the file range is all read). */
@@ -429,7 +469,9 @@ class ServedRange {
     // No more than the range still needs (plus what a held-back line head may take): a header read costs a few kB, not a chunk.
     const need = this.end - this.served + (this.conv ? QUOTE_SCAN_BYTES : 0);
     const want = Math.max(0, Math.min(this.readBytes, need, this.body.fileEnd - this.pos));
-    if (!this.conv) return { buf: Buffer.allocUnsafe(want), pos: this.pos }; // yielded as it is: a fresh buffer each time
+    // Not converted: the bytes read are yielded as they are, so each read has a buffer of its own.
+    if (!this.conv) return { buf: this.pool ? this.pool.take(want).subarray(0, want) : Buffer.allocUnsafe(want), pos: this.pos };
+    if (this.synchronous) return { buf: syncReadScratch(want), pos: this.pos };
     if (!this.scratch || this.scratch.length < want) this.scratch = Buffer.allocUnsafe(Math.max(want, Math.min(this.readBytes, this.end - this.served + QUOTE_SCAN_BYTES)));
     return { buf: this.scratch.subarray(0, want), pos: this.pos };
   }
@@ -439,18 +481,29 @@ class ServedRange {
     let piece: Buffer;
     if (buf.length > 0 && n > 0) {
       this.pos += n;
-      piece = this.conv ? this.conv.push(buf.subarray(0, n)) : buf.subarray(0, n);
+      piece = this.conv ? this.conv.push(buf.subarray(0, n), this.pool?.take(servedBytesAtMost(n))) : buf.subarray(0, n);
     } else {
       // The file range is read (or the file is shorter than indexed): what the conversion held back.
       piece = this.conv ? this.conv.end() : Buffer.alloc(0);
       this.done = true;
+      if (!this.conv) this.pool?.give(buf);
     }
     const from = Math.max(0, this.start - this.served);
     const to = Math.min(piece.length, this.end - this.served);
     this.served += piece.length;
     if (this.served >= this.end) this.done = true;
-    return to > from ? piece.subarray(from, to) : null;
+    if (to > from) return piece.subarray(from, to);
+    this.pool?.give(piece); // nothing of it is in the range: its buffer goes back at once
+    return null;
   }
+}
+
+/** One read buffer for every synchronous converted read: its bytes are converted (copied) before anything else reads. */
+let syncScratch: Buffer | null = null;
+
+function syncReadScratch(bytes: number): Buffer {
+  if (!syncScratch || syncScratch.length < bytes) syncScratch = Buffer.allocUnsafeSlow(Math.max(bytes, BODY_CHUNK_BYTES + QUOTE_SCAN_BYTES));
+  return syncScratch.subarray(0, bytes);
 }
 
 /** Sizes tried in turn when reading a message's root header alone. */

@@ -27,5 +27,6 @@ export {
   type MboxMessage,
 } from './files.js';
 export { openMailStore, indexMailbox, customerMailStore, checkMailboxPath, MAX_INDEXED_MESSAGES, MAX_INDEXED_MBOX_BYTES, type IndexingProgress, type OpenMailStoreOptions, type MailboxKind } from './disk.js';
-export { MemoryBody, FileBody, MeasuredOnDemandBody, ServedLines, BODY_CHUNK_BYTES, STREAM_READ_BYTES, QUOTE_SCAN_BYTES, type MessageBody, type BodyTransform } from './body.js';
+export { MemoryBody, FileBody, MeasuredOnDemandBody, ServedLines, BODY_CHUNK_BYTES, STREAM_READ_BYTES, QUOTE_SCAN_BYTES, STREAMED_CHUNKS, MAX_FREE_STREAMED_CHUNKS, servedBytesAtMost, type MessageBody, type BodyTransform } from './body.js';
+export { ChunkPool } from './chunk-pool.js';
 export { indexMbox, INDEX_READ_BYTES, INDEX_HEADER_BYTES, type IndexedMessage, type IndexProgress } from './mbox-index.js';

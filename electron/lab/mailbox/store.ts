@@ -13,14 +13,17 @@ import {
   type MimePart,
   type SectionLocation,
   type SectionSpec,
+  type SpooledMessage,
   type StoredMessage,
 } from './types.js';
 import { parseEnvelope, parseMime } from './mime.js';
 import { extractSection, locateSection } from './section.js';
 import { FileBody, MemoryBody, measureFileSync, readHeaderBlock, type MessageBody } from './body.js';
 import { findHeaderEnd } from './headers.js';
-import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+export type { SpooledMessage } from './types.js';
 
 /** Largest message APPEND or a loader accepts (StoreError 'too-big' beyond it). */
 export const MAX_MESSAGE_BYTES = 50 * 1024 * 1024;
@@ -240,14 +243,6 @@ export interface MailStoreOptions {
    * they are kept in memory. Never the technician's mailbox.
    */
   storeDir?: string;
-}
-
-/** A spooled file handed to the store by appendFrom. */
-export interface SpooledMessage {
-  path: string;
-  size: number;
-  /** Bare LF line ends become CRLF when served (SMTP deliveries); otherwise the bytes are served as they are (an APPEND literal). */
-  normalizeLineEnds?: boolean;
 }
 
 /** "\Recent" is session state (RFC 3501 §2.3.2) and never stored. */
@@ -474,24 +469,32 @@ export class MailStore implements MailStoreApi {
     const tooBig = (n: number) => new StoreError('too-big', `message of ${n} bytes exceeds the limit of ${this.maxMessageBytes}`);
     if (source.size > this.maxMessageBytes) throw tooBig(source.size);
     const clean = cleanFlags(flags);
-    const measured = source.normalizeLineEnds ? measureFileSync(source.path) : { size: statSync(source.path).size, transform: 'none' as const };
+    const measured = source.served ?? (source.normalizeLineEnds ? measureFileSync(source.path) : { size: statSync(source.path).size, transform: 'none' as const });
     if (measured.size > this.maxMessageBytes) throw tooBig(measured.size);
     this.defineKeywords(box, clean, true);
     let content: MessageContent;
     if (this.storeDir) {
       const file = this.nextStoreFile();
-      try {
-        renameSync(source.path, file);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-        copyFileSync(source.path, file);
-        rmSync(source.path, { force: true });
+      if (source.keepSource) {
+        try {
+          linkSync(source.path, file);
+        } catch {
+          copyFileSync(source.path, file);
+        }
+      } else {
+        try {
+          renameSync(source.path, file);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+          copyFileSync(source.path, file);
+          rmSync(source.path, { force: true });
+        }
       }
-      content = new MessageContent(new FileBody(file, 0, statSync(file).size, measured.size, measured.transform));
+      content = new MessageContent(new FileBody(file, 0, source.served ? source.size : statSync(file).size, measured.size, measured.transform));
     } else {
       const data = readFileSync(source.path);
       const body = measured.transform === 'none' ? data : new FileBody(source.path, 0, data.length, measured.size, measured.transform).readSync(0, measured.size);
-      rmSync(source.path, { force: true });
+      if (!source.keepSource) rmSync(source.path, { force: true });
       content = new MessageContent(new MemoryBody(body));
     }
     return this.add(box, content, clean, internalDate);

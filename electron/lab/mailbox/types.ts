@@ -4,7 +4,7 @@
  * through these types; IMAP syntax (quoting, literals, response rendering) stays in imap/.
  */
 
-import type { MessageBody } from './body.js';
+import type { MessageBody, RangeMeasure } from './body.js';
 
 /** RFC 3501 §2.3.2 system flags, as stored ("\\Seen", …), plus any keywords. */
 export type Flag = string;
@@ -122,6 +122,18 @@ export class StoreError extends Error {
   }
 }
 
+/** A spooled file handed to the store by appendFrom. */
+export interface SpooledMessage {
+  path: string;
+  size: number;
+  /** Bare LF line ends become CRLF when served (SMTP deliveries); otherwise the bytes are served as they are (an APPEND literal). */
+  normalizeLineEnds?: boolean;
+  /** The size and line-end form as served, measured by the caller while it wrote the file (an SMTP delivery): the file is not read back, and `size` is its length. */
+  served?: RangeMeasure;
+  /** The file stays where it is (an SMTP capture in messages/): the store takes a hard link to it (a copy where links fail) instead of moving it. */
+  keepSource?: boolean;
+}
+
 /**
  * The store the IMAP sessions share (one account). Mailbox names are full paths with "/" as
  * delimiter; "INBOX" is case-insensitive (RFC 3501 §5.1). Sequence numbers are positions in
@@ -164,7 +176,7 @@ export interface MailStoreApi {
    * the session's store directory (or, without one, read into memory) and becomes a new
    * message; returns its UID. StoreError('too-big') past the size limit, the file left in place.
    */
-  appendFrom(name: string, source: { path: string; size: number; normalizeLineEnds?: boolean }, flags?: Flag[], internalDate?: Date): number;
+  appendFrom(name: string, source: SpooledMessage, flags?: Flag[], internalDate?: Date): number;
   /** Replace, add or remove flags on the given UIDs; returns the messages changed. Throws StoreError('too-many-keywords'). */
   setFlags(name: string, uids: number[], mode: 'replace' | 'add' | 'remove', flags: Flag[]): StoredMessage[];
   copy(from: string, uids: number[], to: string): Array<[fromUid: number, toUid: number]>;

@@ -9,9 +9,10 @@
  * burst of pipelined commands costs one write, not one per event. Anything not yet flushed is
  * written on the next tick anyway.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventInput, LabEvent } from '../../api.js';
+import { printableAsciiJsonBytes } from '../byte-kernels/index.js';
 import { encodeBytes, MAX_EVENT_PAYLOAD_BYTES, payloadPieces, PieceCutter, secretRangesOfPiece } from './bytes.js';
 import { EVENTS_FILE } from './read.js';
 
@@ -23,6 +24,16 @@ export const MAX_RECORDED_BYTES = 512 * 1024 * 1024;
  * a 50 MB literal arriving in one tick must not wait in memory as JSON.
  */
 export const MAX_PENDING_EVENT_BYTES = 256 * 1024;
+
+/**
+ * The buffer events wait in, as the bytes of their lines: a batch is written once it reaches
+ * MAX_PENDING_EVENT_BYTES, so an event line of up to this much more joins it without a write of
+ * its own (a longer one is written alone, after the batch, in order).
+ */
+export const PENDING_BUFFER_BYTES = 2 * MAX_PENDING_EVENT_BYTES;
+
+/** Bytes of an event line (a body's JSON) written from where they are, with the batch before them, rather than copied into it. */
+export const DIRECT_WRITE_BYTES = 32 * 1024;
 
 export type EventListener = (ev: LabEvent) => void;
 
@@ -40,37 +51,22 @@ export interface RecordBytesOptions {
   maxEventBytes?: number;
   /** The bytes go on a unit recorded before (a message body streamed after its response line): every event is `continued`. */
   continued?: boolean;
-  /**
-   * The bytes are a stored message's body streamed to a client (not protocol text the rules
-   * read): pieces of at least BULK_B64_MIN_BYTES that are printable ASCII are recorded as text
-   * with a JSON form made by native replaces (printableAsciiJson), a fraction of the cost of the
-   * general UTF-8 check and JSON.stringify; other bytes take the general path (text or base64).
-   */
-  bulk?: boolean;
 }
-
-/** A bulk piece (RecordBytesOptions.bulk) of at least this many bytes is encoded by the fast path (printableAsciiJson). */
-export const BULK_B64_MIN_BYTES = 16 * 1024;
-
-/** An event payload with its JSON string form (without the quotes) already made. */
-interface BulkPayload {
-  field: 'text' | 'b64';
-  value: string;
-  json: string;
-}
-
-const NOT_PRINTABLE_ASCII = /[^\t\n\r\x20-\x7e]/;
 
 /**
- * The text of bytes that are printable ASCII (with tab, CR, LF), and its JSON string form made
- * with native replaces: for these characters JSON.stringify escapes exactly \\, ", tab, CR and LF.
- * Undefined for any other byte.
+ * A piece of at least this many bytes without secrets (a DATA chunk, a message body, a long
+ * response) that is printable ASCII is recorded as text whose JSON a byte kernel
+ * (printableAsciiJsonBytes) makes straight into the event line's bytes, a fraction of the cost
+ * of the general path (UTF-8 check, control characters, JSON.stringify); other bytes take the
+ * general path (text or base64), so the event is the same either way.
  */
-export function printableAsciiJson(b: Uint8Array): { value: string; json: string } | undefined {
-  const value = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
-  if (NOT_PRINTABLE_ASCII.test(value)) return undefined;
-  const json = value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\t', '\\t').replaceAll('\r', '\\r').replaceAll('\n', '\\n');
-  return { value, json };
+export const PRINTABLE_FAST_PATH_MIN_BYTES = 1024;
+
+/** An event's `text` payload given as its bytes (printable ASCII) and the bytes of its JSON string body. */
+interface FastPathText {
+  bytes: Uint8Array;
+  /** A view of the byte kernels' memory: copied into the line at once. */
+  json: Uint8Array;
 }
 
 /** One unit of traffic being recorded as it arrives (SessionRecorder.recordBytesStream). */
@@ -104,19 +100,23 @@ export class SessionRecorder {
   readonly file: string;
   private fd: number | null;
   private seq = 0;
-  private pending: string[] = [];
+  /** Event lines not written yet, as bytes: pending[0, pendingBytes). */
+  private readonly pending = Buffer.allocUnsafe(PENDING_BUFFER_BYTES);
   private pendingBytes = 0;
   private flushScheduled = false;
   private listeners = new Set<EventListener>();
   private written = 0;
   private readonly maxRecordedBytes: number;
-  private readonly now: () => Date;
+  /** The clock a test gave; null for the system clock, read once per millisecond (timestamp). */
+  private readonly clock: (() => Date) | null;
+  private lastMs = -1;
+  private lastIso = '';
   /** Payload bytes dropped after MAX_RECORDED_BYTES was reached. */
   droppedPayloadBytes = 0;
 
   constructor(opts: RecorderOptions) {
-    this.now = opts.now ?? (() => new Date());
-    this.id = opts.sessionId ?? newSessionId(this.now());
+    this.clock = opts.now ?? null;
+    this.id = opts.sessionId ?? newSessionId(this.clock ? this.clock() : new Date());
     this.dir = join(opts.dataDir, 'sessions', this.id);
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.file = join(this.dir, EVENTS_FILE);
@@ -133,38 +133,51 @@ export class SessionRecorder {
   }
 
   /**
-   * Stamp, queue and publish an event. Returns the stamped event. `bulk`: the event's `text` or
-   * `b64` payload with its JSON form already made (`json`), spliced into the line instead of
-   * going through JSON.stringify, which costs as much per byte as the check it replaces.
+   * Stamp, queue and publish an event. Returns the stamped event. `fast`: a `text` payload given
+   * as bytes with its JSON already made, copied into the line instead of going through
+   * JSON.stringify; the event's `text` string is made only for subscribers.
    */
-  record(input: EventInput, bulk?: BulkPayload): LabEvent {
-    if (bulk !== undefined && this.written >= this.maxRecordedBytes) {
-      input = { ...input, [bulk.field]: bulk.value } as EventInput;
-      bulk = undefined;
-    }
+  record(input: EventInput, fast?: FastPathText): LabEvent {
+    return this.append(input, fast, true)!;
+  }
+
+  /**
+   * record(), for the recorder's own byte events: the event object (spread from the input) is
+   * made only when someone listens, since the line is written from the input as it is.
+   */
+  private append(input: EventInput, fast: FastPathText | undefined, wanted: boolean): LabEvent | undefined {
     let body: EventInput = input;
     if ((input.kind === 'c2s' || input.kind === 's2c') && this.written >= this.maxRecordedBytes) {
       // The session file is at its cap: keep the fact and size of the traffic, not the bytes.
-      const size = input.truncated ?? (input.text !== undefined ? Buffer.byteLength(input.text) : Buffer.from(input.b64 ?? '', 'base64').length);
+      const size = fast ? fast.bytes.length : input.truncated ?? (input.text !== undefined ? Buffer.byteLength(input.text) : Buffer.from(input.b64 ?? '', 'base64').length);
       this.droppedPayloadBytes += size;
       body = { kind: input.kind, conn: input.conn, tls: input.tls, text: '', truncated: size };
       if (input.continued) body.continued = true;
+      fast = undefined;
     } else if ((input.kind === 'wire.c2s' || input.kind === 'wire.s2c') && this.written >= this.maxRecordedBytes) {
       const size = input.truncated ?? Buffer.from(input.b64, 'base64').length;
       this.droppedPayloadBytes += size;
       body = { kind: input.kind, conn: input.conn, b64: '', truncated: size };
     }
     this.seq += 1;
-    const ev = { seq: this.seq, t: this.now().toISOString(), ...body } as LabEvent;
+    const t = this.timestamp();
     if (this.fd !== null) {
-      const line = bulk === undefined ? JSON.stringify(ev) + '\n' : `${JSON.stringify(ev).slice(0, -1)},"${bulk.field}":"${bulk.json}"}\n`;
-      this.pending.push(line);
-      this.pendingBytes += line.length;
-      this.written += line.length;
+      // The same line as JSON.stringify({ seq, t, ...body }): the stamp first, then the body's own fields.
+      const json = JSON.stringify(body);
+      const head = `{"seq":${this.seq},"t":"${t}",`;
+      if (fast === undefined) this.queueText(`${head}${json.slice(1)}\n`);
+      else {
+        this.queueText(`${head}${json.slice(1, -1)},"text":"`);
+        this.queueBytes(fast.json);
+        this.queueText('"}\n');
+      }
       if (this.pendingBytes >= MAX_PENDING_EVENT_BYTES) this.flush();
       else this.scheduleFlush();
     }
-    if (bulk !== undefined) (ev as { text?: string; b64?: string })[bulk.field] = bulk.value;
+    if (!wanted && this.listeners.size === 0) return undefined;
+    const ev = { seq: this.seq, t, ...body } as LabEvent;
+    if (this.listeners.size === 0) return ev;
+    if (fast !== undefined) (ev as { text?: string }).text = Buffer.from(fast.bytes.buffer, fast.bytes.byteOffset, fast.bytes.byteLength).toString('latin1');
     for (const fn of this.listeners) {
       try {
         fn(ev);
@@ -175,6 +188,48 @@ export class SessionRecorder {
     return ev;
   }
 
+  /** The ISO time of an event; the system clock's string is made once per millisecond (a burst of events shares it). */
+  private timestamp(): string {
+    if (this.clock) return this.clock().toISOString();
+    const ms = Date.now();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastIso = new Date(ms).toISOString();
+    }
+    return this.lastIso;
+  }
+
+  /** Queue part of an event line (UTF-8), after what is queued. */
+  private queueText(s: string): void {
+    // A UTF-16 unit is at most 3 bytes of UTF-8: a string that surely fits is written in place.
+    if (s.length * 3 > PENDING_BUFFER_BYTES - this.pendingBytes) {
+      this.writePending();
+      if (s.length * 3 > PENDING_BUFFER_BYTES) {
+        const b = Buffer.from(s, 'utf8');
+        this.writeAll(b);
+        this.written += b.length;
+        return;
+      }
+    }
+    const n = this.pending.write(s, this.pendingBytes, 'utf8');
+    this.pendingBytes += n;
+    this.written += n;
+  }
+
+  /** Queue bytes of an event line, after what is queued. */
+  private queueBytes(b: Uint8Array): void {
+    this.written += b.length;
+    if (b.length >= DIRECT_WRITE_BYTES || b.length > PENDING_BUFFER_BYTES - this.pendingBytes) {
+      // Written from where they are, with the batch before them: no copy of a body's JSON.
+      const batch = this.pending.subarray(0, this.pendingBytes);
+      this.pendingBytes = 0;
+      this.writeAll(batch, b);
+      return;
+    }
+    this.pending.set(b, this.pendingBytes);
+    this.pendingBytes += b.length;
+  }
+
   /**
    * Record one unit of traffic (a command line, a literal, one command's response) whole: as
    * one c2s/s2c event, or, past `maxEventBytes`, as several in order, each after the first
@@ -182,8 +237,10 @@ export class SessionRecorder {
    * lines) and never inside a UTF-8 character. Shared by every protocol session (IMAP, SMTP,
    * POP3), so what a client sent or was sent is never cut short by the event size.
    */
-  recordBytes(origin: BytesOrigin, data: Uint8Array, opts: RecordBytesOptions = {}): LabEvent[] {
-    return payloadPieces(data, opts.maxEventBytes ?? MAX_EVENT_PAYLOAD_BYTES).map((piece) => this.recordPiece(origin, piece, opts));
+  recordBytes(origin: BytesOrigin, data: Uint8Array, opts: RecordBytesOptions = {}): void {
+    const max = opts.maxEventBytes ?? MAX_EVENT_PAYLOAD_BYTES;
+    if (data.length <= max) this.recordPiece(origin, { start: 0, bytes: data }, opts);
+    else for (const piece of payloadPieces(data, max)) this.recordPiece(origin, piece, opts);
   }
 
   /**
@@ -203,18 +260,24 @@ export class SessionRecorder {
     };
   }
 
-  private recordPiece(origin: BytesOrigin, piece: { start: number; bytes: Uint8Array }, opts: RecordBytesOptions): LabEvent {
-    if (opts.bulk && !opts.secrets?.length && piece.bytes.length >= BULK_B64_MIN_BYTES) {
+  private recordPiece(origin: BytesOrigin, piece: { start: number; bytes: Uint8Array }, opts: RecordBytesOptions): void {
+    if (!opts.secrets?.length && piece.bytes.length >= PRINTABLE_FAST_PATH_MIN_BYTES) {
       const ev: EventInput = { kind: origin.kind, conn: origin.conn };
       if (origin.tls) ev.tls = true;
       if (piece.start > 0 || opts.continued) ev.continued = true;
       const b = piece.bytes;
-      // Past the session file's cap only the size is kept: no base64 made to be thrown away.
-      if (this.written >= this.maxRecordedBytes) return this.record({ ...ev, text: '', truncated: b.length } as EventInput);
-      // As text when it is printable ASCII, as every event is (docs/events.md); a stored body
-      // in another charset takes the general path below, which decides text or base64.
-      const text = printableAsciiJson(b);
-      if (text !== undefined) return this.record(ev, { field: 'text', ...text });
+      // Past the session file's cap only the size is kept: no JSON made to be thrown away.
+      if (this.written >= this.maxRecordedBytes) {
+        this.append({ ...ev, text: '', truncated: b.length } as EventInput, undefined, false);
+        return;
+      }
+      // As text when it is printable ASCII, as every event is (docs/events.md); other bytes
+      // (a body in another charset, UTF-8 text) take the general path below, text or base64.
+      const json = printableAsciiJsonBytes(b);
+      if (json !== null) {
+        this.append(ev, { bytes: b, json }, false);
+        return;
+      }
     }
     const enc = encodeBytes(piece.bytes, Infinity);
     const ev: EventInput = { kind: origin.kind, conn: origin.conn, ...enc };
@@ -224,7 +287,7 @@ export class SessionRecorder {
       const ranges = secretRangesOfPiece(opts.secrets, piece.start, piece.bytes, enc.text);
       if (ranges.length) ev.secrets = ranges;
     }
-    return this.record(ev);
+    this.append(ev, undefined, false);
   }
 
   /**
@@ -242,11 +305,32 @@ export class SessionRecorder {
 
   /** Write everything queued so far. Call right before sending bytes to a peer. */
   flush(): void {
-    if (this.fd === null || this.pending.length === 0) return;
-    const chunk = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
-    this.pending = [];
+    this.writePending();
+  }
+
+  private writePending(): void {
+    if (this.fd === null || this.pendingBytes === 0) return;
+    const n = this.pendingBytes;
     this.pendingBytes = 0;
-    writeSync(this.fd, chunk);
+    this.writeAll(this.pending.subarray(0, n));
+  }
+
+  /** Synchronous writes of `parts` in order, in one system call where the file takes them at once (a short write goes on where it stopped). */
+  private writeAll(...parts: Uint8Array[]): void {
+    if (this.fd === null) return;
+    let left = parts.filter((p) => p.length > 0);
+    while (left.length > 0) {
+      let n = left.length === 1 ? writeSync(this.fd, left[0]!) : writevSync(this.fd, left);
+      const rest: Uint8Array[] = [];
+      for (const p of left) {
+        if (n >= p.length) n -= p.length;
+        else {
+          rest.push(p.subarray(n));
+          n = 0;
+        }
+      }
+      left = rest;
+    }
   }
 
   subscribe(fn: EventListener): () => void {

@@ -1,5 +1,5 @@
 /** Helpers shared by the SASL mechanisms. */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 /**
  * Constant-time comparison of two secrets (passwords, digests). Both sides are hashed first so
@@ -7,18 +7,19 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * leak through an early return either.
  */
 export function secretEquals(a: string | Buffer, b: string | Buffer): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
+  return timingSafeEqual(hash('sha256', a, 'buffer'), hash('sha256', b, 'buffer'));
 }
 
 /** Compared against when the user is unknown, so unknown users cost the same time as wrong passwords. */
 export const DUMMY_SECRET = '\u0000mailprobe-no-such-user\u0000';
 
+/** One decoder for every call: without `stream` each decode() starts afresh. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Strict UTF-8 decoding: null when the bytes are not valid UTF-8 (RFC 4616 §2 requires UTF-8). */
 export function decodeUtf8(data: Buffer): string | null {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(data);
+    return STRICT_UTF8.decode(data);
   } catch {
     return null;
   }

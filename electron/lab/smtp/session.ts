@@ -31,6 +31,9 @@ const SMTP_WORDS = {
 /** Enhanced status code of the 421 that ends a conversation, by cause (RFC 3463). */
 const FAREWELL_STATUS: Record<FarewellCause, string> = { timer: '4.4.2', timeout: '4.4.2', server: '4.7.0', error: '4.3.0', 'lab-stop': '4.3.2' };
 
+/** Why reading stops while a message's file is being created (LabConnection.pauseInput). */
+const MESSAGE_FILE_HOLD = 'message-file';
+
 /** `AUTH <mechanism> <initial-response>`: the initial response is a secret. */
 const AUTH_WITH_IR = /^AUTH +\S+ +(?=\S)/i;
 
@@ -289,9 +292,9 @@ export class SmtpSession extends LabConnection {
   }
 
   /**
-   * DATA most likely follows: its file is created meanwhile, off the reply path (spool.ts). Even
-   * handing the create to the thread pool costs a thread wake-up, so it is asked for once the
-   * reply is written (the next tick, after flushOut).
+   * DATA most likely follows: its file is taken from the spool's spares, or created meanwhile, off
+   * the reply path (spool.ts). Even handing a create to the thread pool costs a thread wake-up, so
+   * it is asked for once the reply is written (the next tick, after flushOut).
    */
   private reserveMessageFile(): void {
     if (this.reservedPart || this.reservePending) return;
@@ -366,8 +369,20 @@ export class SmtpSession extends LabConnection {
     const reserved = this.reservedPart;
     this.reservedPart = null;
     if (refusal) reserved?.release();
-    this.data = { decoder: new DataDecoder(), writer: refusal ? null : this.spool.begin(reserved), refusal };
+    const writer = refusal ? null : this.spool.begin(reserved);
+    this.data = { decoder: new DataDecoder(), writer, refusal };
     this.framer.stop();
+    if (writer) this.waitForMessageFile(writer);
+  }
+
+  /**
+   * The message's file is still being created on the thread pool (DATA came early): reading stops
+   * until it exists, rather than the lab creating it here and holding up every session meanwhile.
+   */
+  private waitForMessageFile(writer: SpoolWriter): void {
+    if (writer.ready) return;
+    this.pauseInput(MESSAGE_FILE_HOLD);
+    writer.whenOpen(() => this.resumeInput(MESSAGE_FILE_HOLD));
   }
 
   /** Feed DATA bytes; returns what follows the final "." (commands again). */
@@ -473,7 +488,9 @@ export class SmtpSession extends LabConnection {
       const reserved = this.reservedPart;
       this.reservedPart = null;
       if (refusal) reserved?.release();
-      this.chunked = { writer: refusal ? null : this.spool.begin(reserved), refusal, refusalSent: false, size: 0, chunks: 0, bareLf: new BareLfCounter() };
+      const writer = refusal ? null : this.spool.begin(reserved);
+      this.chunked = { writer, refusal, refusalSent: false, size: 0, chunks: 0, bareLf: new BareLfCounter() };
+      if (writer) this.waitForMessageFile(writer);
     }
     const m = this.chunked;
     if (!m.refusal && m.size + size > this.opts.limits.maxMessageBytes) {

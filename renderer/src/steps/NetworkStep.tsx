@@ -57,7 +57,8 @@ export function LabSummary({ status, indexing }: { status: LabStatus; indexing?:
 export function NetworkStep({ api, store, wizard, update, run, info, profile }: StepProps) {
   const pop3 = chosenProtocol(profile, wizard.mailbox) === 'pop3';
   const [ifaces, setIfaces] = useState<NetworkInterfaceInfo[]>([]);
-  const [busy, setBusy] = useState(false);
+  // What the button says while the lab starts: the lab shows as running (and indexing a mailbox) before lab.start returns.
+  const [busy, setBusy] = useState<false | 'Starting…' | 'Restarting…'>(false);
   const status = store.status;
   const running = status?.state === 'running';
   useEffect(() => {
@@ -73,7 +74,7 @@ export function NetworkStep({ api, store, wizard, update, run, info, profile }: 
   }, []);
   const start = async () => {
     if (!wizard.address) return;
-    setBusy(true);
+    setBusy(running ? 'Restarting…' : 'Starting…');
     await run(
       api.call('lab.start', { address: wizard.address, ports: wizard.ports, demo: wizard.demo, profile: wizard.profileId === 'auto' ? undefined : wizard.profileId, variants: wizard.variants ? 'auto' : 'off', pop3MailboxChange: pop3 && wizard.pop3MailboxChange ? 'both' : 'off' }),
     );
@@ -128,16 +129,16 @@ export function NetworkStep({ api, store, wizard, update, run, info, profile }: 
         ) : null}
         {running && status.address === wizard.address ? (
           <>
-            <button type="button" disabled={busy} onClick={start}>
-              {busy ? 'Restarting…' : 'Restart the lab'}
+            <button type="button" disabled={!!busy} onClick={start}>
+              {busy || 'Restart the lab'}
             </button>
-            <button type="button" disabled={busy} onClick={() => void run(api.call('lab.stop', {}))}>
+            <button type="button" disabled={!!busy} onClick={() => void run(api.call('lab.stop', {}))}>
               Stop the lab
             </button>
           </>
         ) : (
-          <button type="button" className="primary" disabled={!wizard.address || busy || !info?.features.lab} onClick={start}>
-            {busy ? 'Starting…' : running ? `Move the lab to ${wizard.address}` : 'Start the lab'}
+          <button type="button" className="primary" disabled={!wizard.address || !!busy || !info?.features.lab} onClick={start}>
+            {busy || (running ? `Move the lab to ${wizard.address}` : 'Start the lab')}
           </button>
         )}
       </div>

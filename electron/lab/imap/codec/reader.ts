@@ -73,7 +73,7 @@ export class CommandReader {
     return JSON.stringify(this.text.slice(this.pos, this.pos + 30));
   }
 
-  /** A literal's bytes in memory (a spooled one is read back: within the literal limit, as before spooling). */
+  /** A literal's bytes in memory (a spooled one is read back: only APPEND takes a literal past maxArgumentLiteralBytes, and APPEND takes the file). */
   takeLiteral(): Buffer {
     const lit = this.takeMessageLiteral();
     return Buffer.isBuffer(lit) ? lit : readFileSync(lit.path);

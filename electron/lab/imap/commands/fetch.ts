@@ -3,6 +3,7 @@
  * BODYSTRUCTURE, UID, RFC822, RFC822.HEADER, RFC822.TEXT, BODY[section]<partial>, BODY.PEEK.
  * Non-peek body fetches set \Seen (unless the mailbox is read-only) and report the new FLAGS.
  */
+import { STREAMED_CHUNKS } from '../../mailbox/body.js';
 import type { MailStoreApi, SectionSpec, StoredMessage } from '../../mailbox/types.js';
 import type { CommandReader } from '../codec/reader.js';
 import { ResponseWriter, writeBodyStructure, writeEnvelope } from '../codec/encoder.js';
@@ -263,7 +264,8 @@ function writeItem(w: ResponseWriter, item: FetchItem, msg: StoredMessage, store
       }
       // Read while the response is sent, even a small one: FETCH 1:* of 20,000 messages must not
       // be read into the output queue at once.
-      w.literalStream(end - start, { chunks: msg.body.chunks(start, end), maxLength: end - start });
+      // The chunks come from STREAMED_CHUNKS and go back to it once the socket has taken them.
+      w.literalStream(end - start, { chunks: msg.body.chunks(start, end, STREAMED_CHUNKS), maxLength: end - start, release: (chunk) => STREAMED_CHUNKS.give(chunk) });
       return;
     }
   }

@@ -3,9 +3,14 @@
  * addresses and text (case-insensitive substring over the raw header/body bytes; addresses
  * also over the parsed address list, as Dovecot matches them), dates, sizes, UID and sequence
  * sets, NOT, OR, parenthesised groups. CHARSET US-ASCII/UTF-8 accepted; others NO [BADCHARSET].
+ *
+ * A search that takes long (BODY or TEXT over a customer's mailbox on disk, or any key over
+ * tens of thousands of messages) is cooperative (../search-scan.ts): it runs in slices of
+ * SEARCH_SLICE_MS and finishes asynchronously, so the rest of the lab keeps serving; this
+ * connection's next command waits for its answer, as it would behind any command.
  */
-import { StringDecoder } from 'node:string_decoder';
 import { parseAddressList } from '../../mailbox/address.js';
+import { SYNC_READ_BYTES } from '../../mailbox/body.js';
 import { splitFields } from '../../mailbox/headers.js';
 import type { EnvelopeAddress, StoredMessage } from '../../mailbox/types.js';
 import type { CommandReader } from '../codec/reader.js';
@@ -14,9 +19,12 @@ import { ImapBad, ImapNo } from '../errors.js';
 import type { MailboxView, ViewEntry } from '../mailbox-view.js';
 import { SequenceSet } from '../seqset.js';
 import { parseFlag } from './store.js';
+import { SearchSlicer, TextScanner } from '../search-scan.js';
 import type { CommandModule } from './types.js';
 
-type Pred = (e: ViewEntry) => boolean;
+/** A key's verdict on one message: at once, or once its body has been read (a message on disk). */
+type Verdict = boolean | Promise<boolean>;
+type Pred = (e: ViewEntry, slicer: SearchSlicer) => Verdict;
 
 /** Nesting depth of NOT/OR/() a search may use: bounds recursion on hostile input. */
 export const MAX_SEARCH_DEPTH = 50;
@@ -52,21 +60,52 @@ function headerValues(m: StoredMessage, field: string): string[] {
 
 /**
  * The needle (lower case) in the message's bytes from `start` on, read as UTF-8 and compared
- * case-insensitively. A message on disk is scanned chunk by chunk (BODY_CHUNK_BYTES), keeping
- * only the needle's length of one chunk for the next, so a 20 MB attachment is never read whole.
+ * case-insensitively. A message in memory is scanned at once; a message on disk is read chunk by
+ * chunk while it is scanned (a 20 MB attachment is never read whole), giving the event loop back
+ * between chunks when the slice is used up.
  */
-function textContains(m: StoredMessage, start: number, needle: string): boolean {
+function textContains(m: StoredMessage, start: number, needle: string, slicer: SearchSlicer): Verdict {
   if (m.body.memory) return contains(m.body.memory.toString('utf8', start).toLowerCase(), needle);
   if (needle === '') return true;
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
-  for (const chunk of m.body.chunksSync(start, m.size)) {
-    const text = carry + decoder.write(chunk).toLowerCase();
-    if (text.includes(needle)) return true;
-    // A match may start in this chunk and end in the next.
-    carry = needle.length > 1 ? text.slice(-(needle.length - 1)) : '';
+  // A message of a few chunks is read at once (as FileBody.chunks does), between two checks of the slice.
+  if (m.size - start <= SYNC_READ_BYTES) return scanSmall(m, start, needle);
+  return scanOnDisk(m, start, needle, slicer);
+}
+
+function scanSmall(m: StoredMessage, start: number, needle: string): boolean {
+  const scanner = new TextScanner(needle);
+  for (const chunk of m.body.chunksSync(start, m.size)) if (scanner.push(chunk)) return true;
+  return scanner.end();
+}
+
+async function scanOnDisk(m: StoredMessage, start: number, needle: string, slicer: SearchSlicer): Promise<boolean> {
+  const scanner = new TextScanner(needle);
+  for await (const chunk of m.body.chunks(start, m.size)) {
+    if (scanner.push(chunk)) return true;
+    await slicer.maybeBreathe();
   }
-  return (carry + decoder.end().toLowerCase()).includes(needle);
+  return scanner.end();
+}
+
+/** Every key holds (search-key list, RFC 3501 §6.4.4: AND), evaluated in order, stopping at the first that fails. */
+function allHold(preds: readonly Pred[], e: ViewEntry, slicer: SearchSlicer, from = 0): Verdict {
+  for (let i = from; i < preds.length; i++) {
+    const v = preds[i](e, slicer);
+    if (v === false) return false;
+    if (v !== true) return v.then((ok) => ok && allHold(preds, e, slicer, i + 1));
+  }
+  return true;
+}
+
+function not(v: Verdict): Verdict {
+  return typeof v === 'boolean' ? !v : v.then((x) => !x);
+}
+
+function either(a: Pred, b: Pred, e: ViewEntry, slicer: SearchSlicer): Verdict {
+  const va = a(e, slicer);
+  if (va === true) return true;
+  if (va === false) return b(e, slicer);
+  return va.then((ok) => ok || b(e, slicer));
 }
 
 function contains(hay: string, needle: string): boolean {
@@ -115,7 +154,7 @@ function parseKey(r: CommandReader, view: MailboxView, depth: number): Pred {
   if (depth > MAX_SEARCH_DEPTH) throw new ImapBad('Search too deeply nested');
   if (r.peek() === '(') {
     const preds = r.list(() => parseKey(r, view, depth + 1));
-    return (e) => preds.every((p) => p(e));
+    return (e, slicer) => allHold(preds, e, slicer);
   }
   if (/[0-9*]/.test(r.peek())) {
     const set = SequenceSet.parse(r.sequenceSet(), view.count);
@@ -138,14 +177,14 @@ function parseKey(r: CommandReader, view: MailboxView, depth: number): Pred {
     case 'NOT': {
       r.sp();
       const p = parseKey(r, view, depth + 1);
-      return (e) => !p(e);
+      return (e, slicer) => not(p(e, slicer));
     }
     case 'OR': {
       r.sp();
       const a = parseKey(r, view, depth + 1);
       r.sp();
       const b = parseKey(r, view, depth + 1);
-      return (e) => a(e) || b(e);
+      return (e, slicer) => either(a, b, e, slicer);
     }
     case 'FROM':
     case 'TO':
@@ -171,12 +210,12 @@ function parseKey(r: CommandReader, view: MailboxView, depth: number): Pred {
     case 'BODY': {
       r.sp();
       const s = str(r);
-      return (e) => textContains(e.msg, e.msg.header.length, s);
+      return (e, slicer) => textContains(e.msg, e.msg.header.length, s, slicer);
     }
     case 'TEXT': {
       r.sp();
       const s = str(r);
-      return (e) => contains(headerBlock(e.msg), s) || textContains(e.msg, 0, s);
+      return (e, slicer) => contains(headerBlock(e.msg), s) || textContains(e.msg, 0, s, slicer);
     }
     case 'KEYWORD':
     case 'UNKEYWORD': {
@@ -234,7 +273,32 @@ export const search: CommandModule = {
     const preds: Pred[] = [parseKey(r, view, 0)];
     while (r.maybe(' ')) preds.push(parseKey(r, view, 0));
     r.end();
-    const hits = view.all().filter((e) => preds.every((p) => p(e)));
-    session.emit(`* SEARCH${hits.map((e) => ' ' + (uid ? e.msg.uid : e.seq)).join('')}\r\n`);
+    const entries = view.all();
+    const slicer = new SearchSlicer(() => session.ending);
+    const hits: ViewEntry[] = [];
+    const answer = () => session.emit(`* SEARCH${hits.map((e) => ' ' + (uid ? e.msg.uid : e.seq)).join('')}\r\n`);
+    // At once while it is quick (the seeded corpus, a header key on a small mailbox); once a
+    // body must be read from disk or the slice is used up, the rest runs cooperatively.
+    for (let i = 0; i < entries.length; i++) {
+      const v = allHold(preds, entries[i], slicer);
+      if (v === true) hits.push(entries[i]);
+      else if (v !== false) return searchOn(entries, preds, i, v, hits, slicer).then(answer);
+      if (i + 1 < entries.length && slicer.due()) return searchOn(entries, preds, i + 1, null, hits, slicer).then(answer);
+    }
+    answer();
   },
 };
+
+/** The rest of a search, from entry `from` on (whose verdict may be `pending`), a slice at a time. */
+async function searchOn(entries: readonly ViewEntry[], preds: readonly Pred[], from: number, pending: Promise<boolean> | null, hits: ViewEntry[], slicer: SearchSlicer): Promise<void> {
+  let i = from;
+  if (pending) {
+    if (await pending) hits.push(entries[i]);
+    i += 1;
+  }
+  for (; i < entries.length; i++) {
+    await slicer.maybeBreathe();
+    const v = allHold(preds, entries[i], slicer);
+    if (v === true || (v !== false && (await v))) hits.push(entries[i]);
+  }
+}

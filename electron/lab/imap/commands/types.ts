@@ -27,9 +27,11 @@ export interface SelectedContext extends CommandContext {
  * Parse and execute. Return normally for `OK Completed`, return a string for another OK text,
  * throw ImapBad/ImapNo for BAD/NO. A command that continues (AUTHENTICATE, IDLE, STARTTLS,
  * LOGOUT) calls session.expectLine()/startTls()/logout(), returns PENDING and sends its tagged
- * response later.
+ * response later. A command whose work takes a while (SEARCH over a mailbox on disk) returns a
+ * promise of the same: the session reads no further command until it settles (its rejection is
+ * mapped as a throw would be), while other connections are served.
  */
-type CommandResult = string | void | typeof PENDING;
+type CommandResult = string | void | typeof PENDING | Promise<string | void>;
 
 interface CommandTraits {
   name: string;

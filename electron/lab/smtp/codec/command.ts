@@ -29,6 +29,8 @@ export interface EnvelopePath {
 /** A mailbox as RFC 5321 §4.1.2 allows it, loosely: no spaces, no brackets; a source route (`@a,@b:`) is dropped (§4.1.1.3 / Appendix C). */
 const ADDRESS = /^(?:@[^,:\s<>]+(?:,@[^,:\s<>]+)*:)?([^\s<>]*)$/;
 
+const PATH_KEYWORD = { FROM: /^FROM:/i, TO: /^TO:/i } as const;
+
 /**
  * Parse `FROM:<a@b> SIZE=10` / `TO:<c@d>`. `keyword` is "FROM" or "TO"; strict accepts only the
  * RFC form, lenient also `FROM: <a@b>` and `FROM:a@b`.
@@ -36,7 +38,7 @@ const ADDRESS = /^(?:@[^,:\s<>]+(?:,@[^,:\s<>]+)*:)?([^\s<>]*)$/;
 export function parsePath(args: string, keyword: 'FROM' | 'TO', mode: 'strict' | 'lenient'): EnvelopePath {
   const error = keyword === 'FROM' ? 'bad-sender' : 'bad-recipient';
   const syntax = `Syntax: ${keyword === 'FROM' ? 'MAIL FROM:<address>' : 'RCPT TO:<address>'}`;
-  const head = new RegExp(`^${keyword}:`, 'i').exec(args);
+  const head = PATH_KEYWORD[keyword].exec(args);
   if (!head) throw new SmtpError('syntax', syntax);
   let rest = args.slice(head[0].length);
   let lenientForm = false;
