@@ -27,8 +27,22 @@ function orderedFlags(msg: StoredMessage, recent: boolean): Flag[] {
   return out;
 }
 
+/**
+ * The flags text of each flag set, made once: the store shares one set among the messages with
+ * the same flags and replaces a message's set on STORE rather than changing it, so a SELECT of
+ * 20,000 messages orders a handful of sets, not 20,000.
+ */
+const FLAGS_KEYS = new WeakMap<ReadonlySet<Flag>, string>();
+
 /** What the view compares to notice another session's flag change. */
-const flagsKey = (msg: StoredMessage) => orderedFlags(msg, false).join(' ');
+function flagsKey(msg: StoredMessage): string {
+  let key = FLAGS_KEYS.get(msg.flags);
+  if (key === undefined) {
+    key = orderedFlags(msg, false).join(' ');
+    FLAGS_KEYS.set(msg.flags, key);
+  }
+  return key;
+}
 
 export class MailboxView {
   uids: number[] = [];
@@ -59,7 +73,7 @@ export class MailboxView {
 
   /** A message's flags as this session shows them, \Recent included: "(\Seen \Recent $Label1)". */
   flagsText(msg: StoredMessage): string {
-    return `(${orderedFlags(msg, this.recentUids.has(msg.uid)).join(' ')})`;
+    return this.recentUids.has(msg.uid) ? `(${orderedFlags(msg, true).join(' ')})` : `(${flagsKey(msg)})`;
   }
 
   /** The FLAGS and PERMANENTFLAGS responses (RFC 3501 §7.2.6, §7.1), for SELECT and after a new keyword. */
