@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BytesEvent } from '../../electron/api.js';
 import type { StartedLab } from '../../electron/lab/lab.js';
-import { MAX_EAGER_FETCH_MESSAGES } from '../../electron/lab/imap/commands/fetch.js';
+import { INLINE_SECTION_BYTES, MAX_EAGER_FETCH_MESSAGES } from '../../electron/lab/imap/commands/fetch.js';
 import { SYNC_READ_BYTES } from '../../electron/lab/mailbox/body.js';
 import { RawClient } from '../support/raw-client.js';
 import { TEST_PASSWORD, TEST_USER, connOf, eventsOf, startTestLab, tempDir } from '../support/lab.js';
@@ -78,6 +78,18 @@ describe(`FETCH of more than ${MAX_EAGER_FETCH_MESSAGES} messages`, () => {
     const recorded = Buffer.concat(sent.map((e) => (e.text !== undefined ? Buffer.from(e.text, 'utf8') : Buffer.from(e.b64 ?? '', 'base64'))));
     expect(sent.some((e) => e.truncated !== undefined)).toBe(false);
     expect(recorded.equals(c.received())).toBe(true);
+    c.close();
+  });
+
+  it(`sends bodies of at most ${INLINE_SECTION_BYTES} bytes in batches: far fewer socket writes (recorded events) than messages`, async () => {
+    const c = await session('EXAMINE INBOX');
+    const conn = await connOf(lab, c);
+    expect((await c.command('a', `FETCH 1:* BODY.PEEK[]`, 20_000)).at(-1)).toBe('a OK Completed');
+    await c.command('z', 'LOGOUT');
+    const sent = eventsOf(lab).filter((e): e is BytesEvent => e.kind === 's2c' && e.conn === conn);
+    // Small bodies join their batch; only the big message (BIG) is streamed in chunks of its own.
+    expect(sent.length).toBeLessThan(COUNT / 4);
+    expect(c.received().toString('latin1')).toContain('line of the big message\r\n'.repeat(3));
     c.close();
   });
 

@@ -108,6 +108,15 @@ export function parseFetchItems(r: CommandReader): FetchItem[] {
 export const MAX_EAGER_FETCH_MESSAGES = 100;
 /** Responses made while sent go out in pieces of about this many bytes (one socket write and one recorded event each). */
 export const FETCH_BATCH_BYTES = 64 * 1024;
+/**
+ * A section on disk of at most this many served bytes is read when its response is made (one
+ * synchronous read of a page-cached file) and joins the batch as a plain literal: FETCH 1:*
+ * BODY.PEEK[] of 20,000 small Maildir messages then goes out a FETCH_BATCH_BYTES batch per
+ * socket write and recorded event, instead of three writes and an asynchronous reader per
+ * message. A bigger one is streamed in bounded chunks. What this holds at once: one batch plus
+ * one such section (while sent), or MAX_EAGER_FETCH_MESSAGES of them (a small FETCH made at once).
+ */
+export const INLINE_SECTION_BYTES = 128 * 1024;
 
 /** One message of a FETCH, with what the command took when it ran. */
 interface FetchTarget {
@@ -262,8 +271,13 @@ function writeItem(w: ResponseWriter, item: FetchItem, msg: StoredMessage, store
         start = Math.min(end, start + item.partial[0]);
         end = Math.min(end, start + item.partial[1]);
       }
-      // Read while the response is sent, even a small one: FETCH 1:* of 20,000 messages must not
-      // be read into the output queue at once.
+      if (end - start <= INLINE_SECTION_BYTES) {
+        // Small: read now. A FETCH of many messages makes each response only when the socket has
+        // taken the ones before (producedResponses), so 20,000 of them are never read at once.
+        w.literal(msg.body.readSync(start, end));
+        return;
+      }
+      // Big: read while the response is sent, in chunks.
       // The chunks come from STREAMED_CHUNKS and go back to it once the socket has taken them.
       w.literalStream(end - start, { chunks: msg.body.chunks(start, end, STREAMED_CHUNKS), maxLength: end - start, release: (chunk) => STREAMED_CHUNKS.give(chunk) });
       return;
