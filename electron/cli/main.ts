@@ -3,6 +3,7 @@
  * engine, print, return the exit code (0 success, 1 the work failed, 2 bad usage or input).
  * Each command lives in ./commands/<name>.ts and exports `run(argv)`.
  */
+import { readMaildirAhead } from '../lab/mailbox/maildir-readahead.js';
 import { UsageError } from './usage.js';
 
 const USAGE = `usage:
@@ -53,6 +54,16 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   simulate: () => import('./commands/simulate.js'),
 };
 
+/** The value of --mailbox (`--mailbox X` or `--mailbox=X`), as the command's own parser will read it. */
+function mailboxArgument(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--') return undefined;
+    if (args[i] === '--mailbox') return args[i + 1];
+    if (args[i].startsWith('--mailbox=')) return args[i].slice('--mailbox='.length);
+  }
+  return undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -71,6 +82,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write('scenarios:\n' + SCENARIOS.map((s) => `  ${s.id.padEnd(34)} ${s.title}`).join('\n') + '\n');
     }
     return 0;
+  }
+  // `lab --mailbox DIR`: a Maildir's names are read on the threadpool while the lab's modules
+  // load, so the scan of a large Maildir overlaps the start instead of following it.
+  if (name === 'lab') {
+    const mailbox = mailboxArgument(rest);
+    if (mailbox) void readMaildirAhead(mailbox);
   }
   try {
     const mod = await load();

@@ -16,6 +16,7 @@ import { createImapServer, type ImapServer } from './imap/server.js';
 import { imapVariants, VariantRotation } from './variants.js';
 import { DEFAULT_LIMITS, type ImapLimits, type ImapServerOptions } from './imap/options.js';
 import type { LabOptions, RunningLab } from './lab-types.js';
+import { readMaildirAhead } from './mailbox/maildir-readahead.js';
 import { checkMailboxPath, createSeededStore, customerMailStore, indexMailbox, MailStore, type IndexingProgress } from './mailbox/index.js';
 import type { MailStoreApi } from './mailbox/types.js';
 import { defaultDataDir } from './paths.js';
@@ -97,7 +98,8 @@ function openStore(opts: LabOptions, extras: LabExtras): MailStoreApi {
   if (extras.store) return extras.store;
   if (opts.mailbox) {
     // An mbox file or a Maildir (MailboxFileError names the path when it is neither).
-    checkMailboxPath(opts.mailbox);
+    // A Maildir's names are read on the threadpool meanwhile (the CLI may have started it already).
+    if (checkMailboxPath(opts.mailbox) === 'maildir') void readMaildirAhead(opts.mailbox);
     return customerMailStore();
   }
   return createSeededStore({ user: opts.user, now: new Date() });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import {
   type IndexingProgress,
 } from '../../electron/lab/mailbox/index.js';
 import { groupedDigits, indexingText } from '../../electron/api.js';
+import { MAILDIR_READ_AHEAD_MAX_AGE_MS, readMaildirAhead, takeMaildirReadAhead } from '../../electron/lab/mailbox/maildir-readahead.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mp-disk-'));
 
@@ -248,6 +249,33 @@ describe('disk store: a Maildir indexed by its file names', () => {
     expect(msgs.map((m) => m.size > 0 ? m.envelope.subject : null)).toEqual(['first', 'second', null]);
     expect([...msgs[0]!.flags].sort()).toEqual(['\\Flagged', '\\Seen']);
     expect([...msgs[1]!.flags]).toEqual([]); // new/: no flags yet
+  });
+
+  it('serves the names read ahead (the folder and its subfolders), taken once; an old read-ahead is read again', async () => {
+    const dir = maildir();
+    for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, '.Sent', sub), { recursive: true });
+    writeFileSync(join(dir, 'cur', '1700000000.M1P1.host:2,S'), 'Subject: inbox\r\n\r\nbody\r\n');
+    writeFileSync(join(dir, '.Sent', 'cur', '1700000001.M2P1.host:2,S'), 'Subject: sent\r\n\r\nbody\r\n');
+    readMaildirAhead(dir);
+    // A file delivered after the names were read is not in this index (as after any readdir).
+    const ahead = await takeMaildirReadAhead(dir)!;
+    expect(ahead.get(join(dir, 'cur'))).toEqual(['1700000000.M1P1.host:2,S']);
+    expect(takeMaildirReadAhead(dir)).toBeUndefined();
+    await readMaildirAhead(dir);
+    writeFileSync(join(dir, 'new', '1700000002.M3P1.host'), 'Subject: later\r\n\r\nbody\r\n');
+    const disk = await openMailStore(dir);
+    expect(disk.messages('INBOX').map((m) => m.envelope.subject)).toEqual(['inbox']);
+    expect(disk.messages('Sent').map((m) => m.envelope.subject)).toEqual(['sent']);
+    // Read longer ago than the limit (a lab that failed to start): not used, the directories are read now.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      await readMaildirAhead(dir);
+      vi.setSystemTime(Date.now() + MAILDIR_READ_AHEAD_MAX_AGE_MS + 1);
+      const again = await openMailStore(dir);
+      expect(again.messages('INBOX').map((m) => m.envelope.subject)).toEqual(['inbox', 'later']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reports the bytes its names give (,S=), and only the count when they give none', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MailStore, StoreError, MAX_KEYWORDS_PER_MAILBOX, MAX_MAILBOXES, MAX_SUBSCRIPTIONS, MAX_MAILBOX_NAME_BYTES, MAX_MESSAGE_BYTES, MAX_SHARED_FLAG_SETS, type MailboxChange, type StoreErrorCode } from '../../electron/lab/mailbox/index.js';
+import { MailStore, MemoryBody, StoreError, MAX_KEYWORDS_PER_MAILBOX, MAX_MAILBOXES, MAX_SUBSCRIPTIONS, MAX_MAILBOX_NAME_BYTES, MAX_MESSAGE_BYTES, MAX_SHARED_FLAG_SETS, type MailboxChange, type StoreErrorCode } from '../../electron/lab/mailbox/index.js';
 
 const msg = (subject: string) => Buffer.from(`From: a@example.com\r\nSubject: ${subject}\r\n\r\nbody ${subject}\r\n`);
 const code = (fn: () => unknown): StoreErrorCode | undefined => {
@@ -255,6 +255,19 @@ describe('flags of many messages', () => {
     s.setFlags('INBOX', [a!.uid], 'replace', ['\\Answered']);
     expect([...s.messages('Drafts')[0]!.flags]).toEqual(['\\Seen']);
     expect([...s.messages('INBOX')[0]!.flags]).toEqual(['\\Answered']);
+  });
+
+  it('gives messages loaded with one flag array one set, and the new flags once that array is changed', () => {
+    const s = new MailStore({ uidValidity: 9, defaultMailboxes: false });
+    const flags = ['\\Seen'];
+    s.load('INBOX', new MemoryBody(msg('a')), flags, new Date(0));
+    s.load('INBOX', new MemoryBody(msg('b')), flags, new Date(0));
+    flags.push('\\Flagged');
+    s.load('INBOX', new MemoryBody(msg('c')), flags, new Date(0));
+    const [a, b, c] = s.messages('INBOX');
+    expect(a!.flags).toBe(b!.flags);
+    expect([...a!.flags]).toEqual(['\\Seen']);
+    expect([...c!.flags].sort()).toEqual(['\\Flagged', '\\Seen']);
   });
 
   it(`shares at most ${MAX_SHARED_FLAG_SETS} distinct flag sets; past that each message has its own, with the right flags`, () => {

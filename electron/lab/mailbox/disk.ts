@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { FileBody } from './body.js';
 import { MAX_LOAD_MESSAGE_BYTES, MailboxFileError, SPECIAL_USE_BY_NAME, isDir, maildirSubfolders } from './files.js';
 import { flagsOf, scanMaildirFolder, type OverLimitHandler } from './maildir-index.js';
+import { takeMaildirReadAhead } from './maildir-readahead.js';
 import { indexMbox, type IndexProgress } from './mbox-index.js';
 import { MailStore } from './store.js';
 
@@ -134,8 +135,9 @@ export async function indexMailbox(store: MailStore, path: string, opts: Omit<Op
   }
   // A Maildir: its names only (maildir-index.ts); sizes and dates are read when first asked for.
   const scan = { maxMessageBytes: limits.maxMessageBytes, onOverLimit: opts.onOverLimit };
+  const ahead = await takeMaildirReadAhead(path);
   const folders = [{ name: 'INBOX', dir: path }, ...maildirSubfolders(path)];
-  const files = folders.map((f) => ({ ...f, entries: scanMaildirFolder(f.dir, scan) }));
+  const files = folders.map((f) => ({ ...f, entries: scanMaildirFolder(f.dir, scan, ahead) }));
   // Bytes as far as the names tell them (",S="): 0 for a Maildir whose names do not.
   const bytesTotal = files.reduce((n, f) => n + f.entries.reduce((k, e) => k + (e.sizeFromName ?? 0), 0), 0);
   const progress: IndexProgress = { bytesDone: 0, bytesTotal, messages: 0 };

@@ -11,9 +11,10 @@
  * collector copying what it allocated.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { MeasuredOnDemandBody } from './body.js';
 import { MailboxFileError, maildirFlags } from './files.js';
+import type { MaildirNames } from './maildir-readahead.js';
 
 /** Told when a file turns out, once stat'ed, to be larger than the store takes (it is then served empty). */
 export type OverLimitHandler = (file: string, size: number, limit: number) => void;
@@ -87,8 +88,17 @@ export class MaildirFile extends MeasuredOnDemandBody {
 export function sizeFromName(name: string): number | undefined {
   const at = name.indexOf(',S=');
   if (at < 0) return undefined;
-  const m = /^,S=(\d{1,15})(?=[,:]|$)/.exec(name.slice(at));
-  return m ? Number(m[1]) : undefined;
+  // 1 to 15 digits, then ",", ":" or the end (no regex or slice per name: 20,000 names are indexed at start).
+  let size = 0;
+  let i = at + 3;
+  for (; i < name.length && i - at - 3 < 16; i++) {
+    const d = name.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    size = size * 10 + d;
+  }
+  const digits = i - at - 3;
+  if (digits === 0 || digits > 15) return undefined;
+  return i === name.length || name[i] === ',' || name[i] === ':' ? size : undefined;
 }
 
 /** The delivery time in seconds a unique name starts with ("1546301104.M0P1.host"), or NaN. */
@@ -108,12 +118,12 @@ function deliveryDate(name: string): Date {
   return Number.isNaN(secs) ? new Date() : new Date(secs * 1000);
 }
 
-/** A directory's entries, dot files skipped; none when it cannot be read. */
-function messageNames(dir: string): string[] {
+/** A directory's entries (read ahead, maildir-readahead.ts, or now), dot files skipped; none when it cannot be read. */
+function messageNames(dir: string, ahead: MaildirNames | undefined): string[] {
   try {
     // Names only: an entry that is not a regular file (never there in a sane Maildir) is found
     // out by its stat, when first needed, and is then an empty message.
-    return readdirSync(dir).filter((n) => n.charCodeAt(0) !== 0x2e);
+    return (ahead?.get(resolve(dir)) ?? readdirSync(dir)).filter((n) => n.charCodeAt(0) !== 0x2e);
   } catch {
     return [];
   }
@@ -123,13 +133,13 @@ function messageNames(dir: string): string[] {
  * A Maildir folder's messages (new/ and cur/), in delivery order: the unique names start with
  * the delivery time in seconds (the key is taken once per file, not per comparison).
  */
-export function scanMaildirFolder(dir: string, opts: MaildirScanOptions): MaildirFile[] {
+export function scanMaildirFolder(dir: string, opts: MaildirScanOptions, ahead?: MaildirNames): MaildirFile[] {
   const files: MaildirFile[] = [];
   const keys: number[] = [];
   for (const sub of ['new', 'cur'] as const) {
     const prefix = join(dir, sub) + sep;
     const isNew = sub === 'new';
-    for (const name of messageNames(join(dir, sub))) {
+    for (const name of messageNames(join(dir, sub), ahead)) {
       const size = sizeFromName(name);
       if (size !== undefined && size > opts.maxMessageBytes) {
         throw new MailboxFileError('too-big', prefix + name, `${prefix + name} is ${size} bytes, more than the limit of ${opts.maxMessageBytes}`);

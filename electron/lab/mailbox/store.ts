@@ -142,10 +142,33 @@ export type InternalDateSource = Date | { internalDate(): Date };
  * handful of distinct ones, and a Set per message costs about 200 bytes. Shared sets are never
  * changed: MailStore.setFlags gives a message another one.
  */
+function sameFlags(a: readonly Flag[], b: readonly Flag[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 class FlagSets {
   private readonly sets = new Map<string, ReadonlySet<Flag>>();
 
+  /**
+   * The set last given for an array (a Maildir's index passes one array per distinct ":2," info
+   * to 20,000 messages), with the flags it held then: a loader's message costs no Set, array or
+   * key string of its own. An array changed since is looked up again.
+   */
+  private readonly byArray = new WeakMap<readonly Flag[], { held: Flag[]; set: ReadonlySet<Flag> }>();
+
   of(flags: Iterable<Flag>): ReadonlySet<Flag> {
+    if (!Array.isArray(flags)) return this.lookUp(flags);
+    const given = flags as readonly Flag[];
+    const known = this.byArray.get(given);
+    if (known && sameFlags(known.held, given)) return known.set;
+    const set = this.lookUp(given);
+    this.byArray.set(given, { held: [...given], set });
+    return set;
+  }
+
+  private lookUp(flags: Iterable<Flag>): ReadonlySet<Flag> {
     const list = [...new Set(flags)];
     const key = list.join(' ');
     let set = this.sets.get(key);
