@@ -132,18 +132,17 @@ export class SessionRecorder {
     return this.fd === null;
   }
 
-  /**
-   * Stamp, queue and publish an event. Returns the stamped event. `fast`: a `text` payload given
-   * as bytes with its JSON already made, copied into the line instead of going through
-   * JSON.stringify; the event's `text` string is made only for subscribers.
-   */
-  record(input: EventInput, fast?: FastPathText): LabEvent {
-    return this.append(input, fast, true)!;
+  /** Stamp, queue and publish an event. Returns the stamped event. */
+  record(input: EventInput): LabEvent {
+    return this.append(input, undefined, true)!;
   }
 
   /**
-   * record(), for the recorder's own byte events: the event object (spread from the input) is
-   * made only when someone listens, since the line is written from the input as it is.
+   * record(), and for the recorder's own byte events: the event object (spread from the input)
+   * is made only when someone listens or `wanted`, since the line is written from the input as
+   * it is. `fast`: a `text` payload given as bytes with its JSON already made, copied into the
+   * line instead of going through JSON.stringify; the event's `text` string is made only for
+   * subscribers.
    */
   private append(input: EventInput, fast: FastPathText | undefined, wanted: boolean): LabEvent | undefined {
     let body: EventInput = input;
