@@ -139,7 +139,7 @@ export async function run(argv: string[]): Promise<number> {
   // Exiting would lose what the phone does next (a technician mid-test, the wizard with --ui,
   // a script that read the ready line and only needs the lab to keep running), while going on
   // loses nothing: every event is in events.jsonl, and a note there says when the stream went.
-  // Ending the session stays what it always was: a stop signal or the wizard's stop button.
+  // Ending the session stays what it always was: a stop signal (STOP_SIGNALS), by the lab's pid.
   // A vanished reader is seen at the next write to its stream (the kernel tells nobody sooner).
   const started: { lab?: StartedLab } = {};
   const goneBeforeStart: NoteInput[] = []; // recorded once the lab (and its session) exists
