@@ -3,9 +3,8 @@
  * chunks (mailbox/body.ts `chunks`, asynchronous for a big range) and scanned as they come, and
  * between chunks the search gives the event loop back once it has run for SEARCH_SLICE_MS, so
  * the other clients (IMAP, POP3, SMTP, the hand-off page) are served while one SEARCH BODY reads
- * a 2 GB mailbox. The match is what it always was: a case-insensitive substring of the bytes read
- * as UTF-8 (RFC 3501 §6.4.4), on the raw, still-encoded body (as Dovecot without an FTS plugin
- * for base64 parts), found even when it straddles two chunks.
+ * a 2 GB mailbox. The match is a case-insensitive substring (RFC 3501 §6.4.4) of the decoded text
+ * parts (search-decode.ts, as Dovecot), found even when it straddles two chunks.
  */
 import { StringDecoder } from 'node:string_decoder';
 
@@ -37,6 +36,17 @@ export class TextScanner {
   push(chunk: Uint8Array): boolean {
     if (this.found) return true;
     return this.scan(this.carry + this.decoder.write(chunk as Buffer));
+  }
+
+  /** The next text, already decoded (search-decode.ts: a part's text from its charset); true once the needle has been seen. */
+  pushText(text: string): boolean {
+    if (this.found) return true;
+    return this.scan(this.carry + text);
+  }
+
+  /** What follows is another text (the next MIME part): a match does not run across. */
+  breakText(): void {
+    this.carry = '';
   }
 
   /** No more bytes: whether the needle was seen. */

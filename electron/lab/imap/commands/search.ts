@@ -11,7 +11,7 @@
  */
 import { parseAddressList } from '../../mailbox/address.js';
 import { SYNC_READ_BYTES } from '../../mailbox/body.js';
-import { splitFields } from '../../mailbox/headers.js';
+import { headerValue, splitFields } from '../../mailbox/headers.js';
 import type { EnvelopeAddress, StoredMessage } from '../../mailbox/types.js';
 import type { CommandReader } from '../codec/reader.js';
 import { dayOf, headerDay, parseDate } from '../dates.js';
@@ -19,7 +19,8 @@ import { ImapBad, ImapNo } from '../errors.js';
 import type { MailboxView, ViewEntry } from '../mailbox-view.js';
 import { SequenceSet } from '../seqset.js';
 import { parseFlag } from './store.js';
-import { SearchSlicer, TextScanner } from '../search-scan.js';
+import { DecodedBodyScanner } from '../search-decode.js';
+import { SearchSlicer } from '../search-scan.js';
 import type { CommandModule } from './types.js';
 
 /** A key's verdict on one message: at once, or once its body has been read (a message on disk). */
@@ -42,8 +43,9 @@ const FLAG_KEYS: Record<string, [string, boolean]> = {
   UNSEEN: ['\\Seen', false],
 };
 
+/** The root header as TEXT searches it: read as UTF-8, as the body's text (an 8-bit header is UTF-8 far more often than not). */
 function headerBlock(m: StoredMessage): string {
-  return m.header.toString('latin1').toLowerCase();
+  return m.header.toString('utf8').toLowerCase();
 }
 
 /** The root header fields: parsed with the MIME tree in memory; read alone (not the body) from disk. */
@@ -59,27 +61,31 @@ function headerValues(m: StoredMessage, field: string): string[] {
 }
 
 /**
- * The needle (lower case) in the message's bytes from `start` on, read as UTF-8 and compared
- * case-insensitively. A message in memory is scanned at once; a message on disk is read chunk by
- * chunk while it is scanned (a 20 MB attachment is never read whole), giving the event loop back
- * between chunks when the slice is used up.
+ * The needle (lower case) in the message's decoded text parts (../search-decode.ts, as Dovecot
+ * searches: base64 and quoted-printable decoded, each part's charset read, attachments skipped),
+ * case-insensitively; with `partHeaders` (TEXT) the MIME headers of the parts too. A message in
+ * memory is scanned at once; a message on disk is read chunk by chunk while it is scanned (a 20 MB
+ * attachment is never read whole), giving the event loop back between chunks when the slice is
+ * used up.
  */
-function textContains(m: StoredMessage, start: number, needle: string, slicer: SearchSlicer): Verdict {
-  if (m.body.memory) return contains(m.body.memory.toString('utf8', start).toLowerCase(), needle);
+function bodyContains(m: StoredMessage, needle: string, partHeaders: boolean, slicer: SearchSlicer): Verdict {
   if (needle === '') return true;
+  const headers = rootHeaders(m);
+  const scanner = new DecodedBodyScanner(needle, { contentType: headerValue(headers, 'Content-Type'), transferEncoding: headerValue(headers, 'Content-Transfer-Encoding') }, partHeaders);
+  const start = m.header.length;
+  if (m.body.memory) {
+    scanner.push(m.body.memory.subarray(start));
+    return scanner.end();
+  }
   // A message of a few chunks is read at once (as FileBody.chunks does), between two checks of the slice.
-  if (m.size - start <= SYNC_READ_BYTES) return scanSmall(m, start, needle);
-  return scanOnDisk(m, start, needle, slicer);
+  if (m.size - start <= SYNC_READ_BYTES) {
+    for (const chunk of m.body.chunksSync(start, m.size)) if (scanner.push(chunk)) return true;
+    return scanner.end();
+  }
+  return scanOnDisk(m, start, scanner, slicer);
 }
 
-function scanSmall(m: StoredMessage, start: number, needle: string): boolean {
-  const scanner = new TextScanner(needle);
-  for (const chunk of m.body.chunksSync(start, m.size)) if (scanner.push(chunk)) return true;
-  return scanner.end();
-}
-
-async function scanOnDisk(m: StoredMessage, start: number, needle: string, slicer: SearchSlicer): Promise<boolean> {
-  const scanner = new TextScanner(needle);
+async function scanOnDisk(m: StoredMessage, start: number, scanner: DecodedBodyScanner, slicer: SearchSlicer): Promise<boolean> {
   for await (const chunk of m.body.chunks(start, m.size)) {
     if (scanner.push(chunk)) return true;
     await slicer.maybeBreathe();
@@ -210,12 +216,12 @@ function parseKey(r: CommandReader, view: MailboxView, depth: number): Pred {
     case 'BODY': {
       r.sp();
       const s = str(r);
-      return (e, slicer) => textContains(e.msg, e.msg.header.length, s, slicer);
+      return (e, slicer) => bodyContains(e.msg, s, false, slicer);
     }
     case 'TEXT': {
       r.sp();
       const s = str(r);
-      return (e, slicer) => contains(headerBlock(e.msg), s) || textContains(e.msg, 0, s, slicer);
+      return (e, slicer) => contains(headerBlock(e.msg), s) || bodyContains(e.msg, s, true, slicer);
     }
     case 'KEYWORD':
     case 'UNKEYWORD': {
