@@ -3,9 +3,9 @@
  * the suite talks to works here, proved the way the tests use it; a peer that only looks
  * installed is named; and the README lists exactly the packages the script installs.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { runPeer } from '../support/run.js';
 import { tempDir } from '../support/temp.js';
@@ -14,7 +14,6 @@ const SCRIPT = join(ROOT, 'scripts', 'install-test-peers.sh');
 const installer = (args: string[], env: NodeJS.ProcessEnv = process.env) => runPeer('bash', [SCRIPT, ...args], { env, timeoutMs: 90_000 });
 
 const scratch = tempDir('mailprobe-installer-');
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('install-test-peers.sh', () => {
   it('proves every peer the suite needs works on this machine (--check)', async () => {
