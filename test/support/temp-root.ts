@@ -20,6 +20,12 @@ export const TEMP_ROOT_ENV = 'MAILPROBE_TEST_TEMP_ROOT';
 /** `<os.tmpdir()>/mpt-XXXXXX`: 11 bytes more than the temp dir, keeping Dovecot's sockets short. */
 export const TEMP_ROOT_PREFIX = 'mpt-';
 
+/**
+ * What processes are expected to leave in the temp dir, not leaks: tsx's compile cache
+ * (`tsx-<uid>`, made by the CLI children the tests run with `node --import tsx`).
+ */
+const EXPECTED_LEFTOVERS = /^tsx-\d+$/;
+
 export default function setup(): (() => void) | undefined {
   if (process.env[TEMP_ROOT_ENV]) return undefined;
   const previous = process.env.TMPDIR;
@@ -30,7 +36,7 @@ export default function setup(): (() => void) | undefined {
   return () => {
     let left: string[] = [];
     try {
-      left = readdirSync(root);
+      left = readdirSync(root).filter((name) => !EXPECTED_LEFTOVERS.test(name));
     } catch {
       // already gone
     }
