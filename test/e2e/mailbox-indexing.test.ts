@@ -67,6 +67,11 @@ describe('the wizard while the lab indexes a customer mailbox (Chromium)', () =>
       await expect.poll(() => line.textContent(), { timeout: 30_000 }).toMatch(/indexing export\.mbox: /);
       await line.scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(SHOTS, 'mailbox-indexing.png') });
+      // The Back/Next bar stays at the window's bottom and covers none of the lab summary (it
+      // once floated over the middle of it, the summary running on behind it).
+      const [lineBox, navBox] = await Promise.all([line.boundingBox(), page.locator('footer.nav').boundingBox()]);
+      expect(lineBox!.y + lineBox!.height).toBeLessThanOrEqual(navBox!.y);
+      expect(navBox!.y + navBox!.height).toBeGreaterThan(768 - 2);
       // The lab is not restarting: it is starting, and says so while it indexes.
       expect(await page.getByRole('button', { name: 'Starting…' }).count()).toBe(1);
       await expect.poll(() => line.textContent(), { timeout: 60_000 }).toMatch(/ready: [\d,]+ messages in [\d.]+ s/);
