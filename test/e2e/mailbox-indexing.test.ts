@@ -1,6 +1,6 @@
 /**
  * The wizard shows a customer's mailbox being indexed as it happens (Debian's Chromium against
- * browser mode): the technician starts the lab from the Network step with a large mbox, and the
+ * browser mode): the technician types the path of a large mbox on the Network step and starts the lab, and the
  * lab summary's line moves on while the lab reads it ("indexing export.mbox: 210 MB of 640 MB,
  * 700 messages", then more), then says "ready: N messages in X s". The control engine attaches to
  * the lab as soon as it is bound, before indexing, so the progress is streamed, not replayed at
@@ -23,6 +23,7 @@ describe('the wizard while the lab indexes a customer mailbox (Chromium)', () =>
   let ui: ControlServer;
   let dir: string;
   let spec: BigMbox;
+  let mboxPath: string;
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -35,7 +36,8 @@ describe('the wizard while the lab indexes a customer mailbox (Chromium)', () =>
     ]);
     browser = b;
     spec = written;
-    ui = await startControlServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), rendererDir, labDefaults: { mailbox: mbox } });
+    ui = await startControlServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), rendererDir });
+    mboxPath = mbox;
   }, 120_000);
 
   afterAll(async () => {
@@ -62,6 +64,8 @@ describe('the wizard while the lab indexes a customer mailbox (Chromium)', () =>
           if (t && seen[seen.length - 1] !== t) seen.push(t);
         }).observe(document.body, { subtree: true, childList: true, characterData: true });
       });
+      // The technician names the customer's mailbox on the Network step.
+      await page.getByRole('textbox', { name: /Customer's mailbox/ }).fill(mboxPath);
       await page.getByRole('button', { name: 'Start the lab' }).click();
       const line = page.getByTestId('mailbox-indexing');
       await expect.poll(() => line.textContent(), { timeout: 30_000 }).toMatch(/indexing export\.mbox: /);
