@@ -27,6 +27,21 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
   },
   {
+    // Tests and benches make temporary directories with tempDir() (test/support/temp.ts), which
+    // removes them when the file (or the process) ends: docs/testing.md.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['test/support/temp.ts', 'test/support/temp-root.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['node:fs', 'fs', 'node:fs/promises', 'fs/promises'].map((name) => ({
+          name,
+          importNames: ['mkdtemp', 'mkdtempSync'],
+          message: 'Use tempDir() from test/support/temp.ts: it removes the directory when the test file ends.',
+        })),
+      }],
+    },
+  },
+  {
     files: ['electron/lab/**/*.ts', 'electron/cli/**/*.ts'],
     languageOptions: { globals: { ...globals.node } },
     rules: {

@@ -7,6 +7,10 @@ export default defineConfig({
     reporters: ['default', './test/support/summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Temporary directories: removed per test file (temp-cleanup), and one per-run TMPDIR root
+    // catching what spawned processes leave (temp-root). See docs/testing.md.
+    globalSetup: ['./test/support/temp-root.ts'],
+    setupFiles: ['./test/support/temp-cleanup.ts'],
     projects: [
       {
         extends: true,

@@ -25,7 +25,8 @@ import { CaptureStreamReader, decodeFrame, LINKTYPE } from '../electron/lab/capt
 import { runScenario, gnutlsAvailable } from '../electron/lab/simulate/index.js';
 import { enhancedPacket, interfaceBlock, sectionHeader } from '../test/support/capture-writer.js';
 import { startLoopbackCapture } from '../test/support/loopback-capture.js';
-import { startTestLab, tempDir } from '../test/support/lab.js';
+import { startTestLab } from '../test/support/lab.js';
+import { keepTempDir, tempDir } from '../test/support/temp.js';
 import { runPeer } from '../test/support/run.js';
 import { readEvents } from '../electron/lab/recorder/index.js';
 
@@ -199,8 +200,10 @@ async function main(): Promise<void> {
   console.log(row('(mailprobe reader alone)', readerOnly));
   const ratio = tshark.cpuMs / mailprobe.cpuMs;
   console.log(`tshark/mailprobe CPU time: ${ratio.toFixed(2)}× (target ≥ 1: ${ratio >= 1 ? 'met' : 'NOT met'}); wall ${(tshark.ms / mailprobe.ms).toFixed(2)}×; mailprobe peak RSS ${(mailprobe.peakKb / 1024).toFixed(0)} MB for a ${mb.toFixed(0)} MB file`);
-  if (process.env.CAPTURE_BENCH_KEEP === '1') console.log(`kept ${file}`);
-  else rmSync(work, { recursive: true, force: true });
+  if (process.env.CAPTURE_BENCH_KEEP === '1') {
+    keepTempDir(work);
+    console.log(`kept ${file}`);
+  } else rmSync(work, { recursive: true, force: true });
 }
 
 await main();

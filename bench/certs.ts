@@ -10,12 +10,12 @@
  * median. Usage: npm run bench:certs [-- RUNS]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureLabCertificates } from '../electron/lab/certs/index.js';
 import { buildCaCertificate, buildServerCertificate, certToDer, generateRsaKeyPair } from '../electron/lab/certs/build.js';
 import { parseHosts } from '../electron/lab/certs/hosts.js';
+import { tempDir } from '../test/support/temp.js';
 
 const RUNS = Number(process.argv[2] ?? process.env.BENCH_RUNS ?? 15);
 const HOSTS = ['192.168.1.20', 'mailprobe.lan'];
@@ -26,7 +26,7 @@ function stats(ms: number[]): { median: number; p90: number; min: number } {
 }
 
 async function ours(): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'mp-bench-certs-'));
+  const dir = tempDir('mp-bench-certs-');
   const t0 = performance.now();
   await ensureLabCertificates({ outDir: dir, hosts: HOSTS });
   const ms = performance.now() - t0;
@@ -46,7 +46,7 @@ async function oursInMemory(): Promise<number> {
 }
 
 function openssl(): number {
-  const dir = mkdtempSync(join(tmpdir(), 'mp-bench-openssl-'));
+  const dir = tempDir('mp-bench-openssl-');
   const p = (f: string) => join(dir, f);
   writeFileSync(
     p('server.ext'),

@@ -14,13 +14,13 @@
  * Usage: node --import tsx bench/decrypt.ts [--megabytes N]
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTlsDecryptor, parseKeyLog, type CaptureSecrets } from '../electron/lab/capture/decrypt/index.js';
 import { freePort, waitForPort } from '../test/support/dovecot.js';
 import { testPki } from '../test/tls/harness.js';
 import { startRecordingProxy } from '../test/capture/decrypt/support.js';
+import { tempDir } from '../test/support/temp.js';
 
 const argMb = process.argv.indexOf('--megabytes');
 const MEGABYTES = argMb > 0 ? Number(process.argv[argMb + 1]) : 8;
@@ -152,7 +152,7 @@ function tsharkSeconds(pcap: string, keylog: string): { seconds: number; frames:
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'mailprobe-bench-decrypt-'));
+  const dir = tempDir('mailprobe-bench-decrypt-');
   const input = join(dir, 'input.txt');
   const lines: string[] = [];
   for (let n = 0, size = 0; size < MEGABYTES * 1024 * 1024; n++) {

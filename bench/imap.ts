@@ -7,12 +7,12 @@
  * Prints: one at a time (median, p95 ms), 50 at a time (wall ms per burst of 50, sessions/s),
  * the ratios lab/Dovecot, and 1000 concurrent sessions against the lab (must be zero errors).
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSeededStore, writeMaildir } from '../electron/lab/mailbox/index.js';
 import { startDovecot } from '../test/support/dovecot.js';
 import { BURST_SIZE, fmt, lineSession, massive, measure, startLabProcess } from './support.js';
+import { tempDir } from '../test/support/temp.js';
 
 const USER = 'phone';
 const PASSWORD = '123456';
@@ -57,7 +57,7 @@ async function timedSession(port: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), 'mp-bench-'));
+  const work = tempDir('mp-bench-');
   chmodSync(work, 0o755); // Dovecot's auth and mail processes (dovecot, nobody) must reach their files
   const maildir = join(work, 'mail');
   const store = createSeededStore({ user: USER });

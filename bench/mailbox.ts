@@ -20,7 +20,7 @@
  * the mail as nobody).
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ import { dovecotAvailable, startDovecot } from '../test/support/dovecot.js';
 import { ImapProbe } from './imap-probe.js';
 import { BODY_WORD, ensureCorpus, FULL_SIZE_GB, SUBJECT_WORD, type Corpus } from './mailbox-corpus.js';
 import { procMemory, watchMemory } from './proc-memory.js';
+import { tempDir } from '../test/support/temp.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'mailprobe.js');
@@ -332,7 +333,7 @@ async function main(): Promise<void> {
   const corpus = ensureCorpus(CACHE, GB, SEED, (m) => console.log(m));
   console.log(`${corpus.generated ? 'generated' : 'from the cache'}: ${corpus.mbox} and ${corpus.maildir} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   // Dovecot's processes (dovecot, nobody) must reach the copies under the work folder.
-  const work = mkdtempSync(join(tmpdir(), 'mp-bench-mailbox-'));
+  const work = tempDir('mp-bench-mailbox-');
   chmodSync(work, 0o755);
   const runs: Figures[] = [];
   const starts: { first?: number; later?: number } = {};

@@ -8,12 +8,12 @@
  * ratios lab/Dovecot, and 1000 concurrent sessions against the lab (must be zero errors).
  */
 import { execSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSeededStore, writeMaildir } from '../electron/lab/mailbox/index.js';
 import { startDovecot } from '../test/support/dovecot.js';
+import { tempDir } from '../test/support/temp.js';
 import { startLabProcess } from './support.js';
 
 const USER = 'phone';
@@ -148,7 +148,7 @@ const fmt = (n: number, d = 1) => n.toFixed(d).padStart(8);
 
 async function main(): Promise<void> {
   const nofile = Number(execSync('ulimit -n', { shell: '/bin/sh' }).toString().trim());
-  const work = mkdtempSync(join(tmpdir(), 'mp-bench-pop3-'));
+  const work = tempDir('mp-bench-pop3-');
   chmodSync(work, 0o755); // Dovecot's processes (dovecot, nobody) must reach their files
   const maildir = join(work, 'mail');
   const store = createSeededStore({ user: USER });

@@ -26,8 +26,8 @@
  * MALLOC_ARENA_MAX reaches the lab's process from the environment.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from '../test/support/dovecot.js';
 import { startPostfix, type PostfixServer } from '../test/support/postfix.js';
@@ -35,6 +35,7 @@ import { startFloorProcess } from './floor-smtp.js';
 import { MAX_DELIVERED_MESSAGES } from '../electron/lab/smtp/limits.js';
 import type { ProbeMemory } from './lab-probe.js';
 import { BURST_SIZE, fmt, lineSession, massive, measure, measureInterleaved, startLabProcess, warmUp, type Figures } from './support.js';
+import { tempDir } from '../test/support/temp.js';
 
 const USER = 'phone';
 const PASSWORD = '123456';
@@ -137,7 +138,7 @@ function memoryLine(n: number, mem: ProbeMemory, rate: number): string {
 }
 
 async function main(): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), 'mp-bench-smtp-'));
+  const work = tempDir('mp-bench-smtp-');
   chmodSync(work, 0o755); // Postfix's daemons (user postfix) must reach their directories
   const lab = await timed('starting the lab (mailprobe lab, its own process)', () =>
     startLabProcess(

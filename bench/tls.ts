@@ -10,9 +10,8 @@
  * Usage: node --import tsx bench/tls.ts [--seconds N]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { SessionRecorder } from '../electron/lab/recorder/recorder.js';
@@ -21,6 +20,7 @@ import { legacySuiteByName, type LegacySuite } from '../electron/lab/tls/legacy/
 import type { TlsEngineChoice } from '../electron/lab/tls/types.js';
 import { GNUTLS_SUITES, testPki } from '../test/tls/harness.js';
 import { legacyHandshake } from '../test/tls/phone-client.js';
+import { tempDir } from '../test/support/temp.js';
 
 const argSeconds = process.argv.indexOf('--seconds');
 const SECONDS = argSeconds > 0 ? Number(process.argv[argSeconds + 1]) : 3;
@@ -32,7 +32,7 @@ const FLIGHT_ROUNDS = 5;
 type LegacyFlight = 'record-per-message' | 'one-record';
 
 async function serve(engine: TlsEngineChoice, dir: string, flight: LegacyFlight): Promise<void> {
-  const recorder = new SessionRecorder({ dataDir: mkdtempSync(join(tmpdir(), 'mailprobe-bench-tls-')) });
+  const recorder = new SessionRecorder({ dataDir: tempDir('mailprobe-bench-tls-') });
   const acceptor = createTlsAcceptor({
     engine,
     legacyServerFlight: flight,

@@ -8,8 +8,7 @@
  * side by side with the reference: the 60 Hz frame budget (16.7 ms) and a naive, non-virtualised
  * list of the same 50,000 rows in the same browser.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
@@ -17,6 +16,7 @@ import type { EventInput, LabEvent } from '../electron/api.js';
 import { startControlServer } from '../electron/lab/control/index.js';
 import type { LabOptions, RunningLab } from '../electron/lab/lab-types.js';
 import { SessionRecorder } from '../electron/lab/recorder/index.js';
+import { tempDir } from '../test/support/temp.js';
 
 const EVENTS = 50_000;
 const SCROLL_FRAMES = 240;
@@ -82,11 +82,11 @@ function benchLab(dataDir: string): RunningLab {
 const f = (n: number) => (Number.isFinite(n) ? n.toFixed(1).padStart(7) : '    n/a');
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mp-bench-ui-'));
+  const dataDir = tempDir('mp-bench-ui-');
   const sessionId = 'bench-50k';
   mkdirSync(join(dataDir, 'sessions', sessionId), { recursive: true });
   writeFileSync(join(dataDir, 'sessions', sessionId, 'events.jsonl'), syntheticSession(EVENTS).map((e) => JSON.stringify(e)).join('\n') + '\n');
-  const rendererDir = mkdtempSync(join(tmpdir(), 'mp-bench-renderer-'));
+  const rendererDir = tempDir('mp-bench-renderer-');
   await build({ configFile: join(process.cwd(), 'renderer', 'vite.config.ts'), logLevel: 'silent', build: { outDir: rendererDir, emptyOutDir: true } });
 
   const ui = await startControlServer({ port: 0, host: '127.0.0.1', dataDir, rendererDir });
@@ -184,7 +184,7 @@ async function main(): Promise<void> {
 
     // 4. Live: 50,000 events recorded by a lab in bursts (1,000 every 20 ms) while the Run step
     //    shows them; frame times in the page meanwhile, and time until the last one is on screen.
-    const liveDir = mkdtempSync(join(tmpdir(), 'mp-bench-live-'));
+    const liveDir = tempDir('mp-bench-live-');
     const lab = benchLab(liveDir);
     const live = await startControlServer({ port: 0, host: '127.0.0.1', lab, rendererDir });
     const lp = await browser.newPage({ viewport: { width: 1366, height: 768 } });

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, appendFileSync } from 'node:fs';
 import type { LabEvent } from '../electron/api.js';
 import { SessionRecorder, readEvents, encodeBytes, decodeBytes, redactEvent, REDACTED, MAX_EVENT_PAYLOAD_BYTES, PieceCutter, PRINTABLE_FAST_PATH_MIN_BYTES } from '../electron/lab/recorder/index.js';
 import { printableAsciiJsonBytes } from '../electron/lab/byte-kernels/index.js';
 import fc from 'fast-check';
+import { tempDir } from './support/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'mp-rec-'));
+const tmp = () => tempDir('mp-rec-');
 
 describe('session recorder', () => {
   it('numbers events 1, 2, 3 and writes them on flush, in order', () => {

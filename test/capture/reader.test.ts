@@ -3,8 +3,7 @@
  * claims, and the TCP cases a real capture has (retransmission, reordering, overlap, loss,
  * mid-stream, reset), asserted on the events and on the diagnosis.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../electron/api.js';
@@ -19,8 +18,9 @@ import {
   sectionHeader, secretsBlock, simplePacket, sll2Frame, sllFrame, type Frame, type Segment,
 } from '../support/capture-writer.js';
 import { fixture, ids } from '../diagnosis/helpers.js';
+import { tempDir } from '../support/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mp-capture-'));
+const dir = tempDir('mp-capture-');
 let fileNo = 0;
 
 async function eventsOf(file: Buffer, opts: Parameters<typeof readCapture>[2] = {}): Promise<LabEvent[]> {

@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempDir } from '../support/temp.js';
 
-export const tmp = (prefix = 'mp-certs-') => mkdtempSync(join(tmpdir(), prefix));
+export const tmp = (prefix = 'mp-certs-') => tempDir(prefix);

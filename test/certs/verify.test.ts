@@ -6,9 +6,8 @@
  * one under the same CA (electron/lab/tls/certificate-choice.ts). The lab's CA is the one it
  * makes itself in a fresh data directory, as a user's first run would.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { ImapFlow } from 'imapflow';
@@ -19,6 +18,7 @@ import { startLab, type StartedLab } from '../../electron/lab/lab.js';
 import { runInteractive } from '../tls/harness.js';
 import { waitFor } from '../support/lab.js';
 import { runPeer } from '../support/run.js';
+import { tempDir } from '../support/temp.js';
 
 const USER = 'phone';
 const PASS = 'secret';
@@ -33,7 +33,7 @@ const events: LabEvent[] = [];
 const port = (mode: Mode): number => (mode === 'imaps' ? lab.listeners.imaps!.port : lab.listeners.imap!.port);
 
 beforeAll(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mp-verify-'));
+  const dataDir = tempDir('mp-verify-');
   lab = await startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: null, dataDir, user: USER, password: PASS });
   lab.recorder.subscribe((e) => events.push(e));
   caFile = join(dataDir, 'certs', 'ca.pem');
@@ -213,7 +213,7 @@ describe('--tls modern does not keep SHA-1 for current clients', () => {
   let modern: StartedLab;
   let ca: string;
   beforeAll(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'mp-verify-modern-'));
+    const dataDir = tempDir('mp-verify-modern-');
     modern = await startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: null, dataDir, user: USER, password: PASS, tls: 'modern' });
     ca = join(dataDir, 'certs', 'ca.pem');
   });

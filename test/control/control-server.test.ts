@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiStreamMessage, LabEvent } from '../../electron/api.js';
 import { startControlServer, type ControlServer, TOKEN_HEADER, MAX_BODY_BYTES } from '../../electron/lab/control/index.js';
 import type { EngineDeps } from '../../electron/lab/control/index.js';
 import { fakeLab } from './fake-lab.js';
+import { tempDir } from '../support/temp.js';
 
 /** A raw request, so the Host and Origin headers can be forged like a rebinding page would. */
 function raw(port: number, path: string, headers: Record<string, string>, method = 'GET', body?: string): Promise<{ status: number; text: string }> {
@@ -64,10 +64,10 @@ describe('browser-mode control server', () => {
   let dataDir: string;
   let server: ControlServer;
   let lab: ReturnType<typeof fakeLab>;
-  const rendererDir = mkdtempSync(join(tmpdir(), 'mp-renderer-'));
+  const rendererDir = tempDir('mp-renderer-');
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'mp-control-'));
+    dataDir = tempDir('mp-control-');
     const { writeFileSync, mkdirSync } = await import('node:fs');
     writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Mailprobe</title>');
     mkdirSync(join(rendererDir, 'assets'));

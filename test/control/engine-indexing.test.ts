@@ -1,16 +1,14 @@
 // The control engine attaches to a lab as soon as it is bound: a mailbox being indexed reaches the
 // wizard as it happens, and a lab that fails while indexing leaves its session to read.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ApiStreamMessage, LabEvent } from '../../electron/api.js';
 import { Engine, STREAM_BATCH_MS } from '../../electron/lab/control/index.js';
 import type { LabStartHooks } from '../../electron/lab/control/deps.js';
 import type { LabOptions, RunningLab } from '../../electron/lab/lab-types.js';
 import { fakeLab } from './fake-lab.js';
+import { tempDir } from '../support/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'mp-engine-index-'));
+const tmp = () => tempDir('mp-engine-index-');
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const progress = (bytesDone: number, messages: number, done = false) => ({ kind: 'mailbox.indexing' as const, path: '/home/tech/export.mbox', bytesDone, bytesTotal: 2e9, messages, done });
 

@@ -1,14 +1,12 @@
 // The wizard's engine with POP3: the port sets start the POP3 listeners, the firewall hint names
 // them, and demo mode runs a POP3 simulator against the POP3 listener (not the IMAP one).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ApiStreamMessage, Diagnosis, LabStatus } from '../../electron/api.js';
 import { Engine, PORT_SETS, loadEngineDeps } from '../../electron/lab/control/index.js';
 import { firewallHint } from '../../electron/lab/control/net.js';
+import { tempDir } from '../support/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'mp-engine-pop3-'));
+const tmp = () => tempDir('mp-engine-pop3-');
 
 describe('Engine with POP3', () => {
   it('each port set gives the POP3 listeners their ports: the lab default (110/995, else 1110/1995), 1110/1995, any free', () => {

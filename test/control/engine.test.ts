@@ -1,6 +1,4 @@
 // The engine side of the wizard's API: batching, replay, limits, errors as data.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ApiStreamMessage, LabEvent } from '../../electron/api.js';
@@ -8,8 +6,9 @@ import { Engine, MAX_RECORDED_REFUSALS, SNAPSHOT_CHUNK, STREAM_BATCH_MS, type En
 import type { LabOptions, RunningLab } from '../../electron/lab/lab-types.js';
 import { readEvents } from '../../electron/lab/recorder/index.js';
 import { fakeLab } from './fake-lab.js';
+import { tempDir } from '../support/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'mp-engine-'));
+const tmp = () => tempDir('mp-engine-');
 const countingDiagnosis: EngineDeps['createDiagnosis'] = () => {
   let n = 0;
   return { push: () => void n++, result: () => ({ verdict: 'inconclusive', attempts: [], findings: [], n }) as never };

@@ -1,13 +1,12 @@
 // The Electron shell's policy, the preload, the page's CSP and `mailprobe start`, without Electron.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CSP_HEADER, IPC, allowPermission, isAllowedNavigation, isAllowedSender, routeIpcCall, windowPreferences } from '../../electron/main/policy.js';
 import { CSP_META, TOKEN_HEADER, loadProfiles } from '../../electron/lab/control/index.js';
 import { chooseShell } from '../../electron/cli/commands/start.js';
 import { firewallHint, listNetworkInterfaces } from '../../electron/lab/control/net.js';
+import { tempDir } from '../support/temp.js';
 
 const INDEX = 'file:///opt/Mailprobe/resources/app.asar/dist/renderer/index.html';
 
@@ -75,7 +74,7 @@ describe('mailprobe start', () => {
   });
 
   it('falls back to browser mode here, printing a loopback URL with a token that works', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'mp-start-'));
+    const dataDir = tempDir('mp-start-');
     // The CLI's entry point, from the sources (bin/mailprobe.js needs a build).
     const script = `const { main } = await import('./electron/cli/main.ts'); process.exitCode = await main(['start', '--no-open', '--data-dir', ${JSON.stringify(dataDir)}]);`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {

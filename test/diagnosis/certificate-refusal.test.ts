@@ -6,9 +6,6 @@
  * it said so with an alert, closed during the handshake (GnuTLS), or closed right after it (curl).
  * And a client that verifies and works gets no TLS finding at all.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding, LabEvent } from '../../electron/api.js';
 import { ensureLabCertificates, type LabCertificates } from '../../electron/lab/certs/index.js';
@@ -17,6 +14,7 @@ import { startLab, type StartedLab } from '../../electron/lab/lab.js';
 import { runPeer } from '../support/run.js';
 import { waitFor } from '../support/lab.js';
 import { session } from './helpers.js';
+import { tempDir } from '../support/temp.js';
 
 let certs: LabCertificates;
 /** As the lab serves today: SHA-256 to current clients, SHA-1 to 2006 phones. */
@@ -26,7 +24,7 @@ let sha1Lab: StartedLab;
 const recorded = new Map<StartedLab, LabEvent[]>();
 
 async function start(c: LabCertificates): Promise<StartedLab> {
-  const l = await startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: null, dataDir: mkdtempSync(join(tmpdir(), 'mp-refusal-')), user: 'phone', password: 'secret', certificates: c });
+  const l = await startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: null, dataDir: tempDir('mp-refusal-'), user: 'phone', password: 'secret', certificates: c });
   const evs: LabEvent[] = [];
   l.recorder.subscribe((e) => evs.push(e));
   recorded.set(l, evs);
@@ -34,7 +32,7 @@ async function start(c: LabCertificates): Promise<StartedLab> {
 }
 
 beforeAll(async () => {
-  certs = await ensureLabCertificates({ outDir: mkdtempSync(join(tmpdir(), 'mp-refusal-certs-')), hosts: ['127.0.0.1', 'localhost'] });
+  certs = await ensureLabCertificates({ outDir: tempDir('mp-refusal-certs-'), hosts: ['127.0.0.1', 'localhost'] });
   lab = await start(certs);
   sha1Lab = await start({ ...certs, serverCertPem: certs.serverSha1CertPem });
 });

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../electron/api.js';
 import { FIXTURES } from './helpers.js';
+import { tempDir } from '../support/temp.js';
 
 const ROOT = join(FIXTURES, '..', '..');
 function mailprobe(...args: string[]) {
@@ -14,7 +14,7 @@ function mailprobe(...args: string[]) {
 
 describe('mailprobe diagnose', () => {
   it('prints a readable timeline for a session directory, exit 0 even when the verdict is fail', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mp-diag-'));
+    const dir = tempDir('mp-diag-');
     mkdirSync(join(dir, 'sess'));
     copyFileSync(join(FIXTURES, 'nokia6233-cram-md5.jsonl'), join(dir, 'sess', 'events.jsonl'));
     const r = mailprobe('diagnose', join(dir, 'sess'));
@@ -48,7 +48,7 @@ describe('mailprobe diagnose', () => {
     expect(missing.code).toBe(2);
     expect(missing.err.trim().split('\n')).toHaveLength(1);
     expect(missing.err).toContain('/nonexistent/session');
-    const dir = mkdtempSync(join(tmpdir(), 'mp-diag-'));
+    const dir = tempDir('mp-diag-');
     writeFileSync(join(dir, 'events.jsonl'), 'not json\n{"seq":2}\n');
     const bad = mailprobe('diagnose', dir);
     expect(bad.code).toBe(2);

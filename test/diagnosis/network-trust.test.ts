@@ -4,13 +4,13 @@
  * technician said the network is untrusted or where nothing says it is the lab's (a capture).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnosis, LabEvent } from '../../electron/api.js';
 import { diagnose, IncrementalDiagnosis } from '../../electron/lab/diagnosis/index.js';
 import { FIXTURES, conversation } from './helpers.js';
+import { tempDir } from '../support/temp.js';
 
 const LOGIN_IN_CLEAR = ['S: * OK ready', 'C: a1 LOGIN phone secret42', 'S: a1 OK done', 'C: a2 SELECT INBOX', 'S: a2 OK [READ-WRITE] done', 'C: a3 LOGOUT', 'S: * BYE', 'S: a3 OK'];
 
@@ -45,7 +45,7 @@ describe('cleartext-password and the network', () => {
   });
 
   it('`mailprobe diagnose --network untrusted` prints the warning; a bad value is exit 2 with one line', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mp-net-'));
+    const dir = tempDir('mp-net-');
     const file = join(dir, 'events.jsonl');
     writeFileSync(file, conversation(LOGIN_IN_CLEAR).map((e) => JSON.stringify(e)).join('\n') + '\n');
     const cli = (...args: string[]) =>

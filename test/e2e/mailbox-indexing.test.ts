@@ -6,14 +6,14 @@
  * the lab as soon as it is bound, before indexing, so the progress is streamed, not replayed at
  * the end. Screenshot: test-artifacts/ui/mailbox-indexing.png (taken while it indexes).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlServer, type ControlServer } from '../../electron/lab/control/index.js';
 import { writeBigMbox, type BigMbox } from '../support/big-mbox.js';
 import { buildRenderer, CHROMIUM_ARGS } from './support/build-renderer.js';
+import { tempDir } from '../support/temp.js';
 
 const SHOTS = join(process.cwd(), 'test-artifacts', 'ui');
 const MB = 1024 * 1024;
@@ -27,7 +27,7 @@ describe('the wizard while the lab indexes a customer mailbox (Chromium)', () =>
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'mp-e2e-index-'));
+    dir = tempDir('mp-e2e-index-');
     const mbox = join(dir, 'export.mbox');
     const [rendererDir, b, written] = await Promise.all([
       buildRenderer(),

@@ -4,8 +4,7 @@
  * Screenshots of every step go to test-artifacts/ui/step-N.png.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -15,6 +14,7 @@ import type { RunningLab } from '../../electron/lab/lab-types.js';
 import { startControlServer, type ControlServer } from '../../electron/lab/control/index.js';
 import { buildRenderer, CHROMIUM_ARGS } from './support/build-renderer.js';
 import { nokia6233CramMd5 } from './support/nokia6233.js';
+import { tempDir } from '../support/temp.js';
 
 const run = promisify(execFile);
 const NOKIA_UA = 'Nokia6233/2.0 (05.10) Profile/MIDP-2.0 Configuration/CLDC-1.1';
@@ -30,7 +30,7 @@ describe('wizard in browser mode (Chromium)', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const dataDir = mkdtempSync(join(tmpdir(), 'mp-e2e-'));
+    const dataDir = tempDir('mp-e2e-');
     const [rendererDir, started, b] = await Promise.all([
       buildRenderer(),
       startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, httpPort: 0, dataDir }),
@@ -118,7 +118,7 @@ describe('wizard in browser mode (Chromium)', () => {
   });
 
   it('runs demo mode end to end: lab started from the wizard, simulated 6233, PDF, saved and reopened session', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'mp-e2e-demo-'));
+    const dataDir = tempDir('mp-e2e-demo-');
     const demo = await startControlServer({ port: 0, host: '127.0.0.1', dataDir, rendererDir: uiRendererDir, demoPauseMs: 50 });
     const p = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     p.setDefaultTimeout(10_000);
@@ -174,7 +174,7 @@ describe('wizard in browser mode (Chromium)', () => {
   });
 
   it('demo mode, sending: the SMTP listeners, the plan\'s "send a mail" test, the captured message, Receiving / Sending', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'mp-e2e-send-'));
+    const dataDir = tempDir('mp-e2e-send-');
     const demo = await startControlServer({ port: 0, host: '127.0.0.1', dataDir, rendererDir: uiRendererDir, demoPauseMs: 50 });
     const p = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     p.setDefaultTimeout(10_000);
@@ -218,7 +218,7 @@ describe('wizard in browser mode (Chromium)', () => {
   });
 
   it('shows the lab of `mailprobe lab --ui` live: uiUrl in the ready line, a phone attempt appears', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'mp-e2e-cli-'));
+    const dataDir = tempDir('mp-e2e-cli-');
     const argv = ['lab', '--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--http-port', '0', '--user', 'phone', '--password', 'tulip-42', '--data-dir', dataDir, '--ui'];
     const script = `const { main } = await import('./electron/cli/main.ts'); process.exitCode = await main(${JSON.stringify(argv)});`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,6 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BODY_CHUNK_BYTES,
@@ -21,8 +20,9 @@ import {
 } from '../../electron/lab/mailbox/index.js';
 import { groupedDigits, indexingText } from '../../electron/api.js';
 import { MAILDIR_READ_AHEAD_MAX_AGE_MS, readMaildirAhead, takeMaildirReadAhead } from '../../electron/lab/mailbox/maildir-readahead.js';
+import { tempDir } from '../support/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'mp-disk-'));
+const tmp = () => tempDir('mp-disk-');
 
 async function collect(it: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];

@@ -6,11 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createSeededStore, writeMaildir, type SectionSpec } from '../../electron/lab/mailbox/index.js';
+import { tempDir } from '../support/temp.js';
 
 const store = createSeededStore();
 // Odd but real-world shapes, to hold our parser to Dovecot's answers on them too. One known
@@ -55,7 +56,7 @@ function chownTree(p: string, uid: number, gid: number) {
 const idOf = (flag: '-u' | '-g', name: string) => Number(execFileSync('id', [flag, name]).toString().trim());
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'mp-dovecot-'));
+  dir = tempDir('mp-dovecot-');
   writeMaildir(store, join(dir, 'home', 'Maildir'));
   const asRoot = userInfo().uid === 0;
   // Dovecot refuses to run mail processes as root (PEERS.md): serve the Maildir as nobody.

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createSeededStore,
@@ -14,8 +13,9 @@ import {
   MAX_LOAD_MESSAGE_BYTES,
   type MailboxFileErrorCode,
 } from '../../electron/lab/mailbox/index.js';
+import { tempDir } from '../support/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'mp-mbox-'));
+const tmp = () => tempDir('mp-mbox-');
 const fileError = (fn: () => unknown): { code: MailboxFileErrorCode; message: string } | undefined => {
   try {
     fn();

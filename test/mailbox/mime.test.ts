@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
@@ -16,6 +15,7 @@ import {
   MAX_ADDRESS_HEADER_CHARS,
   type MimePart,
 } from '../../electron/lab/mailbox/index.js';
+import { tempDir } from '../support/temp.js';
 
 const crlf = (s: string) => Buffer.from(s.replace(/\r?\n/g, '\r\n'), 'utf8');
 const shape = (p: MimePart): string =>
@@ -122,7 +122,7 @@ describe('seeded corpus', () => {
   });
 
   it('agrees with Python\'s email package on the MIME tree of every message', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mp-mime-'));
+    const dir = tempDir('mp-mime-');
     const all = [...inbox, ...store.messages('Sent'), ...store.messages('Drafts')];
     all.forEach((m, i) => writeFileSync(join(dir, `${i}.eml`), m.raw));
     const py = `

@@ -3,18 +3,17 @@
  * the suite talks to works here, proved the way the tests use it; a peer that only looks
  * installed is named; and the README lists exactly the packages the script installs.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { runPeer } from '../support/run.js';
+import { tempDir } from '../support/temp.js';
 
 const SCRIPT = join(ROOT, 'scripts', 'install-test-peers.sh');
 const installer = (args: string[], env: NodeJS.ProcessEnv = process.env) => runPeer('bash', [SCRIPT, ...args], { env, timeoutMs: 90_000 });
 
-const scratch = mkdtempSync(join(tmpdir(), 'mailprobe-installer-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = tempDir('mailprobe-installer-');
 
 describe('install-test-peers.sh', () => {
   it('proves every peer the suite needs works on this machine (--check)', async () => {

@@ -6,8 +6,7 @@
  * messages by UIDL (fetchmail `uidl keep`, getmail6, mutt, Python poplib), which must get no
  * false finding.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LabEvent, Pop3MailboxChange } from '../../electron/api.js';
@@ -22,6 +21,7 @@ import { fetchmailPop3, getmailPop3, muttPop3, type Pop3ClientDriver } from '../
 import { messageIds } from '../support/clients/store.js';
 import { Pop3Script } from '../support/pop3-script.js';
 import { PASSWORD, observe, serious, type Lab } from '../simulate/lab-session.js';
+import { tempDir } from '../support/temp.js';
 
 const labs: Lab[] = [];
 afterAll(async () => {
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 async function changingLab(change: Pop3MailboxChange, extra: Partial<LabOptions> & LabExtras = {}): Promise<Lab> {
   const lab = await startLab({
-    dataDir: mkdtempSync(join(tmpdir(), 'mp-change-')),
+    dataDir: tempDir('mp-change-'),
     bind: '127.0.0.1',
     imapPort: null,
     imapsPort: null,
@@ -194,7 +194,7 @@ describe('correct real clients across a change get no false finding', () => {
 
   async function twice(driver: Pop3ClientDriver, mode: { uidl?: boolean }, change: Pop3MailboxChange) {
     const lab = await changingLab(change, { user: 'phone' });
-    const workDir = mkdtempSync(join(tmpdir(), `mp-change-${driver.name}-`));
+    const workDir = tempDir(`mp-change-${driver.name}-`);
     try {
       const runs: Array<Awaited<ReturnType<Pop3ClientDriver['run']>>> = [];
       const { diagnosis, events } = await observe(lab, async () => {
@@ -245,7 +245,7 @@ for line in p.uidl()[1]:
 p.quit()
 json.dump(sorted(seen), open(seen_file, 'w'))
 print(got)`;
-    const seen = join(mkdtempSync(join(tmpdir(), 'mp-poplib-')), 'seen.json');
+    const seen = join(tempDir('mp-poplib-'), 'seen.json');
     const got: string[] = [];
     const { diagnosis } = await observe(lab, async () => {
       for (let i = 0; i < 2; i++) {

@@ -1,13 +1,13 @@
 /** Reading a rendered PDF back the way a person (or a search box) would: poppler's tools. */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../support/temp.js';
 
 export const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'report');
 
 export function tmp(prefix = 'mp-report-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return tempDir(prefix);
 }
 
 function pdfFile(pdf: Buffer): string {

@@ -5,14 +5,14 @@
  * with CRAM-MD5 and sending with CRAM-MD5), rendered to PNG for a look.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../electron/api.js';
 import { buildReport, type BuiltReport } from '../../electron/lab/report/index.js';
 import { fixture } from '../diagnosis/helpers.js';
 import { expectHas, pdfText, renderPages, section, type PdfText } from './helpers.js';
+import { tempDir } from '../support/temp.js';
 
 /** The IMAP fixture, then the SMTP one renumbered after it (connection c2). */
 function bothDirections(): LabEvent[] {
@@ -89,7 +89,7 @@ describe('a cover whose answer is longer than the page', () => {
 
 /** Words of page 1 with their vertical extent, from pdftotext -bbox. */
 function coverWordBottoms(pdf: Buffer): Array<{ text: string; yMin: number; yMax: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'mp-bbox-'));
+  const dir = tempDir('mp-bbox-');
   writeFileSync(join(dir, 'r.pdf'), pdf);
   execFileSync('pdftotext', ['-bbox', '-f', '1', '-l', '1', join(dir, 'r.pdf'), join(dir, 'r.html')]);
   const html = readFileSync(join(dir, 'r.html'), 'utf8');

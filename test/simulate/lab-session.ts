@@ -1,19 +1,17 @@
 /** One in-process lab for a test file, and a way to diagnose just what one client did to it. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Diagnosis, LabEvent, Severity } from '../../electron/api.js';
 import { diagnose, IncrementalDiagnosis } from '../../electron/lab/diagnosis/index.js';
 import { startLab } from '../../electron/lab/lab.js';
 import type { LabOptions } from '../../electron/lab/lab-types.js';
 import { readEvents } from '../../electron/lab/recorder/index.js';
+import { tempDir } from '../support/temp.js';
 
 export const PASSWORD = 'secret42';
 
 export type Lab = Awaited<ReturnType<typeof startLab>>;
 
 export async function startTestLab(extra: Partial<LabOptions> = {}): Promise<Lab> {
-  return startLab({ dataDir: mkdtempSync(join(tmpdir(), 'mp-sim-')), bind: '127.0.0.1', imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, pop3Port: 0, pop3sPort: 0, httpPort: null, password: PASSWORD, ...extra });
+  return startLab({ dataDir: tempDir('mp-sim-'), bind: '127.0.0.1', imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, pop3Port: 0, pop3sPort: 0, httpPort: null, password: PASSWORD, ...extra });
 }
 
 export interface Observed {

@@ -3,16 +3,16 @@
  * message begun before its file exists (its bytes held, the session told when it may read on),
  * unused files kept as spares, and nothing left in incoming/ once the lab stops.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MailStore } from '../../electron/lab/mailbox/index.js';
 import { DEFAULT_SMTP_LIMITS, MessageSpool } from '../../electron/lab/smtp/index.js';
 import { SPARE_MESSAGE_FILES } from '../../electron/lab/smtp/spool.js';
+import { tempDir } from '../support/temp.js';
 
 function newSpool(): { spool: MessageSpool; session: string; store: MailStore } {
-  const session = mkdtempSync(join(tmpdir(), 'mp-spool-'));
+  const session = tempDir('mp-spool-');
   const store = new MailStore({ storeDir: join(session, 'store') });
   return { spool: new MessageSpool(join(session, 'messages'), store, DEFAULT_SMTP_LIMITS), session, store };
 }

@@ -2,15 +2,15 @@
  * Start a lab in-process for a test: loopback, free ports, a fresh data dir, and one set of
  * certificates shared by all labs of the test file (generating a CA per lab costs ~0.3 s).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ensureLabCertificates, type LabCertificates } from '../../electron/lab/certs/index.js';
 import { startLab, type LabExtras, type StartedLab } from '../../electron/lab/lab.js';
 import type { LabOptions } from '../../electron/lab/lab-types.js';
 import { readEvents } from '../../electron/lab/recorder/index.js';
 import type { LabEvent } from '../../electron/api.js';
 import type { RawClient } from './raw-client.js';
+import { tempDir } from './temp.js';
+
+export { tempDir };
 
 export const TEST_USER = 'phone';
 export const TEST_PASSWORD = '424242';
@@ -18,12 +18,8 @@ export const TEST_PASSWORD = '424242';
 let certs: Promise<LabCertificates> | null = null;
 
 export function testCertificates(): Promise<LabCertificates> {
-  certs ??= ensureLabCertificates({ dataDir: mkdtempSync(join(tmpdir(), 'mp-certs-')), hosts: ['127.0.0.1'] });
+  certs ??= ensureLabCertificates({ dataDir: tempDir('mp-certs-'), hosts: ['127.0.0.1'] });
   return certs;
-}
-
-export function tempDir(prefix = 'mp-lab-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
 }
 
 export async function startTestLab(opts: Partial<LabOptions> & LabExtras = {}): Promise<StartedLab> {
@@ -38,7 +34,7 @@ export async function startTestLab(opts: Partial<LabOptions> & LabExtras = {}): 
     pop3Port: null,
     pop3sPort: null,
     httpPort: null,
-    dataDir: tempDir(),
+    dataDir: tempDir('mp-lab-'),
     user: TEST_USER,
     password: TEST_PASSWORD,
     certificates: await testCertificates(),

@@ -3,8 +3,6 @@
  * renegotiation attempts and a record with a bad MAC show as protocol-violation evidence; the
  * handshake step stays passed; a correct client on the same lab is not blamed.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../electron/api.js';
@@ -12,13 +10,14 @@ import { diagnose } from '../../electron/lab/diagnosis/index.js';
 import { startLab, type StartedLab } from '../../electron/lab/lab.js';
 import { tlsOffers } from '../../electron/lab/report/sections/tls.js';
 import { bitFlipProxy, gnutlsPriority, runInteractive, waitForEvent } from './harness.js';
+import { tempDir } from '../support/temp.js';
 
 describe('the diagnosis of TLS errors after the handshake', () => {
   let lab: StartedLab;
   const events: LabEvent[] = [];
   let caFile: string;
   beforeAll(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'mailprobe-tls-diag-'));
+    const dataDir = tempDir('mailprobe-tls-diag-');
     lab = await startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, httpPort: null, dataDir, user: 'phone', password: 'secret', tls: 'auto' });
     lab.recorder.subscribe((e) => events.push(e));
     caFile = join(dataDir, 'certs', 'ca.pem');

@@ -4,9 +4,8 @@
  * asserting what the client sees on the wire and what the session records.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TlsFailedEvent } from '../../electron/api.js';
@@ -19,6 +18,7 @@ import { legacySuiteByName, LEGACY_SUITES } from '../../electron/lab/tls/legacy/
 import { ext, helloRecords, type HelloSpec } from './hello-builder.js';
 import { alerts, failedFor, raw, startHarness, type Harness } from './harness.js';
 import { legacyHandshake, ServerAlert } from './phone-client.js';
+import { tempDir } from '../support/temp.js';
 
 interface TlsRecord {
   type: number;
@@ -265,7 +265,7 @@ describe('legacy engine: warning alerts and the server flight', () => {
 
 /** Wireshark's reading of the alert records in what a server sent (text2pcap + tshark). */
 function tsharkAlerts(serverBytes: Buffer): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'mailprobe-alert-'));
+  const dir = tempDir('mailprobe-alert-');
   const hex = serverBytes.toString('hex').match(/../g) ?? [];
   let dump = '';
   for (let i = 0; i < hex.length; i += 16) dump += `${i.toString(16).padStart(6, '0')} ${hex.slice(i, i + 16).join(' ')}\n`;

@@ -4,9 +4,8 @@
  * (greeting, CAPABILITY, STARTTLS, LOGOUT, and `TAG OK echo: …` for anything else).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { LabEvent } from '../../electron/api.js';
@@ -14,6 +13,7 @@ import { SessionRecorder } from '../../electron/lab/recorder/recorder.js';
 import { createTlsAcceptor } from '../../electron/lab/tls/index.js';
 import type { TlsAcceptorOptions } from '../../electron/lab/tls/types.js';
 import type { RunResult } from '../support/run.js';
+import { tempDir } from '../support/temp.js';
 
 export interface TestPki {
   dir: string;
@@ -29,7 +29,7 @@ let pkiCache: TestPki | undefined;
 /** A CA and a server certificate for 127.0.0.1/localhost, made once per test file. */
 export function testPki(): TestPki {
   if (pkiCache) return pkiCache;
-  const dir = mkdtempSync(join(tmpdir(), 'mailprobe-tls-pki-'));
+  const dir = tempDir('mailprobe-tls-pki-');
   const run = (args: string[]): void => {
     execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   };
@@ -65,7 +65,7 @@ export const GREETING = '* OK Mailprobe TLS harness ready';
 /** A server speaking `mode` on each connection through the acceptor. */
 export async function startHarness(mode: 'implicit' | 'starttls', opts: Partial<TlsAcceptorOptions> = {}): Promise<Harness> {
   const pki = testPki();
-  const dataDir = mkdtempSync(join(tmpdir(), 'mailprobe-tls-'));
+  const dataDir = tempDir('mailprobe-tls-');
   const recorder = new SessionRecorder({ dataDir });
   const events: LabEvent[] = [];
   recorder.subscribe((e) => events.push(e));

@@ -3,12 +3,12 @@
  * ClientHellos captured from real clients (OpenSSL, GnuTLS with a 2006-style priority).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { helloEvent, parseClientHello } from '../../electron/lab/tls/hello.js';
+import { tempDir } from '../support/temp.js';
 
 /** Run `cmd` against a plain TCP server that keeps the first bytes (the ClientHello) and hangs up. */
 function captureHello(cmd: string, args: (port: number) => string[]): Promise<Buffer> {
@@ -32,7 +32,7 @@ function captureHello(cmd: string, args: (port: number) => string[]): Promise<Bu
 }
 
 function wiresharkJa3(bytes: Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mailprobe-ja3-'));
+  const dir = tempDir('mailprobe-ja3-');
   const hex = bytes.toString('hex').match(/../g) ?? [];
   let dump = '';
   for (let i = 0; i < hex.length; i += 16) dump += `${i.toString(16).padStart(6, '0')} ${hex.slice(i, i + 16).join(' ')}\n`;

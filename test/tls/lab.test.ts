@@ -4,14 +4,13 @@
  * STARTTLS, and the session file tells which version, suite and engine carried it.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BytesEvent, LabEvent, TlsEstablishedEvent, TlsFailedEvent } from '../../electron/api.js';
 import { startLab, type StartedLab } from '../../electron/lab/lab.js';
 import { readEvents } from '../../electron/lab/recorder/index.js';
 import { GNUTLS_SUITES, gnutlsPriority, runInteractive, testPki, waitForEvent } from './harness.js';
+import { tempDir } from '../support/temp.js';
 
 const SUBJECT = 'Subject: Welcome to the Mailprobe test mailbox';
 
@@ -24,7 +23,7 @@ interface Lab {
 }
 
 async function lab(tls: 'auto' | 'legacy'): Promise<Lab> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mailprobe-tls-lab-'));
+  const dataDir = tempDir('mailprobe-tls-lab-');
   const l = await startLab({ bind: '127.0.0.1', imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, httpPort: null, dataDir, user: 'phone', password: 'secret', tls });
   const events: LabEvent[] = [];
   l.recorder.subscribe((e) => events.push(e));

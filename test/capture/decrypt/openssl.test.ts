@@ -4,8 +4,7 @@
  * `openssl s_server` with the RSA key for TLS 1.2 without the extended master secret.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadServerKey, parseKeyLog } from '../../../electron/lab/capture/decrypt/index.js';
@@ -13,6 +12,7 @@ import { freePort, waitForPort } from '../../support/dovecot.js';
 import { runInteractive, testPki } from '../../tls/harness.js';
 import { NODE_GREETING, startNodeTlsServer, type NodeTlsServer } from './node-peers.js';
 import { decryptRecording, startRecordingProxy, type RecordingProxy } from './support.js';
+import { tempDir } from '../../support/temp.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
@@ -24,7 +24,7 @@ describe('TLS 1.3 KeyUpdate', () => {
     const server: NodeTlsServer = await startNodeTlsServer({ minVersion: 'TLSv1.3' });
     const proxy: RecordingProxy = await startRecordingProxy(server.port);
     cleanup.push(() => server.close(), () => proxy.close());
-    const keylog = join(mkdtempSync(join(tmpdir(), 'mp-keylog-')), 'keys.log');
+    const keylog = join(tempDir('mp-keylog-'), 'keys.log');
     const r = await runInteractive(
       'openssl',
       ['s_client', '-connect', `127.0.0.1:${proxy.port}`, '-servername', 'localhost', '-CAfile', testPki().caFile, '-tls1_3', '-keylogfile', keylog],

@@ -4,12 +4,12 @@
  * produce (PKCS#1 and PKCS#8).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KeyLogIndex, loadServerKey, loadServerKeys, parseKeyLog, ServerKeyError } from '../../../electron/lab/capture/decrypt/index.js';
 import { testPki } from '../../tls/harness.js';
+import { tempDir } from '../../support/temp.js';
 
 const R = 'ab'.repeat(32);
 
@@ -35,7 +35,7 @@ describe('parseKeyLog', () => {
 });
 
 describe('loadServerKey', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mp-keys-'));
+  const dir = tempDir('mp-keys-');
   const pki = testPki();
   const openssl = (...args: string[]): string => execFileSync('openssl', args, { cwd: dir, encoding: 'utf8' });
 

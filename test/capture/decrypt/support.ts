@@ -3,13 +3,13 @@
  * it in each direction with timestamps (what tcpdump on the server would hold, already
  * reassembled), and a helper that feeds a recording to a decryptor.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createTlsDecryptor, parseKeyLog, type CaptureSecrets, type DecryptOutput } from '../../../electron/lab/capture/decrypt/index.js';
 import { GREETING, runInteractive, testPki } from '../../tls/harness.js';
 import type { RunResult } from '../../support/run.js';
+import { tempDir } from '../../support/temp.js';
 
 export type Dir = 'c2s' | 's2c';
 export interface Chunk {
@@ -110,7 +110,7 @@ export const HARNESS_SERVER_SENT = `${GREETING}\r\na1 OK echo: a1 NOOP\r\na2 OK 
 /** One gnutls-cli session (NOOP, LOGIN, LOGOUT) against the TLS harness on `port`, with
  * gnutls's key log (SSLKEYLOGFILE). */
 export async function gnutlsCapture(port: number, priority: string, greeting = GREETING): Promise<{ result: RunResult; keyLog: string[] }> {
-  const file = join(mkdtempSync(join(tmpdir(), 'mp-keylog-')), 'keys.log');
+  const file = join(tempDir('mp-keylog-'), 'keys.log');
   const result = await runInteractive('gnutls-cli', ['--x509cafile', testPki().caFile, '-p', String(port), '--priority', priority, 'localhost'], [
     { waitFor: greeting, send: 'a1 NOOP\r\n' },
     { waitFor: 'a1 OK', send: 'a2 LOGIN phone 424242\r\n' },

@@ -1,11 +1,10 @@
 // Build the wizard once per test file into a private directory (no shared dist/ races).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
+import { tempDir } from '../../support/temp.js';
 
 export async function buildRenderer(): Promise<string> {
-  const outDir = mkdtempSync(join(tmpdir(), 'mp-renderer-'));
+  const outDir = tempDir('mp-renderer-');
   await build({ configFile: join(process.cwd(), 'renderer', 'vite.config.ts'), logLevel: 'silent', build: { outDir, emptyOutDir: true } });
   return outDir;
 }

@@ -7,8 +7,7 @@
  * and it is made once. In the test process because a Node start per lab and per diagnosis
  * would be most of the cost on two cores.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Diagnosis, LabEvent } from '../../../electron/api.js';
 import { diagnose } from '../../../electron/lab/diagnosis/index.js';
@@ -19,6 +18,7 @@ import { loadProfiles } from '../../../electron/lab/profiles/index.js';
 import { readEvents } from '../../../electron/lab/recorder/index.js';
 import { eventsOf, waitFor } from '../lab.js';
 import type { ClientDriver, ClientRunResult, Security, Trust } from './types.js';
+import { tempDir } from '../temp.js';
 
 export const LAB_USER = 'phone';
 const PROFILES = loadProfiles(defaultProfilesDir());
@@ -80,7 +80,7 @@ export async function runInClientLab(
 ): Promise<LabRun> {
   const lab = await startClientLab(dataDir, ports);
   // Directly under the temp dir: getmail runs as nobody and must reach it.
-  const workDir = mkdtempSync(join(tmpdir(), `mp-${name}-`));
+  const workDir = tempDir(`mp-${name}-`);
   let result: ClientRunResult;
   try {
     result = await run(lab, workDir);
