@@ -11,7 +11,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { bareLfCount, servedCrlf } from '../byte-kernels/index.js';
+import { bareLfCount, servedCrlf, servedInput } from '../byte-kernels/index.js';
 import { ChunkPool } from './chunk-pool.js';
 import { findHeaderEnd } from './headers.js';
 
@@ -50,6 +50,12 @@ export interface MessageBody {
   readonly memory: Buffer | null;
   /** Served bytes [start, end), read now (the caller bounds the range). */
   readSync(start: number, end: number): Buffer;
+  /**
+   * readSync, written into `dest` from `at` (which has room for end - start bytes) instead of a
+   * buffer of its own: a response is assembled where it is sent from. Returns the bytes written
+   * (fewer when the range passes the end of the message, or the file is shorter than indexed).
+   */
+  readInto(start: number, end: number, dest: Buffer, at: number): number;
   /** Served bytes [start, end), in chunks, read synchronously one at a time (scans). */
   chunksSync(start: number, end: number): Iterable<Buffer>;
   /**
@@ -68,6 +74,10 @@ export class MemoryBody implements MessageBody {
 
   readSync(start: number, end: number): Buffer {
     return this.memory.subarray(start, end);
+  }
+
+  readInto(start: number, end: number, dest: Buffer, at: number): number {
+    return start >= end ? 0 : this.memory.copy(dest, at, start, end);
   }
 
   *chunksSync(start: number, end: number): Iterable<Buffer> {
@@ -118,12 +128,14 @@ export class ServedLines {
 
   /**
    * Convert one chunk; the result may be shorter (a line head held back) or longer (added CRs).
-   * Written into `out` when it has room for servedBytesAtMost(chunk.length), else into a new buffer.
+   * Written into `out` when it has room for it (the line-by-line path: for
+   * servedBytesAtMost(chunk.length)), else into a new buffer.
    */
   push(chunk: Buffer, out?: Buffer): Buffer {
-    const room = out && out.length >= servedBytesAtMost(chunk.length) ? out : undefined;
-    const fast = this.pushByKernel(chunk, room);
+    // The kernel knows the served length before it writes, so it uses `out` whenever that fits.
+    const fast = this.pushByKernel(chunk, out);
     if (fast) return fast;
+    const room = out && out.length >= servedBytesAtMost(chunk.length) ? out : undefined;
     if (room) this.ob = room;
     else {
       // At most one CR added per LF, plus a held-back head released: sized exactly, so a chunk of
@@ -310,9 +322,34 @@ export class FileBody implements MessageBody {
   ) {}
 
   readSync(start: number, end: number): Buffer {
-    const parts: Buffer[] = [];
-    for (const c of this.chunksSync(start, end)) parts.push(c);
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    const out = Buffer.allocUnsafe(Math.max(0, Math.min(end, this.size) - start));
+    const n = this.readInto(start, end, out, 0);
+    return n === out.length ? out : out.subarray(0, n);
+  }
+
+  readInto(start: number, end: number, dest: Buffer, at: number): number {
+    // Reads of up to SYNC_READ_BYTES: a message of a few hundred kB in one or two system calls.
+    const cursor = new ServedRange(this, start, end, SYNC_READ_BYTES, null, true);
+    if (cursor.done) return 0;
+    let o = at;
+    // The range's place in `dest`, and no further: a conversion that runs past the range's end goes elsewhere.
+    const stop = at + Math.min(end, this.size) - start;
+    const fd = openSync(this.path, 'r');
+    try {
+      while (!cursor.done) {
+        // Bytes that need no conversion are read straight into `dest`; converted ones into the
+        // kernel's input and converted into `dest` (the part of the conversion in the range).
+        const into = dest.subarray(o, stop);
+        const { buf, pos } = cursor.nextRead(into);
+        const piece = cursor.take(buf.length > 0 ? readSync(fd, buf, 0, buf.length, pos) : 0, buf, into);
+        if (!piece) continue;
+        if (piece.buffer !== dest.buffer || piece.byteOffset !== dest.byteOffset + o) piece.copy(dest, o);
+        o += piece.length;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return o - at;
   }
 
   chunksSync(start: number, end: number): Iterable<Buffer> {
@@ -422,6 +459,10 @@ export class MeasuredOnDemandBody implements MessageBody {
     return this.file.readSync(start, end);
   }
 
+  readInto(start: number, end: number, dest: Buffer, at: number): number {
+    return this.file.readInto(start, end, dest, at);
+  }
+
   chunksSync(start: number, end: number): Iterable<Buffer> {
     return this.file.chunksSync(start, end);
   }
@@ -464,24 +505,32 @@ class ServedRange {
   /** Where converted ranges read their file bytes (the conversion copies what it keeps): reused. */
   private scratch: Buffer | null = null;
 
-  /** The buffer to read into and the file position (an empty buffer: the file range is all read). */
-  nextRead(): { buf: Buffer; pos: number } {
+  /**
+   * The buffer to read into and the file position (an empty buffer: the file range is all read).
+   * `into`: where the served bytes go (readInto), which a read that needs no conversion fills itself.
+   */
+  nextRead(into?: Buffer): { buf: Buffer; pos: number } {
     // No more than the range still needs (plus what a held-back line head may take): a header read costs a few kB, not a chunk.
     const need = this.end - this.served + (this.conv ? QUOTE_SCAN_BYTES : 0);
     const want = Math.max(0, Math.min(this.readBytes, need, this.body.fileEnd - this.pos));
     // Not converted: the bytes read are yielded as they are, so each read has a buffer of its own.
-    if (!this.conv) return { buf: this.pool ? this.pool.take(want).subarray(0, want) : Buffer.allocUnsafe(want), pos: this.pos };
-    if (this.synchronous) return { buf: syncReadScratch(want), pos: this.pos };
+    if (!this.conv) return { buf: into && into.length >= want ? into.subarray(0, want) : this.pool ? this.pool.take(want).subarray(0, want) : Buffer.allocUnsafe(want), pos: this.pos };
+    // Read straight where the conversion kernel reads (converted before anything else runs).
+    if (this.synchronous) return { buf: servedInput(want), pos: this.pos };
     if (!this.scratch || this.scratch.length < want) this.scratch = Buffer.allocUnsafe(Math.max(want, Math.min(this.readBytes, this.end - this.served + QUOTE_SCAN_BYTES)));
     return { buf: this.scratch.subarray(0, want), pos: this.pos };
   }
 
-  /** Take `n` bytes read into `buf`; returns the served bytes of the range among them, or null. */
-  take(n: number, buf: Buffer): Buffer | null {
+  /**
+   * Take `n` bytes read into `buf`; returns the served bytes of the range among them, or null.
+   * `into`: where the served bytes go (readInto); the conversion writes there when this read's
+   * served bytes all belong to the range from its start.
+   */
+  take(n: number, buf: Buffer, into?: Buffer): Buffer | null {
     let piece: Buffer;
     if (buf.length > 0 && n > 0) {
       this.pos += n;
-      piece = this.conv ? this.conv.push(buf.subarray(0, n), this.pool?.take(servedBytesAtMost(n))) : buf.subarray(0, n);
+      piece = this.conv ? this.conv.push(buf.subarray(0, n), into && this.served >= this.start ? into : this.pool?.take(servedBytesAtMost(n))) : buf.subarray(0, n);
     } else {
       // The file range is read (or the file is shorter than indexed): what the conversion held back.
       piece = this.conv ? this.conv.end() : Buffer.alloc(0);
@@ -496,14 +545,6 @@ class ServedRange {
     this.pool?.give(piece); // nothing of it is in the range: its buffer goes back at once
     return null;
   }
-}
-
-/** One read buffer for every synchronous converted read: its bytes are converted (copied) before anything else reads. */
-let syncScratch: Buffer | null = null;
-
-function syncReadScratch(bytes: number): Buffer {
-  if (!syncScratch || syncScratch.length < bytes) syncScratch = Buffer.allocUnsafeSlow(Math.max(bytes, BODY_CHUNK_BYTES + QUOTE_SCAN_BYTES));
-  return syncScratch.subarray(0, bytes);
 }
 
 /** Sizes tried in turn when reading a message's root header alone. */
