@@ -25,8 +25,10 @@ interface KernelExports {
   bareLfs(input: number, len: number, prevCr: number): number;
 }
 
-/** Where inputs start in the kernels' memory (below: nothing; kept aligned). */
-const INPUT_AT = 0;
+/** The kernels' own tables at the start of their memory (kernels.wat, $init). */
+const TABLES_BYTES = 12 * 1024;
+/** Where inputs start in the kernels' memory (after the tables; kept aligned). */
+const INPUT_AT = TABLES_BYTES;
 /** Bytes after each output that a kernel may scribble on (it stores 16-byte blocks whole). */
 const SLACK = 16;
 const PAGE = 64 * 1024;
