@@ -25,10 +25,8 @@ interface KernelExports {
   bareLfs(input: number, len: number, prevCr: number): number;
 }
 
-/** The kernels' own tables at the start of their memory (kernels.wat, $init). */
-const TABLES_BYTES = 12 * 1024;
-/** Where inputs start in the kernels' memory (after the tables; kept aligned). */
-const INPUT_AT = TABLES_BYTES;
+/** Where inputs start in the kernels' memory (below: nothing; kept aligned). */
+const INPUT_AT = 0;
 /** Bytes after each output that a kernel may scribble on (it stores 16-byte blocks whole). */
 const SLACK = 16;
 const PAGE = 64 * 1024;

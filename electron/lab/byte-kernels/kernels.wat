@@ -8,112 +8,8 @@
 ;; The JavaScript reference of each rule is kept beside its caller (body.ts ServedLines,
 ;; recorder.ts printableAsciiJson) and the tests compare the two on every chunk boundary.
 ;; kernels-wasm.ts is generated from this file (npm run build:kernels).
-;;
-;; Memory [0, 12288) holds the expansion tables that $init fills at instantiation (the callers'
-;; inputs start after them, kernels.ts TABLES_BYTES): a 16-byte block is converted in two halves
-;; of 8 bytes, and for each half the 8-bit mask of the bytes that get a byte inserted before them
-;; (a CR before a bare LF; a backslash before a JSON escape) picks 16 bytes of each table:
-;;   $expand_idx  [0, 4096):     for each output lane, the input byte it takes (0x80: none)
-;;   $expand_ins  [4096, 8192):  0xff in the lanes of an inserted byte
-;;   $expand_esc  [8192, 12288): 0xff in the lanes of a byte that had one inserted before it
-;; so that a block with line ends costs a few vector steps instead of a branch per line.
 (module
   (memory (export "memory") 1)
-  (start $init)
-
-  (global $expand_idx i32 (i32.const 0))
-  (global $expand_ins i32 (i32.const 4096))
-  (global $expand_esc i32 (i32.const 8192))
-
-  ;; The three tables, for every mask m of 8 bits: output lanes in order, each input byte b of
-  ;; the half preceded by an inserted lane when bit b of m is set; the lanes after the last
-  ;; (up to 16 when all 8 bits are set) take nothing.
-  (func $init
-    (local $m i32) (local $b i32) (local $j i32) (local $at i32)
-    (loop $masks
-      (local.set $at (i32.shl (local.get $m) (i32.const 4)))
-      (v128.store (i32.add (global.get $expand_idx) (local.get $at)) (i8x16.splat (i32.const 0x80)))
-      (v128.store (i32.add (global.get $expand_ins) (local.get $at)) (v128.const i64x2 0 0))
-      (v128.store (i32.add (global.get $expand_esc) (local.get $at)) (v128.const i64x2 0 0))
-      (local.set $j (i32.const 0))
-      (local.set $b (i32.const 0))
-      (loop $bits
-        (if (i32.and (local.get $m) (i32.shl (i32.const 1) (local.get $b)))
-          (then
-            (i32.store8 (i32.add (global.get $expand_ins) (i32.add (local.get $at) (local.get $j))) (i32.const 0xff))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (i32.store8 (i32.add (global.get $expand_esc) (i32.add (local.get $at) (local.get $j))) (i32.const 0xff))))
-        (i32.store8 (i32.add (global.get $expand_idx) (i32.add (local.get $at) (local.get $j))) (local.get $b))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br_if $bits (i32.lt_u (local.get $b) (i32.const 8))))
-      (local.set $m (i32.add (local.get $m) (i32.const 1)))
-      (br_if $masks (i32.lt_u (local.get $m) (i32.const 256)))))
-
-  ;; Half `half` (0: bytes 0-7, 1: bytes 8-15) of block $v, with a byte inserted before each
-  ;; byte whose bit is set in the 8-bit `mask`: the 16 lanes of which the first 8 + popcnt(mask) count.
-  (func $expand (param $v v128) (param $mask i32) (param $half i32) (result v128)
-    (i8x16.swizzle (local.get $v)
-      (i8x16.add (v128.load (i32.add (global.get $expand_idx) (i32.shl (local.get $mask) (i32.const 4))))
-                 (i8x16.splat (i32.shl (local.get $half) (i32.const 3))))))
-
-  (func $inserted (param $mask i32) (result v128)
-    (v128.load (i32.add (global.get $expand_ins) (i32.shl (local.get $mask) (i32.const 4)))))
-
-  (func $escaped (param $mask i32) (result v128)
-    (v128.load (i32.add (global.get $expand_esc) (i32.shl (local.get $mask) (i32.const 4)))))
-
-  ;; $served for a Maildir or spooled file (no mbox rules): 16 bytes per step, a block with bare
-  ;; LFs expanded by the tables, a CR in each inserted lane.
-  (func $served_plain (param $in i32) (param $len i32) (param $out i32) (param $flags i32) (result i32)
-    (local $i i32) (local $end i32) (local $o i32) (local $v v128) (local $lf i32) (local $cr i32)
-    (local $bare i32) (local $prev i32) (local $h i32) (local $b i32)
-    (local.set $i (local.get $in))
-    (local.set $end (i32.add (local.get $in) (local.get $len)))
-    (local.set $o (local.get $out))
-    ;; 1 when the byte before the one at $i is a CR.
-    (local.set $prev (i32.and (i32.shr_u (local.get $flags) (i32.const 1)) (i32.const 1)))
-    (block $tail
-      (loop $blocks
-        (br_if $tail (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $end)))
-        (local.set $v (v128.load (local.get $i)))
-        (local.set $lf (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 10)))))
-        (local.set $cr (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 13)))))
-        ;; Bit k of (cr << 1 | prev): byte k follows a CR.
-        (local.set $bare (i32.and (local.get $lf) (i32.xor (i32.or (i32.shl (local.get $cr) (i32.const 1)) (local.get $prev)) (i32.const -1))))
-        (local.set $prev (i32.and (i32.shr_u (local.get $cr) (i32.const 15)) (i32.const 1)))
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
-        (if (i32.eqz (local.get $bare))
-          (then
-            (v128.store (local.get $o) (local.get $v))
-            (local.set $o (i32.add (local.get $o) (i32.const 16)))
-            (br $blocks)))
-        (local.set $h (i32.and (local.get $bare) (i32.const 0xff)))
-        (v128.store (local.get $o)
-          (v128.or (call $expand (local.get $v) (local.get $h) (i32.const 0))
-                   (v128.and (call $inserted (local.get $h)) (i8x16.splat (i32.const 13)))))
-        (local.set $o (i32.add (local.get $o) (i32.add (i32.const 8) (i32.popcnt (local.get $h)))))
-        (local.set $h (i32.shr_u (local.get $bare) (i32.const 8)))
-        (v128.store (local.get $o)
-          (v128.or (call $expand (local.get $v) (local.get $h) (i32.const 1))
-                   (v128.and (call $inserted (local.get $h)) (i8x16.splat (i32.const 13)))))
-        (local.set $o (i32.add (local.get $o) (i32.add (i32.const 8) (i32.popcnt (local.get $h)))))
-        (br $blocks)))
-    ;; The last few bytes, one at a time.
-    (loop $bytes
-      (if (i32.lt_u (local.get $i) (local.get $end))
-        (then
-          (local.set $b (i32.load8_u (local.get $i)))
-          (if (i32.and (i32.eq (local.get $b) (i32.const 10)) (i32.eqz (local.get $prev)))
-            (then
-              (i32.store8 (local.get $o) (i32.const 13))
-              (local.set $o (i32.add (local.get $o) (i32.const 1)))))
-          (i32.store8 (local.get $o) (local.get $b))
-          (local.set $o (i32.add (local.get $o) (i32.const 1)))
-          (local.set $prev (i32.eq (local.get $b) (i32.const 13)))
-          (local.set $i (i32.add (local.get $i) (i32.const 1)))
-          (br $bytes))))
-    (i32.sub (local.get $o) (local.get $out)))
 
   ;; "From " as five little-endian bytes: the text after the '>'s of a quoted mbox line.
   (global $from_sp i64 (i64.const 0x206d6f7246))
@@ -151,8 +47,6 @@
   (func (export "served") (param $in i32) (param $len i32) (param $out i32) (param $flags i32) (result i32)
     (local $i i32) (local $end i32) (local $o i32) (local $v v128) (local $m i32) (local $q i32)
     (local $at_line_start i32)
-    (if (i32.eqz (i32.and (local.get $flags) (i32.const 1)))
-      (then (return (call $served_plain (local.get $in) (local.get $len) (local.get $out) (local.get $flags)))))
     (local.set $i (local.get $in))
     (local.set $end (i32.add (local.get $in) (local.get $len)))
     (local.set $o (local.get $out))
@@ -214,7 +108,6 @@
   ;; first other byte (a control character, DEL, 8-bit). Output: at most 2 * len bytes.
   (func (export "json") (param $in i32) (param $len i32) (param $out i32) (result i32)
     (local $i i32) (local $end i32) (local $o i32) (local $v v128) (local $m i32) (local $b i32)
-    (local $h i32) (local $t v128)
     (local.set $i (local.get $in))
     (local.set $end (i32.add (local.get $in) (local.get $len)))
     (local.set $o (local.get $out))
@@ -237,28 +130,6 @@
                 (local.set $i (i32.add (local.get $i) (i32.const 16)))
                 (local.set $o (i32.add (local.get $o) (i32.const 16)))
                 (br $blocks)))
-            ;; Every such byte one that has an escape (no other control byte, DEL or 8-bit): the
-            ;; block expanded by the tables, a backslash in each inserted lane and the escape's
-            ;; letter in place of the byte after it (picked by the byte's low 4 bits, which
-            ;; differ for TAB, LF, CR, '"' and '\').
-            (if (i32.eqz (i8x16.bitmask
-                  (v128.or
-                    (v128.andnot (i8x16.lt_u (local.get $v) (i8x16.splat (i32.const 32)))
-                                 (v128.or (v128.or (i8x16.eq (local.get $v) (i8x16.splat (i32.const 9)))
-                                                   (i8x16.eq (local.get $v) (i8x16.splat (i32.const 10))))
-                                          (i8x16.eq (local.get $v) (i8x16.splat (i32.const 13)))))
-                    (i8x16.gt_u (local.get $v) (i8x16.splat (i32.const 126))))))
-              (then
-                (local.set $h (i32.and (local.get $m) (i32.const 0xff)))
-                (local.set $t (call $expand (local.get $v) (local.get $h) (i32.const 0)))
-                (v128.store (local.get $o) (call $escape_letters (local.get $t) (local.get $h)))
-                (local.set $o (i32.add (local.get $o) (i32.add (i32.const 8) (i32.popcnt (local.get $h)))))
-                (local.set $h (i32.shr_u (local.get $m) (i32.const 8)))
-                (local.set $t (call $expand (local.get $v) (local.get $h) (i32.const 1)))
-                (v128.store (local.get $o) (call $escape_letters (local.get $t) (local.get $h)))
-                (local.set $o (i32.add (local.get $o) (i32.add (i32.const 8) (i32.popcnt (local.get $h)))))
-                (local.set $i (i32.add (local.get $i) (i32.const 16)))
-                (br $blocks)))
             (local.set $m (i32.ctz (local.get $m)))
             (local.set $i (i32.add (local.get $i) (local.get $m)))
             (local.set $o (i32.add (local.get $o) (local.get $m)))))
@@ -268,6 +139,14 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         ;; Escapes stored as two little-endian bytes: '\\' then the letter.
         (if (i32.eq (local.get $b) (i32.const 10)) (then (i32.store16 (local.get $o) (i32.const 0x6e5c)) (local.set $o (i32.add (local.get $o) (i32.const 2))) (br $next)))
+        ;; CR LF, a mail line's end: both escapes in one store, and on to the next block.
+        (if (i32.and (i32.eq (local.get $b) (i32.const 13))
+                     (i32.and (i32.lt_u (local.get $i) (local.get $end)) (i32.eq (i32.load8_u (local.get $i)) (i32.const 10))))
+          (then
+            (i32.store (local.get $o) (i32.const 0x6e5c725c))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (local.set $o (i32.add (local.get $o) (i32.const 4)))
+            (br $next)))
         (if (i32.eq (local.get $b) (i32.const 13)) (then (i32.store16 (local.get $o) (i32.const 0x725c)) (local.set $o (i32.add (local.get $o) (i32.const 2))) (br $next)))
         (if (i32.eq (local.get $b) (i32.const 9)) (then (i32.store16 (local.get $o) (i32.const 0x745c)) (local.set $o (i32.add (local.get $o) (i32.const 2))) (br $next)))
         (if (i32.eq (local.get $b) (i32.const 34)) (then (i32.store16 (local.get $o) (i32.const 0x225c)) (local.set $o (i32.add (local.get $o) (i32.const 2))) (br $next)))
@@ -277,17 +156,6 @@
         (local.set $o (i32.add (local.get $o) (i32.const 1)))
         (br $next)))
     (i32.sub (local.get $o) (local.get $out)))
-
-  ;; An expanded half ($expand with the escape mask `mask`): a backslash in each inserted lane,
-  ;; each escaped byte's letter (t n r " \\ by its low 4 bits) in its own.
-  (func $escape_letters (param $t v128) (param $mask i32) (result v128)
-    (v128.or
-      (v128.bitselect
-        (i8x16.swizzle (v128.const i8x16 0 0 0x22 0 0 0 0 0 0 0x74 0x6e 0 0x5c 0x72 0 0)
-                       (v128.and (local.get $t) (i8x16.splat (i32.const 15))))
-        (local.get $t)
-        (call $escaped (local.get $mask)))
-      (v128.and (call $inserted (local.get $mask)) (i8x16.splat (i32.const 0x5c)))))
 
   ;; LFs without a CR before them in [in, in + len) (`prev_cr`: the byte before was a CR): what
   ;; LF -> CRLF adds to a file's size (body.ts CrlfMeter).
