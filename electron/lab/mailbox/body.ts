@@ -10,7 +10,6 @@
  * Files are only ever opened read-only here.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { bareLfCount, servedCrlf, servedInput } from '../byte-kernels/index.js';
 import { ChunkPool } from './chunk-pool.js';
 import { findHeaderEnd } from './headers.js';
@@ -18,14 +17,14 @@ import { findHeaderEnd } from './headers.js';
 /** Bytes read from a file at a time, and the most one chunk of served bytes holds (plus its added CRs). */
 export const BODY_CHUNK_BYTES = 64 * 1024;
 /**
- * Bytes read from a file at a time while a big range is streamed to a socket: fewer, larger
- * reads and socket writes (the recorder still cuts its events at MAX_EVENT_PAYLOAD_BYTES).
+ * Bytes read from a file at a time while a range is streamed to a socket: fewer, larger reads
+ * and socket writes (the recorder still cuts its events at MAX_EVENT_PAYLOAD_BYTES).
  */
 export const STREAM_READ_BYTES = 512 * 1024;
-/** Ranges up to this size are read synchronously when they are streamed (a message of a few chunks). */
+/** A range of at most this many bytes is read in one go (readInto) or scanned at once (SEARCH): a message of a few chunks. */
 export const SYNC_READ_BYTES = 256 * 1024;
 
-/** Free buffers STREAMED_CHUNKS keeps: a few connections' chunks in flight (one written, one read ahead). */
+/** Free buffers STREAMED_CHUNKS keeps: a few connections' chunks in flight (one being written, one being read). */
 export const MAX_FREE_STREAMED_CHUNKS = 8;
 
 /**
@@ -329,7 +328,7 @@ export class FileBody implements MessageBody {
 
   readInto(start: number, end: number, dest: Buffer, at: number): number {
     // Reads of up to SYNC_READ_BYTES: a message of a few hundred kB in one or two system calls.
-    const cursor = new ServedRange(this, start, end, SYNC_READ_BYTES, null, true);
+    const cursor = new ServedRange(this, start, end, SYNC_READ_BYTES, null);
     if (cursor.done) return 0;
     let o = at;
     // The range's place in `dest`, and no further: a conversion that runs past the range's end goes elsewhere.
@@ -356,9 +355,9 @@ export class FileBody implements MessageBody {
     return this.readChunksSync(start, end, null);
   }
 
-  /** chunksSync, with the served chunks in buffers of `pool` when one is given. */
-  private *readChunksSync(start: number, end: number, pool: ChunkPool | null): Iterable<Buffer> {
-    const cursor = new ServedRange(this, start, end, BODY_CHUNK_BYTES, pool, true);
+  /** chunksSync, with the served chunks in buffers of `pool` when one is given, `readBytes` at a time. */
+  private *readChunksSync(start: number, end: number, pool: ChunkPool | null, readBytes = BODY_CHUNK_BYTES): Iterable<Buffer> {
+    const cursor = new ServedRange(this, start, end, readBytes, pool);
     if (cursor.done) return;
     const fd = openSync(this.path, 'r');
     try {
@@ -377,33 +376,14 @@ export class FileBody implements MessageBody {
    * buffers of it, and the consumer gives each back (pool.give) once it is done with it.
    */
   async *chunks(start: number, end: number, pool: ChunkPool | null = null): AsyncIterable<Buffer> {
-    // A small range is read at once, synchronously (page-cache reads of a few chunks cost less
-    // than asynchronous file handles); a big one asynchronously, a chunk per step.
-    if (Math.min(end, this.size) - start <= SYNC_READ_BYTES) {
-      yield* this.readChunksSync(start, end, pool);
-      return;
-    }
-    const cursor = new ServedRange(this, start, end, STREAM_READ_BYTES, pool, false);
-    if (cursor.done) return;
-    const fh = await open(this.path, 'r');
-    const readNext = async (): Promise<{ buf: Buffer; n: number }> => {
-      const { buf, pos } = cursor.nextRead();
-      return { buf, n: buf.length > 0 ? (await fh.read(buf, 0, buf.length, pos)).bytesRead : 0 };
-    };
-    // One read ahead: the next chunk is read while the consumer writes this one to the socket.
-    let ahead: Promise<{ buf: Buffer; n: number }> | null = readNext();
-    try {
-      while (ahead) {
-        const { buf, n } = await ahead;
-        // take() copies what it keeps of a converted chunk, so the read buffer is free for the next read.
-        const piece = cursor.take(n, buf);
-        ahead = cursor.done ? null : readNext();
-        if (piece) yield piece;
-      }
-    } finally {
-      if (ahead) await ahead.catch(() => undefined);
-      await fh.close();
-    }
+    // A chunk per step, each read synchronously straight where it is converted: a read of
+    // STREAM_READ_BYTES from the page cache costs the event loop less than an asynchronous read
+    // on the threadpool followed by a copy into the conversion kernel's memory (bench:mailbox).
+    // The consumer paces the reads (the socket's back-pressure: a chunk is read when the one
+    // before is written), so the loop is held for one read at a time (from a cold disk, that
+    // read's latency), and other connections are served between chunks. A range of a few
+    // chunks is read in chunks of BODY_CHUNK_BYTES, as chunksSync reads it.
+    yield* this.readChunksSync(start, end, pool, Math.min(end, this.size) - start <= SYNC_READ_BYTES ? BODY_CHUNK_BYTES : STREAM_READ_BYTES);
   }
 }
 
@@ -492,8 +472,6 @@ class ServedRange {
     private readonly readBytes: number,
     /** Where served chunks go (the consumer gives them back); null: new buffers. */
     private readonly pool: ChunkPool | null,
-    /** Every read is taken before the next one starts (synchronous reads): converted ranges share one read buffer. */
-    private readonly synchronous: boolean,
   ) {
     this.end = Math.min(end, body.size);
     this.conv = body.transform === 'none' ? null : new ServedLines(body.transform === 'mbox');
@@ -501,9 +479,6 @@ class ServedRange {
     this.served = this.conv ? 0 : start;
     this.done = start >= this.end;
   }
-
-  /** Where converted ranges read their file bytes (the conversion copies what it keeps): reused. */
-  private scratch: Buffer | null = null;
 
   /**
    * The buffer to read into and the file position (an empty buffer: the file range is all read).
@@ -515,10 +490,9 @@ class ServedRange {
     const want = Math.max(0, Math.min(this.readBytes, need, this.body.fileEnd - this.pos));
     // Not converted: the bytes read are yielded as they are, so each read has a buffer of its own.
     if (!this.conv) return { buf: into && into.length >= want ? into.subarray(0, want) : this.pool ? this.pool.take(want).subarray(0, want) : Buffer.allocUnsafe(want), pos: this.pos };
-    // Read straight where the conversion kernel reads (converted before anything else runs).
-    if (this.synchronous) return { buf: servedInput(want), pos: this.pos };
-    if (!this.scratch || this.scratch.length < want) this.scratch = Buffer.allocUnsafe(Math.max(want, Math.min(this.readBytes, this.end - this.served + QUOTE_SCAN_BYTES)));
-    return { buf: this.scratch.subarray(0, want), pos: this.pos };
+    // Read straight where the conversion kernel reads: every read is synchronous and converted
+    // (take) before anything else runs, and the conversion copies what it keeps.
+    return { buf: servedInput(want), pos: this.pos };
   }
 
   /**
