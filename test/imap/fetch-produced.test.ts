@@ -186,3 +186,38 @@ describe('FETCH 1:* BODY.PEEK[] of a Maildir to two clients at once, one of whic
     }
   }, 120_000);
 });
+
+describe('a Maildir file cut short after its size was measured', () => {
+  it('ends the download with a lab.error naming it, rather than a literal shorter than it announced', async () => {
+    const maildir = join(tempDir('mp-fetch-short-'), 'Maildir');
+    for (const d of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, d), { recursive: true });
+    const COUNT_SHORT = MAX_EAGER_FETCH_MESSAGES + 50;
+    const files = Array.from({ length: COUNT_SHORT }, (_, i) => join(maildir, 'cur', `${1700000000 + i}.M${i}P1.lab:2,S`));
+    files.forEach((f, i) => writeFileSync(f, `Subject: m${i}\n\n${'text of the message\n'.repeat(50)}`));
+    const mlab = await startTestLab({ mailbox: maildir });
+    try {
+      const c = await RawClient.connect(mlab.listeners.imap!.port);
+      await c.line();
+      await c.command('l', `LOGIN ${TEST_USER} ${TEST_PASSWORD}`);
+      await c.command('s', 'EXAMINE INBOX', 10_000);
+      const conn = await connOf(mlab, c);
+      expect((await c.command('a', 'FETCH 1:* RFC822.SIZE', 10_000)).at(-1)).toBe('a OK Completed');
+      // Another program rewrites message 120 in place (Maildir files never are): shorter now.
+      writeFileSync(files[119]!, 'Subject: cut\n\n');
+      c.send('b FETCH 1:* BODY.PEEK[]\r\n');
+      await c.closedByServer(10_000);
+      // The batches before the one it is in went out whole; nothing of it or after it did.
+      const all = c.received().toString('latin1');
+      const got = all.slice(all.indexOf('a OK Completed'));
+      expect(got).toContain('* 1 FETCH (BODY[] {');
+      expect(got).not.toContain('* 120 FETCH');
+      expect(got).not.toContain('* 121 FETCH');
+      expect(got).not.toContain('b OK');
+      const err = eventsOf(mlab).find((e) => e.kind === 'lab.error' && e.conn === conn);
+      expect(err).toMatchObject({ where: 'imap.output' });
+      expect((err as { message: string }).message).toMatch(/changed while it was served/);
+    } finally {
+      await mlab.stop();
+    }
+  });
+});

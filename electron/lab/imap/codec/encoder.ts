@@ -25,11 +25,17 @@ export const isFilledLiteral = (p: Buffer | StreamedPart | FilledLiteral): p is 
 /** A filled literal whose source gave fewer bytes than it announced: the literal's length is on the wire already. */
 export class ShortLiteralError extends Error {}
 
+/** part.fill(dest, at), which must give the length announced (a Maildir file is never changed in place; one that was ends the response). */
+export function fillLiteral(part: FilledLiteral, dest: Buffer, at: number): number {
+  const n = part.fill(dest, at);
+  if (n !== part.length) throw new ShortLiteralError(`a literal of ${part.length} bytes got ${n} (its file changed while it was served)`);
+  return n;
+}
+
 /** The bytes of a filled literal, in a buffer of their own. */
 export function filledBytes(part: FilledLiteral): Buffer {
   const out = Buffer.allocUnsafe(part.length);
-  const n = part.fill(out, 0);
-  if (n !== part.length) throw new ShortLiteralError(`a literal of ${part.length} bytes got ${n} (its file changed while it was served)`);
+  fillLiteral(part, out, 0);
   return out;
 }
 

@@ -7,7 +7,7 @@ import { STREAMED_CHUNKS } from '../../mailbox/body.js';
 import { ChunkPool } from '../../mailbox/chunk-pool.js';
 import type { MailStoreApi, SectionSpec, StoredMessage } from '../../mailbox/types.js';
 import type { CommandReader } from '../codec/reader.js';
-import { filledBytes, isFilledLiteral, ResponseWriter, ShortLiteralError, writeBodyStructure, writeEnvelope, type FilledLiteral } from '../codec/encoder.js';
+import { filledBytes, fillLiteral, isFilledLiteral, ResponseWriter, writeBodyStructure, writeEnvelope, type FilledLiteral } from '../codec/encoder.js';
 import { formatInternalDate } from '../dates.js';
 import { ImapBad } from '../errors.js';
 import type { LentBytes, StreamedPart } from '../../connection/connection.js';
@@ -211,12 +211,7 @@ function* producedResponses(targets: Array<FetchTarget | null>, respond: (t: Fet
       }
       if (batch && used + part.length > batch.length) yield take();
       batch ??= FETCH_BATCHES.take(FETCH_BATCHES.bufferBytes);
-      if (!filled) used += part.copy(batch, used);
-      else {
-        const n = part.fill(batch, used);
-        if (n !== part.length) throw new ShortLiteralError(`a literal of ${part.length} bytes got ${n} (its file changed while it was served)`);
-        used += n;
-      }
+      used += filled ? fillLiteral(part, batch, used) : part.copy(batch, used);
     }
     if (used >= FETCH_BATCH_BYTES) yield take();
   }
