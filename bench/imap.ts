@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   writeMaildir(store, maildir);
   const count = store.messages('INBOX').length;
   const lab = await startLabProcess(['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--http-port', '0',
-    '--data-dir', join(work, 'lab'), '--mailbox', maildir, '--user', USER, '--password', PASSWORD]);
+    '--data-dir', join(work, 'lab'), '--mailbox', maildir, '--user', USER, '--password', PASSWORD], { built: true });
   const labPort = lab.listeners.imap.port;
   const dovecot = await startDovecot({ dir: join(work, 'dovecot'), maildir, user: USER, password: PASSWORD });
   try {

@@ -7,13 +7,14 @@
  * Prints one at a time (median, p95 ms), 50 at a time (wall ms per burst, sessions/s), the
  * ratios lab/Dovecot, and 1000 concurrent sessions against the lab (must be zero errors).
  */
-import { execSync, spawn } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSeededStore, writeMaildir } from '../electron/lab/mailbox/index.js';
 import { startDovecot } from '../test/support/dovecot.js';
+import { startLabProcess } from './support.js';
 
 const USER = 'phone';
 const PASSWORD = '123456';
@@ -143,35 +144,6 @@ async function measure(port: number): Promise<{ median: number; p95: number; bur
   return { median: pct(times, 0.5), p95: pct(times, 0.95), burstWallMedian: pct(walls, 0.5), perSecond: ((BURSTS * BURST_SIZE) / elapsed) * 1000, retrieved, bytes };
 }
 
-/** The lab as users run it: `mailprobe lab` in its own process, POP3 only. */
-function startLabProcess(dataDir: string, maildir: string): Promise<{ port: number; stop: () => Promise<void> }> {
-  const code = `const m = await import(${JSON.stringify(new URL('../electron/cli/main.ts', import.meta.url).pathname)}); process.exitCode = await m.main(process.argv.slice(1));`;
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', code, 'lab', '--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--http-port', '0',
-      '--data-dir', dataDir, '--mailbox', maildir, '--user', USER, '--password', PASSWORD],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /^ready (.*)$/m.exec(out);
-      if (m) {
-        const ready = JSON.parse(m[1]) as { listeners: { pop3: { port: number } } };
-        resolve({
-          port: ready.listeners.pop3.port,
-          stop: () => new Promise<void>((res) => {
-            child.once('exit', () => res());
-            child.kill('SIGTERM');
-          }),
-        });
-      }
-    });
-    child.on('exit', (c) => reject(new Error(`lab exited with ${c}`)));
-  });
-}
-
 const fmt = (n: number, d = 1) => n.toFixed(d).padStart(8);
 
 async function main(): Promise<void> {
@@ -182,12 +154,15 @@ async function main(): Promise<void> {
   const store = createSeededStore({ user: USER });
   writeMaildir(store, maildir);
   const count = store.messages('INBOX').length;
-  const lab = await startLabProcess(join(work, 'lab'), maildir);
+  // The lab as users run it (the built command), POP3 serving the same Maildir.
+  const lab = await startLabProcess(['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--http-port', '0',
+    '--data-dir', join(work, 'lab'), '--mailbox', maildir, '--user', USER, '--password', PASSWORD], { built: true });
+  const labPort = lab.listeners.pop3.port;
   const dovecot = await startDovecot({ dir: join(work, 'dovecot'), maildir, user: USER, password: PASSWORD, pop3: true });
   try {
     console.log(`POP3 benchmark: ${count} messages in INBOX, every one retrieved per session; ${SEQUENTIAL} sequential sessions, ${BURSTS} bursts of ${BURST_SIZE}`);
     console.log('Reference: Dovecot 2.3 pop3 (dovecot-pop3d), private config: passwd-file passdb, Maildir, pop3_uidl_format = %08Xu%08Xv');
-    const l = await measure(lab.port);
+    const l = await measure(labPort);
     const d = await measure(dovecot.pop3Port!);
     if (l.retrieved !== count || d.retrieved !== count) throw new Error(`RETR count ${l.retrieved} (lab) / ${d.retrieved} (dovecot), expected ${count}`);
     console.log('');
@@ -206,7 +181,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     } else {
       const t0 = performance.now();
-      const results = await Promise.allSettled(Array.from({ length: MASSIVE }, () => phoneSession(lab.port)));
+      const results = await Promise.allSettled(Array.from({ length: MASSIVE }, () => phoneSession(labPort)));
       const errors = results.filter((r) => r.status === 'rejected');
       console.log(`\n1000 concurrent sessions against the lab: ${MASSIVE - errors.length} ok, ${errors.length} errors, wall ${(performance.now() - t0).toFixed(0)} ms`);
       if (errors.length) {

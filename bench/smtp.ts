@@ -6,6 +6,14 @@
  * configuration is printed). A session is what a phone does to send one mail: EHLO, AUTH PLAIN,
  * MAIL, RCPT, DATA of 10 KB, QUIT.
  *
+ * A fourth process is measured with them, as the floor: a Node responder that only answers
+ * (bench/floor-smtp.ts). No Node server can take less with this client on this machine, so
+ * lab − floor is the lab's own work per session (recording, the message file, AUTH), and
+ * floor / Postfix says how much of a reference's time any Node server spends before doing
+ * anything.
+ *
+ * The lab runs as users run it: the built command (bin/mailprobe.js), built by the npm script.
+ *
  * The three are measured twice: each alone, back to back, and in turn (a session to each, then a
  * burst to each), so that the load of a shared machine falls on all of them alike. Both tables
  * are printed, with the targets for each. Progress is printed as it goes.
@@ -23,6 +31,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from '../test/support/dovecot.js';
 import { startPostfix, type PostfixServer } from '../test/support/postfix.js';
+import { startFloorProcess } from './floor-smtp.js';
 import { MAX_DELIVERED_MESSAGES } from '../electron/lab/smtp/limits.js';
 import type { ProbeMemory } from './lab-probe.js';
 import { BURST_SIZE, fmt, lineSession, massive, measure, measureInterleaved, startLabProcess, warmUp, type Figures } from './support.js';
@@ -134,13 +143,15 @@ async function main(): Promise<void> {
     startLabProcess(
       ['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--http-port', '0',
         '--data-dir', join(work, 'lab'), '--user', USER, '--password', PASSWORD, '--smtp-auth', 'required'],
-      { probe: true },
+      { probe: true, built: true },
     ),
   );
   const labPort = lab.listeners.smtp.port;
   let maildev: Awaited<ReturnType<typeof startMaildev>> | null = null;
   let postfix: PostfixServer | null = null;
+  let floor: Awaited<ReturnType<typeof startFloorProcess>> | null = null;
   try {
+    floor = await timed('starting the floor (a Node responder that only answers)', () => startFloorProcess());
     maildev = await timed('starting MailDev', () => startMaildev(join(work, 'maildev')));
     if (userInfo().uid === 0) postfix = await timed('starting Postfix', () => startPostfix({ dir: join(work, 'postfix'), user: USER, password: PASSWORD }));
     else say('Postfix: NOT RUN (a private Postfix needs root here)');
@@ -148,10 +159,13 @@ async function main(): Promise<void> {
     console.log(`  lab: mailprobe lab --smtp-auth required, recording to events.jsonl, messages kept in <session>/messages and delivered to the INBOX (the first ${MAX_DELIVERED_MESSAGES} of a run, MAX_DELIVERED_MESSAGES; the rest are kept on disk only)`);
     console.log(`  MailDev ${maildev.version}: --incoming-user/--incoming-pass, --mail-directory, --disable-web`);
     if (postfix) console.log(`  ${postfix.summary}`);
+    console.log('  floor: bench/floor-smtp.ts, a Node responder in its own process that answers each command and keeps nothing (the least a Node server takes with this client)');
     const mdPort = maildev.port;
     const pf = postfix;
     const servers: Array<readonly [string, () => Promise<number>]> = [['lab', () => sendSession(labPort)], ['MailDev', () => sendSession(mdPort)]];
     if (pf) servers.push(['Postfix', () => sendSession(pf.port)]);
+    const floorPort = floor.port;
+    servers.push(['floor', () => sendSession(floorPort)]);
     // Two ways, both printed: each server alone, back to back (hot, as a load generator sees it),
     // and all in turn (each session after the others' turns, so the load of the shared machine
     // falls on all alike, and each server starts its session from idle, as with a phone).
@@ -177,6 +191,9 @@ async function main(): Promise<void> {
       console.log(row('50 at a time, sessions/s', (f) => f.perSecond, l, m, p, 0));
       console.log(`target lab median <= half of MailDev's: ${half(l.median, m.median)}; of Postfix's: ${p ? half(l.median, p.median) : 'n/a'}`);
       console.log(`target lab 50-at-a-time wall <= half of MailDev's: ${half(l.burstWallMedian, m.burstWallMedian)}; of Postfix's: ${p ? half(l.burstWallMedian, p.burstWallMedian) : 'n/a'}`);
+      const f = figures.get('floor')!;
+      const ofPostfix = (pick: (x: Figures) => number) => (p ? `, ${(pick(f) / pick(p)).toFixed(2)} of Postfix's` : '');
+      console.log(`floor (answers only): median ${f.median.toFixed(2)} ms${ofPostfix((x) => x.median)}, 50 at a time ${f.burstWallMedian.toFixed(1)} ms${ofPostfix((x) => x.burstWallMedian)}; the lab's own work: ${(l.median - f.median).toFixed(2)} ms per session one at a time, ${(l.burstWallMedian - f.burstWallMedian).toFixed(1)} ms per burst of ${BURST_SIZE}`);
     }
     console.log(`\nmessages the lab kept so far: ${kept}`);
     // The references are not needed past this point; stopping them gives the lab the machine.
@@ -184,6 +201,8 @@ async function main(): Promise<void> {
     postfix = null;
     maildev.stop();
     maildev = null;
+    floor.stop();
+    floor = null;
 
     await massive('the lab', () => sendSession(labPort));
 
@@ -223,6 +242,7 @@ async function main(): Promise<void> {
   } finally {
     postfix?.stop();
     maildev?.stop();
+    floor?.stop();
     await lab.stop();
     rmSync(work, { recursive: true, force: true });
   }

@@ -100,13 +100,22 @@ export interface LabProcessOptions {
   probe?: boolean;
   /** More node flags for the lab's process (e.g. `--cpu-prof` to profile it). */
   nodeArgs?: string[];
+  /** Run the built command (bin/mailprobe.js) rather than the sources through tsx. */
+  built?: boolean;
 }
 
-/** The lab as users run it: `mailprobe lab ARGS` in its own process (sources through tsx). */
+/**
+ * The lab as users run it: `mailprobe lab ARGS` in its own process. With `built`, the built
+ * command (bin/mailprobe.js, `npm run build:node` first), exactly what users run; otherwise the
+ * sources through tsx, whose transform wraps every function made at run time in a naming helper
+ * (esbuild's keepNames) that costs a property definition each time: figures for speed should be
+ * taken from the built command.
+ */
 export function startLabProcess(args: string[], opts: LabProcessOptions = {}): Promise<LabProcess> {
+  const probeArgs = opts.probe ? ['--expose-gc', '--import', 'tsx', '--import', new URL('./lab-probe.ts', import.meta.url).pathname] : [];
   const code = `const m = await import(${JSON.stringify(new URL('../electron/cli/main.ts', import.meta.url).pathname)}); process.exitCode = await m.main(process.argv.slice(1));`;
-  const probeArgs = opts.probe ? ['--expose-gc', '--import', new URL('./lab-probe.ts', import.meta.url).pathname] : [];
-  const child = spawn(process.execPath, ['--import', 'tsx', ...probeArgs, ...(opts.nodeArgs ?? []), '--input-type=module', '-e', code, 'lab', ...args], { stdio: opts.probe ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'] });
+  const entry = opts.built ? [new URL('../bin/mailprobe.js', import.meta.url).pathname] : ['--import', 'tsx', '--input-type=module', '-e', code];
+  const child = spawn(process.execPath, [...probeArgs, ...(opts.nodeArgs ?? []), ...entry, 'lab', ...args], { stdio: opts.probe ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'] });
   let nextId = 0;
   const ask = <T>(msg: Record<string, unknown>, pick: (reply: Record<string, unknown>) => T): Promise<T> => {
     if (!opts.probe || !child.connected) return Promise.reject(new Error('the lab was started without the probe'));

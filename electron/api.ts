@@ -781,6 +781,12 @@ export interface LabStartRequest {
   variants?: 'off' | 'auto';
   /** Change the POP3 maildrop between the phone's checks (delete and/or add a message). */
   pop3MailboxChange?: Pop3MailboxChange;
+  /**
+   * A customer's mailbox to serve instead of the seeded messages: the path of an mbox file or a
+   * Maildir folder on this computer (`mailprobe lab --mailbox`), opened read-only. A path that is
+   * not one is refused (`bad-request`, saying why) before anything starts.
+   */
+  mailbox?: string;
 }
 
 /** One test of the plan the wizard proposes (Configure step). */

@@ -346,6 +346,8 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   if (chosen) recorder.record({ kind: 'device', device: chosen });
   recorder.flush();
   let stopping: Promise<void> | null = null;
+  /** Aborted by stop(): a customer mailbox still being indexed is not read on for nobody. */
+  const indexing = new AbortController();
   const lab: StartedLab = {
     recorder,
     sessionDir: recorder.dir,
@@ -360,6 +362,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     store,
     warnings,
     stop(reason = 'stopped') {
+      indexing.abort(new LabStoppedWhileIndexing());
       stopping ??= (async () => {
         await Promise.all([imap.close(), smtp.close(), pop3.close(), handoff?.close()]);
         releaseCertificates?.();
@@ -380,6 +383,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     // partial message count. Progress goes to the events log and to onIndexing.
     try {
       await indexMailbox(store, options.mailbox, {
+        signal: indexing.signal,
         onProgress: throttledProgress(recorder, onIndexing),
         // Found when a client first needs the file (its name did not give its size): said, not fatal.
         onOverLimit: (file, size, limit) => {
@@ -389,6 +393,8 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
         },
       });
     } catch (err) {
+      // Stopped while it indexed: the indexing gave up where it was; the stop was asked for, it is no error.
+      if (err instanceof LabStoppedWhileIndexing) return lab;
       if (!stopping) {
         await Promise.all([imap.close(), smtp.close(), pop3.close(), handoff?.close()]);
         releaseCertificates?.();
@@ -405,6 +411,14 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   pop3.open();
 
   return lab;
+}
+
+/** Why indexing ended early: the lab was stopped meanwhile. */
+class LabStoppedWhileIndexing extends Error {
+  override name = 'LabStoppedWhileIndexing';
+  constructor() {
+    super('the lab stopped while it indexed the mailbox');
+  }
 }
 
 /** `mailbox.indexing` events and onIndexing calls, at most every INDEXING_PROGRESS_INTERVAL_MS, the last (done) always. */

@@ -62,6 +62,18 @@ describe('wizard', () => {
     expect(await screen.findByText(/TCP ports 1143, 1993 and 8080/)).toBeTruthy();
   });
 
+  it('starts the lab with the customer mailbox the technician typed, and without one when the field is empty', async () => {
+    const { api } = setup(1);
+    await screen.findByRole('radio', { name: /192\.168\.1\.20/ });
+    const field = screen.getByRole('textbox', { name: /Customer's mailbox/ });
+    fireEvent.change(field, { target: { value: ' /home/tech/export.mbox ' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Start the lab' })));
+    expect(api.calls.filter((c) => c.method === 'lab.start').at(-1)?.params).toMatchObject({ mailbox: '/home/tech/export.mbox' });
+    fireEvent.change(field, { target: { value: '' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: /Restart the lab|Start the lab/ })));
+    expect(api.calls.filter((c) => c.method === 'lab.start').at(-1)?.params).not.toHaveProperty('mailbox');
+  });
+
   it('shows the customer mailbox being indexed in the lab summary, then how many messages it serves', async () => {
     const { emit } = setup(1);
     emit({ type: 'reset', status: RUNNING });

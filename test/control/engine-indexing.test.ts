@@ -71,3 +71,27 @@ describe('Engine: a lab that indexes a mailbox before it serves', () => {
     await engine.close();
   });
 });
+
+describe('Engine: the customer mailbox the wizard names', () => {
+  it('passes the path to the lab, and refuses one that is not a mailbox with the reason, before anything starts', async () => {
+    const dataDir = tmp();
+    const seen: Array<Partial<LabOptions>> = [];
+    const { loadEngineDeps } = await import('../../electron/lab/control/deps.js');
+    const real = await loadEngineDeps();
+    const startLab = async (o: Partial<LabOptions>, hooks?: LabStartHooks): Promise<RunningLab> => {
+      seen.push(o);
+      // A real start for the bad path (the lab's own check), a fake one otherwise.
+      return o.mailbox === '/nowhere/export.mbox' ? real.startLab!({ ...o, imapPort: 0, imapsPort: 0, smtpPort: 0, smtpsPort: 0, pop3Port: 0, pop3sPort: 0, httpPort: 0 }, hooks) : fakeLab(dataDir, o);
+    };
+    const engine = new Engine({ mode: 'browser', dataDir, deps: { startLab } });
+    expect(await engine.call('lab.start', { address: '127.0.0.1', mailbox: '  /home/tech/export.mbox ' })).toMatchObject({ state: 'running' });
+    expect(seen[0]).toMatchObject({ mailbox: '/home/tech/export.mbox' });
+    await engine.call('lab.start', { address: '127.0.0.1', mailbox: '' });
+    expect(seen[1].mailbox).toBeUndefined();
+    expect(await engine.call('lab.start', { address: '127.0.0.1', mailbox: '/nowhere/export.mbox' })).toMatchObject({
+      error: { code: 'bad-request', message: 'mailbox path /nowhere/export.mbox does not exist' },
+    });
+    expect(await engine.call('lab.start', { address: '127.0.0.1', mailbox: 42 as never })).toMatchObject({ error: { code: 'bad-request' } });
+    await engine.close();
+  });
+});

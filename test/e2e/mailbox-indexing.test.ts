@@ -1,6 +1,6 @@
 /**
  * The wizard shows a customer's mailbox being indexed as it happens (Debian's Chromium against
- * browser mode): the technician starts the lab from the Network step with a large mbox, and the
+ * browser mode): the technician types the path of a large mbox on the Network step and starts the lab, and the
  * lab summary's line moves on while the lab reads it ("indexing export.mbox: 210 MB of 640 MB,
  * 700 messages", then more), then says "ready: N messages in X s". The control engine attaches to
  * the lab as soon as it is bound, before indexing, so the progress is streamed, not replayed at
@@ -23,6 +23,7 @@ describe('the wizard while the lab indexes a customer mailbox (Chromium)', () =>
   let ui: ControlServer;
   let dir: string;
   let spec: BigMbox;
+  let mboxPath: string;
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -35,7 +36,8 @@ describe('the wizard while the lab indexes a customer mailbox (Chromium)', () =>
     ]);
     browser = b;
     spec = written;
-    ui = await startControlServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), rendererDir, labDefaults: { mailbox: mbox } });
+    ui = await startControlServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), rendererDir });
+    mboxPath = mbox;
   }, 120_000);
 
   afterAll(async () => {
@@ -62,11 +64,18 @@ describe('the wizard while the lab indexes a customer mailbox (Chromium)', () =>
           if (t && seen[seen.length - 1] !== t) seen.push(t);
         }).observe(document.body, { subtree: true, childList: true, characterData: true });
       });
+      // The technician names the customer's mailbox on the Network step.
+      await page.getByRole('textbox', { name: /Customer's mailbox/ }).fill(mboxPath);
       await page.getByRole('button', { name: 'Start the lab' }).click();
       const line = page.getByTestId('mailbox-indexing');
       await expect.poll(() => line.textContent(), { timeout: 30_000 }).toMatch(/indexing export\.mbox: /);
       await line.scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(SHOTS, 'mailbox-indexing.png') });
+      // The Back/Next bar stays at the window's bottom and covers none of the lab summary (it
+      // once floated over the middle of it, the summary running on behind it).
+      const [lineBox, navBox] = await Promise.all([line.boundingBox(), page.locator('footer.nav').boundingBox()]);
+      expect(lineBox!.y + lineBox!.height).toBeLessThanOrEqual(navBox!.y);
+      expect(navBox!.y + navBox!.height).toBeGreaterThan(768 - 2);
       // The lab is not restarting: it is starting, and says so while it indexes.
       expect(await page.getByRole('button', { name: 'Starting…' }).count()).toBe(1);
       await expect.poll(() => line.textContent(), { timeout: 60_000 }).toMatch(/ready: [\d,]+ messages in [\d.]+ s/);

@@ -25,8 +25,14 @@ export interface LabProcess {
   waitLine(pred: (line: string) => boolean, timeoutMs?: number): Promise<string>;
 }
 
-export function spawnLab(args: string[], timeoutMs = 15_000): Promise<LabProcess> {
+export interface SpawnLabOptions {
+  /** Close the lab's stderr before it writes anything (its reader went away at once). */
+  stderrClosed?: boolean;
+}
+
+export function spawnLab(args: string[], timeoutMs = 15_000, opts: SpawnLabOptions = {}): Promise<LabProcess> {
   const child = spawn(process.execPath, [BIN, 'lab', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  if (opts.stderrClosed) child.stderr.destroy();
   let out = '';
   let err = '';
   const lines: string[] = [];

@@ -1,15 +1,17 @@
 /**
  * `mailprobe lab` (DESIGN.md, "The command line"): start the lab, print one `ready {json}` line
  * when every listener is up, with --json every event as one JSON line after it, and stop
- * cleanly on SIGINT/SIGTERM (lab.stop recorded, exit 0). Bad options: exit 2, one line.
+ * cleanly on SIGINT/SIGTERM/SIGHUP (lab.stop recorded, exit 0). Bad options: exit 2, one line.
+ * A stdout or stderr whose reader went away is written no more (./output.ts); the lab goes on.
  */
 import { qrTerminal } from '../../lab/handoff/index.js';
-import { indexingText, type LabEvent } from '../../api.js';
+import { indexingText, type LabEvent, type NoteEvent } from '../../api.js';
 import { startLab, UnknownProfileError, type StartedLab } from '../../lab/lab.js';
 import type { LabOptions } from '../../lab/lab-types.js';
 import { readEvents, redactEvent } from '../../lab/recorder/index.js';
 import { isSaslMechanismName } from '../../lab/sasl/index.js';
 import type { SaslMechanismName } from '../../lab/sasl/types.js';
+import { outputStream, type StreamGone } from '../output.js';
 import { NETWORK_TRUST, UsageError, oneOf, parseFlags, parsePort } from '../usage.js';
 
 const FLAGS = {
@@ -121,18 +123,39 @@ export function labOptionsFromArgv(argv: string[]): { options: Partial<LabOption
  */
 export const QR_DRAW_DELAY_MS = 300;
 
-function writeLine(line: string): void {
-  try {
-    process.stdout.write(line + '\n');
-  } catch {
-    // stdout closed (the reader went away): the lab keeps recording to its file.
-  }
-}
+type NoteInput = Omit<NoteEvent, 'seq' | 't'>;
+
+/**
+ * The signals that end the lab cleanly (listeners closed, lab.stop recorded, exit 0): Ctrl+C, a
+ * supervisor's stop, and the terminal the lab runs in being closed (SIGHUP, whose default would
+ * end the process with the session never closed).
+ */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export async function run(argv: string[]): Promise<number> {
   const { options, json, ui, uiPort, notes } = labOptionsFromArgv(argv);
-  for (const n of notes) process.stderr.write(`mailprobe lab: ${n}\n`);
-  process.stdout.on('error', () => undefined);
+  // When stdout or stderr goes away (its reader exited: `| head -1`, a jq that quit, a parent
+  // that died), the lab goes on serving and stops writing to that stream; it does not exit.
+  // Exiting would lose what the phone does next (a technician mid-test, the wizard with --ui,
+  // a script that read the ready line and only needs the lab to keep running), while going on
+  // loses nothing: every event is in events.jsonl, and a note there says when the stream went.
+  // Ending the session stays what it always was: a stop signal (STOP_SIGNALS), by the lab's pid.
+  // A vanished reader is seen at the next write to its stream (the kernel tells nobody sooner).
+  const started: { lab?: StartedLab } = {};
+  const goneBeforeStart: NoteInput[] = []; // recorded once the lab (and its session) exists
+  const streamGone = (stream: 'stdout' | 'stderr') => (why: StreamGone) => {
+    const note: NoteInput = {
+      kind: 'note',
+      text: `${stream} went away (${why.code}): the lab goes on serving and recording here, without writing to it`,
+      data: { stream, code: why.code },
+    };
+    if (!started.lab) goneBeforeStart.push(note);
+    else if (!started.lab.recorder.closed) started.lab.recorder.record(note);
+  };
+  const out = outputStream(process.stdout, streamGone('stdout'));
+  const err = outputStream(process.stderr, streamGone('stderr'));
+  const say = (text: string) => err.write(`mailprobe lab: ${text}\n`);
+  for (const n of notes) say(n);
   let lab: StartedLab;
   let uiHandle: { url: string; close(): Promise<void> } | undefined;
   // Browser mode (DESIGN.md): the wizard's control server on loopback, showing this lab. Started
@@ -141,36 +164,40 @@ export async function run(argv: string[]): Promise<number> {
     try {
       const { startControlServer } = await import('../../lab/control/server.js');
       uiHandle = await startControlServer({ port: uiPort ?? 0, lab: bound, dataDir: bound.options.dataDir });
-      if (bound.options.mailbox) process.stderr.write(`mailprobe lab: the wizard is at ${uiHandle.url} (the mailbox is being indexed)\n`);
-    } catch (err) {
-      process.stderr.write(`mailprobe lab: --ui could not start (${(err as Error).message.split('\n')[0]}); running without the UI\n`);
+      if (bound.options.mailbox) say(`the wizard is at ${uiHandle.url} (the mailbox is being indexed)`);
+    } catch (e) {
+      say(`--ui could not start (${(e as Error).message.split('\n')[0]}); running without the UI`);
     }
   };
   try {
     const indexingStarted = Date.now();
     lab = await startLab({
       ...options,
-      onWarning: (m) => process.stderr.write(`mailprobe lab: ${m}\n`),
+      onWarning: say,
       // A few lines a second at most (the lab throttles them); each line says where indexing is.
-      onIndexing: (p) => process.stderr.write(`mailprobe lab: ${indexingText(p, p.done ? Date.now() - indexingStarted : undefined)}\n`),
+      onIndexing: (p) => say(indexingText(p, p.done ? Date.now() - indexingStarted : undefined)),
       onBound: ui ? startUi : undefined,
     });
-  } catch (err) {
+  } catch (e) {
     await uiHandle?.close().catch(() => undefined);
     // A --mailbox that is not an mbox or a Maildir, a --bind that is not an address, a
     // --profile that names no profile (startLab checks it first, with the profiles it loads): bad input.
-    if (err instanceof UnknownProfileError) throw new UsageError(`--profile must be one of ${err.known.join(', ')}, got '${err.id}'`);
-    const e = err as Error;
-    if (e.name === 'MailboxFileError' || e instanceof TypeError) throw new UsageError(e.message.split('\n')[0]);
-    throw err;
+    if (e instanceof UnknownProfileError) throw new UsageError(`--profile must be one of ${e.known.join(', ')}, got '${e.id}'`);
+    const failure = e as Error;
+    if (failure.name === 'MailboxFileError' || e instanceof TypeError) throw new UsageError(failure.message.split('\n')[0]);
+    throw e;
   }
+  started.lab = lab;
+  for (const note of goneBeforeStart) lab.recorder.record(note);
 
   // Last line of defence (nothing a phone sends may kill the lab): a stray exception
   // from a timer or a socket callback is recorded as lab.error and the lab keeps serving.
-  process.on('uncaughtException', (err) => {
-    lab.recorder.record({ kind: 'lab.error', where: 'process', message: err?.message ?? String(err), stack: err?.stack });
+  // Its message goes through `say`, which cannot fail: a handler whose own report threw again
+  // would be called again, forever.
+  process.on('uncaughtException', (e) => {
+    lab.recorder.record({ kind: 'lab.error', where: 'process', message: e?.message ?? String(e), stack: e?.stack });
     lab.recorder.flush();
-    process.stderr.write(`mailprobe lab: internal error recorded: ${err?.message ?? String(err)}\n`);
+    say(`internal error recorded: ${e?.message ?? String(e)}`);
   });
 
   const ready: Record<string, unknown> = { listeners: lab.listeners, sessionDir: lab.sessionDir };
@@ -178,13 +205,12 @@ export async function run(argv: string[]): Promise<number> {
   if (uiHandle) ready.uiUrl = uiHandle.url;
   ready.account = { user: lab.account.user };
   const where = Object.entries(lab.listeners).map(([k, v]) => `${k} ${v.host}:${v.port}`).join(', ');
-  process.stderr.write(`mailprobe lab: ${where}; account: user ${lab.account.user}, password ${lab.account.password}\n`);
+  say(`${where}; account: user ${lab.account.user}, password ${lab.account.password}`);
 
   // Signal handlers go in before the ready line: a supervisor may signal as soon as it reads it.
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
-      process.removeAllListeners('SIGINT');
-      process.removeAllListeners('SIGTERM');
+      for (const s of STOP_SIGNALS) process.removeAllListeners(s);
       void (async () => {
         await uiHandle?.close().catch(() => undefined);
         await lab.stop(signal);
@@ -193,17 +219,21 @@ export async function run(argv: string[]): Promise<number> {
         resolve(0);
       })();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    for (const s of STOP_SIGNALS) process.once(s, stop);
   });
 
+  const writeLine = (line: string) => out.write(line + '\n');
   if (json) {
-    // Events recorded before the ready line (lab.start) follow it, then every new one, live.
+    // Events recorded before the ready line (lab.start) follow it, then every new one, live,
+    // until stdout goes away (then nothing reads them; they are all in events.jsonl).
     lab.recorder.flush();
     const earlier = readEvents(lab.sessionDir);
     writeLine('ready ' + JSON.stringify(ready));
     for (const ev of earlier) writeLine(JSON.stringify(redactEvent(ev)));
-    lab.recorder.subscribe((ev: LabEvent) => writeLine(JSON.stringify(redactEvent(ev))));
+    const unsubscribe = lab.recorder.subscribe((ev: LabEvent) => {
+      if (out.gone) unsubscribe();
+      else writeLine(JSON.stringify(redactEvent(ev)));
+    });
   } else {
     writeLine('ready ' + JSON.stringify(ready));
   }
@@ -212,10 +242,11 @@ export async function run(argv: string[]): Promise<number> {
     // stderr (stdout carries only the ready line and --json events, for scripts). The QR code a
     // moment after the ready line: drawing it loads the QR library, and the lab serves meanwhile.
     const handoffUrl = lab.handoffUrl;
-    process.stderr.write(`mailprobe lab: on the phone's browser open ${handoffUrl}\n`);
+    say(`on the phone's browser open ${handoffUrl}`);
     setTimeout(() => {
+      if (err.gone) return; // nobody would see it
       void qrTerminal(handoffUrl, { ansi: Boolean(process.stderr.isTTY) }).then(
-        (qr) => process.stderr.write(`${qr}\n`),
+        (qr) => err.write(`${qr}\n`),
         () => undefined, // the URL is there to type
       );
     }, QR_DRAW_DELAY_MS).unref(); // a lab stopped meanwhile exits without drawing it

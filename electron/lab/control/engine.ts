@@ -486,6 +486,8 @@ export class Engine {
       variants: req.variants === 'auto' ? 'auto' : 'off',
       pop3MailboxChange: POP3_MAILBOX_CHANGES.includes(req.pop3MailboxChange as Pop3MailboxChange) ? req.pop3MailboxChange : 'off',
     };
+    if (req.mailbox !== undefined && typeof req.mailbox !== 'string') fail('bad-request', 'lab.start: mailbox must be the path of an mbox file or a Maildir folder');
+    if (req.mailbox?.trim()) options.mailbox = req.mailbox.trim();
     if (req.demo) Object.assign(options, PORT_SETS.any);
     let lab: RunningLab;
     // Attached as soon as the lab is bound, before a mailbox is indexed: the wizard shows the
@@ -508,6 +510,8 @@ export class Engine {
         this.emit({ type: 'status', status: this.status() });
       }
       const e = err as NodeJS.ErrnoException & { port?: number };
+      // The technician's mailbox path is not a mailbox (missing, unreadable, not a Maildir, too big): their input, said as it is.
+      if (e.name === 'MailboxFileError') fail('bad-request', e.message);
       if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
         const why = e.code === 'EACCES' ? 'needs administrator rights' : e.code === 'EADDRINUSE' ? 'is already in use' : 'is not an address of this computer';
         fail('conflict', `${e.code === 'EADDRNOTAVAIL' ? `address ${req.address}` : `a port on ${req.address}`} ${why} (${e.message}); choose "high ports" or another address`);

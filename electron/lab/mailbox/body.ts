@@ -289,8 +289,8 @@ export class CrlfMeter {
 let measureScratch: Buffer | null = null;
 
 /** Measure a whole file (Maildir message, spooled APPEND or delivery) synchronously, in chunks; at most its first `limit` bytes. */
-export function measureFileSync(path: string, limit = Infinity): RangeMeasure {
-  const fd = openSync(path, 'r');
+export function measureFileSync(path: string, limit = Infinity, relocate?: Relocate): RangeMeasure {
+  const { fd } = openFollowingSync(path, relocate);
   try {
     const meter = new CrlfMeter();
     // One buffer for every measure (synchronous, so never shared): 20,000 Maildir files cost no 20,000 allocations.
@@ -307,18 +307,45 @@ export function measureFileSync(path: string, limit = Infinity): RangeMeasure {
   }
 }
 
+/**
+ * Where a file went when it is no longer where it was (a Maildir file renamed by another program
+ * reading the same Maildir: its flags changed, moved from new/ to cur/), or null when it is gone.
+ */
+export type Relocate = () => string | null;
+
+const isNotFound = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+
+/** openSync(path), and when the file is not there, the path `relocate` finds (once). */
+function openFollowingSync(path: string, relocate: Relocate | undefined): { fd: number; path: string } {
+  try {
+    return { fd: openSync(path, 'r'), path };
+  } catch (err) {
+    const moved = isNotFound(err) ? relocate?.() : null;
+    if (!moved) throw err;
+    return { fd: openSync(moved, 'r'), path: moved };
+  }
+}
+
 /** A message that is a byte range of a file on disk, converted to served bytes as it is read. */
 export class FileBody implements MessageBody {
   readonly memory = null;
 
   constructor(
-    readonly path: string,
+    public path: string,
     /** The range of the file that holds the message (for an mbox, without its From line). */
     readonly fileStart: number,
     readonly fileEnd: number,
     readonly size: number,
     readonly transform: BodyTransform,
+    /** A file that may be renamed while the lab serves it (Maildir): how to find it again. */
+    private readonly relocate?: Relocate,
   ) {}
+
+  private openSync(): number {
+    const { fd, path } = openFollowingSync(this.path, this.relocate);
+    this.path = path;
+    return fd;
+  }
 
   readSync(start: number, end: number): Buffer {
     const out = Buffer.allocUnsafe(Math.max(0, Math.min(end, this.size) - start));
@@ -333,7 +360,7 @@ export class FileBody implements MessageBody {
     let o = at;
     // The range's place in `dest`, and no further: a conversion that runs past the range's end goes elsewhere.
     const stop = at + Math.min(end, this.size) - start;
-    const fd = openSync(this.path, 'r');
+    const fd = this.openSync();
     try {
       while (!cursor.done) {
         // Bytes that need no conversion are read straight into `dest`; converted ones into the
@@ -359,7 +386,7 @@ export class FileBody implements MessageBody {
   private *readChunksSync(start: number, end: number, pool: ChunkPool | null, readBytes = BODY_CHUNK_BYTES): Iterable<Buffer> {
     const cursor = new ServedRange(this, start, end, readBytes, pool);
     if (cursor.done) return;
-    const fd = openSync(this.path, 'r');
+    const fd = this.openSync();
     try {
       while (!cursor.done) {
         const { buf, pos } = cursor.nextRead();
@@ -401,7 +428,7 @@ export class MeasuredOnDemandBody implements MessageBody {
   private measured: FileBody | null = null;
 
   constructor(
-    readonly path: string,
+    public path: string,
     /** The file bytes to serve (the size the index saw); see fileBytes. */
     private readonly fileSize = 0,
   ) {}
@@ -414,6 +441,11 @@ export class MeasuredOnDemandBody implements MessageBody {
     return this.fileSize;
   }
 
+  /** Where the file is now when it is not at `path` any more (maildir-index.ts); null: gone. */
+  protected relocate(): string | null {
+    return null;
+  }
+
   /** Whether the served size is known yet (for tests and a background pass). */
   get isMeasured(): boolean {
     return this.measured !== null;
@@ -424,11 +456,11 @@ export class MeasuredOnDemandBody implements MessageBody {
     const fileSize = this.fileBytes();
     let m: RangeMeasure;
     try {
-      m = fileSize === 0 ? { size: 0, transform: 'none' } : measureFileSync(this.path, fileSize);
+      m = fileSize === 0 ? { size: 0, transform: 'none' } : measureFileSync(this.path, fileSize, () => this.relocate());
     } catch {
-      m = { size: 0, transform: 'none' }; // moved away since the index saw it (another program reading the Maildir)
+      m = { size: 0, transform: 'none' }; // gone since the index saw it (another program deleted it)
     }
-    return (this.measured = new FileBody(this.path, 0, m.size === 0 ? 0 : fileSize, m.size, m.transform));
+    return (this.measured = new FileBody(this.path, 0, m.size === 0 ? 0 : fileSize, m.size, m.transform, () => this.relocate()));
   }
 
   get size(): number {

@@ -43,6 +43,8 @@ export interface OpenMailStoreOptions {
   onProgress?: (p: IndexingProgress) => void;
   /** A Maildir file found larger than maxMessageBytes when first read (its name did not say): it is served empty. */
   onOverLimit?: OverLimitHandler;
+  /** Aborted (the lab stopped): the indexing stops where it is and rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -116,6 +118,7 @@ export async function indexMailbox(store: MailStore, path: string, opts: Omit<Op
     const mtime = statSync(path).mtime;
     let found = 0;
     await indexMbox(path, {
+      signal: opts.signal,
       onProgress: (p) => report(p, false),
       onMessage: (m) => {
         counted(limits, path);
@@ -126,7 +129,7 @@ export async function indexMailbox(store: MailStore, path: string, opts: Omit<Op
         store.load('INBOX', new FileBody(path, m.fileStart, m.fileEnd, m.size, m.transform), m.flags, m.date ?? mtime);
       },
     }).catch((err: unknown) => {
-      if (err instanceof MailboxFileError) throw err;
+      if (err instanceof MailboxFileError || (opts.signal?.aborted && err === opts.signal.reason)) throw err;
       throw new MailboxFileError('unreadable', path, `cannot read ${path}: ${(err as Error).message}`);
     });
     const size = statSync(path).size;
@@ -136,6 +139,7 @@ export async function indexMailbox(store: MailStore, path: string, opts: Omit<Op
   // A Maildir: its names only (maildir-index.ts); sizes and dates are read when first asked for.
   const scan = { maxMessageBytes: limits.maxMessageBytes, onOverLimit: opts.onOverLimit };
   const ahead = await takeMaildirReadAhead(path);
+  opts.signal?.throwIfAborted();
   const folders = [{ name: 'INBOX', dir: path }, ...maildirSubfolders(path)];
   const files = folders.map((f) => ({ ...f, entries: scanMaildirFolder(f.dir, scan, ahead) }));
   // Bytes as far as the names tell them (",S="): 0 for a Maildir whose names do not.

@@ -32,6 +32,59 @@ interface FileStat {
 }
 
 /**
+ * A directory is read again to find a moved file at most this often: when another program
+ * deleted files (not renamed them), every miss would otherwise read 20,000 names again.
+ */
+export const MAILDIR_RESCAN_INTERVAL_MS = 1000;
+
+/** The unique part of a Maildir name: before the ":2," info, which another program may change (Maildir spec, "info"). */
+function uniqueOf(name: string): string {
+  const colon = name.indexOf(':');
+  return colon < 0 ? name : name.slice(0, colon);
+}
+
+/**
+ * Where a folder's messages are now, by unique name. Other programs may serve the same Maildir
+ * while the lab does (the customer's own mail client, a Dovecot): a message seen gets its flags
+ * changed in its name, a new one moves from new/ to cur/; its unique name stays (the Maildir
+ * specification), so a file that is not where the index saw it is looked for by that name.
+ */
+export class MaildirFolderNames {
+  private byUnique: Map<string, string> | null = null;
+  private readAt = -Infinity;
+
+  constructor(readonly dir: string) {}
+
+  /** The file's path now, or null when it is in neither new/ nor cur/. */
+  find(unique: string): string | null {
+    const hit = this.byUnique?.get(unique);
+    if (hit && this.exists(hit)) return hit;
+    if (Date.now() - this.readAt < MAILDIR_RESCAN_INTERVAL_MS && this.byUnique) return null;
+    this.reread();
+    return this.byUnique!.get(unique) ?? null;
+  }
+
+  private exists(path: string): boolean {
+    try {
+      statSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private reread(): void {
+    const map = new Map<string, string>();
+    for (const sub of ['new', 'cur']) {
+      const prefix = join(this.dir, sub) + sep;
+      for (const name of messageNames(join(this.dir, sub), undefined)) map.set(uniqueOf(name), prefix + name);
+    }
+    this.byUnique = map;
+    this.readAt = Date.now();
+  }
+}
+
+/**
  * One message file: its body (the served size measured when first asked for, MeasuredOnDemandBody)
  * and its internal date, both from one stat made on first use.
  */
@@ -46,23 +99,36 @@ export class MaildirFile extends MeasuredOnDemandBody {
     /** The ",S=" size of the name, when it has one. */
     readonly sizeFromName: number | undefined,
     private readonly scan: MaildirScanOptions,
+    /** The folder's names now, to find this file when another program renamed it. */
+    private readonly folder?: MaildirFolderNames,
   ) {
     super(path);
   }
 
   private stats(): FileStat | null {
     if (this.stat !== undefined) return this.stat;
-    try {
-      const st = statSync(this.path);
-      this.stat = st.isFile() ? { size: st.size, mtime: st.mtime } : null;
-    } catch {
-      this.stat = null;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const st = statSync(this.path);
+        this.stat = st.isFile() ? { size: st.size, mtime: st.mtime } : null;
+        return this.stat;
+      } catch {
+        if (attempt > 0 || this.relocate() === null) break;
+      }
     }
+    this.stat = null;
     return this.stat;
   }
 
+  /** The file renamed or moved by another program: found by its unique name (MaildirFolderNames). */
+  protected override relocate(): string | null {
+    const found = this.folder?.find(uniqueOf(this.name)) ?? null;
+    if (found && found !== this.path) this.path = found;
+    return found;
+  }
+
   /**
-   * All of the file, none when it is gone (another program moved it), and none, with
+   * All of the file (found again when another program renamed it), none when it is gone, and none, with
    * onOverLimit told, when it is larger than the limit (the MIME parser reads a message whole).
    */
   protected override fileBytes(): number {
@@ -77,7 +143,7 @@ export class MaildirFile extends MeasuredOnDemandBody {
 
   /**
    * The internal date: the file's mtime, as Dovecot's received date; for a file gone by the
-   * time it is stat'ed, the delivery time its name starts with.
+   * time it is stat'ed (deleted, not renamed), the delivery time its name starts with.
    */
   internalDate(): Date {
     return this.stats()?.mtime ?? deliveryDate(this.name);
@@ -136,6 +202,7 @@ function messageNames(dir: string, ahead: MaildirNames | undefined): string[] {
 export function scanMaildirFolder(dir: string, opts: MaildirScanOptions, ahead?: MaildirNames): MaildirFile[] {
   const files: MaildirFile[] = [];
   const keys: number[] = [];
+  const folder = new MaildirFolderNames(dir);
   for (const sub of ['new', 'cur'] as const) {
     const prefix = join(dir, sub) + sep;
     const isNew = sub === 'new';
@@ -144,7 +211,7 @@ export function scanMaildirFolder(dir: string, opts: MaildirScanOptions, ahead?:
       if (size !== undefined && size > opts.maxMessageBytes) {
         throw new MailboxFileError('too-big', prefix + name, `${prefix + name} is ${size} bytes, more than the limit of ${opts.maxMessageBytes}`);
       }
-      files.push(new MaildirFile(prefix + name, name, isNew, size, opts));
+      files.push(new MaildirFile(prefix + name, name, isNew, size, opts, folder));
       const secs = deliverySeconds(name);
       keys.push(Number.isNaN(secs) ? Number.MAX_SAFE_INTEGER : secs);
     }

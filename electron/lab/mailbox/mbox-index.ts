@@ -36,6 +36,8 @@ export interface MboxIndexOptions {
   onProgress?: (p: IndexProgress) => void;
   /** Called for every message found; throw to stop (limits). */
   onMessage?: (m: IndexedMessage, index: number) => void;
+  /** Aborted: reading stops before the next chunk, and the indexing rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** One line of the file: where it starts, its bytes before the LF, and a view of its first bytes (up to QUOTE_SCAN_BYTES). */
@@ -176,6 +178,8 @@ export async function indexMbox(path: string, opts: MboxIndexOptions = {}): Prom
     let filePos = 0;
     let lastReport = 0;
     for (;;) {
+      // The lab stopped while it indexed (the wizard's Stop, Ctrl+C): 2 GB are not read for nobody.
+      opts.signal?.throwIfAborted();
       const { bytesRead } = await fh.read(buf, 0, buf.length, filePos);
       if (bytesRead <= 0) break;
       filePos += bytesRead;

@@ -20,6 +20,8 @@ export interface WizardState {
   variants?: boolean;
   /** POP3: let the lab delete one message and add one before each next check (catches remembered message numbers). */
   pop3MailboxChange?: boolean;
+  /** A customer's mbox file or Maildir folder for the lab to serve; absent or empty: the seeded messages. */
+  mailboxPath?: string;
 }
 
 export const INITIAL: WizardState = { step: 0, demo: false, ports: 'standard', certSkipped: false };

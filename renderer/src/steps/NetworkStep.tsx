@@ -76,7 +76,15 @@ export function NetworkStep({ api, store, wizard, update, run, info, profile }: 
     if (!wizard.address) return;
     setBusy(running ? 'Restarting…' : 'Starting…');
     await run(
-      api.call('lab.start', { address: wizard.address, ports: wizard.ports, demo: wizard.demo, profile: wizard.profileId === 'auto' ? undefined : wizard.profileId, variants: wizard.variants ? 'auto' : 'off', pop3MailboxChange: pop3 && wizard.pop3MailboxChange ? 'both' : 'off' }),
+      api.call('lab.start', {
+        address: wizard.address,
+        ports: wizard.ports,
+        demo: wizard.demo,
+        profile: wizard.profileId === 'auto' ? undefined : wizard.profileId,
+        variants: wizard.variants ? 'auto' : 'off',
+        pop3MailboxChange: pop3 && wizard.pop3MailboxChange ? 'both' : 'off',
+        ...(wizard.mailboxPath?.trim() ? { mailbox: wizard.mailboxPath.trim() } : {}),
+      }),
     );
     setBusy(false);
   };
@@ -127,6 +135,23 @@ export function NetworkStep({ api, store, wizard, update, run, info, profile }: 
             <span>Change the mailbox between the phone's checks (POP3: one message deleted, one added; catches a phone that remembers message numbers)</span>
           </label>
         ) : null}
+      </div>
+      <label className="path-field">
+        <span>Customer's mailbox (optional)</span>
+        <input
+          type="text"
+          className="mono"
+          spellCheck={false}
+          placeholder="/path/to/export.mbox or a Maildir folder"
+          value={wizard.mailboxPath ?? ''}
+          onChange={(e) => update({ mailboxPath: e.target.value })}
+          aria-describedby="mailbox-path-help"
+        />
+        <span id="mailbox-path-help" className="muted small">
+          Served to the phone instead of the lab's sample messages, read-only (never changed). Empty: the sample messages.
+        </span>
+      </label>
+      <div className="row">
         {running && status.address === wizard.address ? (
           <>
             <button type="button" disabled={!!busy} onClick={start}>
