@@ -162,6 +162,33 @@ describe('recording a unit of traffic whole', () => {
   });
 });
 
+describe('past the session cap', () => {
+  it('a printable piece leaves the same line and the same published event as any other piece (its size, its marks)', () => {
+    // Two recorders past their cap at once, a fixed clock: one records printable pieces (the
+    // fast path's line, written as it is), the other binary pieces of the same sizes (append's
+    // line, through JSON.stringify). The lines and the published events must be the same.
+    const now = () => new Date('2026-12-01T00:00:00.000Z');
+    const [fast, general] = [new SessionRecorder({ dataDir: tmp(), maxRecordedBytes: 1, now }), new SessionRecorder({ dataDir: tmp(), maxRecordedBytes: 1, now })];
+    const seen: LabEvent[][] = [[], []];
+    fast.subscribe((e) => seen[0].push(e));
+    general.subscribe((e) => seen[1].push(e));
+    for (const r of [fast, general]) r.record({ kind: 'note', text: 'over the cap from here' });
+    const printable = Buffer.from('x'.repeat(PRINTABLE_FAST_PATH_MIN_BYTES * 3 - 2) + '\r\n');
+    const binary = Buffer.alloc(printable.length, 0x01);
+    for (const [origin, opts] of [[{ kind: 's2c', conn: 'c7' }, {}], [{ kind: 'c2s', conn: 'c7', tls: true }, { continued: true }], [{ kind: 's2c', conn: 'c"8', tls: false }, { maxEventBytes: PRINTABLE_FAST_PATH_MIN_BYTES }]] as const) {
+      fast.recordBytes(origin, printable, opts);
+      general.recordBytes(origin, binary, opts);
+    }
+    fast.close();
+    general.close();
+    const lines = (r: SessionRecorder) => readFileSync(r.file, 'utf8');
+    expect(lines(fast)).toBe(lines(general));
+    expect(bytesOf(readEvents(fast.dir)).map((e) => e.truncated)).toEqual([printable.length, printable.length, PRINTABLE_FAST_PATH_MIN_BYTES, PRINTABLE_FAST_PATH_MIN_BYTES, PRINTABLE_FAST_PATH_MIN_BYTES]);
+    expect(seen[0]).toEqual(seen[1]);
+    expect(fast.droppedPayloadBytes).toBe(general.droppedPayloadBytes);
+  });
+});
+
 describe('payload encoding', () => {
   it('records printable bytes as text and binary as base64, exactly', () => {
     expect(encodeBytes(Buffer.from('A0 NOOP\r\n'))).toEqual({ text: 'A0 NOOP\r\n' });

@@ -5,11 +5,11 @@
  * when its response was made), and the record must hold every byte sent, in order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BytesEvent } from '../../electron/api.js';
 import type { StartedLab } from '../../electron/lab/lab.js';
-import { INLINE_SECTION_BYTES, MAX_EAGER_FETCH_MESSAGES } from '../../electron/lab/imap/commands/fetch.js';
+import { FETCH_BATCHES, INLINE_SECTION_BYTES, MAX_EAGER_FETCH_MESSAGES } from '../../electron/lab/imap/commands/fetch.js';
 import { SYNC_READ_BYTES } from '../../electron/lab/mailbox/body.js';
 import { RawClient } from '../support/raw-client.js';
 import { TEST_PASSWORD, TEST_USER, connOf, eventsOf, startTestLab, tempDir } from '../support/lab.js';
@@ -121,5 +121,103 @@ describe(`FETCH of more than ${MAX_EAGER_FETCH_MESSAGES} messages`, () => {
     expect(r.filter((l) => /^ FLAGS \(\\Seen\)\)$/.test(l))).toHaveLength(COUNT - Math.floor(COUNT / 3));
     expect(lab.store.messages('INBOX').every((m) => m.flags.has('\\Seen'))).toBe(true);
     c.close();
+  });
+});
+
+describe('FETCH 1:* BODY.PEEK[] of a Maildir to two clients at once, one of which stops reading for a while', () => {
+  it('sends each client every message byte for byte (LF files converted, CRLF ones as they are, big ones streamed), assembled in a few reused buffers', async () => {
+    // Enough bytes that the socket of the client that does not read fills: its batch buffers
+    // are held by its socket meanwhile, and one handed to the other connection too early would
+    // show as wrong bytes.
+    const maildir = join(tempDir('mp-fetch-maildir-'), 'Maildir');
+    for (const d of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, d), { recursive: true });
+    const expected: Buffer[] = [];
+    const sizes = Array.from({ length: 360 }, (_, i) => (i === 50 ? INLINE_SECTION_BYTES + 5000 : i === 51 ? SYNC_READ_BYTES * 3 + 77 : 20_000 + ((i * 7919) % 60_000)));
+    sizes.forEach((size, i) => {
+      const crlf = i % 9 === 4;
+      const line = `message ${i} line of text, some words to fill it up to a mail-like length\n`;
+      const text = `From: s${i}@example.org\nSubject: message ${i}\n\n${line.repeat(Math.ceil(size / line.length))}`;
+      const file = crlf ? text.replace(/\n/g, '\r\n') : text;
+      writeFileSync(join(maildir, 'cur', `${1700000000 + i}.M${i}P1.lab:2,S`), file);
+      expected.push(Buffer.from(text.replace(/\n/g, '\r\n'), 'latin1'));
+    });
+    const mlab = await startTestLab({ mailbox: maildir });
+    try {
+      const clients = await Promise.all([0, 1].map(async () => {
+        const c = await RawClient.connect(mlab.listeners.imap!.port);
+        await c.line();
+        expect((await c.command('l', `LOGIN ${TEST_USER} ${TEST_PASSWORD}`)).at(-1)).toBe('l OK User logged in');
+        expect((await c.command('s', 'EXAMINE INBOX', 10_000)).at(-1)).toMatch(/^s OK/);
+        return { c, conn: await connOf(mlab, c) };
+      }));
+      const before = FETCH_BATCHES.allocated;
+      const [slow, fast] = clients.map((x) => x.c);
+      slow!.socket.pause();
+      slow!.send('a FETCH 1:* BODY.PEEK[]\r\n');
+      await new Promise((r) => setTimeout(r, 200));
+      fast!.send('a FETCH 1:* BODY.PEEK[]\r\n');
+      expect((await fast!.response('a', 60_000)).at(-1)).toBe('a OK Completed');
+      slow!.socket.resume();
+      expect((await slow!.response('a', 60_000)).at(-1)).toBe('a OK Completed');
+      expect(FETCH_BATCHES.allocated - before).toBeLessThanOrEqual(6);
+      for (const { c, conn } of clients) {
+        // Each response: "* n FETCH (BODY[] {len}" CRLF, the literal, ")" CRLF.
+        const all = c.received();
+        let at = all.indexOf('* 1 FETCH ');
+        for (let n = 1; n <= sizes.length; n++) {
+          const head = all.toString('latin1', at, all.indexOf('\r\n', at) + 2);
+          const m = /^\* (\d+) FETCH \(BODY\[\] \{(\d+)\}\r\n$/.exec(head);
+          expect(m?.[1]).toBe(String(n));
+          const len = Number(m![2]);
+          const literal = all.subarray(at + head.length, at + head.length + len);
+          expect(literal.equals(expected[n - 1]!), `message ${n}`).toBe(true);
+          at += head.length + len;
+          expect(all.toString('latin1', at, at + 3)).toBe(')\r\n');
+          at += 3;
+        }
+        await c.command('z', 'LOGOUT');
+        const sent = eventsOf(mlab).filter((e): e is BytesEvent => e.kind === 's2c' && e.conn === conn);
+        const recorded = Buffer.concat(sent.map((e) => (e.text !== undefined ? Buffer.from(e.text, 'utf8') : Buffer.from(e.b64 ?? '', 'base64'))));
+        expect(recorded.equals(c.received())).toBe(true);
+        c.close();
+      }
+    } finally {
+      await mlab.stop();
+    }
+  }, 120_000);
+});
+
+describe('a Maildir file cut short after its size was measured', () => {
+  it('ends the download with a lab.error naming it, rather than a literal shorter than it announced', async () => {
+    const maildir = join(tempDir('mp-fetch-short-'), 'Maildir');
+    for (const d of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, d), { recursive: true });
+    const COUNT_SHORT = MAX_EAGER_FETCH_MESSAGES + 50;
+    const files = Array.from({ length: COUNT_SHORT }, (_, i) => join(maildir, 'cur', `${1700000000 + i}.M${i}P1.lab:2,S`));
+    files.forEach((f, i) => writeFileSync(f, `Subject: m${i}\n\n${'text of the message\n'.repeat(50)}`));
+    const mlab = await startTestLab({ mailbox: maildir });
+    try {
+      const c = await RawClient.connect(mlab.listeners.imap!.port);
+      await c.line();
+      await c.command('l', `LOGIN ${TEST_USER} ${TEST_PASSWORD}`);
+      await c.command('s', 'EXAMINE INBOX', 10_000);
+      const conn = await connOf(mlab, c);
+      expect((await c.command('a', 'FETCH 1:* RFC822.SIZE', 10_000)).at(-1)).toBe('a OK Completed');
+      // Another program rewrites message 120 in place (Maildir files never are): shorter now.
+      writeFileSync(files[119]!, 'Subject: cut\n\n');
+      c.send('b FETCH 1:* BODY.PEEK[]\r\n');
+      await c.closedByServer(10_000);
+      // The batches before the one it is in went out whole; nothing of it or after it did.
+      const all = c.received().toString('latin1');
+      const got = all.slice(all.indexOf('a OK Completed'));
+      expect(got).toContain('* 1 FETCH (BODY[] {');
+      expect(got).not.toContain('* 120 FETCH');
+      expect(got).not.toContain('* 121 FETCH');
+      expect(got).not.toContain('b OK');
+      const err = eventsOf(mlab).find((e) => e.kind === 'lab.error' && e.conn === conn);
+      expect(err).toMatchObject({ where: 'imap.output' });
+      expect((err as { message: string }).message).toMatch(/changed while it was served/);
+    } finally {
+      await mlab.stop();
+    }
   });
 });

@@ -19,6 +19,7 @@ import {
   type IndexingProgress,
 } from '../../electron/lab/mailbox/index.js';
 import { groupedDigits, indexingText } from '../../electron/api.js';
+import type { BodyTransform } from '../../electron/lab/mailbox/body.js';
 import { MAILDIR_READ_AHEAD_MAX_AGE_MS, readMaildirAhead, takeMaildirReadAhead } from '../../electron/lab/mailbox/maildir-readahead.js';
 import { tempDir } from '../support/temp.js';
 
@@ -347,5 +348,37 @@ describe('appendFrom', () => {
     const src = spool(dir, 'Subject: too big\r\n\r\n');
     expect(() => store.appendFrom('INBOX', src)).toThrow(/exceeds the limit/);
     expect(readFileSync(src.path).length).toBe(src.size);
+  });
+});
+
+describe('FileBody.readInto', () => {
+  it('writes exactly the served bytes of any range where it is told, and nothing around them (LF, CRLF and mbox files)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mp-readinto-'));
+    const line = (i: number) => `line ${i} of a message, long enough to cross a read or two\n`;
+    const lf = `Subject: x\n\n${Array.from({ length: 9000 }, (_, i) => line(i)).join('')}>From me\n>>From you\nend`;
+    const files: Array<{ data: string; transform: BodyTransform }> = [
+      { data: lf, transform: 'crlf' },
+      { data: lf.replace(/\n/g, '\r\n'), transform: 'none' },
+      { data: lf, transform: 'mbox' },
+    ];
+    for (const [k, { data, transform }] of files.entries()) {
+      const path = join(dir, `m${k}`);
+      writeFileSync(path, data, 'latin1');
+      const raw = Buffer.from(data, 'latin1');
+      const conv = new ServedLines(transform === 'mbox');
+      const served = transform === 'none' ? raw : Buffer.concat([conv.push(raw), conv.end()]);
+      const body = new FileBody(path, 0, raw.length, served.length, transform);
+      const ranges = [[0, served.length], [0, 10], [served.length - 5, served.length + 100], [12_345, 300_000], [70_000, 70_001], [served.length, served.length + 1]];
+      for (const [start, end] of ranges) {
+        const want = served.subarray(start, Math.min(end, served.length));
+        const dest = Buffer.alloc(want.length + 40, 0xee);
+        const n = body.readInto(start!, end!, dest, 17);
+        expect(n, `${transform} [${start}, ${end})`).toBe(want.length);
+        expect(dest.subarray(17, 17 + n).equals(want), `${transform} [${start}, ${end})`).toBe(true);
+        expect(dest.subarray(0, 17).every((b) => b === 0xee) && dest.subarray(17 + n).every((b) => b === 0xee)).toBe(true);
+        expect(body.readSync(start!, end!).equals(want)).toBe(true);
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -69,13 +69,27 @@ export interface ServedState {
  * line (ServedLines converts that chunk).
  */
 export function servedCrlf(chunk: Uint8Array, state: ServedState, into?: Buffer): Buffer | null {
-  const { k, out } = room(chunk.length, 2 * chunk.length);
-  memory.set(chunk, INPUT_AT);
-  const n = k.served(INPUT_AT, chunk.length, out, (state.mbox ? 1 : 0) | (state.prevCr ? 2 : 0) | (state.atLineStart ? 4 : 0));
+  const len = chunk.length;
+  // A chunk read straight into servedInput(): already where the kernel reads (no grow below, as servedInput made room).
+  const inPlace = chunk.buffer === memory.buffer && chunk.byteOffset === INPUT_AT;
+  const { k, out } = room(len, 2 * len);
+  if (!inPlace) memory.set(chunk, INPUT_AT);
+  const n = k.served(INPUT_AT, len, out, (state.mbox ? 1 : 0) | (state.prevCr ? 2 : 0) | (state.atLineStart ? 4 : 0));
   if (n < 0) return null;
   const result = into && into.length >= n ? into.subarray(0, n) : Buffer.allocUnsafe(n);
   memory.copy(result, 0, out, out + n);
   return result;
+}
+
+/**
+ * Where servedCrlf reads its input, `bytes` of it, for a caller that reads a file straight there
+ * (readSync into this view, then servedCrlf of the bytes read): a chunk from a file then costs
+ * no copy into the kernels' memory. A view of that memory, valid until the next call here (a
+ * call may grow the memory, which detaches it): fill it and convert it at once, synchronously.
+ */
+export function servedInput(bytes: number): Buffer {
+  room(bytes, 2 * bytes);
+  return memory.subarray(INPUT_AT, INPUT_AT + bytes);
 }
 
 /**

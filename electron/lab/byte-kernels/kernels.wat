@@ -139,6 +139,14 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         ;; Escapes stored as two little-endian bytes: '\\' then the letter.
         (if (i32.eq (local.get $b) (i32.const 10)) (then (i32.store16 (local.get $o) (i32.const 0x6e5c)) (local.set $o (i32.add (local.get $o) (i32.const 2))) (br $next)))
+        ;; CR LF, a mail line's end: both escapes in one store, and on to the next block.
+        (if (i32.and (i32.eq (local.get $b) (i32.const 13))
+                     (i32.and (i32.lt_u (local.get $i) (local.get $end)) (i32.eq (i32.load8_u (local.get $i)) (i32.const 10))))
+          (then
+            (i32.store (local.get $o) (i32.const 0x6e5c725c))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (local.set $o (i32.add (local.get $o) (i32.const 4)))
+            (br $next)))
         (if (i32.eq (local.get $b) (i32.const 13)) (then (i32.store16 (local.get $o) (i32.const 0x725c)) (local.set $o (i32.add (local.get $o) (i32.const 2))) (br $next)))
         (if (i32.eq (local.get $b) (i32.const 9)) (then (i32.store16 (local.get $o) (i32.const 0x745c)) (local.set $o (i32.add (local.get $o) (i32.const 2))) (br $next)))
         (if (i32.eq (local.get $b) (i32.const 34)) (then (i32.store16 (local.get $o) (i32.const 0x225c)) (local.set $o (i32.add (local.get $o) (i32.const 2))) (br $next)))

@@ -45,8 +45,20 @@ export interface StreamedPart {
  * change, such as flags, when it runs).
  */
 export interface ProducedParts {
-  readonly produced: Iterable<Buffer | StreamedPart>;
+  readonly produced: Iterable<Buffer | StreamedPart | LentBytes>;
 }
+
+/**
+ * Produced bytes in a buffer lent by their producer (a FETCH batch assembled in a pooled
+ * buffer): recorded and written as any bytes, then handed back (`release`) once the socket has
+ * taken them, so the next batch is assembled in the same memory.
+ */
+export interface LentBytes {
+  readonly lent: Buffer;
+  readonly release: (chunk: Buffer) => void;
+}
+
+const isLent = (p: Buffer | StreamedPart | LentBytes): p is LentBytes => !Buffer.isBuffer(p) && 'lent' in p;
 
 /** A streamed response unit of at most this many bytes (all lengths known) is read whole and recorded as one unit. */
 export const COALESCE_STREAMED_UNIT_BYTES = 64 * 1024;
@@ -59,7 +71,7 @@ const isStreamedUnit = (u: OutUnit): u is OutPart[] => Array.isArray(u);
 const isProduced = (p: OutPart): p is ProducedParts => !Buffer.isBuffer(p) && 'produced' in p;
 
 /** A unit's parts in order, produced ones made as they are reached. */
-function* partsOf(unit: OutPart[]): Iterable<Buffer | StreamedPart> {
+function* partsOf(unit: OutPart[]): Iterable<Buffer | StreamedPart | LentBytes> {
   for (const p of unit) {
     if (isProduced(p)) yield* p.produced;
     else yield p;
@@ -386,6 +398,12 @@ export abstract class LabConnection {
               this.recordOut(part, continued);
               continued = true;
               if (!(await this.write(part))) return;
+              continue;
+            }
+            if (isLent(part)) {
+              this.recordOut(part.lent, continued);
+              continued = true;
+              if (!(await this.write(part.lent, part.release))) return;
               continue;
             }
             for await (const chunk of part.chunks) {

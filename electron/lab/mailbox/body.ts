@@ -10,22 +10,21 @@
  * Files are only ever opened read-only here.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { bareLfCount, servedCrlf } from '../byte-kernels/index.js';
+import { bareLfCount, servedCrlf, servedInput } from '../byte-kernels/index.js';
 import { ChunkPool } from './chunk-pool.js';
 import { findHeaderEnd } from './headers.js';
 
 /** Bytes read from a file at a time, and the most one chunk of served bytes holds (plus its added CRs). */
 export const BODY_CHUNK_BYTES = 64 * 1024;
 /**
- * Bytes read from a file at a time while a big range is streamed to a socket: fewer, larger
- * reads and socket writes (the recorder still cuts its events at MAX_EVENT_PAYLOAD_BYTES).
+ * Bytes read from a file at a time while a range is streamed to a socket: fewer, larger reads
+ * and socket writes (the recorder still cuts its events at MAX_EVENT_PAYLOAD_BYTES).
  */
 export const STREAM_READ_BYTES = 512 * 1024;
-/** Ranges up to this size are read synchronously when they are streamed (a message of a few chunks). */
+/** A range of at most this many bytes is read in one go (readInto) or scanned at once (SEARCH): a message of a few chunks. */
 export const SYNC_READ_BYTES = 256 * 1024;
 
-/** Free buffers STREAMED_CHUNKS keeps: a few connections' chunks in flight (one written, one read ahead). */
+/** Free buffers STREAMED_CHUNKS keeps: a few connections' chunks in flight (one being written, one being read). */
 export const MAX_FREE_STREAMED_CHUNKS = 8;
 
 /**
@@ -50,6 +49,12 @@ export interface MessageBody {
   readonly memory: Buffer | null;
   /** Served bytes [start, end), read now (the caller bounds the range). */
   readSync(start: number, end: number): Buffer;
+  /**
+   * readSync, written into `dest` from `at` (which has room for end - start bytes) instead of a
+   * buffer of its own: a response is assembled where it is sent from. Returns the bytes written
+   * (fewer when the range passes the end of the message, or the file is shorter than indexed).
+   */
+  readInto(start: number, end: number, dest: Buffer, at: number): number;
   /** Served bytes [start, end), in chunks, read synchronously one at a time (scans). */
   chunksSync(start: number, end: number): Iterable<Buffer>;
   /**
@@ -68,6 +73,10 @@ export class MemoryBody implements MessageBody {
 
   readSync(start: number, end: number): Buffer {
     return this.memory.subarray(start, end);
+  }
+
+  readInto(start: number, end: number, dest: Buffer, at: number): number {
+    return start >= end ? 0 : this.memory.copy(dest, at, start, end);
   }
 
   *chunksSync(start: number, end: number): Iterable<Buffer> {
@@ -118,12 +127,14 @@ export class ServedLines {
 
   /**
    * Convert one chunk; the result may be shorter (a line head held back) or longer (added CRs).
-   * Written into `out` when it has room for servedBytesAtMost(chunk.length), else into a new buffer.
+   * Written into `out` when it has room for it (the line-by-line path: for
+   * servedBytesAtMost(chunk.length)), else into a new buffer.
    */
   push(chunk: Buffer, out?: Buffer): Buffer {
-    const room = out && out.length >= servedBytesAtMost(chunk.length) ? out : undefined;
-    const fast = this.pushByKernel(chunk, room);
+    // The kernel knows the served length before it writes, so it uses `out` whenever that fits.
+    const fast = this.pushByKernel(chunk, out);
     if (fast) return fast;
+    const room = out && out.length >= servedBytesAtMost(chunk.length) ? out : undefined;
     if (room) this.ob = room;
     else {
       // At most one CR added per LF, plus a held-back head released: sized exactly, so a chunk of
@@ -336,30 +347,44 @@ export class FileBody implements MessageBody {
     return fd;
   }
 
-  private async openHandle(): Promise<Awaited<ReturnType<typeof open>>> {
-    try {
-      return await open(this.path, 'r');
-    } catch (err) {
-      const moved = isNotFound(err) ? this.relocate?.() : null;
-      if (!moved) throw err;
-      this.path = moved;
-      return open(moved, 'r');
-    }
+  readSync(start: number, end: number): Buffer {
+    const out = Buffer.allocUnsafe(Math.max(0, Math.min(end, this.size) - start));
+    const n = this.readInto(start, end, out, 0);
+    return n === out.length ? out : out.subarray(0, n);
   }
 
-  readSync(start: number, end: number): Buffer {
-    const parts: Buffer[] = [];
-    for (const c of this.chunksSync(start, end)) parts.push(c);
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  readInto(start: number, end: number, dest: Buffer, at: number): number {
+    // Reads of up to SYNC_READ_BYTES: a message of a few hundred kB in one or two system calls.
+    const cursor = new ServedRange(this, start, end, SYNC_READ_BYTES, null);
+    if (cursor.done) return 0;
+    let o = at;
+    // The range's place in `dest`, and no further: a conversion that runs past the range's end goes elsewhere.
+    const stop = at + Math.min(end, this.size) - start;
+    const fd = this.openSync();
+    try {
+      while (!cursor.done) {
+        // Bytes that need no conversion are read straight into `dest`; converted ones into the
+        // kernel's input and converted into `dest` (the part of the conversion in the range).
+        const into = dest.subarray(o, stop);
+        const { buf, pos } = cursor.nextRead(into);
+        const piece = cursor.take(buf.length > 0 ? readSync(fd, buf, 0, buf.length, pos) : 0, buf, into);
+        if (!piece) continue;
+        if (piece.buffer !== dest.buffer || piece.byteOffset !== dest.byteOffset + o) piece.copy(dest, o);
+        o += piece.length;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return o - at;
   }
 
   chunksSync(start: number, end: number): Iterable<Buffer> {
     return this.readChunksSync(start, end, null);
   }
 
-  /** chunksSync, with the served chunks in buffers of `pool` when one is given. */
-  private *readChunksSync(start: number, end: number, pool: ChunkPool | null): Iterable<Buffer> {
-    const cursor = new ServedRange(this, start, end, BODY_CHUNK_BYTES, pool, true);
+  /** chunksSync, with the served chunks in buffers of `pool` when one is given, `readBytes` at a time. */
+  private *readChunksSync(start: number, end: number, pool: ChunkPool | null, readBytes = BODY_CHUNK_BYTES): Iterable<Buffer> {
+    const cursor = new ServedRange(this, start, end, readBytes, pool);
     if (cursor.done) return;
     const fd = this.openSync();
     try {
@@ -378,33 +403,14 @@ export class FileBody implements MessageBody {
    * buffers of it, and the consumer gives each back (pool.give) once it is done with it.
    */
   async *chunks(start: number, end: number, pool: ChunkPool | null = null): AsyncIterable<Buffer> {
-    // A small range is read at once, synchronously (page-cache reads of a few chunks cost less
-    // than asynchronous file handles); a big one asynchronously, a chunk per step.
-    if (Math.min(end, this.size) - start <= SYNC_READ_BYTES) {
-      yield* this.readChunksSync(start, end, pool);
-      return;
-    }
-    const cursor = new ServedRange(this, start, end, STREAM_READ_BYTES, pool, false);
-    if (cursor.done) return;
-    const fh = await this.openHandle();
-    const readNext = async (): Promise<{ buf: Buffer; n: number }> => {
-      const { buf, pos } = cursor.nextRead();
-      return { buf, n: buf.length > 0 ? (await fh.read(buf, 0, buf.length, pos)).bytesRead : 0 };
-    };
-    // One read ahead: the next chunk is read while the consumer writes this one to the socket.
-    let ahead: Promise<{ buf: Buffer; n: number }> | null = readNext();
-    try {
-      while (ahead) {
-        const { buf, n } = await ahead;
-        // take() copies what it keeps of a converted chunk, so the read buffer is free for the next read.
-        const piece = cursor.take(n, buf);
-        ahead = cursor.done ? null : readNext();
-        if (piece) yield piece;
-      }
-    } finally {
-      if (ahead) await ahead.catch(() => undefined);
-      await fh.close();
-    }
+    // A chunk per step, each read synchronously straight where it is converted: a read of
+    // STREAM_READ_BYTES from the page cache costs the event loop less than an asynchronous read
+    // on the threadpool followed by a copy into the conversion kernel's memory (bench:mailbox).
+    // The consumer paces the reads (the socket's back-pressure: a chunk is read when the one
+    // before is written), so the loop is held for one read at a time (from a cold disk, that
+    // read's latency), and other connections are served between chunks. A range of a few
+    // chunks is read in chunks of BODY_CHUNK_BYTES, as chunksSync reads it.
+    yield* this.readChunksSync(start, end, pool, Math.min(end, this.size) - start <= SYNC_READ_BYTES ? BODY_CHUNK_BYTES : STREAM_READ_BYTES);
   }
 }
 
@@ -465,6 +471,10 @@ export class MeasuredOnDemandBody implements MessageBody {
     return this.file.readSync(start, end);
   }
 
+  readInto(start: number, end: number, dest: Buffer, at: number): number {
+    return this.file.readInto(start, end, dest, at);
+  }
+
   chunksSync(start: number, end: number): Iterable<Buffer> {
     return this.file.chunksSync(start, end);
   }
@@ -494,8 +504,6 @@ class ServedRange {
     private readonly readBytes: number,
     /** Where served chunks go (the consumer gives them back); null: new buffers. */
     private readonly pool: ChunkPool | null,
-    /** Every read is taken before the next one starts (synchronous reads): converted ranges share one read buffer. */
-    private readonly synchronous: boolean,
   ) {
     this.end = Math.min(end, body.size);
     this.conv = body.transform === 'none' ? null : new ServedLines(body.transform === 'mbox');
@@ -504,27 +512,31 @@ class ServedRange {
     this.done = start >= this.end;
   }
 
-  /** Where converted ranges read their file bytes (the conversion copies what it keeps): reused. */
-  private scratch: Buffer | null = null;
-
-  /** The buffer to read into and the file position (an empty buffer: the file range is all read). */
-  nextRead(): { buf: Buffer; pos: number } {
+  /**
+   * The buffer to read into and the file position (an empty buffer: the file range is all read).
+   * `into`: where the served bytes go (readInto), which a read that needs no conversion fills itself.
+   */
+  nextRead(into?: Buffer): { buf: Buffer; pos: number } {
     // No more than the range still needs (plus what a held-back line head may take): a header read costs a few kB, not a chunk.
     const need = this.end - this.served + (this.conv ? QUOTE_SCAN_BYTES : 0);
     const want = Math.max(0, Math.min(this.readBytes, need, this.body.fileEnd - this.pos));
     // Not converted: the bytes read are yielded as they are, so each read has a buffer of its own.
-    if (!this.conv) return { buf: this.pool ? this.pool.take(want).subarray(0, want) : Buffer.allocUnsafe(want), pos: this.pos };
-    if (this.synchronous) return { buf: syncReadScratch(want), pos: this.pos };
-    if (!this.scratch || this.scratch.length < want) this.scratch = Buffer.allocUnsafe(Math.max(want, Math.min(this.readBytes, this.end - this.served + QUOTE_SCAN_BYTES)));
-    return { buf: this.scratch.subarray(0, want), pos: this.pos };
+    if (!this.conv) return { buf: into && into.length >= want ? into.subarray(0, want) : this.pool ? this.pool.take(want).subarray(0, want) : Buffer.allocUnsafe(want), pos: this.pos };
+    // Read straight where the conversion kernel reads: every read is synchronous and converted
+    // (take) before anything else runs, and the conversion copies what it keeps.
+    return { buf: servedInput(want), pos: this.pos };
   }
 
-  /** Take `n` bytes read into `buf`; returns the served bytes of the range among them, or null. */
-  take(n: number, buf: Buffer): Buffer | null {
+  /**
+   * Take `n` bytes read into `buf`; returns the served bytes of the range among them, or null.
+   * `into`: where the served bytes go (readInto); the conversion writes there when this read's
+   * served bytes all belong to the range from its start.
+   */
+  take(n: number, buf: Buffer, into?: Buffer): Buffer | null {
     let piece: Buffer;
     if (buf.length > 0 && n > 0) {
       this.pos += n;
-      piece = this.conv ? this.conv.push(buf.subarray(0, n), this.pool?.take(servedBytesAtMost(n))) : buf.subarray(0, n);
+      piece = this.conv ? this.conv.push(buf.subarray(0, n), into && this.served >= this.start ? into : this.pool?.take(servedBytesAtMost(n))) : buf.subarray(0, n);
     } else {
       // The file range is read (or the file is shorter than indexed): what the conversion held back.
       piece = this.conv ? this.conv.end() : Buffer.alloc(0);
@@ -539,14 +551,6 @@ class ServedRange {
     this.pool?.give(piece); // nothing of it is in the range: its buffer goes back at once
     return null;
   }
-}
-
-/** One read buffer for every synchronous converted read: its bytes are converted (copied) before anything else reads. */
-let syncScratch: Buffer | null = null;
-
-function syncReadScratch(bytes: number): Buffer {
-  if (!syncScratch || syncScratch.length < bytes) syncScratch = Buffer.allocUnsafeSlow(Math.max(bytes, BODY_CHUNK_BYTES + QUOTE_SCAN_BYTES));
-  return syncScratch.subarray(0, bytes);
 }
 
 /** Sizes tried in turn when reading a message's root header alone. */

@@ -177,6 +177,11 @@ export class SessionRecorder {
     const ev = { seq: this.seq, t, ...body } as LabEvent;
     if (this.listeners.size === 0) return ev;
     if (fast !== undefined) (ev as { text?: string }).text = Buffer.from(fast.bytes.buffer, fast.bytes.byteOffset, fast.bytes.byteLength).toString('latin1');
+    this.publish(ev);
+    return ev;
+  }
+
+  private publish(ev: LabEvent): void {
     for (const fn of this.listeners) {
       try {
         fn(ev);
@@ -184,7 +189,27 @@ export class SessionRecorder {
         // A broken subscriber (a UI that went away) must never stop the recording.
       }
     }
-    return ev;
+  }
+
+  /**
+   * append() of a c2s/s2c event past the session file's cap (`text: ""` and the size kept as
+   * `truncated`), its line written as it is rather than through JSON.stringify: past the cap a
+   * download still makes an event per piece of every response. The same line and event as
+   * append() makes of { kind, conn, tls, text: '', truncated, continued }.
+   */
+  private appendDropped(origin: BytesOrigin, continued: boolean, size: number): void {
+    this.droppedPayloadBytes += size;
+    this.seq += 1;
+    const t = this.timestamp();
+    if (this.fd !== null) {
+      this.queueText(`{"seq":${this.seq},"t":"${t}","kind":"${origin.kind}","conn":${JSON.stringify(origin.conn)}${origin.tls ? ',"tls":true' : ''},"text":"","truncated":${size}${continued ? ',"continued":true' : ''}}\n`);
+      if (this.pendingBytes >= MAX_PENDING_EVENT_BYTES) this.flush();
+      else this.scheduleFlush();
+    }
+    if (this.listeners.size === 0) return;
+    const ev = { seq: this.seq, t, kind: origin.kind, conn: origin.conn, tls: origin.tls || undefined, text: '', truncated: size } as LabEvent;
+    if (continued) (ev as { continued?: boolean }).continued = true;
+    this.publish(ev);
   }
 
   /** The ISO time of an event; the system clock's string is made once per millisecond (a burst of events shares it). */
@@ -267,7 +292,7 @@ export class SessionRecorder {
       const b = piece.bytes;
       // Past the session file's cap only the size is kept: no JSON made to be thrown away.
       if (this.written >= this.maxRecordedBytes) {
-        this.append({ ...ev, text: '', truncated: b.length } as EventInput, undefined, false);
+        this.appendDropped(origin, ev.continued === true, b.length);
         return;
       }
       // As text when it is printable ASCII, as every event is (docs/events.md); other bytes

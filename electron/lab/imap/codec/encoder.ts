@@ -9,9 +9,40 @@ import type { StreamedPart } from '../../connection/connection.js';
 /** Quoted strings longer than this go out as literals (keeps lines short for small phones). */
 export const MAX_QUOTED_BYTES = 1024;
 
+/**
+ * A literal's bytes written straight where the response is assembled (a message section read
+ * from disk, MessageBody.readInto): a FETCH of many messages is assembled in one buffer per
+ * socket write, not in a buffer per message joined afterwards (fetch.ts).
+ */
+export interface FilledLiteral {
+  readonly length: number;
+  /** Write the `length` bytes into `dest` at `at`; returns how many were written. */
+  fill(dest: Buffer, at: number): number;
+}
+
+export const isFilledLiteral = (p: Buffer | StreamedPart | FilledLiteral): p is FilledLiteral => !Buffer.isBuffer(p) && 'fill' in p;
+
+/** A filled literal whose source gave fewer bytes than it announced: the literal's length is on the wire already. */
+export class ShortLiteralError extends Error {}
+
+/** part.fill(dest, at), which must give the length announced (a Maildir file is never changed in place; one that was ends the response). */
+export function fillLiteral(part: FilledLiteral, dest: Buffer, at: number): number {
+  const n = part.fill(dest, at);
+  if (n !== part.length) throw new ShortLiteralError(`a literal of ${part.length} bytes got ${n} (its file changed while it was served)`);
+  return n;
+}
+
+/** The bytes of a filled literal, in a buffer of their own. */
+export function filledBytes(part: FilledLiteral): Buffer {
+  const out = Buffer.allocUnsafe(part.length);
+  fillLiteral(part, out, 0);
+  return out;
+}
+
 export class ResponseWriter {
-  private parts: Array<Buffer | StreamedPart> = [];
+  private parts: Array<Buffer | StreamedPart | FilledLiteral> = [];
   private streamed = false;
+  private filled = false;
   private pendingText = '';
 
   /** Protocol text (ASCII by construction). */
@@ -43,6 +74,15 @@ export class ResponseWriter {
     return this;
   }
 
+  /** A literal of `part.length` bytes that are written where the response is assembled (pieces()). */
+  literalFilled(part: FilledLiteral): this {
+    this.pendingText += `{${part.length}}\r\n`;
+    this.flushText();
+    this.parts.push(part);
+    this.filled = true;
+    return this;
+  }
+
   /** string = quoted / literal; chooses the form the bytes allow. */
   string(value: string | Buffer): this {
     // A string of more chars than the limit has at least as many bytes; one within it that
@@ -67,13 +107,19 @@ export class ResponseWriter {
   toBuffer(): Buffer {
     this.flushText();
     if (this.streamed) throw new Error('a response with streamed literals has no single buffer; use toParts()');
-    const parts = this.parts as Buffer[];
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    const parts = this.filled ? this.parts.map((p) => (isFilledLiteral(p) ? filledBytes(p) : p)) : this.parts;
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts as Buffer[]);
   }
 
   /** The response as it goes out: bytes, with any streamed literal in place. */
   toParts(): Array<Buffer | StreamedPart> {
     if (!this.streamed) return [this.toBuffer()];
+    this.flushText();
+    return this.parts.map((p) => (isFilledLiteral(p) ? filledBytes(p) : p));
+  }
+
+  /** The response's pieces as they were written, nothing joined: protocol text, literals, streamed and filled ones. */
+  pieces(): Array<Buffer | StreamedPart | FilledLiteral> {
     this.flushText();
     return this.parts;
   }

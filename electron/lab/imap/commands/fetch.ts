@@ -4,12 +4,13 @@
  * Non-peek body fetches set \Seen (unless the mailbox is read-only) and report the new FLAGS.
  */
 import { STREAMED_CHUNKS } from '../../mailbox/body.js';
+import { ChunkPool } from '../../mailbox/chunk-pool.js';
 import type { MailStoreApi, SectionSpec, StoredMessage } from '../../mailbox/types.js';
 import type { CommandReader } from '../codec/reader.js';
-import { ResponseWriter, writeBodyStructure, writeEnvelope } from '../codec/encoder.js';
+import { filledBytes, fillLiteral, isFilledLiteral, ResponseWriter, writeBodyStructure, writeEnvelope, type FilledLiteral } from '../codec/encoder.js';
 import { formatInternalDate } from '../dates.js';
 import { ImapBad } from '../errors.js';
-import type { StreamedPart } from '../../connection/connection.js';
+import type { LentBytes, StreamedPart } from '../../connection/connection.js';
 import type { CommandModule } from './types.js';
 
 export type FetchItem =
@@ -117,6 +118,23 @@ export const FETCH_BATCH_BYTES = 64 * 1024;
  * one such section (while sent), or MAX_EAGER_FETCH_MESSAGES of them (a small FETCH made at once).
  */
 export const INLINE_SECTION_BYTES = 128 * 1024;
+/**
+ * Room for a batch's protocol text (FETCH lines, ENVELOPEs) beyond its sections: a batch closes
+ * once it holds FETCH_BATCH_BYTES, so one buffer of FETCH_BATCH_BYTES + INLINE_SECTION_BYTES +
+ * this always takes the response that closes it. A piece of text bigger than this (a huge
+ * ENVELOPE) goes out as itself, after the batch.
+ */
+export const BATCH_TEXT_BYTES = 64 * 1024;
+/** Free batch buffers kept: one being written and one being assembled, for a few connections. */
+export const MAX_FREE_FETCH_BATCHES = 4;
+
+/**
+ * The buffers FETCH batches are assembled in: each response's text and each small section read
+ * from disk (FilledLiteral, MessageBody.readInto) are written straight into one, which goes to the
+ * socket and the recorder as it is and comes back once the socket has taken it. A download of
+ * 20,000 messages then copies each byte once after its conversion, and allocates a few buffers.
+ */
+export const FETCH_BATCHES = new ChunkPool(FETCH_BATCH_BYTES + INLINE_SECTION_BYTES + BATCH_TEXT_BYTES, MAX_FREE_FETCH_BATCHES);
 
 /** One message of a FETCH, with what the command took when it ran. */
 interface FetchTarget {
@@ -156,21 +174,28 @@ export const fetch: CommandModule = {
     }
     const respond = (t: FetchTarget) => fetchResponse(t, items, uid, store);
     if (targets.length <= MAX_EAGER_FETCH_MESSAGES) {
-      for (const t of targets) for (const part of respond(t)) session.emit(part);
+      for (const t of targets) for (const part of respond(t)) session.emit(isFilledLiteral(part) ? filledBytes(part) : part);
       return;
     }
     session.emit({ produced: producedResponses(targets, respond) });
   },
 };
 
-/** The responses of `targets` in order, a batch of about FETCH_BATCH_BYTES at a time (a streamed literal goes out as itself). */
-function* producedResponses(targets: Array<FetchTarget | null>, respond: (t: FetchTarget) => Array<Buffer | StreamedPart>): Iterable<Buffer | StreamedPart> {
-  let batch: Buffer[] = [];
-  let bytes = 0;
-  const take = () => {
-    const out = batch.length === 1 ? batch[0]! : Buffer.concat(batch, bytes);
-    batch = [];
-    bytes = 0;
+type ResponsePiece = Buffer | StreamedPart | FilledLiteral;
+
+/**
+ * The responses of `targets` in order, a batch of about FETCH_BATCH_BYTES at a time, each
+ * assembled in a buffer of FETCH_BATCHES (a streamed literal, or a piece too big for a batch,
+ * goes out as itself, after the batch before it).
+ */
+function* producedResponses(targets: Array<FetchTarget | null>, respond: (t: FetchTarget) => ResponsePiece[]): Iterable<Buffer | StreamedPart | LentBytes> {
+  let batch: Buffer | null = null;
+  let used = 0;
+  const release = (chunk: Buffer) => FETCH_BATCHES.give(chunk);
+  const take = (): LentBytes => {
+    const out = { lent: batch!.subarray(0, used), release };
+    batch = null;
+    used = 0;
     return out;
   };
   for (let i = 0; i < targets.length; i++) {
@@ -178,21 +203,23 @@ function* producedResponses(targets: Array<FetchTarget | null>, respond: (t: Fet
     // Let each message go once answered: the list is the only thing held for all of them.
     targets[i] = null;
     for (const part of respond(t)) {
-      if (Buffer.isBuffer(part)) {
-        batch.push(part);
-        bytes += part.length;
+      const filled = isFilledLiteral(part);
+      if (!filled && (!Buffer.isBuffer(part) || part.length > BATCH_TEXT_BYTES + INLINE_SECTION_BYTES)) {
+        if (used > 0) yield take();
+        yield part;
         continue;
       }
-      if (bytes > 0) yield take();
-      yield part;
+      if (batch && used + part.length > batch.length) yield take();
+      batch ??= FETCH_BATCHES.take(FETCH_BATCHES.bufferBytes);
+      used += filled ? fillLiteral(part, batch, used) : part.copy(batch, used);
     }
-    if (bytes >= FETCH_BATCH_BYTES) yield take();
+    if (used >= FETCH_BATCH_BYTES) yield take();
   }
-  if (bytes > 0) yield take();
+  if (used > 0) yield take();
 }
 
-/** "* n FETCH (...)" for one message: bytes, with a streamed literal in place for a body on disk. */
-function fetchResponse(t: FetchTarget, items: FetchItem[], uid: boolean, store: MailStoreApi): Array<Buffer | StreamedPart> {
+/** "* n FETCH (...)" for one message: its pieces, with a filled or streamed literal in place for a body on disk. */
+function fetchResponse(t: FetchTarget, items: FetchItem[], uid: boolean, store: MailStoreApi): ResponsePiece[] {
   const { seq, msg } = t;
   const w = new ResponseWriter().raw(`* ${seq} FETCH (`);
   let first = true;
@@ -218,7 +245,7 @@ function fetchResponse(t: FetchTarget, items: FetchItem[], uid: boolean, store: 
     w.raw(`FLAGS ${t.flags}`);
   }
   w.raw(')\r\n');
-  return w.toParts();
+  return w.pieces();
 }
 
 /** Every item but FLAGS (fetchResponse writes the flags the command took). */
@@ -272,9 +299,11 @@ function writeItem(w: ResponseWriter, item: FetchItem, msg: StoredMessage, store
         end = Math.min(end, start + item.partial[1]);
       }
       if (end - start <= INLINE_SECTION_BYTES) {
-        // Small: read now. A FETCH of many messages makes each response only when the socket has
-        // taken the ones before (producedResponses), so 20,000 of them are never read at once.
-        w.literal(msg.body.readSync(start, end));
+        // Small: read now, straight where the response is assembled. A FETCH of many messages
+        // makes each response only when the socket has taken the ones before
+        // (producedResponses), so 20,000 of them are never read at once.
+        const [from, to] = [start, end];
+        w.literalFilled({ length: Math.max(0, Math.min(to, msg.body.size) - from), fill: (dest, at) => msg.body.readInto(from, to, dest, at) });
         return;
       }
       // Big: read while the response is sent, in chunks.
