@@ -353,7 +353,7 @@ describe('appendFrom', () => {
 
 describe('FileBody.readInto', () => {
   it('writes exactly the served bytes of any range where it is told, and nothing around them (LF, CRLF and mbox files)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mp-readinto-'));
+    const dir = tempDir('mp-readinto-');
     const line = (i: number) => `line ${i} of a message, long enough to cross a read or two\n`;
     const lf = `Subject: x\n\n${Array.from({ length: 9000 }, (_, i) => line(i)).join('')}>From me\n>>From you\nend`;
     const files: Array<{ data: string; transform: BodyTransform }> = [
