@@ -222,7 +222,7 @@ export class DecodedBodyScanner {
   }
 
   private delimiter({ level, close }: { level: number; close: boolean }): void {
-    this.finishPart();
+    // A part whose header ran up to the delimiter (no empty line, no body) is an empty part.
     if (this.state === 'header') this.headerDone();
     this.finishPart();
     this.delimiters.length = close ? level : level + 1;
