@@ -84,6 +84,16 @@ const MESSAGES: Buffer[] = [
       '',
     ].join('\r\n'),
   ),
+  // 5. RFC 2047 encoded-words in the Subject (UTF-8, Q) and the sender's name (ISO-8859-1, Q).
+  Buffer.from('From: =?ISO-8859-1?Q?J=FCrgen?= <j@example.org>\r\nSubject: =?UTF-8?Q?Z=C3=BCge_nach?=\r\n =?UTF-8?B?IE3DvG5zdGVy?=\r\n\r\nnothing else here\r\n'),
+];
+
+/** Header searches (encoded-words decoded) and the messages Dovecot finds. */
+const HEADER_SEARCHES: Array<[key: string, needle: string, found: number[]]> = [
+  ['SUBJECT', 'züge nach münster', [5]],
+  ['FROM', 'jürgen', [5]],
+  ['TEXT', 'münster', [5]],
+  ['SUBJECT', 'z=c3=bcge', []],
 ];
 
 /** Searches (lower case, as the parser keeps them) and the messages (1-based) Dovecot finds for BODY and TEXT. */
@@ -189,6 +199,28 @@ print(json.dumps(out))
     };
     const [fromDovecot, fromLab] = [await ask(dovecot.port), await ask(lab.listeners.imap!.port)];
     expect(fromLab).toEqual(fromDovecot);
+    // Header fields with encoded-words, searched by SUBJECT, FROM and TEXT.
+    const headerScript = String.raw`
+import imaplib, json, sys
+m = imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))
+m.login(sys.argv[2], sys.argv[3])
+m.select('INBOX', readonly=True)
+out = []
+for key, needle in json.loads(sys.argv[4]):
+    m.literal = needle.encode('utf-8')
+    typ, data = m.search('UTF-8', key)
+    out.append([int(x) for x in data[0].split()])
+m.logout()
+print(json.dumps(out))
+`;
+    const askHeaders = async (port: number) => {
+      const r = await runPeer('python3', ['-c', headerScript, String(port), TEST_USER, TEST_PASSWORD, JSON.stringify(HEADER_SEARCHES.map(([k, n]) => [k, n]))]);
+      expect(r.stderr).toBe('');
+      return JSON.parse(r.stdout) as number[][];
+    };
+    const [headersDovecot, headersLab] = [await askHeaders(dovecot.port), await askHeaders(lab.listeners.imap!.port)];
+    expect(headersLab).toEqual(headersDovecot);
+    expect(headersDovecot).toEqual(HEADER_SEARCHES.map(([, , found]) => found));
     // And what the test expects of both, so that the reference is read, not just copied.
     for (const [needle, body, text] of EXPECTED) {
       expect(fromDovecot[`BODY ${needle}`], `Dovecot BODY ${needle}`).toEqual(body);

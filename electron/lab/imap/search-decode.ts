@@ -13,7 +13,8 @@
  * per line. Every decoder keeps what a chunk boundary split: a base64 quantum, a quoted-printable
  * escape, a UTF-8 character (TextDecoder with `stream`).
  */
-import { TextDecoder } from 'node:util';
+import type { TextDecoder } from 'node:util';
+import { charsetDecoder } from '../mailbox/charset.js';
 import { splitFields, headerValue } from '../mailbox/headers.js';
 import { MAX_MIME_DEPTH } from '../mailbox/mime.js';
 import { parseStructured } from '../mailbox/params.js';
@@ -47,19 +48,6 @@ interface TextPart {
 export interface PartHeader {
   contentType: string | null;
   transferEncoding: string | null;
-}
-
-/** Charsets read as UTF-8, as Dovecot's charset_is_utf8(): us-ascii (the default, RFC 2045 §5.2) is, and 8-bit bytes in it usually are UTF-8. */
-const UTF8_COMPATIBLE = new Set(['', 'us-ascii', 'ascii', 'utf-8', 'utf8']);
-
-function charsetDecoder(label: string | undefined): TextDecoder {
-  const name = (label ?? '').trim().toLowerCase();
-  try {
-    // WHATWG labels (Node's full ICU): iso-8859-x, windows-125x, koi8-r, shift_jis, gbk…
-    return new TextDecoder(UTF8_COMPATIBLE.has(name) ? 'utf-8' : name);
-  } catch {
-    return new TextDecoder('utf-8'); // an unknown charset: read as UTF-8 (invalid bytes become U+FFFD)
-  }
 }
 
 function encodingOf(cte: string | null): Encoding {

@@ -11,6 +11,7 @@
  */
 import { parseAddressList } from '../../mailbox/address.js';
 import { SYNC_READ_BYTES } from '../../mailbox/body.js';
+import { decodeEncodedWords } from '../../mailbox/encoded-words.js';
 import { headerValue, splitFields } from '../../mailbox/headers.js';
 import type { EnvelopeAddress, StoredMessage } from '../../mailbox/types.js';
 import type { CommandReader } from '../codec/reader.js';
@@ -45,7 +46,7 @@ const FLAG_KEYS: Record<string, [string, boolean]> = {
 
 /** The root header as TEXT searches it: read as UTF-8, as the body's text (an 8-bit header is UTF-8 far more often than not). */
 function headerBlock(m: StoredMessage): string {
-  return m.header.toString('utf8').toLowerCase();
+  return decodeEncodedWords(m.header.toString('utf8')).toLowerCase();
 }
 
 /** The root header fields: parsed with the MIME tree in memory; read alone (not the body) from disk. */
@@ -57,7 +58,8 @@ function rootHeaders(m: StoredMessage): ReadonlyArray<readonly [string, string]>
 
 function headerValues(m: StoredMessage, field: string): string[] {
   const f = field.toLowerCase();
-  return rootHeaders(m).filter(([n]) => n.toLowerCase() === f).map(([, v]) => v.toLowerCase());
+  // Encoded-words decoded (RFC 2047), as Dovecot searches header values.
+  return rootHeaders(m).filter(([n]) => n.toLowerCase() === f).map(([, v]) => decodeEncodedWords(v).toLowerCase());
 }
 
 /**
@@ -145,7 +147,7 @@ function addressMatch(m: StoredMessage, field: string, needle: string): boolean 
   const f = field.toLowerCase();
   for (const [name, value] of rootHeaders(m)) {
     if (name.toLowerCase() !== f) continue;
-    if (value.toLowerCase().includes(needle)) return true;
+    if (decodeEncodedWords(value).toLowerCase().includes(needle)) return true;
     const list = parseAddressList(value);
     if (list && addressText(list).includes(needle)) return true;
   }
