@@ -161,10 +161,9 @@ describe('SEARCH BODY and TEXT against Dovecot on the same Maildir (Python imapl
     work = tempDir('mp-search-decoded-');
     chmodSync(work, 0o755); // Dovecot's processes (nobody) must reach the files
     const maildir = join(work, 'mail');
-    for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true, mode: 0o777 });
+    // startDovecot gives the Maildir to the user its mail processes run as (nobody).
+    for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
     MESSAGES.forEach((raw, i) => writeFileSync(join(maildir, 'cur', `${1_796_000_000 + i}.M${i}P1.test:2,S`), raw));
-    chmodSync(maildir, 0o777);
-    for (const sub of ['cur', 'new', 'tmp']) chmodSync(join(maildir, sub), 0o777);
     dovecot = await startDovecot({ dir: join(work, 'dovecot'), maildir, user: TEST_USER, password: TEST_PASSWORD });
     lab = await startTestLab({ mailbox: maildir });
   }, 30_000);

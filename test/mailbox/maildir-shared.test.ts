@@ -33,8 +33,6 @@ beforeAll(async () => {
   writeMaildir(createSeededStore({ user: TEST_USER }), maildir);
   mkdirSync(join(maildir, 'new'), { recursive: true });
   writeFileSync(join(maildir, 'new', NEW_NAME), NEW_MESSAGE);
-  chmodSync(maildir, 0o777);
-  for (const sub of ['cur', 'new', 'tmp']) chmodSync(join(maildir, sub), 0o777);
   lab = await startTestLab({ mailbox: maildir, pop3Port: 0, pop3sPort: null });
   dovecot = await startDovecot({ dir: join(work, 'dovecot'), maildir, user: TEST_USER, password: TEST_PASSWORD, pop3: true, settings: 'disable_plaintext_auth = no' });
 }, 30_000);
@@ -111,16 +109,16 @@ describe('MaildirFolderNames: finding a renamed file by its unique name', () => 
       for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, sub), { recursive: true });
       writeFileSync(join(dir, 'cur', '1.M1.host:2,S'), 'a');
       const names = new MaildirFolderNames(dir);
-      expect(names.find('1.M1.host')).toBe(join(dir, 'cur', '1.M1.host:2,S'));
-      expect(names.find('2.M2.host')).toBeNull(); // not there at the read just made
+      expect(names.find('1.M1.host', join(dir, 'new', '1.M1.host'))).toBe(join(dir, 'cur', '1.M1.host:2,S'));
+      expect(names.find('2.M2.host', join(dir, 'cur', '2.M2.host:2,'))).toBeNull(); // not there at the read just made
       writeFileSync(join(dir, 'new', '2.M2.host'), 'b');
-      expect(names.find('2.M2.host')).toBeNull(); // within the interval: not read again
+      expect(names.find('2.M2.host', join(dir, 'cur', '2.M2.host:2,'))).toBeNull(); // within the interval: not read again
       await new Promise((r) => setTimeout(r, MAILDIR_RESCAN_INTERVAL_MS + 50));
-      expect(names.find('2.M2.host')).toBe(join(dir, 'new', '2.M2.host'));
+      expect(names.find('2.M2.host', join(dir, 'cur', '2.M2.host:2,'))).toBe(join(dir, 'new', '2.M2.host'));
       // A rename of a known file is followed at the next read.
       renameSync(join(dir, 'cur', '1.M1.host:2,S'), join(dir, 'cur', '1.M1.host:2,RS'));
       await new Promise((r) => setTimeout(r, MAILDIR_RESCAN_INTERVAL_MS + 50));
-      expect(names.find('1.M1.host')).toBe(join(dir, 'cur', '1.M1.host:2,RS'));
+      expect(names.find('1.M1.host', join(dir, 'cur', '1.M1.host:2,S'))).toBe(join(dir, 'cur', '1.M1.host:2,RS'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -104,7 +104,6 @@ export class DecodedBodyScanner {
   private carry: Buffer = Buffer.alloc(0);
   /** The next byte starts a line (the body starts at a line start). */
   private atLineStart = true;
-  private found = false;
 
   constructor(
     needle: string,
@@ -112,8 +111,11 @@ export class DecodedBodyScanner {
     private readonly searchPartHeaders = false,
   ) {
     this.text = new TextScanner(needle);
-    this.found = needle === '';
     this.enter(root, false);
+  }
+
+  private get found(): boolean {
+    return this.text.seen;
   }
 
   /** The next bytes of the body; true once the needle has been seen. */
@@ -132,7 +134,7 @@ export class DecodedBodyScanner {
     this.carry = Buffer.alloc(0);
     this.consume(rest, true);
     this.finishPart();
-    return this.found || this.text.end();
+    return this.found;
   }
 
   private consume(data: Buffer, last: boolean): void {
@@ -241,7 +243,7 @@ export class DecodedBodyScanner {
         this.headerDone();
         continue;
       }
-      if (this.searchPartHeaders) this.found = this.text.pushText(line.toString('utf8'));
+      if (this.searchPartHeaders) this.text.push(line.toString('utf8'));
       if (this.headerSize < MAX_PART_HEADER_BYTES) {
         this.headerBytes.push(line);
         this.headerSize += line.length;
@@ -298,7 +300,7 @@ export class DecodedBodyScanner {
       p.qpCarry = carry;
       decoded = out;
     } else decoded = bytes;
-    if (decoded.length > 0) this.found = this.text.pushText(p.charset.decode(decoded, { stream: true }));
+    if (decoded.length > 0) this.text.push(p.charset.decode(decoded, { stream: true }));
   }
 
   private finishPart(): void {
@@ -309,7 +311,7 @@ export class DecodedBodyScanner {
     if (p.encoding === 'base64' && p.base64Carry) tail = p.charset.decode(Buffer.from(p.base64Carry, 'base64'), { stream: true });
     if (p.encoding === 'quoted-printable' && p.qpCarry) tail = p.charset.decode(Buffer.from(p.qpCarry, 'latin1'), { stream: true });
     tail += p.charset.decode();
-    if (tail && !this.found) this.found = this.text.pushText(tail);
+    if (tail) this.text.push(tail);
     // Parts are separate texts: a match does not run from one into the next.
     this.text.breakText();
   }

@@ -6,8 +6,6 @@
  * a 2 GB mailbox. The match is a case-insensitive substring (RFC 3501 §6.4.4) of the decoded text
  * parts (search-decode.ts, as Dovecot), found even when it straddles two chunks.
  */
-import { StringDecoder } from 'node:string_decoder';
-
 /**
  * Longest stretch a SEARCH runs before it lets other connections be served (then it goes on in
  * the next turn of the event loop). A chunk is at most STREAM_READ_BYTES (512 KiB) of a big
@@ -16,14 +14,14 @@ import { StringDecoder } from 'node:string_decoder';
 export const SEARCH_SLICE_MS = 10;
 
 /**
- * The needle in a stream of bytes, case-insensitively (String.prototype.toLowerCase, as the
- * in-memory match). A match may start in one chunk and end in the next; a UTF-8 character may
- * be split between them (StringDecoder keeps its first bytes). The carry is kept as received
- * and lower-cased together with the next chunk, so a context-dependent lower case (the Greek
- * final sigma) comes out as it would for the whole text.
+ * The needle in a text that comes in pieces (a part's text as search-decode.ts decodes it, chunk
+ * by chunk), case-insensitively (String.prototype.toLowerCase, as the in-memory match). A match
+ * may start in one piece and end in the next: the carry is kept as received and lower-cased
+ * together with the next piece, so a context-dependent lower case (the Greek final sigma) comes
+ * out as it would for the whole text. Bytes never come here: a UTF-8 character split by a chunk
+ * is the charset decoder's to keep.
  */
 export class TextScanner {
-  private readonly decoder = new StringDecoder('utf8');
   private carry = '';
   private found: boolean;
 
@@ -32,14 +30,8 @@ export class TextScanner {
     this.found = needle === '';
   }
 
-  /** The next bytes; true once the needle has been seen (nothing more needs reading). */
-  push(chunk: Uint8Array): boolean {
-    if (this.found) return true;
-    return this.scan(this.carry + this.decoder.write(chunk as Buffer));
-  }
-
-  /** The next text, already decoded (search-decode.ts: a part's text from its charset); true once the needle has been seen. */
-  pushText(text: string): boolean {
+  /** The next piece of text; true once the needle has been seen (nothing more needs reading). */
+  push(text: string): boolean {
     if (this.found) return true;
     return this.scan(this.carry + text);
   }
@@ -49,10 +41,9 @@ export class TextScanner {
     this.carry = '';
   }
 
-  /** No more bytes: whether the needle was seen. */
-  end(): boolean {
-    if (this.found) return true;
-    return this.scan(this.carry + this.decoder.end());
+  /** Whether the needle was seen. */
+  get seen(): boolean {
+    return this.found;
   }
 
   private scan(text: string): boolean {

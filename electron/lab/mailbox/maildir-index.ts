@@ -55,22 +55,17 @@ export class MaildirFolderNames {
 
   constructor(readonly dir: string) {}
 
-  /** The file's path now, or null when it is in neither new/ nor cur/. */
-  find(unique: string): string | null {
+  /**
+   * The file's path now, or null when it is in neither new/ nor cur/. `missing` is the path that
+   * was just not found: a name read before it went is not given back (the folder is read again).
+   */
+  find(unique: string, missing: string): string | null {
     const hit = this.byUnique?.get(unique);
-    if (hit && this.exists(hit)) return hit;
+    if (hit && hit !== missing) return hit;
     if (Date.now() - this.readAt < MAILDIR_RESCAN_INTERVAL_MS && this.byUnique) return null;
     this.reread();
-    return this.byUnique!.get(unique) ?? null;
-  }
-
-  private exists(path: string): boolean {
-    try {
-      statSync(path);
-      return true;
-    } catch {
-      return false;
-    }
+    const now = this.byUnique!.get(unique);
+    return now && now !== missing ? now : null;
   }
 
   private reread(): void {
@@ -81,6 +76,16 @@ export class MaildirFolderNames {
     }
     this.byUnique = map;
     this.readAt = Date.now();
+  }
+}
+
+/** A file's size and mtime; null when it is not a regular file, 'missing' when there is none. */
+function statOf(path: string): FileStat | null | 'missing' {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? { size: st.size, mtime: st.mtime } : null;
+  } catch {
+    return 'missing';
   }
 }
 
@@ -106,24 +111,18 @@ export class MaildirFile extends MeasuredOnDemandBody {
   }
 
   private stats(): FileStat | null {
-    if (this.stat !== undefined) return this.stat;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const st = statSync(this.path);
-        this.stat = st.isFile() ? { size: st.size, mtime: st.mtime } : null;
-        return this.stat;
-      } catch {
-        if (attempt > 0 || this.relocate() === null) break;
-      }
+    if (this.stat === undefined) {
+      let st = statOf(this.path);
+      if (st === 'missing' && this.relocate() !== null) st = statOf(this.path);
+      this.stat = st === 'missing' ? null : st;
     }
-    this.stat = null;
     return this.stat;
   }
 
   /** The file renamed or moved by another program: found by its unique name (MaildirFolderNames). */
   protected override relocate(): string | null {
-    const found = this.folder?.find(uniqueOf(this.name)) ?? null;
-    if (found && found !== this.path) this.path = found;
+    const found = this.folder?.find(uniqueOf(this.name), this.path) ?? null;
+    if (found) this.path = found;
     return found;
   }
 
