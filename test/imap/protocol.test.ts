@@ -156,6 +156,27 @@ describe('commands', () => {
     b.close();
   });
 
+  it('another session\'s flag change is told once, and a held-back EXPUNGE waits through several FETCHes', async () => {
+    await (await session()).command('x', 'CREATE Told');
+    const b = await session();
+    for (const s of ['one', 'two', 'three']) await b.command('b0', `APPEND Told {10+}\r\nSubject: ${s.slice(0, 1)}`);
+    const a = await session('Told');
+    await b.command('b1', 'SELECT Told');
+    await b.command('b2', 'STORE 2 +FLAGS.SILENT (\\Flagged)');
+    // Session a selected the mailbox first: its messages are \Recent to it (RFC 3501 §2.3.2).
+    expect(await a.command('a1', 'NOOP')).toEqual(['* 2 FETCH (FLAGS (\\Flagged \\Recent))', 'a1 OK Completed']);
+    expect(await a.command('a2', 'NOOP')).toEqual(['a2 OK Completed']);
+    await b.command('b3', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
+    await b.command('b4', 'EXPUNGE');
+    // The view keeps message 1 (RFC 3501 §7.4.1) through FETCH after FETCH: sequence numbers stay as the client knows them.
+    expect(await a.command('a3', 'FETCH 3 (UID)')).toEqual(['* 3 FETCH (UID 3)', 'a3 OK Completed']);
+    expect(await a.command('a4', 'FETCH 2:3 (UID)')).toEqual(['* 2 FETCH (UID 2)', '* 3 FETCH (UID 3)', 'a4 OK Completed']);
+    expect(await a.command('a5', 'NOOP')).toEqual(['* 1 EXPUNGE', 'a5 OK Completed']);
+    expect(await a.command('a6', 'FETCH 1:* (UID)')).toEqual(['* 1 FETCH (UID 2)', '* 2 FETCH (UID 3)', 'a6 OK Completed']);
+    a.close();
+    b.close();
+  });
+
   it('ID becomes a device event; CAPABILITY, NOOP and LOGOUT work before login', async () => {
     const c = await RawClient.connect(port);
     await c.line();

@@ -18,12 +18,12 @@ export interface ViewEntry {
 /** RFC 3501 §2.3.2 system flags, in the order responses list them (Dovecot's order). */
 const SYSTEM_FLAGS: readonly Flag[] = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 
-/** A message's flags in response order: system flags, \Recent when `recent`, then flag-extensions and keywords as stored. */
-function orderedFlags(msg: StoredMessage, recent: boolean): Flag[] {
-  const out = SYSTEM_FLAGS.filter((f) => msg.flags.has(f));
+/** A flag set in response order: system flags, \Recent when `recent`, then flag-extensions and keywords as stored. */
+function orderedFlags(flags: ReadonlySet<Flag>, recent: boolean): Flag[] {
+  const out = SYSTEM_FLAGS.filter((f) => flags.has(f));
   const system = out.length;
   if (recent) out.push('\\Recent');
-  if (msg.flags.size > system) for (const f of msg.flags) if (!SYSTEM_FLAGS.includes(f)) out.push(f);
+  if (flags.size > system) for (const f of flags) if (!SYSTEM_FLAGS.includes(f)) out.push(f);
   return out;
 }
 
@@ -35,31 +35,52 @@ function orderedFlags(msg: StoredMessage, recent: boolean): Flag[] {
 const FLAGS_KEYS = new WeakMap<ReadonlySet<Flag>, string>();
 
 /** What the view compares to notice another session's flag change. */
-function flagsKey(msg: StoredMessage): string {
-  let key = FLAGS_KEYS.get(msg.flags);
+function flagsKey(flags: ReadonlySet<Flag>): string {
+  let key = FLAGS_KEYS.get(flags);
   if (key === undefined) {
-    key = orderedFlags(msg, false).join(' ');
-    FLAGS_KEYS.set(msg.flags, key);
+    key = orderedFlags(flags, false).join(' ');
+    FLAGS_KEYS.set(flags, key);
   }
   return key;
 }
 
 export class MailboxView {
+  /** UIDs in view order (ascending, as the store keeps them): sequence number n is uids[n - 1]. */
   uids: number[] = [];
-  private flagSnap = new Map<number, string>();
+  /**
+   * Beside each UID, the flag set the client was last told of: the store never changes a set in
+   * place (it gives a message another one), so the set itself is the snapshot.
+   */
+  private toldFlags: ReadonlySet<Flag>[] = [];
+  /**
+   * The store's generation when this view last matched it exactly (same UIDs in the same order,
+   * no change untold): while it is still the store's, sync has nothing to say and a message's
+   * position in the store is its sequence number. -1 when the view lags behind (an expunge held
+   * back during FETCH, STORE or SEARCH, or the session's own expunge not yet synced).
+   */
+  private matchedGeneration: number;
   /** UIDs that are \Recent to this session. */
   private readonly recentUids = new Set<number>();
   /** Keywords listed in the last FLAGS response this session sent. */
   private announced: readonly Flag[];
 
   constructor(private readonly store: MailStoreApi, readonly name: string, readonly readOnly: boolean) {
+    const generation = store.generation;
     for (const m of store.messages(name)) {
       this.uids.push(m.uid);
-      this.flagSnap.set(m.uid, flagsKey(m));
+      this.toldFlags.push(m.flags);
     }
     // RFC 3501 §2.3.2: a read-write SELECT takes the recent messages for itself; EXAMINE only looks (§6.3.2).
     for (const uid of store.recent(name, !readOnly)) this.recentUids.add(uid);
     this.announced = store.keywords(name);
+    this.matchedGeneration = generation;
+  }
+
+  /** The store's messages, one per view entry in view order, when nothing changed since the view last matched the store; null otherwise. */
+  private matchedMessages(): readonly StoredMessage[] | null {
+    if (this.store.generation !== this.matchedGeneration) return null;
+    const msgs = this.store.messages(this.name);
+    return msgs.length === this.uids.length ? msgs : null;
   }
 
   /** Messages \Recent to this session (SELECT's RECENT, SEARCH RECENT). */
@@ -73,7 +94,7 @@ export class MailboxView {
 
   /** A message's flags as this session shows them, \Recent included: "(\Seen \Recent $Label1)". */
   flagsText(msg: StoredMessage): string {
-    return this.recentUids.has(msg.uid) ? `(${orderedFlags(msg, true).join(' ')})` : `(${flagsKey(msg)})`;
+    return this.recentUids.has(msg.uid) ? `(${orderedFlags(msg.flags, true).join(' ')})` : `(${flagsKey(msg.flags)})`;
   }
 
   /** The FLAGS and PERMANENTFLAGS responses (RFC 3501 §7.2.6, §7.1), for SELECT and after a new keyword. */
@@ -121,56 +142,72 @@ export class MailboxView {
 
   /** Messages named by a sequence set (of sequence numbers, or UIDs when `uid`), in view order. */
   resolve(setText: string, uid: boolean): ViewEntry[] {
-    const cur = this.current();
-    const out: ViewEntry[] = [];
-    if (uid) {
-      const max = this.uids.length ? this.uids[this.uids.length - 1] : 0;
-      const set = SequenceSet.parse(setText, max);
-      this.uids.forEach((u, i) => {
-        const msg = cur.get(u);
-        if (msg && set.has(u)) out.push({ seq: i + 1, msg });
-      });
-    } else {
-      const set = SequenceSet.parse(setText, this.uids.length);
-      this.uids.forEach((u, i) => {
-        const msg = cur.get(u);
-        if (msg && set.has(i + 1)) out.push({ seq: i + 1, msg });
-      });
-    }
-    return out;
+    const max = uid ? (this.uids.length ? this.uids[this.uids.length - 1] : 0) : this.uids.length;
+    const set = SequenceSet.parse(setText, max);
+    const named = (i: number) => set.has(uid ? this.uids[i] : i + 1);
+    return this.entries(named);
   }
 
   all(): ViewEntry[] {
-    const cur = this.current();
+    return this.entries(() => true);
+  }
+
+  /** The view's messages at the positions `wanted` takes, skipping those the store no longer has. */
+  private entries(wanted: (index: number) => boolean): ViewEntry[] {
     const out: ViewEntry[] = [];
+    const matched = this.matchedMessages();
+    if (matched) {
+      for (let i = 0; i < matched.length; i++) if (wanted(i)) out.push({ seq: i + 1, msg: matched[i] });
+      return out;
+    }
+    const cur = this.current();
     this.uids.forEach((u, i) => {
       const msg = cur.get(u);
-      if (msg) out.push({ seq: i + 1, msg });
+      if (msg && wanted(i)) out.push({ seq: i + 1, msg });
     });
     return out;
   }
 
+  /** Where a UID is in the view (its sequence number - 1), or -1: the UIDs are ascending. */
+  private indexOf(uid: number): number {
+    let lo = 0;
+    let hi = this.uids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const u = this.uids[mid];
+      if (u === uid) return mid;
+      if (u < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
   seqOf(uid: number): number {
-    return this.uids.indexOf(uid) + 1;
+    return this.indexOf(uid) + 1;
   }
 
   /** The session told the client about these flags itself (STORE, FETCH setting \Seen). */
   noteFlags(msg: StoredMessage): void {
-    this.flagSnap.set(msg.uid, flagsKey(msg));
+    const i = this.indexOf(msg.uid);
+    if (i >= 0) this.toldFlags[i] = msg.flags;
   }
 
   /** The session expunged these UIDs and will send the EXPUNGE responses: returns their sequence numbers in sending order. */
   removeUids(uids: number[]): number[] {
     const seqs: number[] = [];
     for (const uid of uids) {
-      const i = this.uids.indexOf(uid);
+      const i = this.indexOf(uid);
       if (i < 0) continue;
       seqs.push(i + 1);
-      this.uids.splice(i, 1);
-      this.flagSnap.delete(uid);
-      this.recentUids.delete(uid);
+      this.removeAt(i);
     }
     return seqs;
+  }
+
+  private removeAt(i: number): void {
+    this.recentUids.delete(this.uids[i]);
+    this.uids.splice(i, 1);
+    this.toldFlags.splice(i, 1);
   }
 
   /**
@@ -178,44 +215,44 @@ export class MailboxView {
    * EXPUNGE may not be sent during FETCH, STORE or SEARCH (RFC 3501 §7.4.1): `allowExpunge`.
    */
   sync(allowExpunge: boolean): string[] {
+    const generation = this.store.generation;
+    if (generation === this.matchedGeneration) return [];
     const lines = this.keywordUpdate();
     const cur = this.current();
-    if (allowExpunge) {
-      for (let i = this.uids.length - 1; i >= 0; i--) {
-        if (!cur.has(this.uids[i])) {
-          lines.push(`${i + 1} EXPUNGE`);
-          this.flagSnap.delete(this.uids[i]);
-          this.recentUids.delete(this.uids[i]);
-          this.uids.splice(i, 1);
-        }
+    let heldBack = false;
+    for (let i = this.uids.length - 1; i >= 0; i--) {
+      if (cur.has(this.uids[i])) continue;
+      if (!allowExpunge) {
+        heldBack = true;
+        continue;
       }
+      lines.push(`${i + 1} EXPUNGE`);
+      this.removeAt(i);
     }
     this.uids.forEach((u, i) => {
       const msg = cur.get(u);
-      if (!msg) return;
-      const key = flagsKey(msg);
-      if (this.flagSnap.get(u) !== key) {
-        this.flagSnap.set(u, key);
-        lines.push(`${i + 1} FETCH (FLAGS ${this.flagsText(msg)})`);
-      }
+      if (!msg || msg.flags === this.toldFlags[i]) return;
+      const changed = flagsKey(msg.flags) !== flagsKey(this.toldFlags[i]);
+      this.toldFlags[i] = msg.flags;
+      if (changed) lines.push(`${i + 1} FETCH (FLAGS ${this.flagsText(msg)})`);
     });
-    const known = new Set(this.uids);
+    // New messages have UIDs above every UID in the view (the store only ever adds at uidNext).
+    const last = this.uids.length ? this.uids[this.uids.length - 1] : 0;
     const added: number[] = [];
     for (const m of cur.values()) {
-      if (!known.has(m.uid)) {
-        this.uids.push(m.uid);
-        this.flagSnap.set(m.uid, flagsKey(m));
-        added.push(m.uid);
-      }
+      if (m.uid <= last) continue;
+      this.uids.push(m.uid);
+      this.toldFlags.push(m.flags);
+      added.push(m.uid);
     }
     if (added.length > 0) {
-      this.uids.sort((a, b) => a - b);
       // RFC 3501 §2.3.2: the first session told about a new message has it as \Recent; a
       // read-write one takes it from the others. RECENT goes with EXISTS (§7.3.2).
       const isNew = new Set(added);
       for (const uid of this.store.recent(this.name, !this.readOnly)) if (isNew.has(uid)) this.recentUids.add(uid);
       lines.push(`${this.uids.length} EXISTS`, `${this.recentUids.size} RECENT`);
     }
+    this.matchedGeneration = heldBack ? -1 : generation;
     return lines;
   }
 }

@@ -291,6 +291,7 @@ export class MailStore implements MailStoreApi {
   /** Where new messages are written (set later for the seeded corpus, which itself stays in memory). */
   storeDir: string | null;
   private storeFiles = 0;
+  private changes = 0;
 
   constructor(opts: MailStoreOptions = {}) {
     this.nextUidValidity = opts.uidValidity ?? Math.floor(Date.now() / 1000);
@@ -321,7 +322,12 @@ export class MailStore implements MailStoreApi {
     return n;
   }
 
+  get generation(): number {
+    return this.changes;
+  }
+
   private addBox(name: string, specialUse?: string): Mailbox {
+    this.changes += 1;
     const box: Mailbox = { name, uidValidity: this.nextUidValidity++, uidNext: 1, firstRecentUid: 1, keywords: new Set(), messages: [] };
     if (specialUse) box.specialUse = specialUse;
     this.boxes.set(name, box);
@@ -335,6 +341,7 @@ export class MailStore implements MailStoreApi {
   }
 
   private emit(change: MailboxChange): void {
+    this.changes += 1;
     for (const fn of this.listeners) {
       try {
         fn(change);
@@ -388,6 +395,7 @@ export class MailStore implements MailStoreApi {
     this.box(n);
     if (this.hasChildren(n)) throw new StoreError('has-children', `mailbox "${n}" has children; delete them first`);
     this.boxes.delete(n);
+    this.changes += 1;
   }
 
   /**
@@ -399,6 +407,7 @@ export class MailStore implements MailStoreApi {
     const dest = this.validName(to);
     if (this.boxes.has(dest)) throw new StoreError('already-exists', `mailbox "${dest}" already exists`);
     if (dest.startsWith(src.name + '/')) throw new StoreError('invalid-name', `cannot move "${src.name}" into itself`);
+    this.changes += 1;
     if (src.name === 'INBOX') {
       this.create(dest);
       const target = this.box(dest);
@@ -461,6 +470,7 @@ export class MailStore implements MailStoreApi {
       throw new StoreError('too-many-keywords', `mailbox "${box.name}" would define more than ${MAX_KEYWORDS_PER_MAILBOX} keywords`);
     }
     for (const f of fresh) box.keywords.add(f);
+    if (fresh.size > 0) this.changes += 1;
   }
 
   append(name: string, raw: Buffer, flags: Flag[] = [], internalDate: Date = new Date()): number {
@@ -550,6 +560,7 @@ export class MailStore implements MailStoreApi {
     if (clean !== flags) this.defineKeywords(box, clean, false);
     const uid = box.uidNext++;
     box.messages.push(new MessageRecord(uid, clean, internalDate, new MessageContent(body)));
+    this.changes += 1;
     return uid;
   }
 

@@ -142,6 +142,13 @@ export interface SpooledMessage {
  */
 export interface MailStoreApi {
   readonly delimiter: '/';
+  /**
+   * Goes up with every change to any mailbox (messages added or expunged, flags, keywords,
+   * mailboxes created, renamed or deleted): a session's view that matched the store at one
+   * count still matches it while the count is the same, and needs no comparison of 20,000
+   * messages to find that nothing happened.
+   */
+  readonly generation: number;
   list(): MailboxInfo[];
   info(name: string): MailboxInfo | undefined;
   /** Messages in UID order. Throws StoreError('nonexistent'). */
