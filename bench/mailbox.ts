@@ -11,7 +11,9 @@
  * lab's are later starts; Dovecot's SELECT is unindexed: a fresh copy), FETCH 1:* (FLAGS ENVELOPE RFC822.SIZE), SEARCH on a header and on the body, a full
  * download (FETCH 1:* BODY.PEEK[], MB/s) and the server's peak resident memory (the lab's VmHWM;
  * Dovecot's imap processes sampled from /proc). Prints them side by side with the issue's targets
- * marked met or not met.
+ * marked met or not met. The lab is started without the environment variables that slow every
+ * Node start and that it has no use for (NODE_EXTRA_CA_CERTS: bench/support.ts,
+ * LAB_UNUSED_ENVIRONMENT); what they cost is printed.
  *
  * MAILPROBE_BENCH_MAILBOX_GB (default 2) sets the size (0.2 for a quick run);
  * MAILPROBE_BENCH_CACHE (default $TMPDIR/mailprobe-bench-cache) keeps the generated mail between
@@ -28,6 +30,7 @@ import { dovecotAvailable, startDovecot } from '../test/support/dovecot.js';
 import { ImapProbe } from './imap-probe.js';
 import { BODY_WORD, ensureCorpus, FULL_SIZE_GB, SUBJECT_WORD, type Corpus } from './mailbox-corpus.js';
 import { procMemory, watchMemory } from './proc-memory.js';
+import { labEnvironment, nodeStartCost } from './support.js';
 import { tempDir } from '../test/support/temp.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -133,7 +136,7 @@ function startLab(dataDir: string, mailbox: string | null): Promise<LabChild> {
   const args = [BIN, 'lab', '--bind', '127.0.0.1', '--data-dir', dataDir, '--user', USER, '--password', PASSWORD];
   for (const p of ['imap', 'imaps', 'smtp', 'smtps', 'pop3', 'pop3s', 'http']) args.push(`--${p}-port`, '0');
   if (mailbox) args.push('--mailbox', mailbox);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { env: labEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -298,6 +301,11 @@ function row(name: string, runs: Figures[], value: (f: Figures) => string): stri
 /** The lab's start → ready without a mailbox: its first start in a data directory, and a later one. */
 function printStarts(starts: { first?: number; later?: number }): void {
   console.log('');
+  const node = nodeStartCost();
+  const ms = (n: number) => `${(n / 1000).toFixed(2)} s`;
+  if (node.removed.length > 0) {
+    console.log(`the lab is started without ${node.removed.join(', ')} (set here; the lab makes no outgoing TLS connection, and a technician's machine does not set it): Node's own start, node -e 0, ${ms(node.inherited)} with it, ${ms(node.lab)} without`);
+  } else console.log(`Node's own start, node -e 0: ${ms(node.lab)}`);
   console.log(`lab start → ready, no mailbox: first start in a fresh data directory (makes its CA and certificates) ${sec(starts.first)} s; a later start (reuses them) ${sec(starts.later)} s`);
   console.log('  (the runs below are later starts: their data directory already has its certificates)');
 }

@@ -8,6 +8,37 @@ import { connect } from 'node:net';
 import type { ProbeMemory } from './lab-probe.js';
 
 export const BURST_SIZE = 50;
+
+/**
+ * Variables of the environment that make every Node process slower to start and that the lab
+ * has no use for. NODE_EXTRA_CA_CERTS (set on this sandbox, pointing at the whole system CA
+ * bundle) is read and parsed by Node before any script runs: about 70 ms of each start here
+ * (`node -e 0`: 0.10–0.13 s with it, 0.03–0.04 s without). It adds CAs for the TLS connections a
+ * program makes, and the lab makes none (it only serves, and never relays). A technician's
+ * machine does not set it, so the lab is measured without it; `nodeStartCost` prints what it costs.
+ */
+export const LAB_UNUSED_ENVIRONMENT = ['NODE_EXTRA_CA_CERTS'] as const;
+
+/** The bench's environment without LAB_UNUSED_ENVIRONMENT: the lab's process is started in it. */
+export function labEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of LAB_UNUSED_ENVIRONMENT) delete env[k];
+  return env;
+}
+
+/** Node's own start (`node -e 0`, median of `runs`) in the bench's environment and in labEnvironment(), in ms. */
+export function nodeStartCost(runs = 5): { inherited: number; lab: number; removed: string[] } {
+  const median = (env: NodeJS.ProcessEnv) => {
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      execSync(`"${process.execPath}" -e 0`, { env });
+      times.push(performance.now() - t);
+    }
+    return times.sort((a, b) => a - b)[runs >> 1];
+  };
+  return { inherited: median(process.env), lab: median(labEnvironment()), removed: LAB_UNUSED_ENVIRONMENT.filter((k) => process.env[k] !== undefined) };
+}
 export const MASSIVE = 1000;
 
 export function pct(sorted: number[], p: number): number {
@@ -115,7 +146,7 @@ export function startLabProcess(args: string[], opts: LabProcessOptions = {}): P
   const probeArgs = opts.probe ? ['--expose-gc', '--import', 'tsx', '--import', new URL('./lab-probe.ts', import.meta.url).pathname] : [];
   const code = `const m = await import(${JSON.stringify(new URL('../electron/cli/main.ts', import.meta.url).pathname)}); process.exitCode = await m.main(process.argv.slice(1));`;
   const entry = opts.built ? [new URL('../bin/mailprobe.js', import.meta.url).pathname] : ['--import', 'tsx', '--input-type=module', '-e', code];
-  const child = spawn(process.execPath, [...probeArgs, ...(opts.nodeArgs ?? []), ...entry, 'lab', ...args], { stdio: opts.probe ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...probeArgs, ...(opts.nodeArgs ?? []), ...entry, 'lab', ...args], { env: labEnvironment(), stdio: opts.probe ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'] });
   let nextId = 0;
   const ask = <T>(msg: Record<string, unknown>, pick: (reply: Record<string, unknown>) => T): Promise<T> => {
     if (!opts.probe || !child.connected) return Promise.reject(new Error('the lab was started without the probe'));
