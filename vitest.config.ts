@@ -8,8 +8,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Temporary directories: removed per test file (temp-cleanup), and one per-run TMPDIR root
-    // catching what spawned processes leave (temp-root). See docs/testing.md.
-    globalSetup: ['./test/support/temp-root.ts'],
+    // catching what spawned processes leave (temp-root); no NODE_EXTRA_CA_CERTS, which slows
+    // every Node start (node-environment). See docs/testing.md.
+    globalSetup: ['./test/support/temp-root.ts', './test/support/node-environment.ts'],
     setupFiles: ['./test/support/temp-cleanup.ts'],
     projects: [
       {

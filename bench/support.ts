@@ -6,20 +6,20 @@
 import { execSync, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import type { ProbeMemory } from './lab-probe.js';
+import { LAB_UNUSED_ENVIRONMENT } from '../test/support/node-environment.js';
 
 export const BURST_SIZE = 50;
 
-/**
- * Variables of the environment that make every Node process slower to start and that the lab
- * has no use for. NODE_EXTRA_CA_CERTS (set on this sandbox, pointing at the whole system CA
- * bundle) is read and parsed by Node before any script runs: about 70 ms of each start here
- * (`node -e 0`: 0.10–0.13 s with it, 0.03–0.04 s without). It adds CAs for the TLS connections a
- * program makes, and the lab makes none (it only serves, and never relays). A technician's
- * machine does not set it, so the lab is measured without it; `nodeStartCost` prints what it costs.
- */
-export const LAB_UNUSED_ENVIRONMENT = ['NODE_EXTRA_CA_CERTS'] as const;
+export { LAB_UNUSED_ENVIRONMENT };
 
-/** The bench's environment without LAB_UNUSED_ENVIRONMENT: the lab's process is started in it. */
+/**
+ * The bench's environment without LAB_UNUSED_ENVIRONMENT: the lab's process is started in it.
+ * NODE_EXTRA_CA_CERTS (set on this sandbox, pointing at the whole system CA bundle) is read and
+ * parsed by Node before any script runs, about 70 ms of each start here. It adds CAs for the TLS
+ * connections a program makes, and the lab makes none (it only serves, and never relays). A
+ * technician's machine does not set it, so the lab is measured without it; `nodeStartCost`
+ * prints what it costs.
+ */
 export function labEnvironment(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const k of LAB_UNUSED_ENVIRONMENT) delete env[k];
