@@ -59,8 +59,15 @@ export class MailboxView {
    * back during FETCH, STORE or SEARCH, or the session's own expunge not yet synced).
    */
   private matchedGeneration: number;
-  /** UIDs that are \Recent to this session. */
-  private readonly recentUids = new Set<number>();
+  /**
+   * Which messages are \Recent to this session: those the SELECT claimed, a range of UIDs
+   * (the store's recent messages are the newest ones, RFC 3501 §2.3.2), and those claimed at a
+   * later sync, one by one. A SELECT of 20,000 new messages keeps two numbers, not a set of 20,000.
+   */
+  private readonly recentRange: { from: number; to: number } = { from: 1, to: 0 };
+  private readonly recentLater = new Set<number>();
+  /** The \Recent messages still in the view (RECENT). */
+  private recentInView = 0;
   /** Keywords listed in the last FLAGS response this session sent. */
   private announced: readonly Flag[];
 
@@ -71,7 +78,12 @@ export class MailboxView {
       this.toldFlags.push(m.flags);
     }
     // RFC 3501 §2.3.2: a read-write SELECT takes the recent messages for itself; EXAMINE only looks (§6.3.2).
-    for (const uid of store.recent(name, !readOnly)) this.recentUids.add(uid);
+    const recent = store.recent(name, !readOnly);
+    if (recent.length > 0) {
+      this.recentRange.from = recent[0];
+      this.recentRange.to = recent[recent.length - 1];
+      this.recentInView = recent.length;
+    }
     this.announced = store.keywords(name);
     this.matchedGeneration = generation;
   }
@@ -85,16 +97,30 @@ export class MailboxView {
 
   /** Messages \Recent to this session (SELECT's RECENT, SEARCH RECENT). */
   get recentCount(): number {
-    return this.recentUids.size;
+    return this.recentInView;
   }
 
   isRecent(msg: StoredMessage): boolean {
-    return this.recentUids.has(msg.uid);
+    return this.isRecentUid(msg.uid);
+  }
+
+  private isRecentUid(uid: number): boolean {
+    return (uid >= this.recentRange.from && uid <= this.recentRange.to) || this.recentLater.has(uid);
+  }
+
+  /** The sequence number of the first message without \Seen (SELECT's UNSEEN), 0 when every one has it. */
+  firstUnseen(): number {
+    const matched = this.matchedMessages();
+    if (matched) {
+      for (let i = 0; i < matched.length; i++) if (!matched[i].flags.has('\\Seen')) return i + 1;
+      return 0;
+    }
+    return this.all().find((e) => !e.msg.flags.has('\\Seen'))?.seq ?? 0;
   }
 
   /** A message's flags as this session shows them, \Recent included: "(\Seen \Recent $Label1)". */
   flagsText(msg: StoredMessage): string {
-    return this.recentUids.has(msg.uid) ? `(${orderedFlags(msg.flags, true).join(' ')})` : `(${flagsKey(msg.flags)})`;
+    return this.isRecentUid(msg.uid) ? `(${orderedFlags(msg.flags, true).join(' ')})` : `(${flagsKey(msg.flags)})`;
   }
 
   /** The FLAGS and PERMANENTFLAGS responses (RFC 3501 §7.2.6, §7.1), for SELECT and after a new keyword. */
@@ -205,7 +231,9 @@ export class MailboxView {
   }
 
   private removeAt(i: number): void {
-    this.recentUids.delete(this.uids[i]);
+    const uid = this.uids[i];
+    if (this.isRecentUid(uid)) this.recentInView -= 1;
+    this.recentLater.delete(uid);
     this.uids.splice(i, 1);
     this.toldFlags.splice(i, 1);
   }
@@ -249,8 +277,12 @@ export class MailboxView {
       // RFC 3501 §2.3.2: the first session told about a new message has it as \Recent; a
       // read-write one takes it from the others. RECENT goes with EXISTS (§7.3.2).
       const isNew = new Set(added);
-      for (const uid of this.store.recent(this.name, !this.readOnly)) if (isNew.has(uid)) this.recentUids.add(uid);
-      lines.push(`${this.uids.length} EXISTS`, `${this.recentUids.size} RECENT`);
+      for (const uid of this.store.recent(this.name, !this.readOnly)) {
+        if (!isNew.has(uid) || this.isRecentUid(uid)) continue;
+        this.recentLater.add(uid);
+        this.recentInView += 1;
+      }
+      lines.push(`${this.uids.length} EXISTS`, `${this.recentInView} RECENT`);
     }
     this.matchedGeneration = heldBack ? -1 : generation;
     return lines;

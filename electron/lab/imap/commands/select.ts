@@ -15,13 +15,12 @@ export function openMailbox({ r, session }: CommandContext, readOnly: boolean): 
   });
   if (!info) return 'unreachable';
   const view = session.select(info.name, readOnly);
-  const entries = view.all();
-  const firstUnseen = entries.find((e) => !e.msg.flags.has('\\Seen'));
+  const firstUnseen = view.firstUnseen();
   // FLAGS lists the keywords the mailbox defines too (RFC 3501 §7.2.6), so that none shows up in a FETCH unannounced.
   for (const line of view.flagsResponses()) session.emit(`* ${line}\r\n`);
   session.emit(`* ${view.count} EXISTS\r\n`);
   session.emit(`* ${view.recentCount} RECENT\r\n`);
-  if (firstUnseen) session.emit(`* OK [UNSEEN ${firstUnseen.seq}] First unseen\r\n`);
+  if (firstUnseen > 0) session.emit(`* OK [UNSEEN ${firstUnseen}] First unseen\r\n`);
   session.emit(`* OK [UIDVALIDITY ${info.uidValidity}] UIDs valid\r\n`);
   session.emit(`* OK [UIDNEXT ${info.uidNext}] Predicted next UID\r\n`);
   return readOnly ? '[READ-ONLY] Completed' : '[READ-WRITE] Completed';
