@@ -4,6 +4,7 @@
  * Each command lives in ./commands/<name>.ts and exports `run(argv)`.
  */
 import { readMaildirAhead } from '../lab/mailbox/maildir-readahead.js';
+import { tolerateGoneReader } from './output.js';
 import { UsageError } from './usage.js';
 
 const USAGE = `usage:
@@ -65,6 +66,8 @@ function mailboxArgument(args: string[]): string | undefined {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  tolerateGoneReader(process.stdout);
+  tolerateGoneReader(process.stderr);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(USAGE + '\n');

@@ -47,3 +47,15 @@ export function outputStream(stream: NodeJS.WriteStream, onGone?: (why: StreamGo
     },
   };
 }
+
+/**
+ * For every command: a reader that goes away (`mailprobe sessions | head -1`,
+ * `mailprobe diagnose … --json | jq` that exits early) ends what the command prints, not the
+ * command. Without a listener, the EPIPE of the first write after it left is an uncaught
+ * exception: a stack trace and exit code 1 for output nobody wanted. With one, the rest of the
+ * output goes nowhere, the command finishes its work (a report still gets written) and returns
+ * its own exit code. `mailprobe lab` adds its own OutputStream on top, to say so in its session.
+ */
+export function tolerateGoneReader(stream: NodeJS.WriteStream): void {
+  stream.on('error', () => undefined);
+}

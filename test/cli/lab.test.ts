@@ -4,7 +4,7 @@
  * and the durability promise: after SIGKILL, every response the client saw is in events.jsonl.
  */
 import { statSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { bitmapToPng, terminalQrToBitmap } from '../handoff/png.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import type { LabEvent } from '../../electron/api.js';
 import { diagnose } from '../../electron/lab/diagnosis/index.js';
 import { decodeBytes, readEvents } from '../../electron/lab/recorder/index.js';
 import { RawClient } from '../support/raw-client.js';
-import { runCli, spawnLab, type LabProcess } from '../support/cli.js';
+import { BIN, runCli, spawnLab, type LabProcess } from '../support/cli.js';
 import { tempDir, waitFor } from '../support/lab.js';
 
 const base = (dir: string) => ['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--http-port', '0', '--data-dir', dir];
@@ -210,5 +210,29 @@ describe('mailprobe sessions', () => {
     const empty = await runCli(['sessions', '--data-dir', tempDir()]);
     expect(empty.code).toBe(0);
     expect(empty.stdout).toMatch(/^no sessions in /);
+  });
+
+  it('a reader that goes away (| head -0) ends the output, not the command: no stack trace, its own exit code', async () => {
+    const dir = tempDir();
+    const lab = await spawnLab(base(dir));
+    const c = await RawClient.connect(lab.ready.listeners.imap.port);
+    await c.line();
+    await c.command('a', 'LOGIN phone 123456');
+    c.close();
+    lab.child.kill('SIGTERM');
+    await lab.exited;
+    /** The command with its stdout a pipe whose reader closed it before the first line. */
+    const withReaderGone = (args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout.destroy();
+        let stderr = '';
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+    for (const args of [['sessions', '--data-dir', dir], ['diagnose', lab.ready.sessionDir], ['diagnose', lab.ready.sessionDir, '--json']]) {
+      const r = await withReaderGone(args);
+      expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
+    }
   });
 });
