@@ -15,6 +15,7 @@
  */
 import type { TextDecoder } from 'node:util';
 import { charsetDecoder } from '../mailbox/charset.js';
+import { hexEscapeAt } from '../mailbox/hex-escape.js';
 import { splitFields, headerValue } from '../mailbox/headers.js';
 import { MAX_MIME_DEPTH } from '../mailbox/mime.js';
 import { parseStructured } from '../mailbox/params.js';
@@ -55,8 +56,6 @@ function encodingOf(cte: string | null): Encoding {
   return e === 'base64' ? 'base64' : e === 'quoted-printable' ? 'quoted-printable' : 'identity';
 }
 
-const HEX = /^[0-9A-Fa-f]{2}$/;
-
 /** Quoted-printable (RFC 2045 §6.7) decoded: "=XX" a byte, "=" at a line end a soft break; returns the bytes and what may continue an escape. */
 function decodeQuotedPrintable(text: string): { bytes: Buffer; carry: string } {
   const out: number[] = [];
@@ -78,9 +77,9 @@ function decodeQuotedPrintable(text: string): { bytes: Buffer; carry: string } {
       continue;
     }
     if (j >= text.length || (j === i + 1 && i + 2 >= text.length)) return { bytes: Buffer.from(out), carry: text.slice(i) };
-    const hex = text.slice(i + 1, i + 3);
-    if (HEX.test(hex)) {
-      out.push(parseInt(hex, 16));
+    const escaped = hexEscapeAt(text, i);
+    if (escaped >= 0) {
+      out.push(escaped);
       i += 2;
     } else out.push(0x3d); // not an escape: the "=" as it is (RFC 2045 §6.7, robustness)
   }

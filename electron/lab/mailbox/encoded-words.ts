@@ -6,6 +6,7 @@
  * What the lab sends (ENVELOPE, BODY[HEADER]) keeps the words encoded, as IMAP wants.
  */
 import { charsetDecoder } from './charset.js';
+import { hexEscapeAt } from './hex-escape.js';
 
 const ENCODED_WORD = /=\?([^?\s*]+)(?:\*[^?\s]*)?\?([BbQq])\?([^?\s]*)\?=/g;
 const BETWEEN_WORDS = /\?=\s+=\?/;
@@ -22,9 +23,10 @@ function decodeWord(charset: string, encoding: string, text: string): string | n
     const out: number[] = [];
     for (let i = 0; i < text.length; i++) {
       const c = text[i]!;
+      const escaped = c === '=' ? hexEscapeAt(text, i) : -1;
       if (c === '_') out.push(0x20);
-      else if (c === '=' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) {
-        out.push(parseInt(text.slice(i + 1, i + 3), 16));
+      else if (escaped >= 0) {
+        out.push(escaped);
         i += 2;
       } else out.push(c.charCodeAt(0) & 0xff);
     }
