@@ -119,8 +119,10 @@ describe('large literals go to disk as they arrive', () => {
     expect(rejected).toMatchObject({ detail: `the connection ended ${sent} bytes into a literal` });
   });
 
-  it('a literal over the literal limit is refused before the continuation, as before spooling', async () => {
+  it('a literal over the literal limit is refused before the continuation, as before spooling; CAPABILITY says the limit (APPENDLIMIT)', async () => {
     const { c, conn } = await loggedIn(lab);
+    // RFC 7889: the client can learn the limit before it uploads anything.
+    expect((await c.command('e1', 'CAPABILITY'))[0]).toContain(` APPENDLIMIT=${MAX_LITERAL_BYTES}`);
     c.send(`e2 APPEND INBOX {${MAX_LITERAL_BYTES + 1}}\r\n`);
     expect(await c.line()).toBe(`e2 NO [TOOBIG] Literal too large (limit ${MAX_LITERAL_BYTES} bytes)`);
     expect(await c.command('e3', 'NOOP')).toEqual(['e3 OK Completed']);
@@ -135,6 +137,8 @@ describe('what the spool cannot keep', () => {
     const lab = await startTestLab({ imapsPort: null, store: new MailStore({ maxMessageBytes: 2 * 1024 * 1024 }) });
     try {
       const { c } = await loggedIn(lab);
+      // APPENDLIMIT is the smaller of the literal limit and the store's (RFC 7889).
+      expect((await c.command('t1', 'CAPABILITY'))[0]).toContain(` APPENDLIMIT=${2 * 1024 * 1024}`);
       const msg = message(3 * 1024 * 1024);
       c.send(`t2 APPEND INBOX {${msg.length}}\r\n`);
       expect(await c.line()).toBe('+ Ready for literal data');

@@ -589,7 +589,7 @@ export class ImapSession extends LabConnection {
   // ─────────────────── services for commands ───────────────────
 
   capabilities(): string[] {
-    const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'CHILDREN'];
+    const caps = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'CHILDREN', `APPENDLIMIT=${this.appendLimit()}`];
     if (!this.tls && this.opts.tlsAcceptor) caps.push('STARTTLS');
     const loginDisabled = this.loginDisabled();
     if (loginDisabled) caps.push('LOGINDISABLED');
@@ -598,6 +598,14 @@ export class ImapSession extends LabConnection {
       caps.push(`AUTH=${m}`);
     }
     return caps;
+  }
+
+  /**
+   * RFC 7889 APPENDLIMIT: the largest message APPEND takes into any mailbox, so that a client
+   * learns it before uploading (a bigger `{N}` gets NO [TOOBIG] before its bytes are sent).
+   */
+  appendLimit(): number {
+    return Math.min(this.opts.limits.maxLiteralBytes, this.opts.store.maxMessageBytes);
   }
 
   /** RFC 3501 §6.2.3 LOGINDISABLED: cleartext passwords refused before TLS, when configured. */

@@ -149,6 +149,8 @@ export interface MailStoreApi {
    * messages to find that nothing happened.
    */
   readonly generation: number;
+  /** The largest message a mailbox takes (APPEND, an SMTP delivery): StoreError('too-big') past it. */
+  readonly maxMessageBytes: number;
   list(): MailboxInfo[];
   info(name: string): MailboxInfo | undefined;
   /** Messages in UID order. Throws StoreError('nonexistent'). */
