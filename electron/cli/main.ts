@@ -4,7 +4,7 @@
  * Each command lives in ./commands/<name>.ts and exports `run(argv)`.
  */
 import { readMaildirAhead } from '../lab/mailbox/maildir-readahead.js';
-import { tolerateGoneReader } from './output.js';
+import { exitCodeAfterOutput, tolerateGoneReader } from './output.js';
 import { UsageError } from './usage.js';
 
 const USAGE = `usage:
@@ -66,8 +66,8 @@ function mailboxArgument(args: string[]): string | undefined {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  tolerateGoneReader(process.stdout);
-  tolerateGoneReader(process.stderr);
+  tolerateGoneReader(process.stdout, 'stdout');
+  tolerateGoneReader(process.stderr, 'stderr');
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(USAGE + '\n');
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const mod = await load();
-    return await mod.run(rest);
+    return exitCodeAfterOutput(await mod.run(rest));
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`mailprobe ${name}: ${err.message}\n`);

@@ -48,14 +48,32 @@ export function outputStream(stream: NodeJS.WriteStream, onGone?: (why: StreamGo
   };
 }
 
+/** Output was lost for a reason other than its reader leaving (a full disk behind a redirect). */
+let outputLost = false;
+
 /**
  * For every command: a reader that goes away (`mailprobe sessions | head -1`,
  * `mailprobe diagnose … --json | jq` that exits early) ends what the command prints, not the
  * command. Without a listener, the EPIPE of the first write after it left is an uncaught
  * exception: a stack trace and exit code 1 for output nobody wanted. With one, the rest of the
  * output goes nowhere, the command finishes its work (a report still gets written) and returns
- * its own exit code. `mailprobe lab` adds its own OutputStream on top, to say so in its session.
+ * its own exit code. Output that someone did want and that could not be written (ENOSPC: stdout
+ * redirected to a full disk) is said on stderr and makes the exit code 1 (`exitCodeAfterOutput`).
+ * `mailprobe lab` adds its own OutputStream on top, to say so in its session.
  */
-export function tolerateGoneReader(stream: NodeJS.WriteStream): void {
-  stream.on('error', () => undefined);
+export function tolerateGoneReader(stream: NodeJS.WriteStream, name: 'stdout' | 'stderr'): void {
+  let said = false;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'EIO') return; // the reader went away (EIO: its terminal closed)
+    outputLost = true;
+    process.exitCode = 1; // for an error that comes after the command returned its code
+    if (said || name === 'stderr') return;
+    said = true;
+    process.stderr.write(`mailprobe: could not write to ${name}: ${err.message}\n`);
+  });
+}
+
+/** The command's exit code, 1 at least when output it wrote was lost (tolerateGoneReader). */
+export function exitCodeAfterOutput(code: number): number {
+  return outputLost ? Math.max(code, 1) : code;
 }

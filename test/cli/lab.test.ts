@@ -3,7 +3,7 @@
  * first). The ready line, --json events, a clean stop on SIGTERM, exit code 2 for bad options,
  * and the durability promise: after SIGKILL, every response the client saw is in events.jsonl.
  */
-import { statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { bitmapToPng, terminalQrToBitmap } from '../handoff/png.js';
 import { join } from 'node:path';
@@ -212,7 +212,7 @@ describe('mailprobe sessions', () => {
     expect(empty.stdout).toMatch(/^no sessions in /);
   });
 
-  it('a reader that goes away (| head -0) ends the output, not the command: no stack trace, its own exit code', async () => {
+  it('a reader that goes away (| head -0) ends the output, not the command: no stack trace, its own exit code; a full disk is an error', async () => {
     const dir = tempDir();
     const lab = await spawnLab(base(dir));
     const c = await RawClient.connect(lab.ready.listeners.imap.port);
@@ -234,5 +234,15 @@ describe('mailprobe sessions', () => {
       const r = await withReaderGone(args);
       expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
     }
+    // Output someone wanted and that could not be written is not a reader gone: stdout on a full disk.
+    const full = openSync('/dev/full', 'w');
+    const onFullDisk = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'sessions', '--data-dir', dir], { stdio: ['ignore', full, 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    closeSync(full);
+    expect(onFullDisk).toEqual({ code: 1, stderr: expect.stringMatching(/^mailprobe: could not write to stdout: ENOSPC/) });
   });
 });
