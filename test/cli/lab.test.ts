@@ -239,7 +239,7 @@ describe('mailprobe sessions', () => {
     const onFullDisk = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [BIN, 'sessions', '--data-dir', dir], { stdio: ['ignore', full, 'pipe'] });
       let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
+      child.stderr!.on('data', (d) => (stderr += d));
       child.on('close', (code) => resolve({ code, stderr }));
     });
     closeSync(full);
