@@ -55,8 +55,9 @@ export class MailboxView {
   /**
    * The store's generation when this view last matched it exactly (same UIDs in the same order,
    * no change untold): while it is still the store's, sync has nothing to say and a message's
-   * position in the store is its sequence number. -1 when the view lags behind (an expunge held
-   * back during FETCH, STORE or SEARCH, or the session's own expunge not yet synced).
+   * position in the store is its sequence number. -1 while the view keeps messages the store no
+   * longer has (an expunge held back during FETCH, STORE or SEARCH); any change to the store,
+   * the session's own included, moves the store's count on, so the next sync compares.
    */
   private matchedGeneration: number;
   /**
