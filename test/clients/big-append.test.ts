@@ -1,11 +1,13 @@
 /**
  * A 50 MB APPEND from real clients (Python's imaplib, imapflow in its own Node process) to
  * `mailprobe lab` run as users run it (the built CLI, its own process, loopback): the message
- * fetched back is byte for byte the one sent (sha256), and the lab's resident memory grows by far
- * less than the message, while the literal arrives (it goes to a spool file,
+ * fetched back is byte for byte the one sent (sha256); the lab's resident memory grows by less
+ * than the message while the literal arrives (it goes to a spool file,
  * electron/lab/imap/literal-spool.ts) and over the whole APPEND and FETCH (the store keeps the
- * file and streams it back). Memory is read from /proc/PID/status: VmRSS sampled while the spool
- * file grows, and VmHWM, the peak, after `clear_refs` reset it.
+ * file and streams it back); and a second 50 MB APPEND and FETCH leave its peak about where the
+ * first left it, so memory does not mount up message after message. Memory is read from
+ * /proc/PID/status: VmRSS sampled while the spool file grows, and VmHWM, the peak, after
+ * `clear_refs` reset it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,12 +25,20 @@ const PASSWORD = 'big-append-5150';
 /** "APPEND of 50 MB" (the issue), under the lab's 50 MiB literal limit. */
 const MESSAGE_BYTES = 50_000_000;
 /**
- * How much the lab's resident memory may grow over a 50 MB APPEND and its FETCH: the socket and
- * spool buffers (1 MiB each), the recorder's batch, and V8's young generation filling with the
- * short-lived strings of the events (up to 16 MiB before a scavenge). About 21 MiB was measured,
- * whatever the message size; the message itself is never in memory.
+ * How much the lab's resident memory may grow over its first 50 MB APPEND and FETCH: less than
+ * the message, which held whole would be that much by itself. What it does grow by (23-35 MiB
+ * measured, on a quiet machine and on a loaded one) is the socket's read buffers: Node allocates
+ * a new one for every read and V8 frees them only when it collects, which it does by its own
+ * measure of the heap and of the memory outside it, not by the message; malloc may keep the
+ * freed memory for the next reads or give it back.
  */
-const LAB_RSS_GROWTH_BOUND = 32 * 1024 * 1024;
+const FIRST_MESSAGE_GROWTH_BOUND = MESSAGE_BYTES;
+/**
+ * How far a second 50 MB APPEND and FETCH may raise the lab's peak above the first one's: were
+ * anything of the first message still held, the second would add about as much again (48 MiB).
+ * Measured: -9 to +3 MiB, on a quiet machine and on a loaded one.
+ */
+const NEXT_MESSAGE_PEAK_RISE_BOUND = 16 * 1024 * 1024;
 
 /** The first APPEND a lab takes, before the measured one: over the spool threshold, far under the 50 MB. */
 const WARM_UP_BYTES = 4_000_000;
@@ -163,7 +173,7 @@ describe('a 50 MB APPEND from real clients, lab in its own process', () => {
   ];
 
   for (const [name, run] of clients) {
-    it(`${name}: the message comes back byte for byte, and the lab grows by far less than 50 MB`, async () => {
+    it(`${name}: the message comes back byte for byte; the lab grows by less than it, and its peak hardly moves for the next one`, async () => {
       // A lab of its own: the previous client's 50 MB must not be in the baseline.
       const lab = await spawnLab(['--bind', '127.0.0.1', '--imap-port', '0', '--imaps-port', '0', '--smtp-port', '0', '--smtps-port', '0', '--pop3-port', '0', '--pop3s-port', '0', '--http-port', '0',
         '--data-dir', join(dir, name.replace(/\W+/g, '-')), '--user', USER, '--password', PASSWORD]);
@@ -175,23 +185,28 @@ describe('a 50 MB APPEND from real clients, lab in its own process', () => {
         // as it is in a lab that has served a while; what is measured is what this message adds.
         await waitFor(() => lab.stderr().includes('█'), 10_000, 'the hand-off QR code on stderr');
         await warmUpAppend(lab.ready.listeners.imap.port, WARM_UP_BYTES);
-        const before = procMemory(pid).rss;
-        resetPeak(pid);
-        const watch = watchArrival(pid, lab.ready.sessionDir, MESSAGE_BYTES);
-        let out: string;
-        try {
-          out = await run(lab.ready.listeners.imap.port);
-        } finally {
-          watch.stop();
-        }
-        const got = JSON.parse(out.trim().split('\n').at(-1)!) as { size: number; sha256: string };
-        const peak = procMemory(pid).hwm;
-        const growth = watch.arrivalPeak - before;
-        console.log(`${name}: RSS before ${mib(before)} MiB; while the literal arrived (${watch.samples} samples) peak +${mib(growth)} MiB; VmHWM over APPEND and FETCH +${mib(peak - before)} MiB`);
-        expect(got).toMatchObject({ size: MESSAGE_BYTES, sha256: expected });
-        expect(watch.samples).toBeGreaterThan(0);
-        expect(growth).toBeLessThan(LAB_RSS_GROWTH_BOUND);
-        expect(peak - before).toBeLessThan(LAB_RSS_GROWTH_BOUND);
+        const measured = async (which: string) => {
+          const before = procMemory(pid).rss;
+          resetPeak(pid);
+          const watch = watchArrival(pid, lab.ready.sessionDir, MESSAGE_BYTES);
+          let out: string;
+          try {
+            out = await run(lab.ready.listeners.imap.port);
+          } finally {
+            watch.stop();
+          }
+          const got = JSON.parse(out.trim().split('\n').at(-1)!) as { size: number; sha256: string };
+          const peak = procMemory(pid).hwm;
+          console.log(`${name}, ${which} message: RSS before ${mib(before)} MiB; while the literal arrived (${watch.samples} samples) peak +${mib(watch.arrivalPeak - before)} MiB; VmHWM over APPEND and FETCH +${mib(peak - before)} MiB`);
+          expect(got).toMatchObject({ size: MESSAGE_BYTES, sha256: expected });
+          expect(watch.samples).toBeGreaterThan(0);
+          return { before, arrivalPeak: watch.arrivalPeak, peak };
+        };
+        const first = await measured('first');
+        expect(first.arrivalPeak - first.before).toBeLessThan(FIRST_MESSAGE_GROWTH_BOUND);
+        expect(first.peak - first.before).toBeLessThan(FIRST_MESSAGE_GROWTH_BOUND);
+        const next = await measured('second');
+        expect(next.peak - first.peak).toBeLessThan(NEXT_MESSAGE_PEAK_RISE_BOUND);
       } finally {
         lab.child.kill('SIGTERM');
         await lab.exited;

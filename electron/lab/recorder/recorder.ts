@@ -275,12 +275,8 @@ export class SessionRecorder {
   recordBytesStream(origin: BytesOrigin, opts: RecordBytesOptions = {}): BytesStreamRecorder {
     const cutter = new PieceCutter(opts.maxEventBytes ?? MAX_EVENT_PAYLOAD_BYTES);
     return {
-      write: (chunk) => {
-        for (const piece of cutter.push(chunk)) this.recordPiece(origin, piece, opts);
-      },
-      end: () => {
-        for (const piece of cutter.end()) this.recordPiece(origin, piece, opts);
-      },
+      write: (chunk) => cutter.push(chunk, (piece) => this.recordPiece(origin, piece, opts)),
+      end: () => cutter.end((piece) => this.recordPiece(origin, piece, opts)),
     };
   }
 
