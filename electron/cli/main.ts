@@ -11,8 +11,8 @@ const USAGE = `usage:
   mailprobe start    [--browser] [--no-open] [--port N] [--data-dir DIR]
                      (opens the wizard: Electron where available, else browser mode)
   mailprobe lab      [--bind ADDR] [--imap-port N] [--imaps-port N] [--smtp-port N] [--smtps-port N]
-                     [--http-port N] [--data-dir DIR] [--mailbox MBOX_OR_MAILDIR] [--profile DEVICE]
-                     [--user U] [--password P]
+                     [--http-port N] [--data-dir DIR] [--mailbox MBOX_OR_MAILDIR] [--max-message-size BYTES]
+                     [--profile DEVICE] [--user U] [--password P]
                      [--mechanisms LIST] [--empty-line strict|lenient] [--tls modern|legacy|auto]
                      [--smtp-auth required|optional|off] [--smtp-mechanisms LIST] [--smtp-auth-tls-only]
                      [--smtp-auth-equals-line] [--smtp-max-size BYTES] [--smtp-bare-lf reject|accept]

@@ -26,6 +26,13 @@ export interface LabOptions {
   dataDir: string;
   /** An mbox file or a Maildir to serve instead of the seeded mailbox. */
   mailbox?: string;
+  /**
+   * `--max-message-size`: the largest message the lab's mail store takes, in bytes: a message of
+   * the `mailbox` (one past it fails the start, or is served empty with a note when only its
+   * file's size tells), an IMAP APPEND (the literal limit and APPENDLIMIT follow it), an SMTP
+   * delivery to the INBOX. Default MAX_MESSAGE_BYTES (50 MiB), at most MAX_MESSAGE_SIZE_OPTION_BYTES.
+   */
+  maxMessageSize: number;
   user: string;
   password: string;
   mechanisms: SaslMechanismName[];

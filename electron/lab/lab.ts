@@ -17,7 +17,8 @@ import { imapVariants, VariantRotation } from './variants.js';
 import { DEFAULT_LIMITS, type ImapLimits, type ImapServerOptions } from './imap/options.js';
 import type { LabOptions, RunningLab } from './lab-types.js';
 import { readMaildirAhead } from './mailbox/maildir-readahead.js';
-import { checkMailboxPath, createSeededStore, customerMailStore, indexMailbox, MailStore, type IndexingProgress } from './mailbox/index.js';
+import { checkMailboxPath, createSeededStore, customerMailStore, indexMailbox, MailStore, MAX_MESSAGE_BYTES, type IndexingProgress } from './mailbox/index.js';
+import { MAX_SPOOLED_LITERAL_BYTES } from './imap/limits.js';
 import type { MailStoreApi } from './mailbox/types.js';
 import { defaultDataDir } from './paths.js';
 import { SessionRecorder } from './recorder/recorder.js';
@@ -91,6 +92,15 @@ export class UnknownProfileError extends Error {
 }
 
 /**
+ * The largest `maxMessageSize` (`--max-message-size`) and the smallest: a message that size must
+ * fit, as an APPEND literal, in the spool of all the literals in flight (MAX_SPOOLED_LITERAL_BYTES);
+ * the MIME structure of a message is parsed from all of it, read once, so the lab's memory grows
+ * with it while a client asks for BODYSTRUCTURE; and a message needs room for its header.
+ */
+export const MAX_MESSAGE_SIZE_OPTION_BYTES = MAX_SPOOLED_LITERAL_BYTES;
+export const MIN_MESSAGE_SIZE_OPTION_BYTES = 1024;
+
+/**
  * The store: given, the technician's mailbox (checked now, so a bad path fails before anything is
  * created, and indexed once the listeners are bound), or the seeded corpus (in memory).
  */
@@ -100,9 +110,9 @@ function openStore(opts: LabOptions, extras: LabExtras): MailStoreApi {
     // An mbox file or a Maildir (MailboxFileError names the path when it is neither).
     // A Maildir's names are read on the threadpool meanwhile (the CLI may have started it already).
     if (checkMailboxPath(opts.mailbox) === 'maildir') void readMaildirAhead(opts.mailbox);
-    return customerMailStore();
+    return customerMailStore({ maxMessageBytes: opts.maxMessageSize });
   }
-  return createSeededStore({ user: opts.user, now: new Date() });
+  return createSeededStore({ user: opts.user, now: new Date(), maxMessageBytes: opts.maxMessageSize });
 }
 
 /** Listen on the first port that works: the given one, else the fallbacks, else a free one. */
@@ -160,6 +170,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     httpPort: null,
     dataDir,
     mailbox: given.mailbox,
+    maxMessageSize: given.maxMessageSize ?? MAX_MESSAGE_BYTES,
     user: account.user,
     password: account.password,
     mechanisms,
@@ -182,6 +193,9 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     profile: given.profile,
     variants: given.variants ?? 'off',
   };
+  if (!Number.isInteger(options.maxMessageSize) || options.maxMessageSize < MIN_MESSAGE_SIZE_OPTION_BYTES || options.maxMessageSize > MAX_MESSAGE_SIZE_OPTION_BYTES) {
+    throw new TypeError(`the maximum message size must be a whole number of bytes from ${MIN_MESSAGE_SIZE_OPTION_BYTES} to ${MAX_MESSAGE_SIZE_OPTION_BYTES}, got ${options.maxMessageSize}`);
+  }
   const warnings: string[] = [];
   const warn = (m: string) => {
     warnings.push(m);
@@ -219,7 +233,8 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
       greeting: options.greeting,
       hostname: host || 'mailprobe',
       tlsAcceptor,
-      limits: { ...DEFAULT_LIMITS, ...limits },
+      // An APPEND may bring a message as large as the store takes (APPENDLIMIT says so, RFC 7889).
+      limits: { ...DEFAULT_LIMITS, maxLiteralBytes: options.maxMessageSize, ...limits },
       literalSpool: imapLiteralSpool,
       version,
       variants: options.variants === 'auto' ? new VariantRotation(imapVariants(options)) : null,
@@ -325,6 +340,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     variants: options.variants,
     network: options.network,
     greeting: options.greeting,
+    maxMessageSize: options.maxMessageSize,
     smtp: {
       auth: options.smtpAuth,
       mechanisms: options.smtpMechanisms,
@@ -387,7 +403,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
         onProgress: throttledProgress(recorder, onIndexing),
         // Found when a client first needs the file (its name did not give its size): said, not fatal.
         onOverLimit: (file, size, limit) => {
-          const text = `${file} is ${size} bytes, more than the limit of ${limit}: it is served as an empty message`;
+          const text = `${file} is ${size} bytes, more than the limit of ${limit}: it is served as an empty message (the maximum message size, --max-message-size, can be raised)`;
           recorder.record({ kind: 'note', text });
           onWarning?.(text);
         },

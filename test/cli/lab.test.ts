@@ -125,6 +125,47 @@ describe('mailprobe lab', () => {
     }
   });
 
+  it('--max-message-size: a customer mbox with a message past it stops the start (exit 2, naming the flag); raised, the message is served and an APPEND may be as large', async () => {
+    const dir = tempDir();
+    const mbox = join(dir, 'export.mbox');
+    const photos = 'From: customer@example.com\nSubject: photos\n\n' + ('x'.repeat(76) + '\n').repeat(60);
+    writeFileSync(mbox, `From customer@example.com Mon Jan  1 00:00:00 2024\n${photos}\nFrom customer@example.com Mon Jan  1 00:00:01 2024\nFrom: customer@example.com\nSubject: hi\n\nhi\n`);
+    const refused = await runCli(['lab', ...base(dir), '--mailbox', mbox, '--max-message-size', '2048']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/^mailprobe lab: .*export\.mbox: message 1 is \d+ bytes, more than the limit of 2048; --max-message-size BYTES raises the limit/);
+
+    const lab = await spawnLab([...base(dir), '--json', '--mailbox', mbox, '--max-message-size', '8192', '--user', 'phone', '--password', 'size-8192']);
+    const start = JSON.parse(await lab.waitLine((x) => x.includes('"lab.start"'))) as LabEvent;
+    expect(start).toMatchObject({ settings: { maxMessageSize: 8192 } });
+    const c = await RawClient.connect(lab.ready.listeners.imap.port);
+    await c.line();
+    expect((await c.command('a1', 'CAPABILITY')).join('\n')).toContain('APPENDLIMIT=8192');
+    await c.command('a2', 'LOGIN phone size-8192');
+    expect(await c.command('a3', 'SELECT INBOX')).toContain('* 2 EXISTS');
+    const fetched = await c.command('a4', 'FETCH 1 RFC822.SIZE');
+    expect(Number(/RFC822\.SIZE (\d+)/.exec(fetched.join(' '))?.[1])).toBe(Buffer.byteLength(photos.replace(/\n/g, '\r\n')));
+    // Up to the limit an APPEND is taken; past it, refused before its bytes are sent (a synchronizing literal).
+    const message = 'Subject: up\r\n\r\n' + 'y'.repeat(8000 - 19) + '\r\n';
+    c.send(`a5 APPEND INBOX {${message.length}}\r\n`);
+    expect(await c.line()).toMatch(/^\+ /);
+    c.send(message + '\r\n');
+    expect((await c.response('a5')).at(-1)).toMatch(/^a5 OK \[APPENDUID \d+ 3\]/);
+    expect((await c.command('a6', 'APPEND INBOX {8193}')).at(-1)).toMatch(/^a6 NO \[TOOBIG\]/);
+    c.close();
+    lab.child.kill('SIGINT');
+    expect(await lab.exited).toBe(0);
+  });
+
+  it('exit code 2 and one line for a --max-message-size the lab cannot take', async () => {
+    for (const value of ['1023', '268435457', '50MB', '']) {
+      const r = await runCli(['lab', '--max-message-size', value]);
+      expect(r.code, value).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^mailprobe lab: --max-message-size must be a number of bytes from 1024 to 268435456/);
+    }
+  });
+
   it('after SIGKILL mid-session, every response the client received is in events.jsonl', async () => {
     const dir = tempDir();
     const lab = await spawnLab(base(dir));

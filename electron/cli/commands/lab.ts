@@ -6,7 +6,8 @@
  */
 import { qrTerminal } from '../../lab/handoff/index.js';
 import { indexingText, type LabEvent, type NoteEvent } from '../../api.js';
-import { startLab, UnknownProfileError, type StartedLab } from '../../lab/lab.js';
+import { MAX_MESSAGE_SIZE_OPTION_BYTES, MIN_MESSAGE_SIZE_OPTION_BYTES, startLab, UnknownProfileError, type StartedLab } from '../../lab/lab.js';
+import { MailboxFileError } from '../../lab/mailbox/index.js';
 import type { LabOptions } from '../../lab/lab-types.js';
 import { readEvents, redactEvent } from '../../lab/recorder/index.js';
 import { isSaslMechanismName } from '../../lab/sasl/index.js';
@@ -29,6 +30,7 @@ const FLAGS = {
   'http-port': { type: 'string' },
   'data-dir': { type: 'string' },
   mailbox: { type: 'string' },
+  'max-message-size': { type: 'string' },
   profile: { type: 'string' },
   user: { type: 'string' },
   password: { type: 'string' },
@@ -70,6 +72,16 @@ function parseSize(value: string | undefined): number | undefined {
   return Number(value);
 }
 
+/** `--max-message-size`: a whole number of bytes the lab can take (MIN_/MAX_MESSAGE_SIZE_OPTION_BYTES). */
+function parseMaxMessageSize(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d{1,15}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= MIN_MESSAGE_SIZE_OPTION_BYTES && n <= MAX_MESSAGE_SIZE_OPTION_BYTES)) {
+    throw new UsageError(`--max-message-size must be a number of bytes from ${MIN_MESSAGE_SIZE_OPTION_BYTES} to ${MAX_MESSAGE_SIZE_OPTION_BYTES}, got '${value}'`);
+  }
+  return n;
+}
+
 /** The flags as LabOptions. */
 export function labOptionsFromArgv(argv: string[]): { options: Partial<LabOptions>; json: boolean; ui: boolean; uiPort?: number; notes: string[] } {
   const { values, positionals } = parseFlags(argv, FLAGS, true);
@@ -88,6 +100,7 @@ export function labOptionsFromArgv(argv: string[]): { options: Partial<LabOption
     httpPort: optionalPort('http-port', values['http-port']),
     dataDir: values['data-dir'],
     mailbox: values.mailbox,
+    maxMessageSize: parseMaxMessageSize(values['max-message-size']),
     profile: values.profile,
     user: values.user,
     password: values.password,
@@ -184,6 +197,8 @@ export async function run(argv: string[]): Promise<number> {
     // --profile that names no profile (startLab checks it first, with the profiles it loads): bad input.
     if (e instanceof UnknownProfileError) throw new UsageError(`--profile must be one of ${e.known.join(', ')}, got '${e.id}'`);
     const failure = e as Error;
+    // One message of the customer's mailbox past the limit: the technician can raise it.
+    if (e instanceof MailboxFileError && e.messageLimit !== undefined) throw new UsageError(`${e.message.split('\n')[0]}; --max-message-size BYTES raises the limit (up to ${MAX_MESSAGE_SIZE_OPTION_BYTES})`);
     if (failure.name === 'MailboxFileError' || e instanceof TypeError) throw new UsageError(failure.message.split('\n')[0]);
     throw e;
   }

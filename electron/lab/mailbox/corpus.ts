@@ -20,6 +20,8 @@ export interface SeedOptions {
   now?: Date;
   /** The lab account's user name (the local part of its address); default "tech". */
   user?: string;
+  /** The largest message the store takes (APPEND, SMTP delivery); default MAX_MESSAGE_BYTES. */
+  maxMessageBytes?: number;
 }
 
 export interface SeedMessage {
@@ -708,7 +710,7 @@ Lab Account
 /** A MailStore with the default mailboxes filled with the seeded corpus. UIDVALIDITY derives from `now`. */
 export function createSeededStore(opts: SeedOptions = {}): MailStore {
   const now = opts.now ?? SEED_DEFAULT_NOW;
-  const store = new MailStore({ uidValidity: Math.floor(now.getTime() / 1000) });
+  const store = new MailStore({ uidValidity: Math.floor(now.getTime() / 1000), maxMessageBytes: opts.maxMessageBytes });
   for (const m of seedMessages(opts)) store.append(m.mailbox, m.raw, m.flags, m.internalDate);
   return store;
 }

@@ -124,7 +124,7 @@ export async function indexMailbox(store: MailStore, path: string, opts: Omit<Op
         counted(limits, path);
         found += 1;
         if (m.size > limits.maxMessageBytes) {
-          throw new MailboxFileError('too-big', path, `${path}: message ${found} is ${m.size} bytes, more than the limit of ${limits.maxMessageBytes}`);
+          throw new MailboxFileError('too-big', path, `${path}: message ${found} is ${m.size} bytes, more than the limit of ${limits.maxMessageBytes}`, limits.maxMessageBytes);
         }
         store.load('INBOX', new FileBody(path, m.fileStart, m.fileEnd, m.size, m.transform), m.flags, m.date ?? mtime);
       },

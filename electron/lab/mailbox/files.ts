@@ -25,6 +25,8 @@ export class MailboxFileError extends Error {
     readonly code: MailboxFileErrorCode,
     readonly path: string,
     message: string,
+    /** The largest message allowed, when one message past it is what failed ('too-big'): the lab's `maxMessageSize`, which the technician may raise. */
+    readonly messageLimit?: number,
   ) {
     super(message);
   }
@@ -123,7 +125,7 @@ function add(store: MailStore, mailbox: string, raw: Buffer, flags: string[], da
     store.append(mailbox, raw, flags, date);
   } catch (e) {
     if (e instanceof StoreError && e.code === 'too-big') {
-      throw new MailboxFileError('too-big', path, `${path}: message ${limits.count} is ${raw.length} bytes, more than the limit of ${limits.maxMessageBytes}`);
+      throw new MailboxFileError('too-big', path, `${path}: message ${limits.count} is ${raw.length} bytes, more than the limit of ${limits.maxMessageBytes}`, limits.maxMessageBytes);
     }
     throw e;
   }
@@ -178,7 +180,7 @@ function loadMaildirFolder(store: MailStore, mailbox: string, dir: string, limit
     }
     if (!st.isFile()) continue;
     if (st.size > limits.maxMessageBytes) {
-      throw new MailboxFileError('too-big', e.file, `${e.file} is ${st.size} bytes, more than the limit of ${limits.maxMessageBytes}`);
+      throw new MailboxFileError('too-big', e.file, `${e.file} is ${st.size} bytes, more than the limit of ${limits.maxMessageBytes}`, limits.maxMessageBytes);
     }
     add(store, mailbox, toCrlf(readFileSync(e.file)), maildirFlags(e.name, e.isNew), st.mtime, e.file, limits);
   }

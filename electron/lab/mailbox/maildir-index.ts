@@ -208,7 +208,7 @@ export function scanMaildirFolder(dir: string, opts: MaildirScanOptions, ahead?:
     for (const name of messageNames(join(dir, sub), ahead)) {
       const size = sizeFromName(name);
       if (size !== undefined && size > opts.maxMessageBytes) {
-        throw new MailboxFileError('too-big', prefix + name, `${prefix + name} is ${size} bytes, more than the limit of ${opts.maxMessageBytes}`);
+        throw new MailboxFileError('too-big', prefix + name, `${prefix + name} is ${size} bytes, more than the limit of ${opts.maxMessageBytes}`, opts.maxMessageBytes);
       }
       files.push(new MaildirFile(prefix + name, name, isNew, size, opts, folder));
       const secs = deliverySeconds(name);
