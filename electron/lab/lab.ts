@@ -149,8 +149,12 @@ async function listenWithFallback<Name extends keyof typeof DEFAULT_PORTS>(
 
 export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): Promise<StartedLab> {
   const { limits, imapLiteralSpool, smtpLimits, pop3Limits, store: _store, certificates: _certs, onWarning, onIndexing, onBound, ...given } = partial;
-  // First, before anything is created: an unknown profile id is refused.
+  // First, before anything is created: an unknown profile id is refused, and a message size the lab cannot take.
   const chosen = profileDevice(given.profile);
+  const maxMessageSize = given.maxMessageSize ?? MAX_MESSAGE_BYTES;
+  if (!Number.isInteger(maxMessageSize) || maxMessageSize < MIN_MESSAGE_SIZE_OPTION_BYTES || maxMessageSize > MAX_MESSAGE_SIZE_OPTION_BYTES) {
+    throw new TypeError(`the maximum message size must be a whole number of bytes from ${MIN_MESSAGE_SIZE_OPTION_BYTES} to ${MAX_MESSAGE_SIZE_OPTION_BYTES}, got ${maxMessageSize}`);
+  }
   const dataDir = given.dataDir ?? defaultDataDir();
   const account = loadOrCreateAccount(dataDir, given.user, given.password);
   const lan = chooseLanAddress({ bind: given.bind });
@@ -170,7 +174,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     httpPort: null,
     dataDir,
     mailbox: given.mailbox,
-    maxMessageSize: given.maxMessageSize ?? MAX_MESSAGE_BYTES,
+    maxMessageSize,
     user: account.user,
     password: account.password,
     mechanisms,
@@ -193,9 +197,6 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
     profile: given.profile,
     variants: given.variants ?? 'off',
   };
-  if (!Number.isInteger(options.maxMessageSize) || options.maxMessageSize < MIN_MESSAGE_SIZE_OPTION_BYTES || options.maxMessageSize > MAX_MESSAGE_SIZE_OPTION_BYTES) {
-    throw new TypeError(`the maximum message size must be a whole number of bytes from ${MIN_MESSAGE_SIZE_OPTION_BYTES} to ${MAX_MESSAGE_SIZE_OPTION_BYTES}, got ${options.maxMessageSize}`);
-  }
   const warnings: string[] = [];
   const warn = (m: string) => {
     warnings.push(m);
@@ -403,7 +404,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
         onProgress: throttledProgress(recorder, onIndexing),
         // Found when a client first needs the file (its name did not give its size): said, not fatal.
         onOverLimit: (file, size, limit) => {
-          const text = `${file} is ${size} bytes, more than the limit of ${limit}: it is served as an empty message (the maximum message size, --max-message-size, can be raised)`;
+          const text = `${file} is ${size} bytes, more than the limit of ${limit}: it is served as an empty message; --max-message-size raises the limit`;
           recorder.record({ kind: 'note', text });
           onWarning?.(text);
         },
