@@ -100,6 +100,9 @@ export class UnknownProfileError extends Error {
 export const MAX_MESSAGE_SIZE_OPTION_BYTES = MAX_SPOOLED_LITERAL_BYTES;
 export const MIN_MESSAGE_SIZE_OPTION_BYTES = 1024;
 
+/** A `maxMessageSize` the lab can take: whole bytes, from MIN_ to MAX_MESSAGE_SIZE_OPTION_BYTES. */
+export const isTakeableMessageSize = (n: number): boolean => Number.isInteger(n) && n >= MIN_MESSAGE_SIZE_OPTION_BYTES && n <= MAX_MESSAGE_SIZE_OPTION_BYTES;
+
 /**
  * The store: given, the technician's mailbox (checked now, so a bad path fails before anything is
  * created, and indexed once the listeners are bound), or the seeded corpus (in memory).
@@ -152,7 +155,7 @@ export async function startLab(partial: Partial<LabOptions> & LabExtras = {}): P
   // First, before anything is created: an unknown profile id is refused, and a message size the lab cannot take.
   const chosen = profileDevice(given.profile);
   const maxMessageSize = given.maxMessageSize ?? MAX_MESSAGE_BYTES;
-  if (!Number.isInteger(maxMessageSize) || maxMessageSize < MIN_MESSAGE_SIZE_OPTION_BYTES || maxMessageSize > MAX_MESSAGE_SIZE_OPTION_BYTES) {
+  if (!isTakeableMessageSize(maxMessageSize)) {
     throw new TypeError(`the maximum message size must be a whole number of bytes from ${MIN_MESSAGE_SIZE_OPTION_BYTES} to ${MAX_MESSAGE_SIZE_OPTION_BYTES}, got ${maxMessageSize}`);
   }
   const dataDir = given.dataDir ?? defaultDataDir();

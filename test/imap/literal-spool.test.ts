@@ -5,18 +5,19 @@
  * literal cut short or refused leaves no file behind.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../electron/api.js';
-import type { StartedLab } from '../../electron/lab/lab.js';
+import { MAX_MESSAGE_SIZE_OPTION_BYTES, startLab, type StartedLab } from '../../electron/lab/lab.js';
 import { LITERAL_SPOOL_DIR, LITERAL_SPOOL_THRESHOLD, MAX_LITERAL_BYTES } from '../../electron/lab/imap/limits.js';
 import { MailStore } from '../../electron/lab/mailbox/index.js';
 import { MAX_EVENT_PAYLOAD_BYTES, decodeBytes } from '../../electron/lab/recorder/index.js';
 import { RawClient } from '../support/raw-client.js';
 import { loggedIn, spoolFiles } from '../support/imap-session.js';
 import { closeOf, eventsOf, startTestLab, waitFor } from '../support/lab.js';
+import { tempDir } from '../support/temp.js';
 
 type Bytes = Extract<LabEvent, { kind: 'c2s' | 's2c' }>;
 
@@ -129,6 +130,17 @@ describe('large literals go to disk as they arrive', () => {
     expect(eventsOf(lab).find((e) => e.kind === 'input.rejected' && e.conn === conn && e.what === 'literal-too-large')).toBeDefined();
     expect(spoolFiles(lab)).toEqual([]);
     c.close();
+  });
+});
+
+describe('the maximum message size (maxMessageSize, --max-message-size)', () => {
+  it('one the lab cannot take is refused before anything is made in the data directory', async () => {
+    for (const maxMessageSize of [1023, MAX_MESSAGE_SIZE_OPTION_BYTES + 1, 4096.5]) {
+      const dataDir = tempDir('mp-max-size-');
+      await expect(startLab({ dataDir, maxMessageSize, imapPort: 0, imapsPort: null, smtpPort: null, smtpsPort: null, pop3Port: null, pop3sPort: null, httpPort: null })).rejects.toThrow(TypeError);
+      // No account, no certificates, no session: the technician's next start is not changed by a typo.
+      expect(readdirSync(dataDir)).toEqual([]);
+    }
   });
 });
 

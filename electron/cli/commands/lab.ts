@@ -6,8 +6,8 @@
  */
 import { qrTerminal } from '../../lab/handoff/index.js';
 import { indexingText, type LabEvent, type NoteEvent } from '../../api.js';
-import { MAX_MESSAGE_SIZE_OPTION_BYTES, MIN_MESSAGE_SIZE_OPTION_BYTES, startLab, UnknownProfileError, type StartedLab } from '../../lab/lab.js';
-import { MailboxFileError } from '../../lab/mailbox/index.js';
+import { isTakeableMessageSize, MAX_MESSAGE_SIZE_OPTION_BYTES, MIN_MESSAGE_SIZE_OPTION_BYTES, startLab, UnknownProfileError, type StartedLab } from '../../lab/lab.js';
+import type { MailboxFileError } from '../../lab/mailbox/index.js';
 import type { LabOptions } from '../../lab/lab-types.js';
 import { readEvents, redactEvent } from '../../lab/recorder/index.js';
 import { isSaslMechanismName } from '../../lab/sasl/index.js';
@@ -65,20 +65,11 @@ function parseMechanisms(value: string | undefined, flag = 'mechanisms'): SaslMe
   return [...new Set(names)] as SaslMechanismName[];
 }
 
-/** `--smtp-max-size`: a whole number of bytes, at least 1 KiB (a message needs its header). */
-function parseSize(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(value) || Number(value) < 1024) throw new UsageError(`--smtp-max-size must be a number of bytes of at least 1024, got '${value}'`);
-  return Number(value);
-}
-
-/** `--max-message-size`: a whole number of bytes the lab can take (MIN_/MAX_MESSAGE_SIZE_OPTION_BYTES). */
-function parseMaxMessageSize(value: string | undefined): number | undefined {
+/** A size flag: digits only, a whole number of bytes; `ok` says whether the lab can take it, `range` says what it can. */
+function parseByteCount(flag: string, value: string | undefined, ok: (n: number) => boolean, range: string): number | undefined {
   if (value === undefined) return undefined;
   const n = /^\d{1,15}$/.test(value) ? Number(value) : NaN;
-  if (!(n >= MIN_MESSAGE_SIZE_OPTION_BYTES && n <= MAX_MESSAGE_SIZE_OPTION_BYTES)) {
-    throw new UsageError(`--max-message-size must be a number of bytes from ${MIN_MESSAGE_SIZE_OPTION_BYTES} to ${MAX_MESSAGE_SIZE_OPTION_BYTES}, got '${value}'`);
-  }
+  if (!ok(n)) throw new UsageError(`--${flag} must be a number of bytes ${range}, got '${value}'`);
   return n;
 }
 
@@ -100,7 +91,7 @@ export function labOptionsFromArgv(argv: string[]): { options: Partial<LabOption
     httpPort: optionalPort('http-port', values['http-port']),
     dataDir: values['data-dir'],
     mailbox: values.mailbox,
-    maxMessageSize: parseMaxMessageSize(values['max-message-size']),
+    maxMessageSize: parseByteCount('max-message-size', values['max-message-size'], isTakeableMessageSize, `from ${MIN_MESSAGE_SIZE_OPTION_BYTES} to ${MAX_MESSAGE_SIZE_OPTION_BYTES}`),
     profile: values.profile,
     user: values.user,
     password: values.password,
@@ -114,7 +105,8 @@ export function labOptionsFromArgv(argv: string[]): { options: Partial<LabOption
     smtpMechanisms: parseMechanisms(values['smtp-mechanisms'], 'smtp-mechanisms'),
     smtpAuthTlsOnly: values['smtp-auth-tls-only'],
     smtpLegacyAuthLine: values['smtp-auth-equals-line'],
-    smtpMaxSize: parseSize(values['smtp-max-size']),
+    // At least 1 KiB, as for the store: a message needs its header.
+    smtpMaxSize: parseByteCount('smtp-max-size', values['smtp-max-size'], (n) => n >= MIN_MESSAGE_SIZE_OPTION_BYTES, `of at least ${MIN_MESSAGE_SIZE_OPTION_BYTES}`),
     smtpBareLf: values['smtp-bare-lf'] === undefined ? undefined : oneOf('smtp-bare-lf', values['smtp-bare-lf'], ['reject', 'accept'] as const, 'accept'),
     pop3Port: optionalPort('pop3-port', values['pop3-port']),
     pop3sPort: optionalPort('pop3s-port', values['pop3s-port']),
@@ -197,9 +189,12 @@ export async function run(argv: string[]): Promise<number> {
     // --profile that names no profile (startLab checks it first, with the profiles it loads): bad input.
     if (e instanceof UnknownProfileError) throw new UsageError(`--profile must be one of ${e.known.join(', ')}, got '${e.id}'`);
     const failure = e as Error;
-    // One message of the customer's mailbox past the limit: the technician can raise it.
-    if (e instanceof MailboxFileError && e.messageLimit !== undefined) throw new UsageError(`${e.message.split('\n')[0]}; --max-message-size BYTES raises the limit (up to ${MAX_MESSAGE_SIZE_OPTION_BYTES})`);
-    if (failure.name === 'MailboxFileError' || e instanceof TypeError) throw new UsageError(failure.message.split('\n')[0]);
+    if (failure.name === 'MailboxFileError' || e instanceof TypeError) {
+      const line = failure.message.split('\n')[0];
+      // One message of the customer's mailbox past the limit: the technician can raise it.
+      const past = (e as Partial<MailboxFileError>).messageLimit !== undefined;
+      throw new UsageError(past ? `${line}; --max-message-size BYTES raises the limit (up to ${MAX_MESSAGE_SIZE_OPTION_BYTES})` : line);
+    }
     throw e;
   }
   started.lab = lab;
